@@ -1,0 +1,29 @@
+import type { Tracer } from '@aws-lambda-powertools/tracer';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+
+/**
+ * SDK clients, created once per container. `config` lets the local sandbox and the tests
+ * point the same clients at another endpoint or transport; production passes nothing.
+ */
+export interface ClientOverrides {
+  readonly dynamodb?: ConstructorParameters<typeof DynamoDBClient>[0];
+  readonly sns?: ConstructorParameters<typeof SNSClient>[0];
+  readonly eventBridge?: ConstructorParameters<typeof EventBridgeClient>[0];
+}
+
+export const createClients = (tracer?: Tracer, overrides: ClientOverrides = {}) => {
+  const trace = <T>(client: T): T => (tracer ? tracer.captureAWSv3Client(client) : client);
+  const dynamodb = trace(new DynamoDBClient(overrides.dynamodb ?? {}));
+  return {
+    dynamodb,
+    doc: DynamoDBDocumentClient.from(dynamodb, {
+      marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: true },
+    }),
+    sns: trace(new SNSClient(overrides.sns ?? {})),
+    eventBridge: trace(new EventBridgeClient(overrides.eventBridge ?? {})),
+  };
+};
+export type Clients = ReturnType<typeof createClients>;

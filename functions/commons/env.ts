@@ -1,0 +1,29 @@
+/** Environment variables the functions read; the stack sets them from these names. */
+export const EnvName = {
+  inventoryTable: 'INVENTORY_TABLE_NAME',
+  controlTable: 'CONTROL_TABLE_NAME',
+  idempotencyTable: 'IDEMPOTENCY_TABLE_NAME',
+  alertsTopicArn: 'ALERTS_TOPIC_ARN',
+  eventBusName: 'EVENT_BUS_NAME',
+  rulesCacheTtlSeconds: 'RULES_CACHE_TTL_SECONDS',
+} as const;
+
+/** Reads a required environment variable, failing fast with its name when it is missing. */
+export const requireEnv = (name: string): string => {
+  const value = process.env[name];
+  if (value === undefined || value === '') {
+    throw new Error(`Environment variable ${name} is required but not set`);
+  }
+  return value;
+};
+
+/** Reads an optional non-negative integer environment variable. */
+export const intEnv = (name: string, fallback: number): number => {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0) {
+    throw new Error(`Environment variable ${name} must be a non-negative integer, got "${raw}"`);
+  }
+  return value;
+};

@@ -1,0 +1,377 @@
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type {
+  Context,
+  DynamoDBBatchResponse,
+  DynamoDBRecord,
+  DynamoDBStreamEvent,
+} from 'aws-lambda';
+import type { AlertPublisher } from '../../shared/adapters/alert-publisher.js';
+import {
+  type AlertStateRepository,
+  compareSequence,
+  type StoredAlertState,
+} from '../../shared/adapters/alert-state-repository.js';
+import type { DemandDelta, DemandRepository } from '../../shared/adapters/demand-repository.js';
+import type { BusEvent, EventPublisher } from '../../shared/adapters/event-publisher.js';
+import type { RulesRepository } from '../../shared/adapters/rules-repository.js';
+import {
+  type DecodedRecord,
+  decodeRecord,
+  itemKeyOfRecord,
+} from '../../shared/adapters/stream-records.js';
+import { DetailType, EVENT_VERSION, type StockLevelDetail } from '../../shared/contracts/events.js';
+import { MetricName } from '../../shared/contracts/metrics.js';
+import {
+  type AlertState,
+  evaluateChange,
+  mayTransition,
+  type Transition,
+} from '../../shared/domain/crossing.js';
+import { type AlertMessage, buildAlertMessage } from '../../shared/domain/messages.js';
+import { type Rule, resolveRule, ruleKeysFor, severityOf } from '../../shared/domain/rules.js';
+import { HeldBackRecordError, PublishFailedError } from '../../shared/errors.js';
+
+/** What the stock-monitor talks to; the handler wires AWS clients, the sandbox local ones. */
+export interface StockMonitorDeps {
+  readonly rules: RulesRepository;
+  readonly states: AlertStateRepository;
+  readonly demand: DemandRepository;
+  readonly alerts: AlertPublisher;
+  readonly events: EventPublisher;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  readonly now?: () => Date;
+}
+
+/** A level change ready to announce, with everything its message and event need. */
+interface Crossing {
+  readonly transition: Transition;
+  readonly record: DecodedRecord;
+  readonly ruleKey: string;
+  readonly rule: Rule;
+  readonly occurredAt: string;
+}
+
+/** The working copy of one item's alert state during a batch. */
+interface ItemWork {
+  stored: StoredAlertState;
+  state: AlertState;
+  lastSequence: string | undefined;
+  readonly sequences: string[];
+  readonly crossings: Crossing[];
+}
+
+type Prepared =
+  | {
+      readonly ok: true;
+      readonly decoded: DecodedRecord;
+      readonly rule?: { key: string; rule: Rule };
+    }
+  | { readonly ok: false; readonly itemKey: string | undefined; readonly error: Error };
+
+/**
+ * The stock-monitor use case over one stream batch:
+ * 1. decode every record (poison records fail alone) and read the rules (cached) in one batch;
+ * 2. read alert state only for items whose change may open or close a level;
+ * 3. evaluate records in order with Powertools' BatchProcessor, sequentially, because records
+ *    of one item must be applied in stream order; a failed record holds back the rest of its item;
+ * 4. publish alerts (SNS, ten per call) and events (EventBridge, ten per call), retrying only
+ *    failed entries; then commit each item's state conditionally; then record demand.
+ * Items whose publish or commit failed report all their records, to be redelivered in order.
+ */
+export const createStockMonitor = (deps: StockMonitorDeps) => {
+  const now = deps.now ?? (() => new Date());
+  const { logger, metrics } = deps;
+
+  return async (event: DynamoDBStreamEvent, context?: Context): Promise<DynamoDBBatchResponse> => {
+    const records = event.Records ?? [];
+    const prepared = new Map<DynamoDBRecord, Prepared>();
+    for (const record of records) {
+      try {
+        prepared.set(record, { ok: true, decoded: decodeRecord(record) });
+      } catch (error) {
+        prepared.set(record, {
+          ok: false,
+          itemKey: itemKeyOfRecord(record),
+          error: error as Error,
+        });
+      }
+    }
+    const decoded = [...prepared.values()].flatMap((p) => (p.ok ? [p.decoded] : []));
+
+    const rules = await deps.rules.getMany(decoded.flatMap((d) => ruleKeysFor(d.item)));
+    const candidates = new Map<string, { sku: string; location: string }>();
+    for (const [record, p] of prepared) {
+      if (!p.ok) continue;
+      const resolved = resolveRule(p.decoded.item, (key) => rules.get(key));
+      prepared.set(record, { ...p, ...(resolved ? { rule: resolved } : {}) });
+      if (resolved && mayTransition(p.decoded.change, resolved.rule, p.decoded.overrides)) {
+        candidates.set(p.decoded.itemKey, p.decoded.item);
+      }
+    }
+    const stored = await deps.states.getMany([...candidates.values()]);
+
+    const work = new Map<string, ItemWork>();
+    const failedItems = new Set<string>();
+    const sales: DecodedRecord[] = [];
+    let duplicates = 0;
+
+    const evaluate = (p: Extract<Prepared, { ok: true }>) => {
+      const { decoded: d, rule } = p;
+      if (isSale(d)) sales.push(d);
+      const itemStored = stored.get(d.itemKey);
+      if (!rule || !itemStored) return;
+      let item = work.get(d.itemKey);
+      if (!item) {
+        item = {
+          stored: itemStored,
+          state: itemStored.state,
+          lastSequence: itemStored.lastSequence,
+          sequences: [],
+          crossings: [],
+        };
+        work.set(d.itemKey, item);
+      }
+      item.sequences.push(d.sequenceNumber);
+      if (
+        item.lastSequence !== undefined &&
+        compareSequence(d.sequenceNumber, item.lastSequence) <= 0
+      ) {
+        duplicates++;
+        return;
+      }
+      const at = now();
+      const result = evaluateChange(d.change, rule.rule, item.state, at, d.overrides);
+      item.state = result.state;
+      item.lastSequence = d.sequenceNumber;
+      for (const transition of result.transitions) {
+        item.crossings.push({
+          transition,
+          record: d,
+          ruleKey: rule.key,
+          rule: rule.rule,
+          occurredAt: at.toISOString(),
+        });
+      }
+    };
+
+    const recordHandler = async (record: DynamoDBRecord) => {
+      const p = prepared.get(record);
+      if (!p) throw new Error('record was not prepared');
+      if (!p.ok) {
+        if (p.itemKey) failedItems.add(p.itemKey);
+        logger.error('Poison record', {
+          reason: p.error.message,
+          sequenceNumber: record.dynamodb?.SequenceNumber,
+          itemKey: p.itemKey,
+        });
+        throw p.error;
+      }
+      if (failedItems.has(p.decoded.itemKey)) throw new HeldBackRecordError(p.decoded.itemKey);
+      try {
+        evaluate(p);
+      } catch (error) {
+        failedItems.add(p.decoded.itemKey);
+        throw error;
+      }
+    };
+
+    const processor = new BatchProcessor(EventType.DynamoDBStreams);
+    const response = await processPartialResponse(event, recordHandler, processor, {
+      ...(context ? { context } : {}),
+      processInParallel: false,
+    });
+
+    const flushFailures = await flush(work, failedItems);
+
+    const failedSequences = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
+    for (const itemKey of flushFailures) {
+      for (const sequence of work.get(itemKey)?.sequences ?? []) failedSequences.add(sequence);
+      for (const [record, p] of prepared) {
+        if (p.ok && p.decoded.itemKey === itemKey && record.dynamodb?.SequenceNumber) {
+          failedSequences.add(record.dynamodb.SequenceNumber);
+        }
+      }
+    }
+    // Lambda redelivers everything from the lowest failed record on: count demand only before it,
+    // so a sale is counted once. A failed demand write fails the whole batch, which is safe to
+    // replay (alert state and demand days both skip what they have already applied).
+    const lowestFailure = [...failedSequences].sort(compareSequence)[0];
+    const counted = lowestFailure
+      ? sales.filter((d) => compareSequence(d.sequenceNumber, lowestFailure) < 0)
+      : sales;
+    if (counted.length > 0) await deps.demand.record(aggregateDemand(counted));
+
+    metrics.addMetric(
+      MetricName.RecordsProcessed,
+      MetricUnit.Count,
+      records.length - failedSequences.size,
+    );
+    metrics.addMetric(MetricName.RecordsFailed, MetricUnit.Count, failedSequences.size);
+    if (duplicates > 0)
+      metrics.addMetric(MetricName.DuplicateRecords, MetricUnit.Count, duplicates);
+    return {
+      batchItemFailures: [...failedSequences].map((itemIdentifier) => ({ itemIdentifier })),
+    };
+  };
+
+  /** Publishes every crossing, then commits each item's state; returns the items that failed. */
+  async function flush(
+    work: Map<string, ItemWork>,
+    failedItems: Set<string>,
+  ): Promise<Set<string>> {
+    const failed = new Set<string>();
+    const owners = new Map<string, string>();
+    const messages: AlertMessage[] = [];
+    const events: BusEvent[] = [];
+    for (const [itemKey, item] of work) {
+      for (const crossing of item.crossings) {
+        const id = `${crossing.transition.alertId}-${crossing.transition.kind === 'TRIGGERED' ? 'T' : 'R'}`;
+        owners.set(id, itemKey);
+        events.push(toBusEvent(id, crossing));
+        const message = toAlertMessage(id, crossing);
+        if (message) messages.push(message);
+        metrics
+          .singleMetric()
+          .addDimension('level', crossing.transition.level)
+          .addMetric(MetricName.Crossings, MetricUnit.Count, 1);
+      }
+    }
+    const [alertOutcome, eventOutcome] = await Promise.all([
+      messages.length > 0 ? deps.alerts.publish(messages) : undefined,
+      events.length > 0 ? deps.events.publish(events) : undefined,
+    ]);
+    for (const [outcome, what] of [
+      [alertOutcome, 'alert'],
+      [eventOutcome, 'event'],
+    ] as const) {
+      if (!outcome) continue;
+      metrics.addMetric(MetricName.PublishRetries, MetricUnit.Count, outcome.retries);
+      for (const [id, reason] of outcome.failed) {
+        const itemKey = owners.get(id);
+        if (itemKey) failed.add(itemKey);
+        logger.error(`${what} publish failed after retries`, {
+          id,
+          reason,
+          itemKey,
+          error: new PublishFailedError(reason),
+        });
+      }
+    }
+    metrics.addMetric(
+      MetricName.AlertsPublished,
+      MetricUnit.Count,
+      messages.length - (alertOutcome?.failed.size ?? 0),
+    );
+    metrics.addMetric(
+      MetricName.EventsPublished,
+      MetricUnit.Count,
+      events.length - (eventOutcome?.failed.size ?? 0),
+    );
+
+    const at = now().toISOString();
+    await Promise.all(
+      [...work].map(async ([itemKey, item]) => {
+        // Nothing changed, or the change must be redelivered: keep the stored state as it is.
+        if (failed.has(itemKey) || item.crossings.length === 0 || item.lastSequence === undefined)
+          return;
+        const first = item.crossings[0] as Crossing;
+        try {
+          await deps.states.commit(
+            first.record.item,
+            item.state,
+            item.stored.version,
+            item.lastSequence,
+            at,
+          );
+        } catch (error) {
+          failed.add(itemKey);
+          logger.error('Alert state commit failed', { itemKey, error: error as Error });
+        }
+      }),
+    );
+    for (const itemKey of failed) failedItems.add(itemKey);
+    return failed;
+  }
+
+  function toBusEvent(id: string, crossing: Crossing): BusEvent {
+    const { transition, record, rule, ruleKey, occurredAt } = crossing;
+    const detail: StockLevelDetail = {
+      version: EVENT_VERSION,
+      alertId: transition.alertId,
+      sku: record.item.sku,
+      location: record.item.location,
+      ...(record.item.category ? { category: record.item.category } : {}),
+      level: transition.level,
+      previousQuantity: record.change.previousQuantity ?? null,
+      quantity: record.change.quantity ?? null,
+      threshold: transition.threshold,
+      occurredAt,
+      severity: severityOf(rule, transition.level),
+      ruleKey,
+      notified: transition.announced && rule.channels.length > 0,
+      changeId: record.change.changeId,
+    };
+    return {
+      id,
+      detailType:
+        transition.kind === 'TRIGGERED'
+          ? DetailType.StockLevelTriggered
+          : DetailType.StockLevelResolved,
+      detail,
+      time: new Date(occurredAt),
+    };
+  }
+
+  function toAlertMessage(id: string, crossing: Crossing): AlertMessage | undefined {
+    const { transition, record, rule, ruleKey, occurredAt } = crossing;
+    if (!transition.announced || rule.channels.length === 0) return undefined;
+    const message = buildAlertMessage(
+      transition,
+      {
+        ...record.item,
+        previousQuantity: record.change.previousQuantity,
+        quantity: record.change.quantity,
+      },
+      {
+        ruleKey,
+        ruleName: rule.name,
+        severity: severityOf(rule, transition.level),
+        strategy: rule.strategies[transition.level]?.type,
+        channels: rule.channels,
+        occurredAt,
+      },
+    );
+    return { ...message, id };
+  }
+};
+
+/** A decrement written by the shop (not by one of our strategies) is a sale. */
+const isSale = (d: DecodedRecord): boolean =>
+  !d.adjustedBySystem &&
+  d.change.previousQuantity !== undefined &&
+  d.change.quantity !== undefined &&
+  d.change.quantity < d.change.previousQuantity;
+
+/** Per-item, per-day demand of a batch's sales. */
+const aggregateDemand = (sales: readonly DecodedRecord[]): DemandDelta[] => {
+  const demand = new Map<string, DemandDelta>();
+  for (const d of sales) {
+    const sold = (d.change.previousQuantity ?? 0) - (d.change.quantity ?? 0);
+    const day = (d.approximateCreationTime ?? new Date()).toISOString().slice(0, 10);
+    const key = `${d.itemKey}#${day}`;
+    const current = demand.get(key);
+    demand.set(key, {
+      sku: d.item.sku,
+      location: d.item.location,
+      day,
+      unitsSold: (current?.unitsSold ?? 0) + sold,
+      sales: (current?.sales ?? 0) + 1,
+      firstSequence: current?.firstSequence ?? d.sequenceNumber,
+      lastSequence: d.sequenceNumber,
+    });
+  }
+  return [...demand.values()];
+};

@@ -1,0 +1,44 @@
+import { type App, Tags } from 'aws-cdk-lib';
+import { type EnvironmentConfig, loadEnvironment } from './config/environments.js';
+import { PipelineStack } from './stacks/pipeline-stack.js';
+import { StatefulStack } from './stacks/stateful-stack.js';
+
+/**
+ * Adds one environment's stacks to an app: the stateful stack (data) and the pipeline stack
+ * (functions and wiring). Throws a named error for an unknown or invalid environment.
+ */
+export const buildApp = (
+  app: App,
+  envName: string,
+  config: EnvironmentConfig = loadEnvironment(envName),
+) => {
+  const env =
+    config.account || config.region
+      ? { account: config.account, region: config.region }
+      : undefined;
+  const prefix = `InventoryAlerts-${config.name}`;
+  const stateful = new StatefulStack(app, `${prefix}-Stateful`, {
+    config,
+    env,
+    description: `inventory-alerts (${config.name}): tables, key, topics, bus, queues`,
+    terminationProtection: config.removalPolicy === 'retain',
+  });
+  const pipeline = new PipelineStack(app, `${prefix}-Pipeline`, {
+    config,
+    env,
+    description: `inventory-alerts (${config.name}): stock-monitor, strategy-executor, rule, alarms`,
+    key: stateful.key,
+    inventoryTable: stateful.inventoryTable,
+    controlTable: stateful.controlTable,
+    idempotencyTable: stateful.idempotencyTable,
+    alertsTopic: stateful.alertsTopic,
+    opsTopic: stateful.opsTopic,
+    bus: stateful.bus,
+  });
+  pipeline.addStackDependency(stateful);
+  for (const stack of [stateful, pipeline]) {
+    Tags.of(stack).add('project', 'inventory-alerts');
+    Tags.of(stack).add('environment', config.name);
+  }
+  return { stateful, pipeline };
+};

@@ -1,0 +1,219 @@
+import { z } from 'zod';
+import { LEVELS } from '../../shared/domain/levels.js';
+import { formatIssues, InvalidEnvironmentConfigError } from '../../shared/errors.js';
+
+const E164 = /^\+[1-9]\d{6,14}$/;
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+/** Which alerts a subscriber receives; empty or absent means all. */
+const FilterSchema = z
+  .object({
+    levels: z.array(z.enum(LEVELS)).optional(),
+    locations: z.array(z.string().min(1)).optional(),
+    categories: z.array(z.string().min(1)).optional(),
+    /** Also receive "resolved" messages (default true). */
+    resolved: z.boolean().default(true),
+  })
+  .strict();
+
+const SubscriberSchema = z.discriminatedUnion('protocol', [
+  z
+    .object({
+      protocol: z.literal('email'),
+      endpoint: z.string().regex(EMAIL, 'must be an e-mail address'),
+      filter: FilterSchema.default({ resolved: true }),
+    })
+    .strict(),
+  z
+    .object({
+      protocol: z.literal('sms'),
+      endpoint: z.string().regex(E164, 'must be an E.164 phone number, e.g. +14155550100'),
+      filter: FilterSchema.default({ resolved: true }),
+    })
+    .strict(),
+]);
+export type Subscriber = z.output<typeof SubscriberSchema>;
+
+export const EnvironmentConfigSchema = z
+  .object({
+    account: z
+      .string()
+      .regex(/^\d{12}$/, 'must be a 12-digit AWS account id')
+      .optional(),
+    region: z
+      .string()
+      .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region, e.g. eu-west-1')
+      .optional(),
+    /** Create the inventory table, or attach to an existing table and its stream. */
+    inventoryTable: z.discriminatedUnion('mode', [
+      z.object({ mode: z.literal('create') }).strict(),
+      z
+        .object({
+          mode: z.literal('import'),
+          tableName: z.string().min(3),
+          streamArn: z
+            .string()
+            .regex(
+              /^arn:aws[\w-]*:dynamodb:[\w-]+:\d{12}:table\/.+\/stream\/.+$/,
+              'must be a DynamoDB stream ARN',
+            ),
+          /** KMS key ARN of the imported table, when it uses a customer-managed key. */
+          encryptionKeyArn: z.string().startsWith('arn:').optional(),
+        })
+        .strict(),
+    ]),
+    subscribers: z.array(SubscriberSchema).default([]),
+    /** Event source mapping of the stock-monitor on the inventory stream. */
+    streamConsumer: z
+      .object({
+        batchSize: z.number().int().min(1).max(10_000),
+        maxBatchingWindowSeconds: z.number().int().min(0).max(300),
+        retryAttempts: z.number().int().min(0).max(10_000),
+        maxRecordAgeSeconds: z.number().int().min(60).max(604_800),
+        parallelizationFactor: z.number().int().min(1).max(10),
+      })
+      .strict(),
+    /** EventBridge target settings of the strategy-executor. */
+    strategyTarget: z
+      .object({
+        retryAttempts: z.number().int().min(0).max(185),
+        maxEventAgeSeconds: z.number().int().min(60).max(86_400),
+      })
+      .strict(),
+    /** `retain` keeps tables, key, topic and queues when the stack is deleted. */
+    removalPolicy: z.enum(['destroy', 'retain']),
+    pointInTimeRecovery: z.boolean(),
+    deletionProtection: z.boolean(),
+    logRetentionDays: z.union([
+      z.literal(1),
+      z.literal(3),
+      z.literal(5),
+      z.literal(7),
+      z.literal(14),
+      z.literal(30),
+      z.literal(60),
+      z.literal(90),
+      z.literal(180),
+      z.literal(365),
+      z.literal(731),
+      z.literal(1827),
+    ]),
+    logLevel: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']),
+    rulesCacheTtlSeconds: z.number().int().min(0).max(3600),
+    archiveRetentionDays: z.number().int().min(0).max(3650),
+    alarms: z
+      .object({
+        /** Alarm when the oldest stream record waits longer than this. */
+        iteratorAgeMs: z.number().int().positive(),
+        /** Alarm when a function reports at least this many errors in 5 minutes. */
+        functionErrors: z.number().int().positive(),
+        /** Who is told about alarms (ops topic subscribers). */
+        opsEmails: z.array(z.string().regex(EMAIL, 'must be an e-mail address')).default([]),
+      })
+      .strict(),
+  })
+  .strict()
+  .superRefine((config, ctx) => {
+    if (config.removalPolicy === 'destroy' && config.deletionProtection) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['deletionProtection'],
+        message: 'cannot protect tables whose removalPolicy is destroy; use retain',
+      });
+    }
+  });
+export type EnvironmentConfigInput = z.input<typeof EnvironmentConfigSchema>;
+export type EnvironmentConfig = z.output<typeof EnvironmentConfigSchema> & {
+  readonly name: string;
+};
+
+const development = {
+  inventoryTable: { mode: 'create' },
+  subscribers: [],
+  streamConsumer: {
+    batchSize: 100,
+    maxBatchingWindowSeconds: 0,
+    retryAttempts: 3,
+    maxRecordAgeSeconds: 3600,
+    parallelizationFactor: 1,
+  },
+  strategyTarget: { retryAttempts: 3, maxEventAgeSeconds: 3600 },
+  removalPolicy: 'destroy',
+  pointInTimeRecovery: true,
+  deletionProtection: false,
+  logRetentionDays: 7,
+  logLevel: 'DEBUG',
+  rulesCacheTtlSeconds: 10,
+  archiveRetentionDays: 7,
+  alarms: { iteratorAgeMs: 60_000, functionErrors: 5 },
+} satisfies EnvironmentConfigInput;
+
+/**
+ * Every environment, by name. Chosen at deploy time with `-c env=<name>` (default `dev`).
+ * Subscriber addresses are examples on reserved domains and numbers: replace them.
+ */
+export const ENVIRONMENTS: Record<string, EnvironmentConfigInput> = {
+  dev: development,
+  staging: {
+    ...development,
+    subscribers: [{ protocol: 'email', endpoint: 'inventory-staging@example.com' }],
+    streamConsumer: { ...development.streamConsumer, maxBatchingWindowSeconds: 1 },
+    logRetentionDays: 30,
+    logLevel: 'INFO',
+    rulesCacheTtlSeconds: 30,
+    archiveRetentionDays: 30,
+  },
+  prod: {
+    ...development,
+    subscribers: [
+      { protocol: 'email', endpoint: 'inventory-team@example.com' },
+      {
+        protocol: 'sms',
+        endpoint: '+15555550100',
+        filter: { levels: ['OUT_OF_STOCK'], resolved: false },
+      },
+    ],
+    streamConsumer: {
+      batchSize: 500,
+      maxBatchingWindowSeconds: 1,
+      retryAttempts: 5,
+      maxRecordAgeSeconds: 21_600,
+      parallelizationFactor: 2,
+    },
+    strategyTarget: { retryAttempts: 8, maxEventAgeSeconds: 21_600 },
+    removalPolicy: 'retain',
+    deletionProtection: true,
+    logRetentionDays: 90,
+    logLevel: 'INFO',
+    rulesCacheTtlSeconds: 60,
+    archiveRetentionDays: 90,
+    alarms: {
+      iteratorAgeMs: 30_000,
+      functionErrors: 1,
+      opsEmails: ['inventory-oncall@example.com'],
+    },
+  },
+};
+
+/**
+ * Returns the validated configuration of an environment, or throws
+ * {@link InvalidEnvironmentConfigError} naming the environment and each bad field.
+ */
+export const loadEnvironment = (
+  name: string,
+  environments: Record<string, unknown> = ENVIRONMENTS,
+): EnvironmentConfig => {
+  const raw = environments[name];
+  if (raw === undefined) {
+    throw new InvalidEnvironmentConfigError(
+      `Unknown environment "${name}". Choose one of: ${Object.keys(environments).join(', ')} (cdk … -c env=<name>).`,
+    );
+  }
+  const result = EnvironmentConfigSchema.safeParse(raw);
+  if (!result.success) {
+    throw new InvalidEnvironmentConfigError(
+      `Environment "${name}" is invalid: ${formatIssues(result.error.issues).join('; ')}`,
+    );
+  }
+  return { ...result.data, name };
+};

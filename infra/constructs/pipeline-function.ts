@@ -1,0 +1,75 @@
+import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
+import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { METRICS_NAMESPACE } from '../../shared/contracts/metrics.js';
+
+export interface PipelineFunctionProps {
+  /** Path of the handler module, from the repository root. */
+  readonly entry: string;
+  /** Powertools service name, also the function's name suffix. */
+  readonly serviceName: string;
+  readonly environment: Record<string, string>;
+  readonly logRetention: RetentionDays;
+  readonly logLevel: string;
+  readonly removalPolicy: RemovalPolicy;
+  readonly timeout?: Duration;
+  readonly memorySize?: number;
+}
+
+/**
+ * The esbuild settings every function is bundled with; the benchmarks bundle with the same.
+ * The SDK v3 is bundled (not taken from the runtime) so esbuild tree-shakes it to the clients
+ * actually imported, and the bundle is pinned to the versions in the lockfile.
+ */
+export const BUNDLING = {
+  minify: true,
+  sourceMap: true,
+  target: 'node22',
+  format: OutputFormat.ESM,
+  mainFields: ['module', 'main'],
+  externalModules: [] as string[],
+  // ESM bundles of CommonJS dependencies still call require(); give them one.
+  banner:
+    "import { createRequire as __iaCreateRequire } from 'module';const require = __iaCreateRequire(import.meta.url);",
+} as const;
+
+/**
+ * A Lambda function of the pipeline: Node.js 22 on arm64, active tracing, its own log group
+ * with retention, Powertools settings, bundled by the local esbuild (no Docker).
+ */
+export class PipelineFunction extends Construct {
+  readonly function: NodejsFunction;
+  readonly logGroup: LogGroup;
+
+  constructor(scope: Construct, id: string, props: PipelineFunctionProps) {
+    super(scope, id);
+    this.logGroup = new LogGroup(this, 'Logs', {
+      retention: props.logRetention,
+      removalPolicy: props.removalPolicy,
+    });
+    this.function = new NodejsFunction(this, 'Function', {
+      entry: props.entry,
+      handler: 'handler',
+      runtime: Runtime.NODEJS_22_X,
+      architecture: Architecture.ARM_64,
+      memorySize: props.memorySize ?? 512,
+      timeout: props.timeout ?? Duration.seconds(30),
+      tracing: Tracing.ACTIVE,
+      logGroup: this.logGroup,
+      bundling: {
+        ...BUNDLING,
+        externalModules: [...BUNDLING.externalModules],
+        mainFields: [...BUNDLING.mainFields],
+      },
+      environment: {
+        POWERTOOLS_SERVICE_NAME: props.serviceName,
+        POWERTOOLS_LOG_LEVEL: props.logLevel,
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+        NODE_OPTIONS: '--enable-source-maps',
+        ...props.environment,
+      },
+    });
+  }
+}

@@ -1,0 +1,342 @@
+import { Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import {
+  Alarm,
+  ComparisonOperator,
+  Dashboard,
+  GraphWidget,
+  type IMetric,
+  Metric,
+  TreatMissingData,
+} from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type { ITable, Table } from 'aws-cdk-lib/aws-dynamodb';
+import { type EventBus, Rule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import { type IFunction, StartingPosition } from 'aws-cdk-lib/aws-lambda';
+import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Topic } from 'aws-cdk-lib/aws-sns';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import { EnvName } from '../../functions/commons/env.js';
+import { STRATEGY_EXECUTOR_PATTERN } from '../../shared/contracts/events.js';
+import { METRICS_NAMESPACE, MetricName, SERVICE_NAMES } from '../../shared/contracts/metrics.js';
+import type { EnvironmentConfig } from '../config/environments.js';
+import { PipelineFunction } from '../constructs/pipeline-function.js';
+
+export interface PipelineStackProps extends StackProps {
+  readonly config: EnvironmentConfig;
+  readonly key: IKey;
+  readonly inventoryTable: ITable;
+  readonly controlTable: Table;
+  readonly idempotencyTable: Table;
+  readonly alertsTopic: Topic;
+  readonly opsTopic: Topic;
+  readonly bus: EventBus;
+}
+
+/** What a function needs of the customer-managed key to read and write encrypted data. */
+const KMS_DATA_ACTIONS = ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'];
+
+/** Least privilege: exact actions on exact resources, no wildcard actions. */
+const allow = (fn: IFunction, actions: string[], resources: string[]) =>
+  fn.addToRolePolicy(new PolicyStatement({ actions, resources }));
+
+/**
+ * The stateless half: the two functions, the stream mapping, the bus rule, alarms and the
+ * dashboard. Safe to destroy and redeploy; all data lives in the stateful stack.
+ */
+export class PipelineStack extends Stack {
+  readonly stockMonitor: PipelineFunction;
+  readonly strategyExecutor: PipelineFunction;
+  readonly alarms: Alarm[] = [];
+  /** Stream records that failed every retry (with the ESM's failure metadata). */
+  readonly streamDlq: Queue;
+  /** Level-change events the strategy-executor could not take after every retry. */
+  readonly strategyDlq: Queue;
+
+  constructor(scope: Construct, id: string, props: PipelineStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    const removalPolicy =
+      config.removalPolicy === 'retain' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    const common = {
+      logRetention: config.logRetentionDays as RetentionDays,
+      logLevel: config.logLevel,
+      removalPolicy,
+    };
+
+    // The dead-letter queues live here, not in the stateful stack: the event target writes a
+    // queue policy naming this stack's rule, which would otherwise make the stacks depend on
+    // each other. They are retained in environments whose removal policy is retain.
+    const dlq = (queueId: string) => {
+      const queue = new Queue(this, queueId, {
+        encryption: QueueEncryption.KMS,
+        encryptionMasterKey: props.key,
+        enforceSSL: true,
+        retentionPeriod: Duration.days(14),
+        removalPolicy,
+      });
+      Validations.of(queue).acknowledge({
+        id: 'AwsSolutions-SQS3',
+        reason:
+          'This queue is a dead-letter queue itself; a DLQ of a DLQ would only move the problem.',
+      });
+      return queue;
+    };
+    this.streamDlq = dlq('StreamDeadLetterQueue');
+    this.strategyDlq = dlq('StrategyDeadLetterQueue');
+
+    this.stockMonitor = new PipelineFunction(this, 'StockMonitor', {
+      ...common,
+      entry: 'functions/stock-monitor/handler.ts',
+      serviceName: SERVICE_NAMES.stockMonitor,
+      timeout: Duration.seconds(60),
+      environment: {
+        [EnvName.controlTable]: props.controlTable.tableName,
+        [EnvName.alertsTopicArn]: props.alertsTopic.topicArn,
+        [EnvName.eventBusName]: props.bus.eventBusName,
+        [EnvName.rulesCacheTtlSeconds]: String(config.rulesCacheTtlSeconds),
+      },
+    });
+    const monitor = this.stockMonitor.function;
+    allow(
+      monitor,
+      ['dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+      [props.controlTable.tableArn],
+    );
+    allow(monitor, ['sns:Publish'], [props.alertsTopic.topicArn]);
+    allow(monitor, ['events:PutEvents'], [props.bus.eventBusArn]);
+    allow(monitor, KMS_DATA_ACTIONS, [props.key.keyArn]);
+
+    const { streamConsumer } = config;
+    monitor.addEventSource(
+      new DynamoEventSource(props.inventoryTable, {
+        startingPosition: StartingPosition.LATEST,
+        batchSize: streamConsumer.batchSize,
+        maxBatchingWindow: Duration.seconds(streamConsumer.maxBatchingWindowSeconds),
+        retryAttempts: streamConsumer.retryAttempts,
+        maxRecordAge: Duration.seconds(streamConsumer.maxRecordAgeSeconds),
+        parallelizationFactor: streamConsumer.parallelizationFactor,
+        bisectBatchOnError: true,
+        reportBatchItemFailures: true,
+        onFailure: new SqsDlq(this.streamDlq),
+      }),
+    );
+
+    this.strategyExecutor = new PipelineFunction(this, 'StrategyExecutor', {
+      ...common,
+      entry: 'functions/strategy-executor/handler.ts',
+      serviceName: SERVICE_NAMES.strategyExecutor,
+      environment: {
+        [EnvName.inventoryTable]: props.inventoryTable.tableName,
+        [EnvName.controlTable]: props.controlTable.tableName,
+        [EnvName.idempotencyTable]: props.idempotencyTable.tableName,
+        [EnvName.eventBusName]: props.bus.eventBusName,
+        [EnvName.rulesCacheTtlSeconds]: String(config.rulesCacheTtlSeconds),
+      },
+    });
+    const executor = this.strategyExecutor.function;
+    const itemActions = [
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:ConditionCheckItem',
+    ];
+    allow(executor, itemActions, [props.inventoryTable.tableArn]);
+    allow(
+      executor,
+      [...itemActions, 'dynamodb:BatchGetItem', 'dynamodb:Query'],
+      [props.controlTable.tableArn],
+    );
+    allow(executor, [...itemActions, 'dynamodb:DeleteItem'], [props.idempotencyTable.tableArn]);
+    allow(executor, ['events:PutEvents'], [props.bus.eventBusArn]);
+    allow(executor, KMS_DATA_ACTIONS, [
+      props.key.keyArn,
+      ...(props.inventoryTable.encryptionKey ? [props.inventoryTable.encryptionKey.keyArn] : []),
+    ]);
+
+    const strategyRule = new Rule(this, 'StrategyRule', {
+      eventBus: props.bus,
+      description: 'Level changes to the strategy-executor',
+      eventPattern: structuredClone(STRATEGY_EXECUTOR_PATTERN) as unknown as Record<
+        string,
+        string[]
+      >,
+    });
+    strategyRule.addTarget(
+      new LambdaFunction(executor, {
+        retryAttempts: config.strategyTarget.retryAttempts,
+        maxEventAge: Duration.seconds(config.strategyTarget.maxEventAgeSeconds),
+        deadLetterQueue: this.strategyDlq,
+      }),
+    );
+
+    this.addAlarms(props, strategyRule);
+    this.addDashboard(props);
+    this.acknowledgeFindings();
+  }
+
+  private addAlarms(props: PipelineStackProps, strategyRule: Rule): void {
+    const { config } = props;
+    const action = new SnsAction(props.opsTopic);
+    const alarm = (id: string, metric: IMetric, threshold: number, description: string) => {
+      const created = new Alarm(this, id, {
+        metric,
+        threshold,
+        evaluationPeriods: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+        alarmDescription: description,
+      });
+      created.addAlarmAction(action);
+      this.alarms.push(created);
+    };
+    const fiveMinutes = Duration.minutes(5);
+    for (const [id, queue] of [
+      ['StreamDlqNotEmpty', this.streamDlq],
+      ['StrategyDlqNotEmpty', this.strategyDlq],
+    ] as const) {
+      alarm(
+        id,
+        queue.metricApproximateNumberOfMessagesVisible({
+          period: Duration.minutes(1),
+          statistic: 'Maximum',
+        }),
+        1,
+        `Messages are waiting in ${id.replace('NotEmpty', '')}: inspect and redrive them.`,
+      );
+    }
+    alarm(
+      'StreamIteratorAge',
+      this.stockMonitor.function.metric('IteratorAge', {
+        period: Duration.minutes(1),
+        statistic: 'Maximum',
+      }),
+      config.alarms.iteratorAgeMs,
+      'The stock-monitor is falling behind the inventory stream.',
+    );
+    for (const fn of [this.stockMonitor, this.strategyExecutor]) {
+      const name = fn.node.id;
+      alarm(
+        `${name}Errors`,
+        fn.function.metricErrors({ period: fiveMinutes }),
+        config.alarms.functionErrors,
+        `${name} reports errors.`,
+      );
+      alarm(
+        `${name}Throttles`,
+        fn.function.metricThrottles({ period: fiveMinutes }),
+        1,
+        `${name} is throttled.`,
+      );
+    }
+    alarm(
+      'StrategyDeliveryFailures',
+      new Metric({
+        namespace: 'AWS/Events',
+        metricName: 'FailedInvocations',
+        dimensionsMap: { RuleName: strategyRule.ruleName, EventBusName: props.bus.eventBusName },
+        period: fiveMinutes,
+        statistic: 'Sum',
+      }),
+      1,
+      'EventBridge could not deliver level changes to the strategy-executor.',
+    );
+  }
+
+  private addDashboard(props: PipelineStackProps): void {
+    const custom = (metricName: string, service: string) =>
+      new Metric({
+        namespace: METRICS_NAMESPACE,
+        metricName,
+        dimensionsMap: { service },
+        statistic: 'Sum',
+        period: Duration.minutes(5),
+      });
+    const monitor = SERVICE_NAMES.stockMonitor;
+    const executor = SERVICE_NAMES.strategyExecutor;
+    const dashboard = new Dashboard(this, 'Dashboard', {
+      dashboardName: `inventory-alerts-${props.config.name}`,
+    });
+    dashboard.addWidgets(
+      new GraphWidget({
+        title: 'Stream records',
+        left: [
+          custom(MetricName.RecordsProcessed, monitor),
+          custom(MetricName.RecordsFailed, monitor),
+          custom(MetricName.DuplicateRecords, monitor),
+        ],
+      }),
+      new GraphWidget({
+        title: 'Crossings and alerts',
+        left: [
+          custom(MetricName.Crossings, monitor),
+          custom(MetricName.AlertsPublished, monitor),
+          custom(MetricName.EventsPublished, monitor),
+          custom(MetricName.PublishRetries, monitor),
+        ],
+      }),
+      new GraphWidget({
+        title: 'Strategies',
+        left: [
+          custom(MetricName.StrategiesApplied, executor),
+          custom(MetricName.StrategiesRejected, executor),
+        ],
+      }),
+    );
+    dashboard.addWidgets(
+      new GraphWidget({
+        title: 'Iterator age (ms)',
+        left: [this.stockMonitor.function.metric('IteratorAge', { statistic: 'Maximum' })],
+      }),
+      new GraphWidget({
+        title: 'Function errors',
+        left: [
+          this.stockMonitor.function.metricErrors(),
+          this.strategyExecutor.function.metricErrors(),
+        ],
+      }),
+      new GraphWidget({
+        title: 'Dead-letter queues',
+        left: [
+          this.streamDlq.metricApproximateNumberOfMessagesVisible(),
+          this.strategyDlq.metricApproximateNumberOfMessagesVisible(),
+        ],
+      }),
+    );
+  }
+
+  /** Each cdk-nag finding this stack accepts, with the reason. */
+  private acknowledgeFindings(): void {
+    for (const fn of [this.stockMonitor, this.strategyExecutor]) {
+      const role = fn.function.role;
+      if (!role) continue;
+      Validations.of(role).acknowledge({
+        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+        reason: 'The AWS managed basic execution role only allows writing to CloudWatch Logs.',
+      });
+      Validations.of(role).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'Active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions.',
+      });
+    }
+    const monitorRole = this.stockMonitor.function.role;
+    for (const action of ['kms:GenerateDataKey*', 'kms:ReEncrypt*']) {
+      if (!monitorRole) break;
+      Validations.of(monitorRole).acknowledge({
+        id: `AwsSolutions-IAM5[Action::${action}]`,
+        reason:
+          'Granted by SqsDlq for the on-failure destination: sending to the KMS-encrypted stream DLQ, on its key only.',
+      });
+    }
+    Validations.of(this).acknowledge({
+      id: 'AwsSolutions-L1',
+      reason:
+        'The runtime is pinned to nodejs22.x on purpose: tests and the sandbox run on the same major.',
+    });
+  }
+}

@@ -1,0 +1,172 @@
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import {
+  AttributeType,
+  BillingMode,
+  type ITable,
+  StreamViewType,
+  Table,
+  TableEncryption,
+} from 'aws-cdk-lib/aws-dynamodb';
+import { Archive, EventBus } from 'aws-cdk-lib/aws-events';
+import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { type IKey, Key } from 'aws-cdk-lib/aws-kms';
+import { SubscriptionFilter, Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription, SmsSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import type { Construct } from 'constructs';
+import { EVENT_SOURCE } from '../../shared/contracts/events.js';
+import {
+  CONTROL_TABLE,
+  IDEMPOTENCY_TABLE,
+  INVENTORY_TABLE,
+  type KeyAttribute,
+  type TableDefinition,
+} from '../../shared/contracts/tables.js';
+import type { EnvironmentConfig, Subscriber } from '../config/environments.js';
+
+export interface StatefulStackProps extends StackProps {
+  readonly config: EnvironmentConfig;
+}
+
+const attribute = (key: KeyAttribute) => ({
+  name: key.name,
+  type: key.type === 'S' ? AttributeType.STRING : AttributeType.NUMBER,
+});
+
+/**
+ * The SNS filter policy of a subscriber: its levels, locations and categories, and its
+ * protocol among the rule's channels, so a rule that alerts by e-mail only sends no SMS.
+ */
+export const filterPolicyOf = (subscriber: Subscriber): Record<string, SubscriptionFilter> => {
+  const { filter } = subscriber;
+  const policy: Record<string, SubscriptionFilter> = {
+    channels: SubscriptionFilter.stringFilter({ allowlist: [subscriber.protocol] }),
+  };
+  if (filter.levels?.length)
+    policy.level = SubscriptionFilter.stringFilter({ allowlist: filter.levels });
+  if (filter.locations?.length) {
+    policy.location = SubscriptionFilter.stringFilter({ allowlist: filter.locations });
+  }
+  if (filter.categories?.length) {
+    policy.category = SubscriptionFilter.stringFilter({ allowlist: filter.categories });
+  }
+  if (!filter.resolved)
+    policy.transition = SubscriptionFilter.stringFilter({ allowlist: ['TRIGGERED'] });
+  return policy;
+};
+
+/**
+ * Everything that holds data: the key, the tables, the alert topic, the bus and its archive.
+ * Functions and their wiring live in the pipeline stack.
+ */
+export class StatefulStack extends Stack {
+  readonly key: IKey;
+  readonly inventoryTable: ITable;
+  readonly controlTable: Table;
+  readonly idempotencyTable: Table;
+  readonly alertsTopic: Topic;
+  readonly opsTopic: Topic;
+  readonly bus: EventBus;
+
+  constructor(scope: Construct, id: string, props: StatefulStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    const removalPolicy =
+      config.removalPolicy === 'retain' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+
+    const key = new Key(this, 'DataKey', {
+      description: `inventory-alerts ${config.name}: tables, topics and queues`,
+      enableKeyRotation: true,
+      removalPolicy,
+    });
+    // CloudWatch alarms publish to the encrypted ops topic; EventBridge writes to the encrypted DLQ.
+    for (const service of ['cloudwatch.amazonaws.com', 'events.amazonaws.com']) {
+      key.addToResourcePolicy(
+        new PolicyStatement({
+          actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+          principals: [new ServicePrincipal(service)],
+          resources: ['*'],
+          conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
+        }),
+      );
+    }
+    this.key = key;
+
+    const tableProps = (definition: TableDefinition) => ({
+      partitionKey: attribute(definition.partitionKey),
+      ...(definition.sortKey ? { sortKey: attribute(definition.sortKey) } : {}),
+      ...(definition.timeToLiveAttribute
+        ? { timeToLiveAttribute: definition.timeToLiveAttribute }
+        : {}),
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      encryption: TableEncryption.CUSTOMER_MANAGED,
+      encryptionKey: key,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: config.pointInTimeRecovery },
+      deletionProtection: config.deletionProtection,
+      removalPolicy,
+    });
+
+    if (config.inventoryTable.mode === 'create') {
+      this.inventoryTable = new Table(this, 'InventoryTable', {
+        ...tableProps(INVENTORY_TABLE),
+        stream: StreamViewType.NEW_AND_OLD_IMAGES,
+      });
+    } else {
+      const imported = config.inventoryTable;
+      this.inventoryTable = Table.fromTableAttributes(this, 'InventoryTable', {
+        tableName: imported.tableName,
+        tableStreamArn: imported.streamArn,
+        ...(imported.encryptionKeyArn
+          ? { encryptionKey: Key.fromKeyArn(this, 'InventoryKey', imported.encryptionKeyArn) }
+          : {}),
+      });
+    }
+
+    this.controlTable = new Table(this, 'ControlTable', tableProps(CONTROL_TABLE));
+    for (const index of CONTROL_TABLE.globalSecondaryIndexes ?? []) {
+      this.controlTable.addGlobalSecondaryIndex({
+        indexName: index.indexName,
+        partitionKey: attribute(index.partitionKey),
+        sortKey: attribute(index.sortKey),
+      });
+    }
+    this.idempotencyTable = new Table(this, 'IdempotencyTable', tableProps(IDEMPOTENCY_TABLE));
+
+    this.alertsTopic = new Topic(this, 'AlertsTopic', {
+      displayName: 'Inventory alerts',
+      masterKey: key,
+      enforceSSL: true,
+    });
+    config.subscribers.forEach((subscriber, index) => {
+      const filterPolicy = filterPolicyOf(subscriber);
+      const subscription =
+        subscriber.protocol === 'email'
+          ? new EmailSubscription(subscriber.endpoint, { filterPolicy, json: false })
+          : new SmsSubscription(subscriber.endpoint, { filterPolicy });
+      // Ids by position: subscriber addresses stay out of logical ids and construct paths.
+      this.alertsTopic.addSubscription(subscription).node.addMetadata('subscriber', index);
+    });
+
+    this.opsTopic = new Topic(this, 'OpsTopic', {
+      displayName: 'Inventory alerts operations',
+      masterKey: key,
+      enforceSSL: true,
+    });
+    for (const email of config.alarms.opsEmails)
+      this.opsTopic.addSubscription(new EmailSubscription(email));
+
+    this.bus = new EventBus(this, 'InventoryBus', {
+      description: `inventory-alerts ${config.name}: stock level changes and strategy outcomes`,
+    });
+    new Archive(this, 'InventoryArchive', {
+      sourceEventBus: this.bus,
+      eventPattern: { source: [EVENT_SOURCE] },
+      retention: Duration.days(config.archiveRetentionDays),
+      description: 'Replays of level changes for recovery and audits',
+    });
+
+    new CfnOutput(this, 'InventoryTableName', { value: this.inventoryTable.tableName });
+    new CfnOutput(this, 'ControlTableName', { value: this.controlTable.tableName });
+    new CfnOutput(this, 'AlertsTopicArn', { value: this.alertsTopic.topicArn });
+    new CfnOutput(this, 'EventBusName', { value: this.bus.eventBusName });
+  }
+}

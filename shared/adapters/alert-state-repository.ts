@@ -1,0 +1,97 @@
+import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { itemKeyOf } from '../contracts/inventory.js';
+import { ControlKeys } from '../contracts/tables.js';
+import { type AlertState, EMPTY_ALERT_STATE } from '../domain/crossing.js';
+import { batchGetAll } from './batch-get.js';
+
+/** Alert state of one item as stored, with what makes writes safe to repeat. */
+export interface StoredAlertState {
+  readonly state: AlertState;
+  /** Optimistic-concurrency version; 0 when nothing is stored yet. */
+  readonly version: number;
+  /** Sequence number of the last stream record applied; records at or before it are replays. */
+  readonly lastSequence: string | undefined;
+}
+
+export const NO_STORED_STATE: StoredAlertState = {
+  state: EMPTY_ALERT_STATE,
+  version: 0,
+  lastSequence: undefined,
+};
+
+/** Per-item alert state in the control table, read in batches and written conditionally. */
+export class AlertStateRepository {
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  /** States of the items (keyed by `sku#location`); absent items get {@link NO_STORED_STATE}. */
+  async getMany(
+    items: readonly { sku: string; location: string }[],
+  ): Promise<Map<string, StoredAlertState>> {
+    const result = new Map<string, StoredAlertState>();
+    if (items.length === 0) return result;
+    const stored = await batchGetAll(
+      this.doc,
+      this.tableName,
+      items.map((item) => ControlKeys.alertState(item.sku, item.location)),
+    );
+    for (const item of stored) {
+      result.set(itemKeyOf(item as { sku: string; location: string }), {
+        state: {
+          open: (item.open ?? {}) as AlertState['open'],
+          lastAnnouncedAt: (item.lastAnnouncedAt ?? {}) as AlertState['lastAnnouncedAt'],
+        },
+        version: Number(item.version ?? 0),
+        lastSequence: item.lastSequence as string | undefined,
+      });
+    }
+    for (const item of items)
+      if (!result.has(itemKeyOf(item))) result.set(itemKeyOf(item), NO_STORED_STATE);
+    return result;
+  }
+
+  /**
+   * Writes the new state if nobody else has since the read (`expectedVersion`); throws
+   * ConditionalCheckFailedException otherwise, so a racing or replayed write cannot double up.
+   */
+  async commit(
+    item: { sku: string; location: string },
+    state: AlertState,
+    expectedVersion: number,
+    lastSequence: string,
+    at: string,
+  ): Promise<void> {
+    const openLevels = Object.keys(state.open);
+    await this.doc.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          ...ControlKeys.alertState(item.sku, item.location),
+          kind: 'ALERTS',
+          at,
+          sku: item.sku,
+          location: item.location,
+          open: state.open,
+          openLevels: openLevels.length > 0 ? openLevels : undefined,
+          lastAnnouncedAt: state.lastAnnouncedAt,
+          lastSequence,
+          version: expectedVersion + 1,
+        },
+        ConditionExpression:
+          expectedVersion === 0 ? 'attribute_not_exists(pk)' : 'version = :expected',
+        ...(expectedVersion === 0
+          ? {}
+          : { ExpressionAttributeValues: { ':expected': expectedVersion } }),
+      }),
+    );
+  }
+}
+
+/** Orders DynamoDB stream sequence numbers (decimal strings of varying length). */
+export const compareSequence = (a: string, b: string): number => {
+  const x = BigInt(a);
+  const y = BigInt(b);
+  return x < y ? -1 : x > y ? 1 : 0;
+};

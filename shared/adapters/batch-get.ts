@@ -1,0 +1,41 @@
+import { BatchGetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+
+/** DynamoDB allows at most 100 keys per BatchGetItem. */
+export const BATCH_GET_LIMIT = 100;
+
+/**
+ * Reads many items by key in calls of 100, retrying unprocessed keys with backoff.
+ * Returns the items found; throws when keys stay unprocessed after `maxAttempts`.
+ */
+export const batchGetAll = async (
+  doc: DynamoDBDocumentClient,
+  tableName: string,
+  keys: readonly Record<string, string>[],
+  maxAttempts = 5,
+): Promise<Record<string, unknown>[]> => {
+  const found: Record<string, unknown>[] = [];
+  const chunks: Record<string, string>[][] = [];
+  for (let i = 0; i < keys.length; i += BATCH_GET_LIMIT)
+    chunks.push(keys.slice(i, i + BATCH_GET_LIMIT));
+  await Promise.all(
+    chunks.map(async (chunk) => {
+      let pending: Record<string, unknown>[] = chunk;
+      for (let attempt = 1; pending.length > 0; attempt++) {
+        if (attempt > maxAttempts) {
+          throw new Error(
+            `${pending.length} keys of ${tableName} stayed unprocessed after ${maxAttempts} attempts`,
+          );
+        }
+        if (attempt > 1) await new Promise((r) => setTimeout(r, 25 * 2 ** attempt));
+        const output = await doc.send(
+          new BatchGetCommand({
+            RequestItems: { [tableName]: { Keys: pending, ConsistentRead: true } },
+          }),
+        );
+        found.push(...((output.Responses?.[tableName] ?? []) as Record<string, unknown>[]));
+        pending = (output.UnprocessedKeys?.[tableName]?.Keys ?? []) as Record<string, unknown>[];
+      }
+    }),
+  );
+  return found;
+};

@@ -1,0 +1,87 @@
+import { DeleteCommand, type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { ControlKeys } from '../contracts/tables.js';
+import { parseRule, type Rule, type RuleInput, ruleKeyOf } from '../domain/rules.js';
+import { InvalidRuleError } from '../errors.js';
+import { batchGetAll } from './batch-get.js';
+
+interface CacheEntry {
+  readonly rule: Rule | undefined;
+  readonly expiresAt: number;
+}
+
+/**
+ * Rules in the control table, with a per-container cache: one batched read per batch for the
+ * keys not cached (including keys known to have no rule), none while the cache is fresh.
+ */
+export class RulesRepository {
+  private readonly cache = new Map<string, CacheEntry>();
+
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    private readonly tableName: string,
+    private readonly ttlMs: number,
+    private readonly onInvalid: (error: InvalidRuleError) => void = () => {},
+    private readonly clock: () => number = Date.now,
+  ) {}
+
+  /** Rules stored under `keys` (undefined where none), reading only what is not cached. */
+  async getMany(keys: Iterable<string>): Promise<Map<string, Rule | undefined>> {
+    const now = this.clock();
+    const result = new Map<string, Rule | undefined>();
+    const missing: string[] = [];
+    for (const key of new Set(keys)) {
+      const cached = this.cache.get(key);
+      if (cached && cached.expiresAt > now) result.set(key, cached.rule);
+      else missing.push(key);
+    }
+    if (missing.length === 0) return result;
+    const items = await batchGetAll(
+      this.doc,
+      this.tableName,
+      missing.map((key) => ControlKeys.rule(key)),
+    );
+    const byKey = new Map(items.map((item) => [String(item.ruleKey), item]));
+    for (const key of missing) {
+      const rule = this.decode(key, byKey.get(key));
+      this.cache.set(key, { rule, expiresAt: now + this.ttlMs });
+      result.set(key, rule);
+    }
+    return result;
+  }
+
+  /** Validates and stores a rule; an invalid rule throws {@link InvalidRuleError} and writes nothing. */
+  async put(input: RuleInput, updatedBy = 'operator'): Promise<Rule> {
+    const rule = parseRule(input);
+    const ruleKey = ruleKeyOf(rule.scope);
+    const at = new Date(this.clock()).toISOString();
+    await this.doc.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { ...ControlKeys.rule(ruleKey), kind: 'RULE', at, ruleKey, rule, updatedBy },
+      }),
+    );
+    this.cache.delete(ruleKey);
+    return rule;
+  }
+
+  async delete(ruleKey: string): Promise<void> {
+    await this.doc.send(
+      new DeleteCommand({ TableName: this.tableName, Key: ControlKeys.rule(ruleKey) }),
+    );
+    this.cache.delete(ruleKey);
+  }
+
+  private decode(key: string, item: Record<string, unknown> | undefined): Rule | undefined {
+    if (!item) return undefined;
+    try {
+      return parseRule(item.rule, key);
+    } catch (error) {
+      // A broken rule must not stop the pipeline: fall back to the next, less specific rule.
+      if (error instanceof InvalidRuleError) {
+        this.onInvalid(error);
+        return undefined;
+      }
+      throw error;
+    }
+  }
+}

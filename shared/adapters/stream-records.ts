@@ -1,0 +1,121 @@
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { DynamoDBRecord } from 'aws-lambda';
+import { type InventoryItem, InventoryItemSchema, itemKeyOf } from '../contracts/inventory.js';
+import type { Change, ThresholdOverrides } from '../domain/crossing.js';
+import { PoisonRecordError } from '../errors.js';
+
+/** DynamoDB items are at most 400 KB; a record claiming more than two images of that is broken. */
+export const MAX_RECORD_BYTES = 800 * 1024;
+
+/** A stream record understood: the change, and what the alert needs to describe the item. */
+export interface DecodedRecord {
+  readonly itemKey: string;
+  readonly sequenceNumber: string;
+  readonly eventName: 'INSERT' | 'MODIFY' | 'REMOVE';
+  readonly change: Change;
+  /** The item as it is now, or as it was before a REMOVE. */
+  readonly item: InventoryItem;
+  readonly overrides: ThresholdOverrides;
+  readonly approximateCreationTime: Date | undefined;
+  /** True when the write was made by a strategy (it changed `lastAdjustmentId`), not the shop. */
+  readonly adjustedBySystem: boolean;
+}
+
+/** The item key from a record's Keys, or undefined when the keys are unusable. */
+export const itemKeyOfRecord = (record: DynamoDBRecord): string | undefined => {
+  const keys = record.dynamodb?.Keys;
+  const sku = keys?.sku?.S;
+  const location = keys?.location?.S;
+  return sku && location ? itemKeyOf({ sku, location }) : undefined;
+};
+
+const decodeImage = (image: Record<string, unknown>, which: string): InventoryItem => {
+  let plain: Record<string, unknown>;
+  try {
+    plain = unmarshall(image as Record<string, AttributeValue>);
+  } catch (error) {
+    throw new PoisonRecordError(`${which} cannot be read: ${(error as Error).message}`);
+  }
+  const parsed = InventoryItemSchema.safeParse(plain);
+  if (!parsed.success) {
+    const reasons = parsed.error.issues.map(
+      (i) => `${i.path.join('.') || '(image)'}: ${i.message}`,
+    );
+    throw new PoisonRecordError(`${which} is not an inventory item: ${reasons.join('; ')}`);
+  }
+  return parsed.data;
+};
+
+/**
+ * Decodes and validates one stream record, throwing {@link PoisonRecordError} with the reason
+ * for anything that cannot be an inventory change: missing keys, wrong types, a non-numeric
+ * or non-finite quantity, a negative price, unknown attribute types, an oversized record.
+ */
+export const decodeRecord = (record: DynamoDBRecord): DecodedRecord => {
+  const stream = record.dynamodb;
+  const sequenceNumber = stream?.SequenceNumber;
+  if (!stream || !sequenceNumber || !/^\d+$/.test(sequenceNumber)) {
+    throw new PoisonRecordError('record has no dynamodb section or no numeric SequenceNumber');
+  }
+  const eventName = record.eventName;
+  if (eventName !== 'INSERT' && eventName !== 'MODIFY' && eventName !== 'REMOVE') {
+    throw new PoisonRecordError(`unknown eventName "${String(eventName)}"`);
+  }
+  if ((stream.SizeBytes ?? 0) > MAX_RECORD_BYTES) {
+    throw new PoisonRecordError(`record of ${stream.SizeBytes} bytes exceeds ${MAX_RECORD_BYTES}`);
+  }
+  const itemKey = itemKeyOfRecord(record);
+  if (!itemKey) throw new PoisonRecordError('Keys must hold string attributes sku and location');
+
+  const needsNew = eventName !== 'REMOVE';
+  if (needsNew && !stream.NewImage) {
+    throw new PoisonRecordError(
+      `${eventName} without NewImage: the stream must use NEW_AND_OLD_IMAGES`,
+    );
+  }
+  if (eventName !== 'INSERT' && !stream.OldImage) {
+    throw new PoisonRecordError(
+      `${eventName} without OldImage: the stream must use NEW_AND_OLD_IMAGES`,
+    );
+  }
+  const newItem = stream.NewImage ? decodeImage(stream.NewImage, 'NewImage') : undefined;
+  // A malformed earlier write must not block the item now that it is valid again.
+  let oldItem: InventoryItem | undefined;
+  if (stream.OldImage) {
+    try {
+      oldItem = decodeImage(stream.OldImage, 'OldImage');
+    } catch (error) {
+      if (!newItem) throw error;
+    }
+  }
+  const item = (newItem ?? oldItem) as InventoryItem;
+  if (itemKeyOf(item) !== itemKey) {
+    throw new PoisonRecordError(`image keys ${itemKeyOf(item)} differ from record Keys ${itemKey}`);
+  }
+  const overrides: ThresholdOverrides = {
+    ...(item.lowStockThreshold !== undefined ? { LOW_STOCK: item.lowStockThreshold } : {}),
+    ...(item.overstockThreshold !== undefined ? { OVERSTOCK: item.overstockThreshold } : {}),
+  };
+  return {
+    itemKey,
+    sequenceNumber,
+    eventName,
+    item,
+    overrides,
+    change: {
+      sku: item.sku,
+      location: item.location,
+      previousQuantity: oldItem?.quantity,
+      quantity: newItem?.quantity,
+      changeId: record.eventID ?? sequenceNumber,
+    },
+    adjustedBySystem:
+      newItem?.lastAdjustmentId !== undefined &&
+      newItem.lastAdjustmentId !== oldItem?.lastAdjustmentId,
+    approximateCreationTime:
+      stream.ApproximateCreationDateTime !== undefined
+        ? new Date(stream.ApproximateCreationDateTime * 1000)
+        : undefined,
+  };
+};

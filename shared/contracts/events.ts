@@ -1,0 +1,77 @@
+import { z } from 'zod';
+import { LEVELS, SEVERITIES } from '../domain/levels.js';
+
+/**
+ * The event contract on the inventory bus. Consumers outside this repository rely on it:
+ * change it only on purpose, and bump {@link EVENT_VERSION} when a field changes meaning.
+ */
+export const EVENT_SOURCE = 'inventory.alerts';
+export const EVENT_VERSION = '1';
+
+export const DetailType = {
+  StockLevelTriggered: 'StockLevelTriggered',
+  StockLevelResolved: 'StockLevelResolved',
+  StrategyApplied: 'StrategyApplied',
+  PurchaseOrderRequested: 'PurchaseOrderRequested',
+} as const;
+export type DetailType = (typeof DetailType)[keyof typeof DetailType];
+
+/** Detail of `StockLevelTriggered` and `StockLevelResolved`. */
+export const StockLevelDetailSchema = z.object({
+  version: z.literal(EVENT_VERSION),
+  alertId: z.string().min(1),
+  sku: z.string().min(1),
+  location: z.string().min(1),
+  category: z.string().optional(),
+  level: z.enum(LEVELS),
+  previousQuantity: z.number().nullable(),
+  quantity: z.number().nullable(),
+  threshold: z.number(),
+  occurredAt: z.iso.datetime({ offset: true }),
+  severity: z.enum(SEVERITIES),
+  ruleKey: z.string().min(1),
+  /** False when people were not alerted (snoozed or in cooldown); strategies still apply. */
+  notified: z.boolean(),
+  /** The stream record the crossing came from. */
+  changeId: z.string().min(1),
+});
+export type StockLevelDetail = z.infer<typeof StockLevelDetailSchema>;
+
+/** Detail of `StrategyApplied`: one per decision of the strategy-executor. */
+export const StrategyAppliedDetailSchema = z.object({
+  version: z.literal(EVENT_VERSION),
+  alertId: z.string(),
+  sku: z.string(),
+  location: z.string(),
+  level: z.enum(LEVELS),
+  transition: z.enum(['TRIGGERED', 'RESOLVED']),
+  strategy: z.string(),
+  outcome: z.enum(['applied', 'dry-run', 'skipped', 'rejected']),
+  reason: z.string().optional(),
+  effect: z.record(z.string(), z.unknown()),
+  occurredAt: z.iso.datetime({ offset: true }),
+});
+export type StrategyAppliedDetail = z.infer<typeof StrategyAppliedDetailSchema>;
+
+/** Detail of `PurchaseOrderRequested`, for a supplier integration to pick up. */
+export const PurchaseOrderRequestedDetailSchema = z.object({
+  version: z.literal(EVENT_VERSION),
+  orderId: z.string(),
+  alertId: z.string(),
+  sku: z.string(),
+  location: z.string(),
+  quantity: z.number().positive(),
+  supplier: z.string().optional(),
+  occurredAt: z.iso.datetime({ offset: true }),
+});
+export type PurchaseOrderRequestedDetail = z.infer<typeof PurchaseOrderRequestedDetailSchema>;
+
+/**
+ * The rule that routes level changes to the strategy-executor. The stack deploys this object,
+ * the local sandbox's bus matches with it, and the tests assert it.
+ */
+export const STRATEGY_EXECUTOR_PATTERN = {
+  source: [EVENT_SOURCE],
+  'detail-type': [DetailType.StockLevelTriggered, DetailType.StockLevelResolved],
+  detail: { version: [EVENT_VERSION] },
+} as const;

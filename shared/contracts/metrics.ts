@@ -1,0 +1,19 @@
+/** Metric names the functions emit (EMF) and the dashboard and alarms read: one definition. */
+export const METRICS_NAMESPACE = 'InventoryAlerts';
+
+export const MetricName = {
+  RecordsProcessed: 'RecordsProcessed',
+  RecordsFailed: 'RecordsFailed',
+  DuplicateRecords: 'DuplicateRecords',
+  Crossings: 'Crossings',
+  AlertsPublished: 'AlertsPublished',
+  EventsPublished: 'EventsPublished',
+  PublishRetries: 'PublishRetries',
+  StrategiesApplied: 'StrategiesApplied',
+  StrategiesRejected: 'StrategiesRejected',
+} as const;
+
+export const SERVICE_NAMES = {
+  stockMonitor: 'stock-monitor',
+  strategyExecutor: 'strategy-executor',
+} as const;

@@ -1,0 +1,86 @@
+/**
+ * Table definitions: the one source for the stack, the local sandbox and the tests.
+ */
+export interface KeyAttribute {
+  readonly name: string;
+  readonly type: 'S' | 'N';
+}
+
+export interface TableDefinition {
+  readonly partitionKey: KeyAttribute;
+  readonly sortKey?: KeyAttribute;
+  readonly stream?: 'NEW_AND_OLD_IMAGES';
+  readonly timeToLiveAttribute?: string;
+  readonly globalSecondaryIndexes?: readonly {
+    readonly indexName: string;
+    readonly partitionKey: KeyAttribute;
+    readonly sortKey: KeyAttribute;
+  }[];
+}
+
+/** Inventory: one row per (sku, location); the stream is what the stock-monitor consumes. */
+export const INVENTORY_TABLE: TableDefinition = {
+  partitionKey: { name: 'sku', type: 'S' },
+  sortKey: { name: 'location', type: 'S' },
+  stream: 'NEW_AND_OLD_IMAGES',
+};
+
+/**
+ * Control: rules, alert state, demand, purchase orders and the audit ledger in one table.
+ *
+ * | item               | pk                          | sk                         |
+ * |--------------------|-----------------------------|----------------------------|
+ * | rule               | `RULE#<ruleKey>`            | `RULE`                     |
+ * | alert state        | `ITEM#<sku>#<location>`     | `ALERTS`                   |
+ * | demand per day     | `ITEM#<sku>#<location>`     | `DEMAND#<yyyy-mm-dd>`      |
+ * | open-order lock    | `ITEM#<sku>#<location>`     | `OPEN_ORDER`               |
+ * | purchase order     | `ITEM#<sku>#<location>`     | `ORDER#<orderId>`          |
+ * | reprice counter    | `ITEM#<sku>#<location>`     | `REPRICE#<period start>`   |
+ * | ledger entry       | `ITEM#<sku>#<location>`     | `LEDGER#<at>#<alertId>#…`  |
+ *
+ * The `byKind` index lists one kind across items (`kind` = RULE, ORDER, LEDGER, ALERTS) in
+ * time order, for the operator CLI and reports. Expiring items carry `expiresAt` (TTL).
+ */
+export const CONTROL_TABLE: TableDefinition = {
+  partitionKey: { name: 'pk', type: 'S' },
+  sortKey: { name: 'sk', type: 'S' },
+  timeToLiveAttribute: 'expiresAt',
+  globalSecondaryIndexes: [
+    {
+      indexName: 'byKind',
+      partitionKey: { name: 'kind', type: 'S' },
+      sortKey: { name: 'at', type: 'S' },
+    },
+  ],
+};
+
+/** Idempotency records of the strategy-executor (Powertools persistence layout). */
+export const IDEMPOTENCY_TABLE: TableDefinition = {
+  partitionKey: { name: 'id', type: 'S' },
+  timeToLiveAttribute: 'expiration',
+};
+
+/** Control-table keys. */
+export const ControlKeys = {
+  rule: (ruleKey: string) => ({ pk: `RULE#${ruleKey}`, sk: 'RULE' }),
+  alertState: (sku: string, location: string) => ({ pk: itemPk(sku, location), sk: 'ALERTS' }),
+  demandDay: (sku: string, location: string, day: string) => ({
+    pk: itemPk(sku, location),
+    sk: `DEMAND#${day}`,
+  }),
+  openOrder: (sku: string, location: string) => ({ pk: itemPk(sku, location), sk: 'OPEN_ORDER' }),
+  order: (sku: string, location: string, orderId: string) => ({
+    pk: itemPk(sku, location),
+    sk: `ORDER#${orderId}`,
+  }),
+  repriceCounter: (sku: string, location: string, periodStart: string) => ({
+    pk: itemPk(sku, location),
+    sk: `REPRICE#${periodStart}`,
+  }),
+  ledger: (sku: string, location: string, at: string, alertId: string, suffix: string) => ({
+    pk: itemPk(sku, location),
+    sk: `LEDGER#${at}#${alertId}#${suffix}`,
+  }),
+} as const;
+
+const itemPk = (sku: string, location: string) => `ITEM#${sku}#${location}`;

@@ -1,0 +1,53 @@
+/**
+ * Named errors. Each message tells the operator what to fix.
+ */
+
+/** A rule document failed schema validation. `issues` lists every field path and reason. */
+export class InvalidRuleError extends Error {
+  override readonly name = 'InvalidRuleError';
+  constructor(
+    readonly ruleKey: string,
+    readonly issues: readonly string[],
+  ) {
+    super(`Rule ${ruleKey} is invalid: ${issues.join('; ')}`);
+  }
+}
+
+/** A stream record cannot be understood; it is reported on its own and ends in the DLQ. */
+export class PoisonRecordError extends Error {
+  override readonly name = 'PoisonRecordError';
+}
+
+/** A record was held back because an earlier change of the same item failed in this batch. */
+export class HeldBackRecordError extends Error {
+  override readonly name = 'HeldBackRecordError';
+  constructor(readonly itemKey: string) {
+    super(
+      `Held back: an earlier change of ${itemKey} failed in this batch; it will be retried in order`,
+    );
+  }
+}
+
+/** A publish to SNS or EventBridge still failed after retrying the failed entries. */
+export class PublishFailedError extends Error {
+  override readonly name = 'PublishFailedError';
+}
+
+/** An environment configuration is invalid; names the environment and the field. */
+export class InvalidEnvironmentConfigError extends Error {
+  override readonly name = 'InvalidEnvironmentConfigError';
+}
+
+/** An event cannot be acted on and must not be retried (no rule, invalid detail, item gone). */
+export class PermanentStrategyError extends Error {
+  override readonly name = 'PermanentStrategyError';
+}
+
+/** Formats zod-style issues as `path: message` lines. */
+export const formatIssues = (
+  issues: readonly { path: readonly PropertyKey[]; message: string }[],
+): string[] =>
+  issues.map(
+    (issue) =>
+      `${issue.path.length > 0 ? issue.path.map(String).join('.') : '(root)'}: ${issue.message}`,
+  );

@@ -1,0 +1,304 @@
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { PublishBatchCommand, SNSClient } from '@aws-sdk/client-sns';
+import { BatchGetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import type { Context } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createHandler } from '../../functions/stock-monitor/handler.js';
+import { ControlKeys } from '../../shared/contracts/tables.js';
+import { alertIdOf } from '../../shared/domain/crossing.js';
+import { mockControlTable } from '../support/control-table-fake.js';
+import { aRule, quantityChange, streamEvent, streamRecord } from '../support/factories.js';
+
+const context = {
+  functionName: 'stock-monitor',
+  awsRequestId: 'req-1',
+  getRemainingTimeInMillis: () => 60_000,
+} as unknown as Context;
+const sns = mockClient(SNSClient);
+const eventBridge = mockClient(EventBridgeClient);
+let control: ReturnType<typeof mockControlTable>;
+
+beforeEach(() => {
+  control = mockControlTable();
+  control.putRule(aRule({ name: 'Standard' }));
+  control.mock.on(PutCommand).resolves({});
+  control.mock.on(TransactWriteCommand).resolves({});
+  sns.on(PublishBatchCommand).callsFake((input) => ({
+    Successful: input.PublishBatchRequestEntries.map((e: { Id: string }) => ({
+      Id: e.Id,
+      MessageId: `m-${e.Id}`,
+    })),
+    Failed: [],
+  }));
+  eventBridge.on(PutEventsCommand).callsFake((input) => ({
+    FailedEntryCount: 0,
+    Entries: input.Entries.map((_: unknown, i: number) => ({ EventId: `e-${i}` })),
+  }));
+});
+
+afterEach(() => {
+  control.mock.reset();
+  sns.reset();
+  eventBridge.reset();
+});
+
+describe('stock-monitor handler', () => {
+  it('announces a sale into low stock: one SNS entry, one event, one conditional state write', async () => {
+    // Prepare
+    const handler = createHandler();
+    const record = quantityChange('MUG-1', 12, 8, { category: 'kitchen', name: 'Blue mug' });
+    const alertId = alertIdOf(
+      { sku: 'MUG-1', location: 'WH-1', changeId: record.eventID as string },
+      'LOW_STOCK',
+    );
+
+    // Act
+    const result = await handler(streamEvent(record), context);
+
+    // Assess
+    expect(result).toEqual({ batchItemFailures: [] });
+    expect(sns).toHaveReceivedCommandTimes(PublishBatchCommand, 1);
+    expect(sns).toHaveReceivedCommandWith(PublishBatchCommand, {
+      TopicArn: process.env.ALERTS_TOPIC_ARN,
+      PublishBatchRequestEntries: [
+        {
+          Id: `${alertId}-T`,
+          Subject: '[WARNING] Low stock: Blue mug (MUG-1) at WH-1',
+          MessageStructure: 'json',
+          Message: expect.stringContaining(
+            '"sms":"Low stock: MUG-1 @ WH-1 qty 12 -> 8 (<=10) purchase-order',
+          ),
+          MessageAttributes: {
+            level: { DataType: 'String', StringValue: 'LOW_STOCK' },
+            severity: { DataType: 'String', StringValue: 'warning' },
+            sku: { DataType: 'String', StringValue: 'MUG-1' },
+            location: { DataType: 'String', StringValue: 'WH-1' },
+            category: { DataType: 'String', StringValue: 'kitchen' },
+            transition: { DataType: 'String', StringValue: 'TRIGGERED' },
+            channels: { DataType: 'String.Array', StringValue: '["email","sms"]' },
+          },
+        },
+      ],
+    });
+    expect(eventBridge).toHaveReceivedCommandTimes(PutEventsCommand, 1);
+    const entry = eventBridge.commandCalls(PutEventsCommand)[0]?.args[0].input.Entries?.[0];
+    expect(entry).toMatchObject({
+      EventBusName: process.env.EVENT_BUS_NAME,
+      Source: 'inventory.alerts',
+      DetailType: 'StockLevelTriggered',
+    });
+    expect(JSON.parse(entry?.Detail ?? '{}')).toMatchObject({
+      version: '1',
+      alertId,
+      sku: 'MUG-1',
+      location: 'WH-1',
+      category: 'kitchen',
+      level: 'LOW_STOCK',
+      previousQuantity: 12,
+      quantity: 8,
+      threshold: 10,
+      severity: 'warning',
+      ruleKey: 'default',
+      notified: true,
+    });
+    expect(control.mock).toHaveReceivedCommandWith(PutCommand, {
+      Item: expect.objectContaining({
+        ...ControlKeys.alertState('MUG-1', 'WH-1'),
+        version: 1,
+        lastSequence: record.dynamodb?.SequenceNumber,
+      }),
+      ConditionExpression: 'attribute_not_exists(pk)',
+    });
+  });
+
+  it('spends no state read, publish or write on changes that cross nothing, and caches rules', async () => {
+    const handler = createHandler();
+    await handler(streamEvent(quantityChange('A', 50, 40), quantityChange('B', 60, 70)), context);
+    await handler(streamEvent(quantityChange('A', 40, 30)), context);
+
+    // One rules read for the first batch (sku+location, sku, default for each item), none after.
+    expect(control.mock).toHaveReceivedCommandTimes(BatchGetCommand, 1);
+    expect(sns).not.toHaveReceivedCommand(PublishBatchCommand);
+    expect(eventBridge).not.toHaveReceivedCommand(PutEventsCommand);
+    expect(control.mock).not.toHaveReceivedCommand(PutCommand);
+  });
+
+  it('batches alerts and events ten per call', async () => {
+    const handler = createHandler();
+    const records = Array.from({ length: 25 }, (_, i) => quantityChange(`SKU-${i}`, 20, 5));
+    const result = await handler(streamEvent(...records), context);
+    expect(result.batchItemFailures).toEqual([]);
+    expect(sns).toHaveReceivedCommandTimes(PublishBatchCommand, 3);
+    expect(eventBridge).toHaveReceivedCommandTimes(PutEventsCommand, 3);
+    const sizes = sns
+      .commandCalls(PublishBatchCommand)
+      .map((c) => c.args[0].input.PublishBatchRequestEntries?.length);
+    expect(sizes).toEqual([10, 10, 5]);
+  });
+
+  it('retries only the entries that failed', async () => {
+    const handler = createHandler();
+    const records = [quantityChange('A', 20, 5), quantityChange('B', 20, 5)];
+    let snsCall = 0;
+    sns.on(PublishBatchCommand).callsFake((input) => {
+      const [first, second] = input.PublishBatchRequestEntries;
+      return snsCall++ === 0
+        ? {
+            Successful: [{ Id: first.Id }],
+            Failed: [{ Id: second.Id, Code: 'Throttled', SenderFault: false }],
+          }
+        : {
+            Successful: input.PublishBatchRequestEntries.map((e: { Id: string }) => ({ Id: e.Id })),
+            Failed: [],
+          };
+    });
+    let ebCall = 0;
+    eventBridge.on(PutEventsCommand).callsFake((input) =>
+      ebCall++ === 0
+        ? {
+            FailedEntryCount: 1,
+            Entries: [
+              { EventId: 'e-0' },
+              { ErrorCode: 'ThrottlingException', ErrorMessage: 'slow down' },
+            ],
+          }
+        : { FailedEntryCount: 0, Entries: input.Entries.map(() => ({ EventId: 'e-1' })) },
+    );
+
+    const result = await handler(streamEvent(...records), context);
+
+    expect(result.batchItemFailures).toEqual([]);
+    const snsCalls = sns
+      .commandCalls(PublishBatchCommand)
+      .map((c) =>
+        c.args[0].input.PublishBatchRequestEntries?.map(
+          (e) => e.MessageAttributes?.sku?.StringValue,
+        ),
+      );
+    expect(snsCalls).toEqual([['A', 'B'], ['B']]);
+    const ebCalls = eventBridge
+      .commandCalls(PutEventsCommand)
+      .map((c) => c.args[0].input.Entries?.map((e) => JSON.parse(e.Detail ?? '{}').sku));
+    expect(ebCalls).toEqual([['A', 'B'], ['B']]);
+  });
+
+  it('reports the records of an item whose alert could not be published, and keeps its state unwritten', async () => {
+    const handler = createHandler();
+    sns.on(PublishBatchCommand).callsFake((input) => ({
+      Successful: input.PublishBatchRequestEntries.filter(
+        (e: { MessageAttributes: { sku: { StringValue: string } } }) =>
+          e.MessageAttributes.sku.StringValue !== 'B',
+      ).map((e: { Id: string }) => ({ Id: e.Id })),
+      Failed: input.PublishBatchRequestEntries.filter(
+        (e: { MessageAttributes: { sku: { StringValue: string } } }) =>
+          e.MessageAttributes.sku.StringValue === 'B',
+      ).map((e: { Id: string }) => ({ Id: e.Id, Code: 'InternalError', SenderFault: false })),
+    }));
+    const a = quantityChange('A', 20, 5);
+    const b = quantityChange('B', 20, 5);
+
+    const result = await handler(streamEvent(a, b), context);
+
+    expect(result.batchItemFailures).toEqual([{ itemIdentifier: b.dynamodb?.SequenceNumber }]);
+    const written = control.mock.commandCalls(PutCommand).map((c) => c.args[0].input.Item?.sku);
+    expect(written).toEqual(['A']);
+    expect(sns).toHaveReceivedCommandTimes(PublishBatchCommand, 4);
+  });
+
+  it('isolates poison records, processes neighbours, and holds back later changes of the poisoned item', async () => {
+    const handler = createHandler();
+    const poisons = [
+      streamRecord({
+        old: { sku: 'P1', location: 'WH-1', quantity: 20 },
+        new: { sku: 'P1', location: 'WH-1', quantity: 'seven' },
+      }),
+      streamRecord({ new: { sku: 'P2', location: 'WH-1' } }),
+      streamRecord({ new: { sku: 'P3', location: 'WH-1', quantity: 5, price: -3 } }),
+      {
+        ...streamRecord({ new: { sku: 'P4', location: 'WH-1', quantity: 5 } }),
+        dynamodb: { SequenceNumber: '42', Keys: {} },
+      },
+    ];
+    const heldBack = quantityChange('P1', 'seven' as unknown as number, 3);
+    const neighbour = quantityChange('OK', 20, 5);
+
+    const result = await handler(streamEvent(...poisons, heldBack, neighbour), context);
+
+    const failed = result.batchItemFailures.map((f) => f.itemIdentifier);
+    expect(failed).toEqual([...poisons, heldBack].map((r) => r.dynamodb?.SequenceNumber));
+    expect(sns).toHaveReceivedCommandTimes(PublishBatchCommand, 1);
+    expect(
+      sns.commandCalls(PublishBatchCommand)[0]?.args[0].input.PublishBatchRequestEntries?.[0]
+        ?.MessageAttributes?.sku?.StringValue,
+    ).toBe('OK');
+  });
+
+  it('publishes nothing for a record delivered again after its state was committed', async () => {
+    const handler = createHandler();
+    const record = quantityChange('MUG-1', 12, 8);
+    await handler(streamEvent(record), context);
+    const committed = control.mock.commandCalls(PutCommand)[0]?.args[0].input.Item as Record<
+      string,
+      unknown
+    >;
+    control.putItem(committed);
+    sns.resetHistory();
+    eventBridge.resetHistory();
+
+    const result = await handler(streamEvent(record), context);
+
+    expect(result.batchItemFailures).toEqual([]);
+    expect(sns).not.toHaveReceivedCommand(PublishBatchCommand);
+    expect(eventBridge).not.toHaveReceivedCommand(PutEventsCommand);
+  });
+
+  it('feeds demand once per batch: one transactional write with the day totals', async () => {
+    const handler = createHandler();
+    await handler(
+      streamEvent(
+        quantityChange('A', 50, 47),
+        quantityChange('A', 47, 45),
+        quantityChange('B', 60, 59),
+        quantityChange('C', 10, 30),
+      ),
+      context,
+    );
+    expect(control.mock).toHaveReceivedCommandTimes(TransactWriteCommand, 1);
+    const actions =
+      control.mock.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
+    expect(
+      actions.map((a) => [
+        a.Update?.ExpressionAttributeValues?.[':sku'],
+        a.Update?.ExpressionAttributeValues?.[':units'],
+        a.Update?.ExpressionAttributeValues?.[':sales'],
+      ]),
+    ).toEqual([
+      ['A', 5, 2],
+      ['B', 1, 1],
+    ]);
+  });
+
+  it('skips demand days already applied when a batch is replayed', async () => {
+    const handler = createHandler();
+    control.mock.on(TransactWriteCommand).rejectsOnce(
+      new TransactionCanceledException({
+        message: 'cancelled',
+        $metadata: {},
+        CancellationReasons: [{ Code: 'ConditionalCheckFailed' }, { Code: 'None' }],
+      }),
+    );
+    const result = await handler(
+      streamEvent(quantityChange('A', 50, 47), quantityChange('B', 60, 59)),
+      context,
+    );
+    expect(result.batchItemFailures).toEqual([]);
+    const calls = control.mock
+      .commandCalls(TransactWriteCommand)
+      .map((c) =>
+        c.args[0].input.TransactItems?.map((a) => a.Update?.ExpressionAttributeValues?.[':sku']),
+      );
+    expect(calls).toEqual([['A', 'B'], ['B']]);
+  });
+});

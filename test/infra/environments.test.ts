@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { ENVIRONMENTS, loadEnvironment } from '../../infra/config/environments.js';
+import { InvalidEnvironmentConfigError } from '../../shared/errors.js';
+
+describe('environment configuration', () => {
+  it.each(Object.keys(ENVIRONMENTS))('%s validates', (name) => {
+    expect(loadEnvironment(name).name).toBe(name);
+  });
+
+  it('has dev, staging and prod', () => {
+    expect(Object.keys(ENVIRONMENTS)).toEqual(expect.arrayContaining(['dev', 'staging', 'prod']));
+  });
+
+  it('refuses an unknown environment, listing the known ones', () => {
+    expect(() => loadEnvironment('qa')).toThrow(InvalidEnvironmentConfigError);
+    expect(() => loadEnvironment('qa')).toThrow(
+      'Unknown environment "qa". Choose one of: dev, staging, prod',
+    );
+  });
+
+  it.each([
+    [
+      { streamConsumer: { ...ENVIRONMENTS.dev?.streamConsumer, batchSize: 0 } },
+      'streamConsumer.batchSize',
+    ],
+    [
+      { subscribers: [{ protocol: 'sms', endpoint: '0170 1234567' }] },
+      'subscribers.0.endpoint: must be an E.164 phone number',
+    ],
+    [
+      { subscribers: [{ protocol: 'email', endpoint: 'not-an-address' }] },
+      'subscribers.0.endpoint: must be an e-mail address',
+    ],
+    [
+      { inventoryTable: { mode: 'import', tableName: 'shop-inventory', streamArn: 'nope' } },
+      'inventoryTable.streamArn: must be a DynamoDB stream ARN',
+    ],
+    [
+      { deletionProtection: true },
+      'deletionProtection: cannot protect tables whose removalPolicy is destroy',
+    ],
+    [{ logRetentionDays: 8 }, 'logRetentionDays'],
+  ])('refuses a broken config naming the field (%j)', (patch, field) => {
+    const broken = { broken: { ...ENVIRONMENTS.dev, ...patch } };
+    expect(() => loadEnvironment('broken', broken)).toThrow(
+      `Environment "broken" is invalid: ${field}`,
+    );
+  });
+});

@@ -1,0 +1,236 @@
+import { App, Stack, Validations } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Queue } from 'aws-cdk-lib/aws-sqs';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../infra/build-app.js';
+import { ENVIRONMENTS, loadEnvironment } from '../../infra/config/environments.js';
+import { STRATEGY_EXECUTOR_PATTERN } from '../../shared/contracts/events.js';
+
+/** Synthesises one environment without bundling (bundling is covered by `npm run synth`). */
+const synth = (envName: string, config = loadEnvironment(envName)) => {
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const { stateful, pipeline } = buildApp(app, envName, config);
+  return { app, stateful: Template.fromStack(stateful), pipeline: Template.fromStack(pipeline) };
+};
+
+describe.each(Object.keys(ENVIRONMENTS))('the %s environment', (envName) => {
+  let stateful: Template;
+  let pipeline: Template;
+  const config = loadEnvironment(envName);
+  beforeAll(() => {
+    ({ stateful, pipeline } = synth(envName));
+  });
+
+  it('creates the inventory table keyed by sku and location with a NEW_AND_OLD_IMAGES stream', () => {
+    stateful.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [
+        { AttributeName: 'sku', KeyType: 'HASH' },
+        { AttributeName: 'location', KeyType: 'RANGE' },
+      ],
+      StreamSpecification: { StreamViewType: 'NEW_AND_OLD_IMAGES' },
+    });
+  });
+
+  it('encrypts every table with the customer-managed key and keeps PITR as configured', () => {
+    const tables = stateful.findResources('AWS::DynamoDB::Table');
+    expect(Object.keys(tables)).toHaveLength(3);
+    for (const table of Object.values(tables)) {
+      expect(table.Properties.SSESpecification).toMatchObject({ SSEEnabled: true, SSEType: 'KMS' });
+      expect(table.Properties.PointInTimeRecoverySpecification).toEqual({
+        PointInTimeRecoveryEnabled: config.pointInTimeRecovery,
+      });
+      expect(table.Properties.DeletionProtectionEnabled).toBe(config.deletionProtection);
+      const retained = table.DeletionPolicy === 'Retain';
+      expect(retained).toBe(config.removalPolicy === 'retain');
+    }
+    stateful.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+    stateful.hasResourceProperties('AWS::DynamoDB::Table', {
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+    });
+  });
+
+  it('encrypts the topics and denies non-TLS publishing', () => {
+    const topics = stateful.findResources('AWS::SNS::Topic');
+    for (const topic of Object.values(topics))
+      expect(topic.Properties.KmsMasterKeyId).toBeDefined();
+    stateful.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Deny',
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          }),
+        ]),
+      },
+    });
+  });
+
+  it('subscribes each configured subscriber with its filter policy', () => {
+    stateful.resourceCountIs(
+      'AWS::SNS::Subscription',
+      config.subscribers.length + config.alarms.opsEmails.length,
+    );
+    for (const subscriber of config.subscribers) {
+      stateful.hasResourceProperties('AWS::SNS::Subscription', {
+        Protocol: subscriber.protocol,
+        Endpoint: subscriber.endpoint,
+        FilterPolicy: Match.objectLike({ channels: [subscriber.protocol] }),
+      });
+    }
+  });
+
+  it('archives the inventory bus', () => {
+    stateful.resourceCountIs('AWS::Events::EventBus', 1);
+    stateful.hasResourceProperties('AWS::Events::Archive', {
+      EventPattern: { source: ['inventory.alerts'] },
+      RetentionDays: config.archiveRetentionDays,
+    });
+  });
+
+  it('maps the stream to the stock-monitor with partial failures, bisect, finite retries and a DLQ', () => {
+    const { streamConsumer } = config;
+    pipeline.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      BatchSize: streamConsumer.batchSize,
+      MaximumBatchingWindowInSeconds: streamConsumer.maxBatchingWindowSeconds,
+      MaximumRetryAttempts: streamConsumer.retryAttempts,
+      MaximumRecordAgeInSeconds: streamConsumer.maxRecordAgeSeconds,
+      ParallelizationFactor: streamConsumer.parallelizationFactor,
+      BisectBatchOnFunctionError: true,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      DestinationConfig: { OnFailure: { Destination: Match.anyValue() } },
+    });
+  });
+
+  it('runs both functions on Node.js 22, arm64, traced, with their own log groups and Powertools settings', () => {
+    const functions = pipeline.findResources('AWS::Lambda::Function');
+    expect(Object.keys(functions)).toHaveLength(2);
+    for (const fn of Object.values(functions)) {
+      expect(fn.Properties).toMatchObject({
+        Runtime: 'nodejs22.x',
+        Architectures: ['arm64'],
+        TracingConfig: { Mode: 'Active' },
+        LoggingConfig: { LogGroup: expect.anything() },
+      });
+      expect(Object.keys(fn.Properties.Environment.Variables)).toEqual(
+        expect.arrayContaining([
+          'POWERTOOLS_SERVICE_NAME',
+          'POWERTOOLS_LOG_LEVEL',
+          'POWERTOOLS_METRICS_NAMESPACE',
+        ]),
+      );
+    }
+    pipeline.resourceCountIs('AWS::Logs::LogGroup', 2);
+    pipeline.allResourcesProperties('AWS::Logs::LogGroup', {
+      RetentionInDays: config.logRetentionDays,
+    });
+  });
+
+  it('routes level changes to the strategy-executor with the shared pattern, a retry policy and a DLQ', () => {
+    pipeline.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: STRATEGY_EXECUTOR_PATTERN,
+      Targets: [
+        Match.objectLike({
+          RetryPolicy: {
+            MaximumRetryAttempts: config.strategyTarget.retryAttempts,
+            MaximumEventAgeInSeconds: config.strategyTarget.maxEventAgeSeconds,
+          },
+          DeadLetterConfig: { Arn: Match.anyValue() },
+        }),
+      ],
+    });
+  });
+
+  it('encrypts both dead-letter queues and denies non-TLS access', () => {
+    const queues = pipeline.findResources('AWS::SQS::Queue');
+    expect(Object.keys(queues)).toHaveLength(2);
+    for (const queue of Object.values(queues))
+      expect(queue.Properties.KmsMasterKeyId).toBeDefined();
+    pipeline.resourceCountIs('AWS::SQS::QueuePolicy', 2);
+  });
+
+  it('alarms on both DLQs, iterator age, errors, throttles and failed deliveries, to the ops topic', () => {
+    pipeline.resourceCountIs('AWS::CloudWatch::Alarm', 8);
+    pipeline.allResourcesProperties('AWS::CloudWatch::Alarm', { AlarmActions: [Match.anyValue()] });
+    pipeline.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'IteratorAge',
+      Threshold: config.alarms.iteratorAgeMs,
+    });
+    pipeline.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+  });
+
+  it('grants no wildcard action, and "*" resources only where AWS offers no resource-level permission', () => {
+    // X-Ray segments and dynamodb:ListStreams (the event source mapping's) accept only "*".
+    const resourceless = new Set([
+      'xray:PutTraceSegments',
+      'xray:PutTelemetryRecords',
+      'dynamodb:ListStreams',
+    ]);
+    const policies = pipeline.findResources('AWS::IAM::Policy');
+    for (const policy of Object.values(policies)) {
+      for (const statement of policy.Properties.PolicyDocument.Statement) {
+        const actions: string[] = [statement.Action].flat();
+        expect(actions.filter((a) => a === '*' || a.endsWith(':*'))).toEqual([]);
+        if (statement.Resource === '*') {
+          expect(actions.filter((a) => !resourceless.has(a))).toEqual([]);
+        }
+      }
+    }
+  });
+});
+
+describe('production', () => {
+  it('retains data and protects tables from deletion', () => {
+    const { stateful, pipeline } = synth('prod');
+    for (const table of Object.values(stateful.findResources('AWS::DynamoDB::Table'))) {
+      expect(table.DeletionPolicy).toBe('Retain');
+      expect(table.Properties.DeletionProtectionEnabled).toBe(true);
+      expect(table.Properties.PointInTimeRecoverySpecification).toEqual({
+        PointInTimeRecoveryEnabled: true,
+      });
+    }
+    for (const key of Object.values(stateful.findResources('AWS::KMS::Key')))
+      expect(key.DeletionPolicy).toBe('Retain');
+    for (const queue of Object.values(pipeline.findResources('AWS::SQS::Queue')))
+      expect(queue.DeletionPolicy).toBe('Retain');
+  });
+
+  it('sends SMS only for out-of-stock triggers', () => {
+    const { stateful } = synth('prod');
+    stateful.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'sms',
+      FilterPolicy: { channels: ['sms'], level: ['OUT_OF_STOCK'], transition: ['TRIGGERED'] },
+    });
+  });
+});
+
+describe('attaching to an existing inventory table', () => {
+  it('imports the table and maps its stream instead of creating one', () => {
+    const streamArn =
+      'arn:aws:dynamodb:eu-west-1:123456789012:table/shop-inventory/stream/2026-01-01T00:00:00.000';
+    const config = {
+      ...loadEnvironment('dev'),
+      inventoryTable: { mode: 'import' as const, tableName: 'shop-inventory', streamArn },
+    };
+    const { stateful, pipeline } = synth('dev', config);
+    expect(Object.keys(stateful.findResources('AWS::DynamoDB::Table'))).toHaveLength(2);
+    pipeline.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: streamArn,
+    });
+  });
+});
+
+describe('cdk-nag AwsSolutions', () => {
+  it.each(Object.keys(ENVIRONMENTS))('%s synthesises with no unacknowledged finding', (envName) => {
+    const { app } = synth(envName);
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+    expect(() => app.synth()).not.toThrow();
+  });
+
+  it('does catch a finding (the check is live)', () => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    new Queue(new Stack(app, 'Careless'), 'Plain');
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+    expect(() => app.synth()).toThrow(/AwsSolutions-SQS/);
+  });
+});

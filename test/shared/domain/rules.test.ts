@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { parseRule, type Rule, resolveRule, ruleKeyOf } from '../../../shared/domain/rules.js';
+import { InvalidRuleError } from '../../../shared/errors.js';
+import { aRule } from '../../support/factories.js';
+
+describe('parseRule', () => {
+  it('fills defaults', () => {
+    const rule = parseRule({ scope: { default: true }, thresholds: { LOW_STOCK: 5 } });
+    expect(rule).toMatchObject({
+      hysteresis: 0,
+      cooldownSeconds: 0,
+      channels: ['email', 'sms'],
+      strategies: {},
+    });
+  });
+
+  it.each([
+    [{ thresholds: { LOW_STOCK: 'ten' } }, 'thresholds.LOW_STOCK'],
+    [
+      { thresholds: { LOW_STOCK: 10, OVERSTOCK: 11 }, hysteresis: 2 },
+      'thresholds.OVERSTOCK: must be above LOW_STOCK + hysteresis (12)',
+    ],
+    [{ thresholds: { LOW_STOCK: -1 } }, 'thresholds.LOW_STOCK: must be ≥ OUT_OF_STOCK (0)'],
+    [
+      {
+        strategies: { OVERSTOCK: { type: 'reduce', downTo: 80, destination: { type: 'return' } } },
+        thresholds: { LOW_STOCK: 5 },
+      },
+      'strategies.OVERSTOCK: needs thresholds.OVERSTOCK',
+    ],
+    [
+      { strategies: { LOW_STOCK: { type: 'reprice', percent: 10, floor: 20, ceiling: 10 } } },
+      'strategies.LOW_STOCK.floor: floor must not be above ceiling',
+    ],
+    [{ strategies: { LOW_STOCK: { type: 'teleport' } } }, 'strategies.LOW_STOCK'],
+    [{ colour: 'red' }, 'Unrecognized key: "colour"'],
+    [{ snoozeUntil: 'tomorrow' }, 'snoozeUntil'],
+  ])('refuses %j naming the field', (patch, expected) => {
+    expect(() => parseRule({ ...aRule(), ...patch })).toThrow(InvalidRuleError);
+    expect(() => parseRule({ ...aRule(), ...patch })).toThrow(expected);
+  });
+});
+
+describe('resolveRule', () => {
+  const rules = new Map<string, Rule>(
+    [
+      aRule({ scope: { default: true }, name: 'default' }),
+      aRule({ scope: { category: 'toys' }, name: 'toys' }),
+      aRule({ scope: { sku: 'A' }, name: 'sku A' }),
+      aRule({ scope: { sku: 'A', location: 'WH-2' }, name: 'A at WH-2' }),
+    ].map((input) => {
+      const rule = parseRule(input);
+      return [ruleKeyOf(rule.scope), rule];
+    }),
+  );
+  const lookup = (key: string) => rules.get(key);
+
+  it.each([
+    [{ sku: 'A', location: 'WH-2', category: 'toys' }, 'A at WH-2'],
+    [{ sku: 'A', location: 'WH-1', category: 'toys' }, 'sku A'],
+    [{ sku: 'B', location: 'WH-1', category: 'toys' }, 'toys'],
+    [{ sku: 'B', location: 'WH-1' }, 'default'],
+  ])('resolves %j most-specific-first to %s', (item, name) => {
+    expect(resolveRule(item, lookup)?.rule.name).toBe(name);
+  });
+
+  it('returns undefined when no rule applies', () => {
+    expect(resolveRule({ sku: 'B', location: 'WH-1' }, () => undefined)).toBeUndefined();
+  });
+});

@@ -1,0 +1,39 @@
+import {
+  BatchGetCommand,
+  type BatchGetCommandInput,
+  DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { ControlKeys } from '../../shared/contracts/tables.js';
+import { parseRule, type RuleInput, ruleKeyOf } from '../../shared/domain/rules.js';
+
+/**
+ * A DynamoDB document-client mock whose BatchGet answers from an in-memory control table,
+ * so handler tests can seed rules and alert state and still assert the exact requests.
+ */
+export const mockControlTable = () => {
+  const mock = mockClient(DynamoDBDocumentClient);
+  const items = new Map<string, Record<string, unknown>>();
+  const keyOf = (key: Record<string, unknown>) => `${key.pk}|${key.sk}`;
+  mock.on(BatchGetCommand).callsFake((input: BatchGetCommandInput) => {
+    const [[table, request]] = Object.entries(input.RequestItems ?? {}) as [
+      [string, { Keys: Record<string, unknown>[] }],
+    ];
+    return { Responses: { [table]: request.Keys.flatMap((key) => items.get(keyOf(key)) ?? []) } };
+  });
+  return {
+    mock,
+    putRule(input: RuleInput) {
+      const rule = parseRule(input);
+      const ruleKey = ruleKeyOf(rule.scope);
+      items.set(keyOf(ControlKeys.rule(ruleKey)), {
+        ...ControlKeys.rule(ruleKey),
+        ruleKey,
+        rule: input,
+      });
+    },
+    putItem(item: Record<string, unknown>) {
+      items.set(keyOf(item), item);
+    },
+  };
+};

@@ -1,0 +1,70 @@
+import { marshall } from '@aws-sdk/util-dynamodb';
+import type { AttributeValue, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import type { RuleInput } from '../../shared/domain/rules.js';
+
+let sequence = 1_000_000_000_000_000_000n;
+
+/** A fresh, increasing DynamoDB stream sequence number. */
+export const nextSequence = (): string => String(++sequence);
+
+type Image = Record<string, unknown>;
+
+/**
+ * A stream record as Lambda delivers it from a NEW_AND_OLD_IMAGES stream: pass the item before
+ * (`old`) and after (`new`) the write; omit `old` for INSERT and `new` for REMOVE.
+ */
+export const streamRecord = (change: {
+  old?: Image;
+  new?: Image;
+  sequenceNumber?: string;
+}): DynamoDBRecord => {
+  const image = change.new ?? change.old ?? {};
+  const sequenceNumber = change.sequenceNumber ?? nextSequence();
+  const eventName = !change.old ? 'INSERT' : !change.new ? 'REMOVE' : 'MODIFY';
+  const asImage = (item: Image) =>
+    marshall(item, { removeUndefinedValues: true }) as Record<string, AttributeValue>;
+  return {
+    eventID: `evt-${sequenceNumber}`,
+    eventName,
+    eventVersion: '1.1',
+    eventSource: 'aws:dynamodb',
+    awsRegion: 'eu-west-1',
+    dynamodb: {
+      ApproximateCreationDateTime: 1_764_072_000,
+      Keys: asImage({ sku: image.sku, location: image.location }),
+      ...(change.new ? { NewImage: asImage(change.new) } : {}),
+      ...(change.old ? { OldImage: asImage(change.old) } : {}),
+      SequenceNumber: sequenceNumber,
+      SizeBytes: 120,
+      StreamViewType: 'NEW_AND_OLD_IMAGES',
+    },
+    eventSourceARN:
+      'arn:aws:dynamodb:eu-west-1:123456789012:table/inventory/stream/2026-11-25T00:00:00.000',
+  };
+};
+
+/** A sale or receipt of one item: quantity `from` → `to`. */
+export const quantityChange = (
+  sku: string,
+  from: number | undefined,
+  to: number | undefined,
+  extra: Image = {},
+  location = 'WH-1',
+): DynamoDBRecord =>
+  streamRecord({
+    ...(from === undefined ? {} : { old: { sku, location, quantity: from, ...extra } }),
+    ...(to === undefined ? {} : { new: { sku, location, quantity: to, ...extra } }),
+  });
+
+export const streamEvent = (...records: DynamoDBRecord[]): DynamoDBStreamEvent => ({
+  Records: records,
+});
+
+/** A rule with the usual thresholds: out ≤ 0, low ≤ 10, overstock ≥ 100, hysteresis 2. */
+export const aRule = (overrides: Partial<RuleInput> = {}): RuleInput => ({
+  scope: { default: true },
+  thresholds: { LOW_STOCK: 10, OVERSTOCK: 100 },
+  hysteresis: 2,
+  strategies: { LOW_STOCK: { type: 'purchase-order', quantity: { mode: 'fixed', units: 50 } } },
+  ...overrides,
+});
