@@ -1,3 +1,109 @@
-export const handler = async () => {
-  throw new Error('strategy-executor not built yet');
+import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
+import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { parser } from '@aws-lambda-powertools/parser/middleware';
+import { EventBridgeSchema } from '@aws-lambda-powertools/parser/schemas/eventbridge';
+import type { ParsedResult } from '@aws-lambda-powertools/parser/types';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import middy from '@middy/core';
+import type { Context, EventBridgeEvent } from 'aws-lambda';
+import type { z } from 'zod';
+import { EventPublisher } from '../../shared/adapters/event-publisher.js';
+import { RulesRepository } from '../../shared/adapters/rules-repository.js';
+import { StrategyStore } from '../../shared/adapters/strategy-store.js';
+import {
+  StockLevelDetailSchema,
+  type StrategyAppliedDetail,
+} from '../../shared/contracts/events.js';
+import { SERVICE_NAMES } from '../../shared/contracts/metrics.js';
+import { formatIssues } from '../../shared/errors.js';
+import { type ClientOverrides, createClients } from '../commons/clients.js';
+import { EnvName, intEnv, requireEnv } from '../commons/env.js';
+import { createPowertools } from '../commons/powertools.js';
+import { createStrategyExecutor, type StrategyTask } from './executor.js';
+
+/** The envelope EventBridge delivers, with the level-change detail validated. */
+export const StockLevelEventSchema = EventBridgeSchema.extend({ detail: StockLevelDetailSchema });
+type StockLevelEvent = z.infer<typeof StockLevelEventSchema>;
+
+/** What the handler returns: the decision announced, or why the event was refused. */
+export type ExecutorResult =
+  | { readonly status: 'done'; readonly applied: StrategyAppliedDetail }
+  | { readonly status: 'invalid-event'; readonly issues: string[] };
+
+/** How long a decision is remembered by the idempotency layer (the ledger remembers forever). */
+const IDEMPOTENCY_EXPIRY_SECONDS = 7 * 24 * 3600;
+
+/**
+ * Builds the strategy-executor handler: Middy with Powertools logger, metrics, tracer and
+ * parser (safe mode, so an invalid event is refused once, not retried); the effect is wrapped
+ * in Powertools idempotency keyed on alert id, transition and strategy.
+ *
+ * Idempotency is applied with `makeIdempotent` on the inner task rather than the Middy
+ * middleware on the handler, because (1) the envelope differs between a duplicate publish, an
+ * archive replay and a retry, so the key must come from the detail plus the strategy found in
+ * the rule, and (2) the middleware's early return misbehaves for handlers returning undefined.
+ */
+export const createHandler = (overrides: ClientOverrides = {}): StrategyExecutorHandler => {
+  const { logger, metrics, tracer } = createPowertools(SERVICE_NAMES.strategyExecutor);
+  const clients = createClients(tracer, overrides);
+  const controlTable = requireEnv(EnvName.controlTable);
+  const executor = createStrategyExecutor({
+    rules: new RulesRepository(
+      clients.doc,
+      controlTable,
+      intEnv(EnvName.rulesCacheTtlSeconds, 30) * 1000,
+      (error) =>
+        logger.error('Invalid rule ignored', { ruleKey: error.ruleKey, issues: error.issues }),
+    ),
+    store: new StrategyStore(clients.doc, requireEnv(EnvName.inventoryTable), controlTable),
+    events: new EventPublisher(clients.eventBridge, requireEnv(EnvName.eventBusName)),
+    logger,
+    metrics,
+  });
+  const idempotency = new IdempotencyConfig({
+    eventKeyJmesPath: '[alertId, transition, strategyType]',
+    expiresAfterSeconds: IDEMPOTENCY_EXPIRY_SECONDS,
+  });
+  const applyOnce = makeIdempotent((task: StrategyTask) => executor.apply(task), {
+    persistenceStore: new DynamoDBPersistenceLayer({
+      tableName: requireEnv(EnvName.idempotencyTable),
+      awsSdkV3Client: clients.dynamodb,
+    }),
+    config: idempotency,
+  });
+
+  const handler = middy<EventBridgeEvent<string, unknown>, ExecutorResult>()
+    .use(captureLambdaHandler(tracer))
+    .use(injectLambdaContext(logger))
+    .use(logMetrics(metrics))
+    .use(parser({ schema: StockLevelEventSchema, safeParse: true }))
+    .handler(async (event, context) => {
+      // The parser middleware has replaced the event with its safe-parse result.
+      const result = event as unknown as ParsedResult<unknown, StockLevelEvent>;
+      if (!result.success) {
+        // The parser puts the schema issues on the error's cause.
+        const cause = result.error.cause;
+        const issues = Array.isArray(cause) ? formatIssues(cause) : [result.error.message];
+        // A malformed event cannot become valid by retrying: refuse it once, loudly.
+        logger.error('Invalid level-change event refused', { issues });
+        return { status: 'invalid-event', issues };
+      }
+      idempotency.registerLambdaContext(context);
+      const { 'detail-type': detailType, detail } = result.data;
+      const task = await executor.plan(detailType, detail);
+      const applied = await applyOnce(task);
+      return { status: 'done', applied };
+    });
+  // Callers hand in the raw envelope; the parser's types describe only what the inner handler sees.
+  return handler as unknown as StrategyExecutorHandler;
 };
+
+/** The Lambda entry point as EventBridge (and the local bus) calls it. */
+export type StrategyExecutorHandler = (
+  event: EventBridgeEvent<string, unknown>,
+  context: Context,
+) => Promise<ExecutorResult>;
+
+export const handler = createHandler();

@@ -2,6 +2,7 @@ import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { METRICS_NAMESPACE } from '../../shared/contracts/metrics.js';
 
@@ -16,6 +17,10 @@ export interface PipelineFunctionProps {
   readonly removalPolicy: RemovalPolicy;
   readonly timeout?: Duration;
   readonly memorySize?: number;
+  /** For asynchronously invoked functions: where events go after Lambda's own retries. */
+  readonly deadLetterQueue?: IQueue;
+  /** For asynchronously invoked functions: Lambda's retries of a failed invocation. */
+  readonly retryAttempts?: number;
 }
 
 /**
@@ -58,6 +63,8 @@ export class PipelineFunction extends Construct {
       timeout: props.timeout ?? Duration.seconds(30),
       tracing: Tracing.ACTIVE,
       logGroup: this.logGroup,
+      ...(props.deadLetterQueue ? { deadLetterQueue: props.deadLetterQueue } : {}),
+      ...(props.retryAttempts !== undefined ? { retryAttempts: props.retryAttempts } : {}),
       bundling: {
         ...BUNDLING,
         externalModules: [...BUNDLING.externalModules],

@@ -130,6 +130,9 @@ export class PipelineStack extends Stack {
       ...common,
       entry: 'functions/strategy-executor/handler.ts',
       serviceName: SERVICE_NAMES.strategyExecutor,
+      // EventBridge invokes asynchronously: its retry policy covers delivery, these cover errors.
+      retryAttempts: 2,
+      deadLetterQueue: this.strategyDlq,
       environment: {
         [EnvName.inventoryTable]: props.inventoryTable.tableName,
         [EnvName.controlTable]: props.controlTable.tableName,

@@ -141,6 +141,14 @@ describe.each(Object.keys(ENVIRONMENTS))('the %s environment', (envName) => {
     });
   });
 
+  it('sends strategy-executor invocations that keep failing to the strategy DLQ', () => {
+    pipeline.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { MaximumRetryAttempts: 2 });
+    pipeline.hasResourceProperties('AWS::Lambda::Function', {
+      DeadLetterConfig: { TargetArn: Match.anyValue() },
+      Environment: { Variables: Match.objectLike({ POWERTOOLS_SERVICE_NAME: 'strategy-executor' }) },
+    });
+  });
+
   it('encrypts both dead-letter queues and denies non-TLS access', () => {
     const queues = pipeline.findResources('AWS::SQS::Queue');
     expect(Object.keys(queues)).toHaveLength(2);

@@ -68,3 +68,38 @@ export const aRule = (overrides: Partial<RuleInput> = {}): RuleInput => ({
   strategies: { LOW_STOCK: { type: 'purchase-order', quantity: { mode: 'fixed', units: 50 } } },
   ...overrides,
 });
+
+/** An EventBridge envelope as the strategy-executor receives it. */
+export const busEnvelope = (
+  detailType: string,
+  detail: Record<string, unknown>,
+  id = `evt-${nextSequence()}`,
+) => ({
+  version: '0',
+  id,
+  'detail-type': detailType,
+  source: 'inventory.alerts',
+  account: '123456789012',
+  time: '2026-11-25T12:00:00Z',
+  region: 'eu-west-1',
+  resources: [],
+  detail,
+});
+
+/** The detail of a level change, as the stock-monitor puts it on the bus. */
+export const levelDetail = (overrides: Record<string, unknown> = {}) => ({
+  version: '1',
+  alertId: 'alert-0001',
+  sku: 'MUG-1',
+  location: 'WH-1',
+  level: 'LOW_STOCK',
+  previousQuantity: 12,
+  quantity: 8,
+  threshold: 10,
+  occurredAt: '2026-11-25T12:00:00.000Z',
+  severity: 'warning',
+  ruleKey: 'default',
+  notified: true,
+  changeId: 'evt-1',
+  ...overrides,
+});

@@ -1,0 +1,355 @@
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import type { Context } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createHandler } from '../../functions/strategy-executor/handler.js';
+import type { RuleInput } from '../../shared/domain/rules.js';
+import { mockControlTable } from '../support/control-table-fake.js';
+import { aRule, busEnvelope, levelDetail } from '../support/factories.js';
+import { mockIdempotencyTable } from '../support/idempotency-table-fake.js';
+
+const context = {
+  functionName: 'strategy-executor',
+  awsRequestId: 'req-1',
+  getRemainingTimeInMillis: () => 30_000,
+} as unknown as Context;
+const eventBridge = mockClient(EventBridgeClient);
+let control: ReturnType<typeof mockControlTable>;
+let idempotency: ReturnType<typeof mockIdempotencyTable>;
+let inventory: Map<string, Record<string, unknown>>;
+
+const INVENTORY = process.env.INVENTORY_TABLE_NAME as string;
+const CONTROL = process.env.CONTROL_TABLE_NAME as string;
+
+const withStrategy = (
+  level: string,
+  strategy: unknown,
+  thresholds: Record<string, number> = { LOW_STOCK: 10, OVERSTOCK: 100 },
+) =>
+  control.putRule(aRule({ thresholds, strategies: { [level]: strategy } } as Partial<RuleInput>));
+
+const transactions = () =>
+  control.mock.commandCalls(TransactWriteCommand).map((c) => c.args[0].input.TransactItems ?? []);
+
+beforeEach(() => {
+  control = mockControlTable();
+  idempotency = mockIdempotencyTable();
+  inventory = new Map([
+    ['MUG-1|WH-1', { sku: 'MUG-1', location: 'WH-1', quantity: 8, price: 20, category: 'kitchen' }],
+  ]);
+  control.mock.on(GetCommand).callsFake((input) => ({
+    Item:
+      input.TableName === INVENTORY
+        ? inventory.get(`${input.Key.sku}|${input.Key.location}`)
+        : undefined,
+  }));
+  control.mock.on(TransactWriteCommand).resolves({});
+  eventBridge.on(PutEventsCommand).callsFake((input) => ({
+    FailedEntryCount: 0,
+    Entries: input.Entries.map((_: unknown, i: number) => ({ EventId: `e-${i}` })),
+  }));
+});
+
+afterEach(() => {
+  control.mock.reset();
+  idempotency.mock.reset();
+  eventBridge.reset();
+});
+
+describe('strategy-executor handler', () => {
+  it('raises one purchase order: lock, order and ledger in one transaction, then announces it', async () => {
+    // Prepare
+    withStrategy('LOW_STOCK', {
+      type: 'purchase-order',
+      quantity: { mode: 'up-to-max', max: 60 },
+      orderMultiple: 10,
+      supplier: 'ACME',
+    });
+    const handler = createHandler();
+
+    // Act
+    const result = await handler(busEnvelope('StockLevelTriggered', levelDetail()), context);
+
+    // Assess
+    expect(result).toMatchObject({
+      status: 'done',
+      applied: { outcome: 'applied', strategy: 'purchase-order' },
+    });
+    const [items] = transactions();
+    expect(items).toHaveLength(3);
+    expect(items?.[0]?.Put).toMatchObject({
+      TableName: CONTROL,
+      Item: { pk: 'ITEM#MUG-1#WH-1', sk: 'OPEN_ORDER', orderId: 'PO-alert-0001' },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    });
+    expect(items?.[1]?.Put).toMatchObject({
+      Item: {
+        sk: 'ORDER#PO-alert-0001',
+        status: 'OPEN',
+        quantity: 60,
+        supplier: 'ACME',
+        reason: 'alert-0001',
+      },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    });
+    expect(items?.[2]?.Put).toMatchObject({
+      Item: {
+        sk: 'LEDGER#alert-0001#TRIGGERED#purchase-order',
+        kind: 'LEDGER',
+        outcome: 'applied',
+        before: { quantity: 8 },
+      },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    });
+    const entries = eventBridge.commandCalls(PutEventsCommand)[0]?.args[0].input.Entries ?? [];
+    expect(entries.map((e) => e.DetailType)).toEqual(['StrategyApplied', 'PurchaseOrderRequested']);
+    expect(JSON.parse(entries[1]?.Detail ?? '{}')).toMatchObject({
+      orderId: 'PO-alert-0001',
+      quantity: 60,
+      supplier: 'ACME',
+    });
+  });
+
+  it('produces one effect when the same level change is delivered twice (duplicate or replay)', async () => {
+    withStrategy('LOW_STOCK', { type: 'direct-restock', quantity: { mode: 'fixed', units: 25 } });
+    const handler = createHandler();
+    const first = await handler(
+      busEnvelope('StockLevelTriggered', levelDetail(), 'evt-a'),
+      context,
+    );
+    const second = await handler(
+      busEnvelope('StockLevelTriggered', levelDetail(), 'evt-b'),
+      context,
+    );
+    expect(transactions()).toHaveLength(1);
+    expect(second).toEqual(first);
+  });
+
+  it('restocks atomically, marking the write as the system’s so it is not counted as demand', async () => {
+    withStrategy('LOW_STOCK', { type: 'direct-restock', quantity: { mode: 'up-to-max', max: 40 } });
+    await createHandler()(busEnvelope('StockLevelTriggered', levelDetail()), context);
+    const [items] = transactions();
+    expect(items?.[0]?.Update).toMatchObject({
+      TableName: INVENTORY,
+      Key: { sku: 'MUG-1', location: 'WH-1' },
+      UpdateExpression:
+        'SET quantity = quantity + :units, lastAdjustmentId = :adjustment, lastAdjustedAt = :at',
+      ConditionExpression: 'attribute_exists(sku)',
+      ExpressionAttributeValues: {
+        ':units': 32,
+        ':adjustment': 'alert-0001#TRIGGERED#direct-restock',
+      },
+    });
+    expect(items?.[1]?.Put?.Item).toMatchObject({
+      outcome: 'applied',
+      before: { quantity: 8 },
+      after: { quantity: 40 },
+    });
+  });
+
+  it('reduces overstock to the target and transfers the surplus', async () => {
+    inventory.set('MUG-1|WH-1', { sku: 'MUG-1', location: 'WH-1', quantity: 130 });
+    withStrategy('OVERSTOCK', {
+      type: 'reduce',
+      downTo: 80,
+      destination: { type: 'transfer', location: 'OUTLET' },
+    });
+    await createHandler()(
+      busEnvelope(
+        'StockLevelTriggered',
+        levelDetail({ level: 'OVERSTOCK', quantity: 130, threshold: 100 }),
+      ),
+      context,
+    );
+    const [items] = transactions();
+    expect(items?.[0]?.Update).toMatchObject({
+      Key: { sku: 'MUG-1', location: 'WH-1' },
+      UpdateExpression:
+        'SET quantity = quantity - :units, lastAdjustmentId = :adjustment, lastAdjustedAt = :at',
+      ConditionExpression: 'attribute_exists(sku) AND quantity >= :units',
+      ExpressionAttributeValues: { ':units': 50 },
+    });
+    expect(items?.[1]?.Update).toMatchObject({
+      Key: { sku: 'MUG-1', location: 'OUTLET' },
+      UpdateExpression: expect.stringContaining('ADD quantity :units'),
+    });
+  });
+
+  it('reprices within bounds, guarded by the price it read and the period counter', async () => {
+    withStrategy('LOW_STOCK', {
+      type: 'reprice',
+      percent: 10,
+      floor: 10,
+      ceiling: 21,
+      maxChangesPerPeriod: 3,
+      periodHours: 24,
+    });
+    await createHandler()(busEnvelope('StockLevelTriggered', levelDetail()), context);
+    const [items] = transactions();
+    expect(items?.[0]?.Update).toMatchObject({
+      UpdateExpression: 'SET price = :to, lastAdjustmentId = :adjustment, lastAdjustedAt = :at',
+      ConditionExpression: 'attribute_exists(sku) AND price = :from',
+      ExpressionAttributeValues: { ':to': 21, ':from': 20 },
+    });
+    expect(items?.[1]?.Update).toMatchObject({
+      TableName: CONTROL,
+      Key: { pk: 'ITEM#MUG-1#WH-1', sk: expect.stringMatching(/^REPRICE#/) },
+      ConditionExpression: 'attribute_not_exists(changes) OR changes < :max',
+      ExpressionAttributeValues: { ':max': 3 },
+    });
+    expect(items?.[2]?.Put?.Item).toMatchObject({ before: { price: 20 }, after: { price: 21 } });
+  });
+
+  it('pauses the listing on out of stock and resumes it when the level resolves', async () => {
+    withStrategy('OUT_OF_STOCK', { type: 'pause-listing' });
+    const handler = createHandler();
+    await handler(
+      busEnvelope(
+        'StockLevelTriggered',
+        levelDetail({ level: 'OUT_OF_STOCK', quantity: 0, threshold: 0 }),
+      ),
+      context,
+    );
+    inventory.set('MUG-1|WH-1', { sku: 'MUG-1', location: 'WH-1', quantity: 5, listed: false });
+    await handler(
+      busEnvelope(
+        'StockLevelResolved',
+        levelDetail({ level: 'OUT_OF_STOCK', quantity: 5, threshold: 0 }),
+      ),
+      context,
+    );
+    const updates = transactions().map(
+      (items) => items[0]?.Update?.ExpressionAttributeValues?.[':listed'],
+    );
+    expect(updates).toEqual([false, true]);
+  });
+
+  it('records a dry run without changing anything', async () => {
+    withStrategy('LOW_STOCK', {
+      type: 'direct-restock',
+      quantity: { mode: 'fixed', units: 25 },
+      dryRun: true,
+    });
+    const result = await createHandler()(
+      busEnvelope('StockLevelTriggered', levelDetail()),
+      context,
+    );
+    const [items] = transactions();
+    expect(items).toHaveLength(1);
+    expect(items?.[0]?.Put?.Item).toMatchObject({
+      outcome: 'dry-run',
+      decision: { kind: 'restock', quantity: 25 },
+      after: { quantity: 8 },
+    });
+    expect(result).toMatchObject({ applied: { outcome: 'dry-run' } });
+  });
+
+  it('lets only one of two racing alerts raise an order; the other is ledgered as skipped', async () => {
+    withStrategy('LOW_STOCK', { type: 'purchase-order', quantity: { mode: 'fixed', units: 50 } });
+    control.mock
+      .on(TransactWriteCommand)
+      .resolvesOnce({})
+      .rejectsOnce(
+        new TransactionCanceledException({
+          message: 'cancelled',
+          $metadata: {},
+          CancellationReasons: [
+            { Code: 'ConditionalCheckFailed', Item: marshall({ orderId: 'PO-alert-0001' }) },
+            { Code: 'None' },
+            { Code: 'None' },
+          ],
+        }),
+      )
+      .resolves({});
+    const handler = createHandler();
+    const [a, b] = await Promise.all([
+      handler(busEnvelope('StockLevelTriggered', levelDetail()), context),
+      handler(busEnvelope('StockLevelTriggered', levelDetail({ alertId: 'alert-0002' })), context),
+    ]);
+    expect([a, b].map((r) => r.status === 'done' && r.applied.outcome).sort()).toEqual([
+      'applied',
+      'skipped',
+    ]);
+    const last = transactions().at(-1);
+    expect(last).toHaveLength(1);
+    expect(last?.[0]?.Put?.Item).toMatchObject({
+      outcome: 'skipped',
+      reason: 'order PO-alert-0001 is still open',
+    });
+  });
+
+  it('refuses an invalid event with the field and reason, writing nothing', async () => {
+    const result = await createHandler()(
+      busEnvelope('StockLevelTriggered', levelDetail({ quantity: 'eight', level: 'MEDIUM' })),
+      context,
+    );
+    expect(result.status).toBe('invalid-event');
+    expect(result.status === 'invalid-event' && result.issues.join('\n')).toMatch(/detail\.level/);
+    expect(control.mock).not.toHaveReceivedCommand(TransactWriteCommand);
+  });
+
+  it('ledgers a change for an item that no longer exists as rejected, and does not fail', async () => {
+    withStrategy('LOW_STOCK', { type: 'direct-restock', quantity: { mode: 'fixed', units: 25 } });
+    inventory.clear();
+    const result = await createHandler()(
+      busEnvelope('StockLevelTriggered', levelDetail()),
+      context,
+    );
+    expect(result).toMatchObject({
+      applied: { outcome: 'rejected', reason: 'the inventory item no longer exists' },
+    });
+    expect(transactions()[0]?.[0]?.Put?.Item).toMatchObject({ outcome: 'rejected' });
+  });
+
+  it('ledgers a level without strategy as skipped', async () => {
+    withStrategy('OVERSTOCK', { type: 'notify-only' });
+    const result = await createHandler()(
+      busEnvelope('StockLevelTriggered', levelDetail()),
+      context,
+    );
+    expect(result).toMatchObject({
+      applied: { outcome: 'skipped', reason: 'rule default has no strategy for LOW_STOCK' },
+    });
+  });
+
+  it('fails the invocation when StrategyApplied cannot be delivered, and re-announces on retry without a second effect', async () => {
+    withStrategy('LOW_STOCK', { type: 'direct-restock', quantity: { mode: 'fixed', units: 25 } });
+    eventBridge.on(PutEventsCommand).rejects(new Error('EventBridge unavailable'));
+    const handler = createHandler();
+    await expect(
+      handler(busEnvelope('StockLevelTriggered', levelDetail()), context),
+    ).rejects.toThrow('StrategyApplied not delivered');
+    eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'x' }] });
+    control.mock.on(TransactWriteCommand).rejects(
+      new TransactionCanceledException({
+        message: 'cancelled',
+        $metadata: {},
+        CancellationReasons: [{ Code: 'None' }, { Code: 'ConditionalCheckFailed' }],
+      }),
+    );
+    control.mock.on(GetCommand).callsFake((input) => ({
+      Item:
+        input.TableName === INVENTORY
+          ? inventory.get(`${input.Key.sku}|${input.Key.location}`)
+          : {
+              alertId: 'alert-0001',
+              transition: 'TRIGGERED',
+              level: 'LOW_STOCK',
+              sku: 'MUG-1',
+              location: 'WH-1',
+              strategy: 'direct-restock',
+              outcome: 'applied',
+              before: {},
+              after: {},
+              occurredAt: 'x',
+              at: '2026-11-25T12:00:00.000Z',
+            },
+    }));
+    const retried = await handler(busEnvelope('StockLevelTriggered', levelDetail()), context);
+    expect(retried).toMatchObject({ status: 'done', applied: { outcome: 'applied' } });
+    expect(eventBridge).toHaveReceivedCommandTimes(PutEventsCommand, 5);
+  });
+});
