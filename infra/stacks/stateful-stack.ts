@@ -14,6 +14,7 @@ import { SubscriptionFilter, Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription, SmsSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
 import { EVENT_SOURCE } from '../../shared/contracts/events.js';
+import { filterPolicyOf } from '../../shared/contracts/subscriptions.js';
 import {
   CONTROL_TABLE,
   IDEMPOTENCY_TABLE,
@@ -32,27 +33,13 @@ const attribute = (key: KeyAttribute) => ({
   type: key.type === 'S' ? AttributeType.STRING : AttributeType.NUMBER,
 });
 
-/**
- * The SNS filter policy of a subscriber: its levels, locations and categories, and its
- * protocol among the rule's channels, so a rule that alerts by e-mail only sends no SMS.
- */
-export const filterPolicyOf = (subscriber: Subscriber): Record<string, SubscriptionFilter> => {
-  const { filter } = subscriber;
-  const policy: Record<string, SubscriptionFilter> = {
-    channels: SubscriptionFilter.stringFilter({ allowlist: [subscriber.protocol] }),
-  };
-  if (filter.levels?.length)
-    policy.level = SubscriptionFilter.stringFilter({ allowlist: filter.levels });
-  if (filter.locations?.length) {
-    policy.location = SubscriptionFilter.stringFilter({ allowlist: filter.locations });
-  }
-  if (filter.categories?.length) {
-    policy.category = SubscriptionFilter.stringFilter({ allowlist: filter.categories });
-  }
-  if (!filter.resolved)
-    policy.transition = SubscriptionFilter.stringFilter({ allowlist: ['TRIGGERED'] });
-  return policy;
-};
+/** The deployed form of a subscriber's filter policy (see {@link filterPolicyOf}). */
+const subscriptionFilters = (subscriber: Subscriber): Record<string, SubscriptionFilter> =>
+  Object.fromEntries(
+    Object.entries(filterPolicyOf(subscriber.protocol, subscriber.filter)).map(
+      ([name, allowlist]) => [name, SubscriptionFilter.stringFilter({ allowlist })],
+    ),
+  );
 
 /**
  * Everything that holds data: the key, the tables, the alert topic, the bus and its archive.
@@ -137,7 +124,7 @@ export class StatefulStack extends Stack {
       enforceSSL: true,
     });
     config.subscribers.forEach((subscriber, index) => {
-      const filterPolicy = filterPolicyOf(subscriber);
+      const filterPolicy = subscriptionFilters(subscriber);
       const subscription =
         subscriber.protocol === 'email'
           ? new EmailSubscription(subscriber.endpoint, { filterPolicy, json: false })

@@ -145,7 +145,9 @@ describe.each(Object.keys(ENVIRONMENTS))('the %s environment', (envName) => {
     pipeline.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { MaximumRetryAttempts: 2 });
     pipeline.hasResourceProperties('AWS::Lambda::Function', {
       DeadLetterConfig: { TargetArn: Match.anyValue() },
-      Environment: { Variables: Match.objectLike({ POWERTOOLS_SERVICE_NAME: 'strategy-executor' }) },
+      Environment: {
+        Variables: Match.objectLike({ POWERTOOLS_SERVICE_NAME: 'strategy-executor' }),
+      },
     });
   });
 

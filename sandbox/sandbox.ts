@@ -1,0 +1,343 @@
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import { DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { Context, DynamoDBRecord } from 'aws-lambda';
+import type { ExecutorResult } from '../functions/strategy-executor/handler.js';
+import {
+  type EnvironmentConfig,
+  loadEnvironment,
+  type Subscriber,
+} from '../infra/config/environments.js';
+import { RulesRepository } from '../shared/adapters/rules-repository.js';
+import { decodeRecord } from '../shared/adapters/stream-records.js';
+import {
+  DetailType,
+  STRATEGY_EXECUTOR_PATTERN,
+  type StrategyAppliedDetail,
+} from '../shared/contracts/events.js';
+import { filterPolicyOf, matchesFilterPolicy } from '../shared/contracts/subscriptions.js';
+import type { RuleInput } from '../shared/domain/rules.js';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from './dynamodb-local.js';
+import { type BusDeadLetter, type BusRecord, LocalBus } from './local-bus.js';
+import {
+  type FaultInjector,
+  LocalRequestHandler,
+  type WirePublishEntry,
+} from './local-transport.js';
+import { type StreamDeadLetter, StreamPoller } from './stream-poller.js';
+import { createTables, type SandboxTables } from './tables.js';
+
+/** One alert as the topic delivered it, and to whom. */
+export interface OutboxEntry {
+  readonly id: string;
+  readonly subject: string | undefined;
+  readonly email: string;
+  readonly sms: string;
+  readonly attributes: Record<string, string | string[]>;
+  readonly deliveredTo: { protocol: 'email' | 'sms'; endpoint: string }[];
+}
+
+export interface SandboxOptions {
+  readonly endpoint: string;
+  /** Table name prefix, so several sandboxes can share one DynamoDB Local. */
+  readonly prefix?: string;
+  readonly config?: EnvironmentConfig;
+  /** Where resources.json, outbox.jsonl, events.jsonl and dlq.jsonl go; none when absent. */
+  readonly outDir?: string | undefined;
+  readonly rulesCacheTtlSeconds?: number;
+  readonly pollIntervalMs?: number;
+  readonly faults?: FaultInjector;
+  /** Called for every alert, event and effect, for the console. */
+  readonly onActivity?: (activity: Activity) => void;
+}
+
+export type Activity =
+  | { readonly kind: 'alert'; readonly entry: OutboxEntry }
+  | { readonly kind: 'event'; readonly record: BusRecord }
+  | { readonly kind: 'effect'; readonly applied: StrategyAppliedDetail }
+  | {
+      readonly kind: 'dead-letter';
+      readonly source: 'stream' | 'bus';
+      readonly reason: string;
+      readonly what: string;
+    };
+
+/** Demo subscribers for environments that configure none (dev): e-mail for all, SMS for out of stock. */
+export const DEMO_SUBSCRIBERS: Subscriber[] = [
+  { protocol: 'email', endpoint: 'inventory-team@example.com', filter: { resolved: true } },
+  {
+    protocol: 'sms',
+    endpoint: '+15555550123',
+    filter: { levels: ['OUT_OF_STOCK'], resolved: false },
+  },
+];
+
+const lambdaContext = (functionName: string): Context =>
+  ({
+    functionName,
+    functionVersion: '$LATEST',
+    awsRequestId: `local-${Date.now()}`,
+    invokedFunctionArn: `arn:aws:lambda:${LOCAL_REGION}:000000000000:function:${functionName}`,
+    memoryLimitInMB: '512',
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: 'local',
+    callbackWaitsForEmptyEventLoop: false,
+    getRemainingTimeInMillis: () => 30_000,
+    done: () => {},
+    fail: () => {},
+    succeed: () => {},
+  }) as Context;
+
+/**
+ * The whole pipeline on one machine: DynamoDB Local tables from the stack's definitions, the
+ * real stream read by a poller with the event source mapping's semantics, the real handlers,
+ * SNS and EventBridge through the production clients on a local transport, and a local bus
+ * routing with the deployed rule pattern.
+ */
+export class Sandbox {
+  readonly outbox: OutboxEntry[] = [];
+  readonly events: BusRecord[] = [];
+  readonly effects: StrategyAppliedDetail[] = [];
+  readonly deadLetters: { source: 'stream' | 'bus'; reason: string; item: unknown }[] = [];
+  writes = 0;
+
+  private constructor(
+    readonly tables: SandboxTables,
+    readonly doc: DynamoDBDocumentClient,
+    readonly rules: RulesRepository,
+    private readonly poller: StreamPoller,
+    private readonly bus: LocalBus,
+    private readonly clients: { dynamodb: DynamoDBClient; streams: DynamoDBStreamsClient },
+  ) {}
+
+  static async create(options: SandboxOptions): Promise<Sandbox> {
+    const config = options.config ?? loadEnvironment('dev');
+    const local = {
+      endpoint: options.endpoint,
+      region: LOCAL_REGION,
+      credentials: LOCAL_CREDENTIALS,
+    };
+    const dynamodb = new DynamoDBClient(local);
+    const streams = new DynamoDBStreamsClient(local);
+    const doc = DynamoDBDocumentClient.from(dynamodb, {
+      marshallOptions: { removeUndefinedValues: true },
+    });
+    const tables = await createTables(dynamodb, options.prefix ?? '');
+    const out = options.outDir;
+    if (out) {
+      mkdirSync(out, { recursive: true });
+      for (const file of ['outbox.jsonl', 'events.jsonl', 'dlq.jsonl'])
+        writeFileSync(join(out, file), '');
+      writeFileSync(
+        join(out, 'resources.json'),
+        `${JSON.stringify({ endpoint: options.endpoint, region: LOCAL_REGION, environment: config.name, tables, topic: 'local-alerts', bus: 'local-inventory' }, null, 2)}\n`,
+      );
+    }
+    const record = (file: string, value: unknown) => {
+      if (out) appendFileSync(join(out, file), `${JSON.stringify(value)}\n`);
+    };
+
+    // The handlers read their configuration from the environment, as in Lambda.
+    Object.assign(process.env, {
+      INVENTORY_TABLE_NAME: tables.inventory,
+      CONTROL_TABLE_NAME: tables.control,
+      IDEMPOTENCY_TABLE_NAME: tables.idempotency,
+      ALERTS_TOPIC_ARN: `arn:aws:sns:${LOCAL_REGION}:000000000000:local-alerts`,
+      EVENT_BUS_NAME: 'local-inventory',
+      RULES_CACHE_TTL_SECONDS: String(options.rulesCacheTtlSeconds ?? config.rulesCacheTtlSeconds),
+    });
+    process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
+    process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+    process.env.POWERTOOLS_TRACE_ENABLED ??= 'false';
+    process.env.AWS_REGION ??= LOCAL_REGION;
+
+    const subscribers = config.subscribers.length > 0 ? config.subscribers : DEMO_SUBSCRIBERS;
+    const subscriptions = subscribers.map((s) => ({
+      ...s,
+      policy: filterPolicyOf(s.protocol, s.filter),
+    }));
+    let sandbox: Sandbox | undefined;
+    const onActivity = options.onActivity ?? (() => {});
+
+    const publish = (_topic: string, entries: WirePublishEntry[]) => {
+      for (const entry of entries) {
+        const bodies = JSON.parse(entry.message) as {
+          default: string;
+          email?: string;
+          sms?: string;
+        };
+        const attributes = Object.fromEntries(
+          Object.entries(entry.attributes).map(([name, a]) => [
+            name,
+            a.dataType === 'String.Array' ? (JSON.parse(a.value) as string[]) : a.value,
+          ]),
+        );
+        const outboxEntry: OutboxEntry = {
+          id: entry.id,
+          subject: entry.subject,
+          email: bodies.email ?? bodies.default,
+          sms: bodies.sms ?? bodies.default,
+          attributes,
+          deliveredTo: subscriptions
+            .filter((s) => matchesFilterPolicy(s.policy, attributes))
+            .map((s) => ({ protocol: s.protocol, endpoint: s.endpoint })),
+        };
+        sandbox?.outbox.push(outboxEntry);
+        record('outbox.jsonl', outboxEntry);
+        onActivity({ kind: 'alert', entry: outboxEntry });
+      }
+    };
+
+    const transport = new LocalRequestHandler({
+      publish,
+      putEvents: (entries) => bus.put(entries),
+      ...(options.faults ? { faults: options.faults } : {}),
+    });
+    const overrides = {
+      dynamodb: local,
+      sns: { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, requestHandler: transport },
+      eventBridge: {
+        region: LOCAL_REGION,
+        credentials: LOCAL_CREDENTIALS,
+        requestHandler: transport,
+      },
+    };
+    const monitorModule = await import('../functions/stock-monitor/handler.js');
+    const executorModule = await import('../functions/strategy-executor/handler.js');
+    const stockMonitor = monitorModule.createHandler(overrides);
+    const strategyExecutor = executorModule.createHandler(overrides);
+
+    const bus: LocalBus = new LocalBus(
+      [
+        {
+          name: 'StrategyRule',
+          pattern: STRATEGY_EXECUTOR_PATTERN as unknown as Record<string, unknown>,
+          target: (event) => strategyExecutor(event, lambdaContext('strategy-executor')),
+          // The target's retry policy, plus Lambda's two retries of an asynchronous invocation.
+          retryAttempts: Math.min(config.strategyTarget.retryAttempts, 3) + 2,
+        },
+      ],
+      {
+        onEvent: (busRecord) => {
+          sandbox?.events.push(busRecord);
+          record('events.jsonl', busRecord);
+          if (busRecord.event['detail-type'] === DetailType.StrategyApplied) {
+            const applied = busRecord.event.detail as unknown as StrategyAppliedDetail;
+            sandbox?.effects.push(applied);
+            onActivity({ kind: 'effect', applied });
+          } else {
+            onActivity({ kind: 'event', record: busRecord });
+          }
+        },
+        onDeadLetter: (letter: BusDeadLetter) => {
+          sandbox?.deadLetters.push({ source: 'bus', reason: letter.reason, item: letter.event });
+          record('dlq.jsonl', {
+            source: 'bus',
+            rule: letter.rule,
+            reason: letter.reason,
+            attempts: letter.attempts,
+            event: letter.event,
+          });
+          onActivity({
+            kind: 'dead-letter',
+            source: 'bus',
+            reason: letter.reason,
+            what: `${letter.event['detail-type']} ${JSON.stringify(letter.event.detail).slice(0, 80)}`,
+          });
+        },
+        onResult: (_rule, result) => {
+          const outcome = result as ExecutorResult | undefined;
+          if (outcome?.status === 'invalid-event') {
+            sandbox?.deadLetters.push({
+              source: 'bus',
+              reason: outcome.issues.join('; '),
+              item: outcome,
+            });
+          }
+        },
+      },
+    );
+
+    const poller = new StreamPoller({
+      client: streams,
+      streamArn: tables.inventoryStreamArn,
+      handler: (event) => stockMonitor(event, lambdaContext('stock-monitor')),
+      consumer: config.streamConsumer,
+      pollIntervalMs: options.pollIntervalMs ?? 250,
+      explain: (r: DynamoDBRecord) => {
+        try {
+          decodeRecord(r);
+          return undefined;
+        } catch (error) {
+          return (error as Error).message;
+        }
+      },
+      onDeadLetter: (letter: StreamDeadLetter) => {
+        sandbox?.deadLetters.push({ source: 'stream', reason: letter.reason, item: letter.record });
+        record('dlq.jsonl', {
+          source: 'stream',
+          reason: letter.reason,
+          attempts: letter.attempts,
+          record: letter.record,
+        });
+        onActivity({
+          kind: 'dead-letter',
+          source: 'stream',
+          reason: letter.reason,
+          what: `record ${letter.record.dynamodb?.SequenceNumber}`,
+        });
+      },
+    });
+    const rules = new RulesRepository(doc, tables.control, 0);
+    sandbox = new Sandbox(tables, doc, rules, poller, bus, { dynamodb, streams });
+    poller.start();
+    return sandbox;
+  }
+
+  /** Stores a rule through the same validation the Lambdas use. */
+  putRule(rule: RuleInput): Promise<unknown> {
+    return this.rules.put(rule, 'sandbox');
+  }
+
+  /** The shop's write path: puts a whole item. */
+  async putItem(item: Record<string, unknown>): Promise<void> {
+    await this.doc.send(new PutCommand({ TableName: this.tables.inventory, Item: item }));
+    this.writes++;
+  }
+
+  /** The shop's write path: a sale (negative) or receipt (positive) of `delta` units. */
+  async adjust(sku: string, location: string, delta: number): Promise<void> {
+    await this.doc.send(
+      new UpdateCommand({
+        TableName: this.tables.inventory,
+        Key: { sku, location },
+        UpdateExpression: 'ADD quantity :delta',
+        ExpressionAttributeValues: { ':delta': delta },
+      }),
+    );
+    this.writes++;
+  }
+
+  /** Resolves when the stream is drained and the bus is empty, twice in a row. */
+  async settle(timeoutMs = 60_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    let quiet = 0;
+    while (quiet < 3) {
+      if (Date.now() > deadline) throw new Error(`sandbox did not settle within ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 200));
+      quiet = this.poller.idle && this.bus.idle ? quiet + 1 : 0;
+    }
+  }
+
+  get streamInvocations(): number {
+    return this.poller.invocations;
+  }
+
+  async stop(): Promise<void> {
+    await this.poller.stop();
+    this.clients.dynamodb.destroy();
+    this.clients.streams.destroy();
+  }
+}

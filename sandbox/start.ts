@@ -1,0 +1,175 @@
+import { parseArgs } from 'node:util';
+import { loadEnvironment } from '../infra/config/environments.js';
+import { LEVELS } from '../shared/domain/levels.js';
+import { playDemo, seedDemo } from './demo.js';
+import { SandboxSetupError, startDynamoDbLocal } from './dynamodb-local.js';
+import { type Activity, Sandbox } from './sandbox.js';
+
+const USAGE = `Usage: npm start -- [options]
+
+Runs the whole inventory-alerts pipeline on this machine against DynamoDB Local.
+
+Options:
+  --port <n>      DynamoDB Local port (default 8000)
+  --data <dir>    keep DynamoDB data in <dir> (default: in memory)
+  --env <name>    environment configuration to use (default dev)
+  --no-demo       start with an empty catalog and no demo story
+  --once          play the demo, wait until the pipeline settles, print a summary and exit
+  --help          show this help
+
+Examples:
+  npm start                   demo, then keeps running for your own writes (Ctrl-C to stop)
+  npm start -- --once         demo and summary; exit code 1 if anything reached a DLQ
+  npm start -- --no-demo --port 8001 --data .sandbox/db`;
+
+const mask = (endpoint: string) =>
+  endpoint.includes('@')
+    ? endpoint.replace(/^(.).*(@.*)$/, '$1***$2')
+    : endpoint.replace(/\d(?=\d{2})/g, '*');
+
+const print = (activity: Activity) => {
+  switch (activity.kind) {
+    case 'alert': {
+      const { entry } = activity;
+      const to =
+        entry.deliveredTo.map((d) => `${d.protocol} ${mask(d.endpoint)}`).join(', ') ||
+        'no subscriber matched';
+      console.log(`  ✉  ${entry.subject}\n     SMS: "${entry.sms}"\n     → ${to}`);
+      return;
+    }
+    case 'event': {
+      const { event, matchedRules } = activity.record;
+      const d = event.detail as Record<string, unknown>;
+      console.log(
+        `  ⚡ ${event['detail-type']} ${d.sku}@${d.location} ${d.level ?? ''} ${d.previousQuantity ?? ''}→${d.quantity ?? ''} [${matchedRules.join(', ') || 'no rule'}]`,
+      );
+      return;
+    }
+    case 'effect': {
+      const a = activity.applied;
+      // Resolves of strategies with nothing to undo are ledgered; the console keeps to effects.
+      if (a.outcome === 'skipped' && a.transition === 'RESOLVED') return;
+      const decision = (a.effect.decision ?? {}) as Record<string, unknown>;
+      const what = Object.entries(decision)
+        .filter(([k]) => k !== 'kind')
+        .map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : v}`)
+        .join(' ');
+      console.log(
+        `  ⚙  ${a.strategy} ${a.outcome}${a.reason ? ` (${a.reason})` : ''} ${decision.kind ?? ''} ${what}`.trimEnd(),
+      );
+      return;
+    }
+    case 'dead-letter':
+      console.log(`  ☠  DLQ (${activity.source}): ${activity.what}: ${activity.reason}`);
+      return;
+  }
+};
+
+const main = async (): Promise<number> => {
+  const { values } = parseArgs({
+    options: {
+      port: { type: 'string', default: '8000' },
+      data: { type: 'string' },
+      env: { type: 'string', default: 'dev' },
+      demo: { type: 'boolean', default: true },
+      'no-demo': { type: 'boolean', default: false },
+      once: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 1 || port > 65_535)
+    throw new SandboxSetupError(`--port must be a port number, got "${values.port}"`);
+  const config = loadEnvironment(values.env);
+  const demo = !values['no-demo'];
+
+  console.log(
+    `Starting DynamoDB Local on port ${port} (${values.data ? `data in ${values.data}` : 'in memory'})…`,
+  );
+  const dynamo = await startDynamoDbLocal({ port, dataDir: values.data });
+  const sandbox = await Sandbox.create({
+    endpoint: dynamo.endpoint,
+    config,
+    outDir: '.sandbox',
+    onActivity: print,
+  });
+  console.log(
+    `Tables ${Object.values(sandbox.tables).slice(0, 3).join(', ')} ready; stream poller and local bus running (env ${config.name}).`,
+  );
+  console.log(
+    'Alerts go to .sandbox/outbox.jsonl, events to .sandbox/events.jsonl, failures to .sandbox/dlq.jsonl.',
+  );
+
+  const shutdown = async () => {
+    await sandbox.stop();
+    await dynamo.stop();
+  };
+  if (demo) {
+    await seedDemo(sandbox);
+    console.log('Seeded the demo catalog and rules.');
+    await playDemo(sandbox, (line) => console.log(line));
+  }
+  if (values.once) {
+    await sandbox.settle();
+    const crossings = Object.fromEntries(LEVELS.map((level) => [level, 0]));
+    for (const { event } of sandbox.events) {
+      if (event['detail-type'] === 'StockLevelTriggered')
+        crossings[String(event.detail.level)] = (crossings[String(event.detail.level)] ?? 0) + 1;
+    }
+    const effects: Record<string, number> = {};
+    for (const e of sandbox.effects)
+      effects[`${e.strategy} ${e.outcome}`] = (effects[`${e.strategy} ${e.outcome}`] ?? 0) + 1;
+    console.log('\nSummary');
+    console.log(`  writes:              ${sandbox.writes}`);
+    console.log(`  stream invocations:  ${sandbox.streamInvocations}`);
+    console.log(
+      `  crossings by level:  ${Object.entries(crossings)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}`,
+    );
+    console.log(`  alerts published:    ${sandbox.outbox.length}`);
+    console.log(`  events on the bus:   ${sandbox.events.length}`);
+    console.log(
+      `  effects by strategy: ${
+        Object.entries(effects)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ') || 'none'
+      }`,
+    );
+    console.log(`  DLQ entries:         ${sandbox.deadLetters.length}`);
+    await shutdown();
+    return sandbox.deadLetters.length > 0 ? 1 : 0;
+  }
+  console.log(
+    `\nRunning. Write to table "${sandbox.tables.inventory}" at ${dynamo.endpoint} (region eu-west-1, any credentials), e.g.:`,
+  );
+  console.log(
+    `  AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local aws dynamodb put-item --endpoint-url ${dynamo.endpoint} --region eu-west-1 \\\n    --table-name ${sandbox.tables.inventory} --item '{"sku":{"S":"MUG-BLUE"},"location":{"S":"WH-1"},"quantity":{"N":"3"}}'`,
+  );
+  console.log('Press Ctrl-C to stop.');
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
+  await shutdown();
+  return 0;
+};
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    if (
+      error instanceof SandboxSetupError ||
+      (error instanceof Error && error.name === 'InvalidEnvironmentConfigError')
+    ) {
+      console.error(`\n${error.message}`);
+    } else {
+      console.error(error);
+    }
+    process.exit(2);
+  },
+);

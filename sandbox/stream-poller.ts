@@ -1,0 +1,255 @@
+import {
+  DescribeStreamCommand,
+  type DynamoDBStreamsClient,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  type _Record as StreamsRecord,
+} from '@aws-sdk/client-dynamodb-streams';
+import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import type { EnvironmentConfig } from '../infra/config/environments.js';
+
+type StreamConsumer = EnvironmentConfig['streamConsumer'];
+
+/** A record the poller gave up on, with why (the local stream DLQ). */
+export interface StreamDeadLetter {
+  readonly record: DynamoDBRecord;
+  readonly reason: string;
+  readonly attempts: number;
+}
+
+export interface StreamPollerOptions {
+  readonly client: DynamoDBStreamsClient;
+  readonly streamArn: string;
+  readonly handler: (event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse | undefined>;
+  readonly consumer: StreamConsumer;
+  readonly onDeadLetter: (letter: StreamDeadLetter) => void;
+  /** Explains a failed record for the DLQ (the stock-monitor's own decoder). */
+  readonly explain?: (record: DynamoDBRecord) => string | undefined;
+  /** Lambda polls a shard about four times a second. */
+  readonly pollIntervalMs?: number;
+}
+
+interface ShardState {
+  iterator: string | undefined;
+  /** Last sequence number read, to resume from when an iterator expires. */
+  lastRead: string | undefined;
+  readonly parent: string | undefined;
+  buffer: DynamoDBRecord[];
+  bufferSince: number | undefined;
+  closed: boolean;
+}
+
+/** Converts a DynamoDB Streams API record to the shape Lambda delivers. */
+export const toLambdaRecord = (record: StreamsRecord, streamArn: string): DynamoDBRecord => {
+  const { dynamodb, ...rest } = record;
+  const created = dynamodb?.ApproximateCreationDateTime as Date | number | undefined;
+  return {
+    ...(rest as Omit<DynamoDBRecord, 'dynamodb'>),
+    eventSourceARN: streamArn,
+    dynamodb: {
+      ...(dynamodb as DynamoDBRecord['dynamodb']),
+      ...(created !== undefined
+        ? {
+            ApproximateCreationDateTime:
+              created instanceof Date ? Math.floor(created.getTime() / 1000) : created,
+          }
+        : {}),
+    },
+  };
+};
+
+/**
+ * Reads the inventory table's real DynamoDB stream and invokes the stock-monitor with the
+ * event source mapping's semantics: batch size and batching window, ReportBatchItemFailures
+ * (checkpoint at the lowest failed sequence number), finite retries, bisect on error, and the
+ * on-failure destination. Shards are read in order, one batch in flight per shard, children
+ * only after their parent is drained.
+ */
+export class StreamPoller {
+  private readonly shards = new Map<string, ShardState>();
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private inFlight = 0;
+  private lastDescribe = 0;
+  invocations = 0;
+
+  constructor(private readonly options: StreamPollerOptions) {}
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    await this.loop;
+  }
+
+  /** True when every shard is read to its end and nothing is buffered or in flight. */
+  get idle(): boolean {
+    return (
+      this.inFlight === 0 &&
+      [...this.shards.values()].every((s) => s.buffer.length === 0 && s.bufferSince === undefined)
+    );
+  }
+
+  private async run(): Promise<void> {
+    const interval = this.options.pollIntervalMs ?? 250;
+    while (this.running) {
+      const started = Date.now();
+      try {
+        await this.tick();
+      } catch (error) {
+        console.error(`stream poller: ${(error as Error).name}: ${(error as Error).message}`);
+      }
+      const wait = interval - (Date.now() - started);
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    }
+  }
+
+  private async describe(): Promise<void> {
+    let exclusiveStartShardId: string | undefined;
+    do {
+      const output = await this.options.client.send(
+        new DescribeStreamCommand({
+          StreamArn: this.options.streamArn,
+          ExclusiveStartShardId: exclusiveStartShardId,
+        }),
+      );
+      for (const shard of output.StreamDescription?.Shards ?? []) {
+        if (!shard.ShardId || this.shards.has(shard.ShardId)) continue;
+        this.shards.set(shard.ShardId, {
+          iterator: undefined,
+          lastRead: undefined,
+          parent: shard.ParentShardId,
+          buffer: [],
+          bufferSince: undefined,
+          closed: false,
+        });
+      }
+      exclusiveStartShardId = output.StreamDescription?.LastEvaluatedShardId;
+    } while (exclusiveStartShardId);
+    this.lastDescribe = Date.now();
+  }
+
+  private async tick(): Promise<void> {
+    if (this.shards.size === 0 || Date.now() - this.lastDescribe > 5000) await this.describe();
+    const { consumer } = this.options;
+    for (const [shardId, shard] of this.shards) {
+      if (shard.closed && shard.buffer.length === 0) continue;
+      const parent = shard.parent ? this.shards.get(shard.parent) : undefined;
+      if (parent && !(parent.closed && parent.buffer.length === 0)) continue;
+      if (!shard.closed) {
+        shard.iterator ??= await this.iteratorFor(shardId, shard.lastRead);
+        // Read until the batch is full or the shard is caught up, as Lambda's poller does.
+        while (shard.iterator && shard.buffer.length < consumer.batchSize) {
+          let output: Awaited<ReturnType<typeof this.readRecords>>;
+          try {
+            output = await this.readRecords(shard.iterator, consumer.batchSize);
+          } catch (error) {
+            // Iterators expire (15 minutes on AWS; DynamoDB Local also trims an iterator taken
+            // on an empty shard): take a new one after the last record read.
+            const name = (error as Error).name;
+            if (name !== 'ExpiredIteratorException' && name !== 'TrimmedDataAccessException')
+              throw error;
+            shard.iterator = await this.iteratorFor(shardId, shard.lastRead);
+            continue;
+          }
+          const records = (output.Records ?? []).map((r) =>
+            toLambdaRecord(r, this.options.streamArn),
+          );
+          shard.buffer.push(...records);
+          shard.lastRead = records.at(-1)?.dynamodb?.SequenceNumber ?? shard.lastRead;
+          shard.iterator = output.NextShardIterator;
+          if (!shard.iterator) shard.closed = true;
+          if (records.length === 0) break;
+        }
+        if (shard.buffer.length > 0) shard.bufferSince ??= Date.now();
+      }
+      const windowMs = consumer.maxBatchingWindowSeconds * 1000;
+      const ready =
+        shard.buffer.length >= consumer.batchSize ||
+        (shard.bufferSince !== undefined && Date.now() - shard.bufferSince >= windowMs) ||
+        (shard.closed && shard.buffer.length > 0);
+      if (!ready || shard.buffer.length === 0) continue;
+      const batch = shard.buffer.splice(0, consumer.batchSize);
+      this.inFlight++;
+      try {
+        await this.deliver(batch);
+      } finally {
+        this.inFlight--;
+        shard.bufferSince = shard.buffer.length > 0 ? Date.now() : undefined;
+      }
+    }
+  }
+
+  private async iteratorFor(
+    shardId: string,
+    after: string | undefined,
+  ): Promise<string | undefined> {
+    const output = await this.options.client.send(
+      new GetShardIteratorCommand({
+        StreamArn: this.options.streamArn,
+        ShardId: shardId,
+        ...(after
+          ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: after }
+          : { ShardIteratorType: 'TRIM_HORIZON' }),
+      }),
+    );
+    return output.ShardIterator;
+  }
+
+  private readRecords(iterator: string, batchSize: number) {
+    return this.options.client.send(
+      new GetRecordsCommand({ ShardIterator: iterator, Limit: Math.min(1000, batchSize) }),
+    );
+  }
+
+  /**
+   * Delivers one batch until every record succeeded or was dead-lettered: partial failures
+   * resume from the lowest failed record; after `retryAttempts` a batch is bisected, and a
+   * single record that still fails goes to the DLQ, so it never blocks its neighbours.
+   */
+  private async deliver(records: DynamoDBRecord[]): Promise<void> {
+    const { consumer } = this.options;
+    let pending = records;
+    let attempts = 0;
+    let lastError = '';
+    while (pending.length > 0) {
+      this.invocations++;
+      let failedFrom: number | undefined;
+      try {
+        const response = await this.options.handler({ Records: pending });
+        const failed = new Set((response?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
+        if (failed.size > 0) {
+          const index = pending.findIndex((r) => failed.has(r.dynamodb?.SequenceNumber ?? ''));
+          failedFrom = index === -1 ? 0 : index;
+          lastError = 'reported in batchItemFailures';
+        }
+      } catch (error) {
+        failedFrom = 0;
+        lastError = (error as Error).message;
+      }
+      if (failedFrom === undefined) return;
+      if (failedFrom > 0) attempts = 0;
+      pending = pending.slice(failedFrom);
+      attempts++;
+      if (attempts <= consumer.retryAttempts) continue;
+      if (pending.length > 1) {
+        // Bisect: each half gets its own retries.
+        const half = Math.ceil(pending.length / 2);
+        await this.deliver(pending.slice(0, half));
+        await this.deliver(pending.slice(half));
+        return;
+      }
+      const [record] = pending as [DynamoDBRecord];
+      this.options.onDeadLetter({
+        record,
+        reason: this.options.explain?.(record) ?? lastError,
+        attempts,
+      });
+      return;
+    }
+  }
+}
