@@ -49,6 +49,8 @@ export interface SandboxOptions {
   readonly rulesCacheTtlSeconds?: number;
   readonly pollIntervalMs?: number;
   readonly faults?: FaultInjector;
+  /** Deliver every stream batch this many times, as an at-least-once stream may. */
+  readonly streamDeliveries?: number;
   /** Called for every alert, event and effect, for the console. */
   readonly onActivity?: (activity: Activity) => void;
 }
@@ -266,6 +268,7 @@ export class Sandbox {
       handler: (event) => stockMonitor(event, lambdaContext('stock-monitor')),
       consumer: config.streamConsumer,
       pollIntervalMs: options.pollIntervalMs ?? 250,
+      ...(options.streamDeliveries ? { deliveries: options.streamDeliveries } : {}),
       explain: (r: DynamoDBRecord) => {
         try {
           decodeRecord(r);

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { loadEnvironment } from '../infra/config/environments.js';
 import { LEVELS } from '../shared/domain/levels.js';
 import { playDemo, seedDemo } from './demo.js';
-import { SandboxSetupError, startDynamoDbLocal } from './dynamodb-local.js';
+import { freePort, SandboxSetupError, startDynamoDbLocal } from './dynamodb-local.js';
 import { type Activity, Sandbox } from './sandbox.js';
 
 const USAGE = `Usage: npm start -- [options]
@@ -10,7 +10,7 @@ const USAGE = `Usage: npm start -- [options]
 Runs the whole inventory-alerts pipeline on this machine against DynamoDB Local.
 
 Options:
-  --port <n>      DynamoDB Local port (default 8000)
+  --port <n>      DynamoDB Local port (default 8000; 0 picks a free one)
   --data <dir>    keep DynamoDB data in <dir> (default: in memory)
   --env <name>    environment configuration to use (default dev)
   --no-demo       start with an empty catalog and no demo story
@@ -50,6 +50,10 @@ const print = (activity: Activity) => {
       // Resolves of strategies with nothing to undo are ledgered; the console keeps to effects.
       if (a.outcome === 'skipped' && a.transition === 'RESOLVED') return;
       const decision = (a.effect.decision ?? {}) as Record<string, unknown>;
+      if (decision.kind === undefined || decision.kind === 'none') {
+        console.log(`  ⚙  ${a.strategy} ${a.outcome}${a.reason ? ` (${a.reason})` : ''}`);
+        return;
+      }
       const what = Object.entries(decision)
         .filter(([k]) => k !== 'kind')
         .map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : v}`)
@@ -81,9 +85,13 @@ const main = async (): Promise<number> => {
     console.log(USAGE);
     return 0;
   }
-  const port = Number(values.port);
-  if (!Number.isInteger(port) || port < 1 || port > 65_535)
-    throw new SandboxSetupError(`--port must be a port number, got "${values.port}"`);
+  const requested = Number(values.port);
+  if (!Number.isInteger(requested) || requested < 0 || requested > 65_535) {
+    throw new SandboxSetupError(
+      `--port must be a port number (0 for any free port), got "${values.port}"`,
+    );
+  }
+  const port = requested === 0 ? await freePort() : requested;
   const config = loadEnvironment(values.env);
   const demo = !values['no-demo'];
 

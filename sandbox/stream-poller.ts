@@ -27,6 +27,8 @@ export interface StreamPollerOptions {
   readonly explain?: (record: DynamoDBRecord) => string | undefined;
   /** Lambda polls a shard about four times a second. */
   readonly pollIntervalMs?: number;
+  /** Deliver every batch this many times (at-least-once drills); 1 in normal use. */
+  readonly deliveries?: number;
 }
 
 interface ShardState {
@@ -176,7 +178,7 @@ export class StreamPoller {
       const batch = shard.buffer.splice(0, consumer.batchSize);
       this.inFlight++;
       try {
-        await this.deliver(batch);
+        for (let n = 0; n < (this.options.deliveries ?? 1); n++) await this.deliver(batch);
       } finally {
         this.inFlight--;
         shard.bufferSince = shard.buffer.length > 0 ? Date.now() : undefined;
