@@ -192,6 +192,19 @@ export class Sandbox {
       }
     };
 
+    /** Records what a DLQ would hold: in memory, in dlq.jsonl, and on the console. */
+    const deadLetter = (
+      source: 'stream' | 'bus',
+      reason: string,
+      item: unknown,
+      extra: Record<string, unknown>,
+      what: string,
+    ) => {
+      sandbox?.deadLetters.push({ source, reason, item });
+      record('dlq.jsonl', { source, reason, ...extra, item });
+      onActivity({ kind: 'dead-letter', source, reason, what });
+    };
+
     const transport = new LocalRequestHandler({
       publish,
       putEvents: (entries) => bus.put(entries),
@@ -233,22 +246,14 @@ export class Sandbox {
             onActivity({ kind: 'event', record: busRecord });
           }
         },
-        onDeadLetter: (letter: BusDeadLetter) => {
-          sandbox?.deadLetters.push({ source: 'bus', reason: letter.reason, item: letter.event });
-          record('dlq.jsonl', {
-            source: 'bus',
-            rule: letter.rule,
-            reason: letter.reason,
-            attempts: letter.attempts,
-            event: letter.event,
-          });
-          onActivity({
-            kind: 'dead-letter',
-            source: 'bus',
-            reason: letter.reason,
-            what: `${letter.event['detail-type']} ${JSON.stringify(letter.event.detail).slice(0, 80)}`,
-          });
-        },
+        onDeadLetter: (letter: BusDeadLetter) =>
+          deadLetter(
+            'bus',
+            letter.reason,
+            letter.event,
+            { rule: letter.rule, attempts: letter.attempts },
+            `${letter.event['detail-type']} ${JSON.stringify(letter.event.detail).slice(0, 80)}`,
+          ),
         onResult: (_rule, result) => {
           const outcome = result as ExecutorResult | undefined;
           if (outcome?.status === 'invalid-event') {
@@ -277,21 +282,14 @@ export class Sandbox {
           return (error as Error).message;
         }
       },
-      onDeadLetter: (letter: StreamDeadLetter) => {
-        sandbox?.deadLetters.push({ source: 'stream', reason: letter.reason, item: letter.record });
-        record('dlq.jsonl', {
-          source: 'stream',
-          reason: letter.reason,
-          attempts: letter.attempts,
-          record: letter.record,
-        });
-        onActivity({
-          kind: 'dead-letter',
-          source: 'stream',
-          reason: letter.reason,
-          what: `record ${letter.record.dynamodb?.SequenceNumber}`,
-        });
-      },
+      onDeadLetter: (letter: StreamDeadLetter) =>
+        deadLetter(
+          'stream',
+          letter.reason,
+          letter.record,
+          { attempts: letter.attempts },
+          `record ${letter.record.dynamodb?.SequenceNumber}`,
+        ),
     });
     const rules = new RulesRepository(doc, tables.control, 0);
     sandbox = new Sandbox(tables, doc, rules, poller, bus, { dynamodb, streams });

@@ -7,11 +7,11 @@ import { AlertPublisher } from '../../shared/adapters/alert-publisher.js';
 import { AlertStateRepository } from '../../shared/adapters/alert-state-repository.js';
 import { DemandRepository } from '../../shared/adapters/demand-repository.js';
 import { EventPublisher } from '../../shared/adapters/event-publisher.js';
-import { RulesRepository } from '../../shared/adapters/rules-repository.js';
 import { SERVICE_NAMES } from '../../shared/contracts/metrics.js';
 import { type ClientOverrides, createClients } from '../commons/clients.js';
-import { EnvName, intEnv, requireEnv } from '../commons/env.js';
+import { EnvName, requireEnv } from '../commons/env.js';
 import { createPowertools } from '../commons/powertools.js';
+import { createRulesRepository } from '../commons/rules.js';
 import { createStockMonitor } from './monitor.js';
 
 /**
@@ -23,13 +23,7 @@ export const createHandler = (overrides: ClientOverrides = {}) => {
   const clients = createClients(tracer, overrides);
   const controlTable = requireEnv(EnvName.controlTable);
   const monitor = createStockMonitor({
-    rules: new RulesRepository(
-      clients.doc,
-      controlTable,
-      intEnv(EnvName.rulesCacheTtlSeconds, 30) * 1000,
-      (error) =>
-        logger.error('Invalid rule ignored', { ruleKey: error.ruleKey, issues: error.issues }),
-    ),
+    rules: createRulesRepository(clients.doc, controlTable, logger),
     states: new AlertStateRepository(clients.doc, controlTable),
     demand: new DemandRepository(clients.doc, controlTable),
     alerts: new AlertPublisher(clients.sns, requireEnv(EnvName.alertsTopicArn)),

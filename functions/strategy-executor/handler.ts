@@ -10,7 +10,6 @@ import middy from '@middy/core';
 import type { Context, EventBridgeEvent } from 'aws-lambda';
 import type { z } from 'zod';
 import { EventPublisher } from '../../shared/adapters/event-publisher.js';
-import { RulesRepository } from '../../shared/adapters/rules-repository.js';
 import { StrategyStore } from '../../shared/adapters/strategy-store.js';
 import {
   StockLevelDetailSchema,
@@ -19,8 +18,9 @@ import {
 import { SERVICE_NAMES } from '../../shared/contracts/metrics.js';
 import { formatIssues } from '../../shared/errors.js';
 import { type ClientOverrides, createClients } from '../commons/clients.js';
-import { EnvName, intEnv, requireEnv } from '../commons/env.js';
+import { EnvName, requireEnv } from '../commons/env.js';
 import { createPowertools } from '../commons/powertools.js';
+import { createRulesRepository } from '../commons/rules.js';
 import { createStrategyExecutor, type StrategyTask } from './executor.js';
 
 /** The envelope EventBridge delivers, with the level-change detail validated. */
@@ -50,13 +50,7 @@ export const createHandler = (overrides: ClientOverrides = {}): StrategyExecutor
   const clients = createClients(tracer, overrides);
   const controlTable = requireEnv(EnvName.controlTable);
   const executor = createStrategyExecutor({
-    rules: new RulesRepository(
-      clients.doc,
-      controlTable,
-      intEnv(EnvName.rulesCacheTtlSeconds, 30) * 1000,
-      (error) =>
-        logger.error('Invalid rule ignored', { ruleKey: error.ruleKey, issues: error.issues }),
-    ),
+    rules: createRulesRepository(clients.doc, controlTable, logger),
     store: new StrategyStore(clients.doc, requireEnv(EnvName.inventoryTable), controlTable),
     events: new EventPublisher(clients.eventBridge, requireEnv(EnvName.eventBusName)),
     logger,
