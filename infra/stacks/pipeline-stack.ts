@@ -112,6 +112,10 @@ export class PipelineStack extends Stack {
     allow(monitor, KMS_DATA_ACTIONS, [props.key.keyArn]);
 
     const { streamConsumer } = config;
+    // No filter criteria: INSERT, MODIFY and REMOVE can each open or close a level, and a
+    // pattern cannot compare the old quantity with the new one, which is what would tell a
+    // price-only write apart. Malformed records must reach the handler to be dead-lettered.
+
     monitor.addEventSource(
       new DynamoEventSource(props.inventoryTable, {
         startingPosition: StartingPosition.LATEST,
