@@ -1,4 +1,3 @@
-import type { DynamoDBRecord } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { decodeRecord } from '../../../shared/adapters/stream-records.js';
 import { PoisonRecordError } from '../../../shared/errors.js';
