@@ -27,6 +27,7 @@ import {
   type WirePublishEntry,
 } from './local-transport.js';
 import { type StreamDeadLetter, StreamPoller } from './stream-poller.js';
+import { readSandboxSubscriptions } from './subscriptions-file.js';
 import { createTables, type SandboxTables } from './tables.js';
 
 /** One alert as the topic delivered it, and to whom. */
@@ -49,6 +50,8 @@ export interface SandboxOptions {
   readonly rulesCacheTtlSeconds?: number;
   readonly pollIntervalMs?: number;
   readonly faults?: FaultInjector;
+  /** Keep subscriptions added with the CLI in an earlier run (`--data` keeps them). */
+  readonly keepSubscriptions?: boolean;
   /** Deliver every stream batch this many times, as an at-least-once stream may. */
   readonly streamDeliveries?: number;
   /** Called for every alert, event and effect, for the console. */
@@ -182,8 +185,15 @@ export class Sandbox {
           email: bodies.email ?? bodies.default,
           sms: bodies.sms ?? bodies.default,
           attributes,
-          deliveredTo: subscriptions
-            .filter((s) => matchesFilterPolicy(s.policy, attributes))
+          deliveredTo: [
+            ...subscriptions.map((s) => ({
+              protocol: s.protocol,
+              endpoint: s.endpoint,
+              filterPolicy: s.policy,
+            })),
+            ...(out ? readSandboxSubscriptions(join(out, 'subscriptions.json')) : []),
+          ]
+            .filter((s) => matchesFilterPolicy(s.filterPolicy, attributes))
             .map((s) => ({ protocol: s.protocol, endpoint: s.endpoint })),
         };
         sandbox?.outbox.push(outboxEntry);

@@ -1,9 +1,7 @@
 import { z } from 'zod';
+import { E164_PATTERN, EMAIL_PATTERN } from '../../shared/contracts/subscriptions.js';
 import { LEVELS } from '../../shared/domain/levels.js';
 import { formatIssues, InvalidEnvironmentConfigError } from '../../shared/errors.js';
-
-const E164 = /^\+[1-9]\d{6,14}$/;
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 /** Which alerts a subscriber receives; empty or absent means all. */
 const FilterSchema = z
@@ -20,14 +18,14 @@ const SubscriberSchema = z.discriminatedUnion('protocol', [
   z
     .object({
       protocol: z.literal('email'),
-      endpoint: z.string().regex(EMAIL, 'must be an e-mail address'),
+      endpoint: z.string().regex(EMAIL_PATTERN, 'must be an e-mail address'),
       filter: FilterSchema.default({ resolved: true }),
     })
     .strict(),
   z
     .object({
       protocol: z.literal('sms'),
-      endpoint: z.string().regex(E164, 'must be an E.164 phone number, e.g. +14155550100'),
+      endpoint: z.string().regex(E164_PATTERN, 'must be an E.164 phone number, e.g. +14155550100'),
       filter: FilterSchema.default({ resolved: true }),
     })
     .strict(),
@@ -108,7 +106,9 @@ export const EnvironmentConfigSchema = z
         /** Alarm when a function reports at least this many errors in 5 minutes. */
         functionErrors: z.number().int().positive(),
         /** Who is told about alarms (ops topic subscribers). */
-        opsEmails: z.array(z.string().regex(EMAIL, 'must be an e-mail address')).default([]),
+        opsEmails: z
+          .array(z.string().regex(EMAIL_PATTERN, 'must be an e-mail address'))
+          .default([]),
       })
       .strict(),
   })

@@ -1,5 +1,9 @@
 import type { Level } from '../domain/levels.js';
 
+/** E.164 phone numbers, as SNS SMS needs them: + then up to 15 digits. */
+export const E164_PATTERN = /^\+[1-9]\d{6,14}$/;
+export const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
 /** A subscriber's wishes: which alerts reach it. Empty or absent lists mean all. */
 export interface SubscriberFilter {
   readonly levels?: readonly Level[] | undefined;

@@ -1,0 +1,164 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { parse as parseYaml, stringify as toYaml } from 'yaml';
+import { RulesRepository } from '../../shared/adapters/rules-repository.js';
+import { parseRule, type Rule, type RuleInput, ruleKeyOf } from '../../shared/domain/rules.js';
+import { InvalidRuleError } from '../../shared/errors.js';
+import { UsageError } from '../errors.js';
+import { type Format, type Io, printRows } from '../io.js';
+import type { Target } from '../target.js';
+
+/** Reads a JSON or YAML file (by extension, or by content when it starts with `{`/`[`). */
+export const readDocument = (file: string): unknown => {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new UsageError(`Cannot read ${file}: ${(error as Error).message}`);
+  }
+  try {
+    return /\.ya?ml$/i.test(file) ? parseYaml(text) : JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(
+      `${file} is not valid ${/\.ya?ml$/i.test(file) ? 'YAML' : 'JSON'}: ${(error as Error).message}`,
+    );
+  }
+};
+
+/** All stored rules, via the control table's `byKind` index. */
+export const listRules = async (
+  target: Target,
+): Promise<{ key: string; rule: unknown; at: string; updatedBy?: string }[]> => {
+  const rules: { key: string; rule: unknown; at: string; updatedBy?: string }[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await target.doc.send(
+      new QueryCommand({
+        TableName: target.controlTable,
+        IndexName: 'byKind',
+        KeyConditionExpression: 'kind = :kind',
+        ExpressionAttributeValues: { ':kind': 'RULE' },
+        ExclusiveStartKey: start,
+      }),
+    );
+    for (const item of page.Items ?? []) {
+      rules.push({
+        key: String(item.ruleKey),
+        rule: item.rule,
+        at: String(item.at),
+        updatedBy: item.updatedBy as string | undefined,
+      });
+    }
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return rules.sort((a, b) => a.key.localeCompare(b.key));
+};
+
+const summary = (rule: Rule) => ({
+  low: rule.thresholds.LOW_STOCK ?? '',
+  overstock: rule.thresholds.OVERSTOCK ?? '',
+  hysteresis: rule.hysteresis,
+  strategies: Object.entries(rule.strategies)
+    .map(([level, s]) => `${level}:${s?.type}${s?.dryRun ? '(dry-run)' : ''}`)
+    .join(' '),
+  snoozeUntil: rule.snoozeUntil ?? '',
+});
+
+/** Validates every rule first; writes none unless all are valid. */
+const validateAll = (documents: unknown[], file: string): Rule[] => {
+  const problems: string[] = [];
+  const rules = documents.flatMap((document, index) => {
+    try {
+      return [parseRule(document)];
+    } catch (error) {
+      if (!(error instanceof InvalidRuleError)) throw error;
+      problems.push(
+        `  rule ${index + 1} (${error.ruleKey}):\n${error.issues.map((i) => `    - ${i}`).join('\n')}`,
+      );
+      return [];
+    }
+  });
+  if (problems.length > 0)
+    throw new UsageError(`${file}: nothing was written; fix these:\n${problems.join('\n')}`);
+  return rules;
+};
+
+export const rulesCommand = async (
+  args: string[],
+  target: Target,
+  io: Io,
+  format: Format,
+): Promise<void> => {
+  const [action, argument] = args;
+  const repository = new RulesRepository(target.doc, target.controlTable, 0);
+  switch (action) {
+    case 'list': {
+      const rules = await listRules(target);
+      if (format === 'json') return io.out(JSON.stringify(rules, null, 2));
+      return printRows(
+        io,
+        rules.map((r) => {
+          const parsed = RuleSchemaSafe(r.rule);
+          return {
+            key: r.key,
+            name: (r.rule as RuleInput | undefined)?.name ?? '',
+            ...(parsed ? summary(parsed) : { strategies: 'INVALID' }),
+            updated: r.at,
+          };
+        }),
+        ['key', 'name', 'low', 'overstock', 'hysteresis', 'strategies', 'snoozeUntil', 'updated'],
+        format,
+      );
+    }
+    case 'get': {
+      if (!argument)
+        throw new UsageError(
+          'rules get <key>: name the rule, e.g. default, category#toys, sku#MUG-1',
+        );
+      const rules = await repository.getMany([argument]);
+      const rule = rules.get(argument);
+      if (!rule) throw new UsageError(`No rule ${argument}. See: rules list`);
+      return io.out(format === 'table' ? toYaml(rule) : JSON.stringify(rule, null, 2));
+    }
+    case 'put':
+    case 'import': {
+      if (!argument) throw new UsageError(`rules ${action} <file>: a JSON or YAML file`);
+      const document = readDocument(argument);
+      const documents =
+        action === 'import' ? (Array.isArray(document) ? document : [document]) : [document];
+      if (action === 'put' && Array.isArray(document))
+        throw new UsageError(`${argument} holds a list: use rules import for several rules`);
+      const rules = validateAll(documents, argument);
+      for (const rule of rules) await repository.put(rule, 'cli');
+      return io.out(
+        `${rules.length} rule(s) written: ${rules.map((r) => ruleKeyOf(r.scope)).join(', ')}`,
+      );
+    }
+    case 'delete': {
+      if (!argument) throw new UsageError('rules delete <key>');
+      await repository.delete(argument);
+      return io.out(`Rule ${argument} deleted`);
+    }
+    case 'export': {
+      const rules = (await listRules(target)).map((r) => r.rule);
+      const text = format === 'json' ? JSON.stringify(rules, null, 2) : toYaml(rules);
+      if (argument) {
+        writeFileSync(argument, text);
+        return io.out(`${rules.length} rule(s) exported to ${argument}`);
+      }
+      return io.out(text);
+    }
+    default:
+      throw new UsageError(
+        'rules list|get <key>|put <file>|delete <key>|import <file>|export [file]',
+      );
+  }
+};
+
+const RuleSchemaSafe = (document: unknown): Rule | undefined => {
+  try {
+    return parseRule(document);
+  } catch {
+    return undefined;
+  }
+};

@@ -1,0 +1,217 @@
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { BatchWriteCommand, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { parse as parseCsv } from 'csv-parse/sync';
+import { type InventoryItem, InventoryItemSchema } from '../../shared/contracts/inventory.js';
+import { UsageError } from '../errors.js';
+import { type Format, type Io, printRows } from '../io.js';
+import type { Target } from '../target.js';
+
+/** DynamoDB allows at most 25 puts per BatchWriteItem. */
+const BATCH_WRITE_LIMIT = 25;
+
+const numberOption = (value: string | undefined, option: string): number => {
+  const number = Number(value);
+  if (value === undefined || value === '' || !Number.isFinite(number))
+    throw new UsageError(`${option} must be a number, got "${value ?? ''}"`);
+  return number;
+};
+
+export interface ImportSummary {
+  readonly written: number;
+  readonly skipped: { line: number; reason: string }[];
+  readonly resumedAfterLine: number;
+  readonly retries: number;
+}
+
+/**
+ * Loads a CSV of stock (header: sku,location,quantity[,price,category,name,…]) with batched
+ * writes, retrying unprocessed items. Bad rows are reported by line and skipped; good rows are
+ * written. A `<file>.progress` checkpoint lets an interrupted import resume where it stopped.
+ */
+export const importStock = async (
+  target: Target,
+  file: string,
+  options: {
+    resume: boolean;
+    onProgress?: (done: number, total: number) => void;
+    sleep?: (ms: number) => Promise<void>;
+  },
+): Promise<ImportSummary> => {
+  let rows: Record<string, string>[];
+  try {
+    rows = parseCsv(readFileSync(file, 'utf8'), {
+      columns: true,
+      skip_empty_lines: true,
+      trim: true,
+      relax_column_count: true,
+    });
+  } catch (error) {
+    throw new UsageError(`${file} is not a readable CSV: ${(error as Error).message}`);
+  }
+  const progressFile = `${file}.progress`;
+  const resumedAfterLine =
+    options.resume && existsSync(progressFile) ? Number(readFileSync(progressFile, 'utf8')) : 0;
+  const sleep = options.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
+  const skipped: { line: number; reason: string }[] = [];
+  const good: { line: number; item: InventoryItem }[] = [];
+  rows.forEach((row, index) => {
+    const line = index + 2; // line 1 is the header
+    if (line <= resumedAfterLine) return;
+    const candidate: Record<string, unknown> = { ...row };
+    for (const field of ['quantity', 'price', 'lowStockThreshold', 'overstockThreshold']) {
+      if (row[field] !== undefined && row[field] !== '') candidate[field] = Number(row[field]);
+      else delete candidate[field];
+    }
+    const parsed = InventoryItemSchema.safeParse(candidate);
+    if (parsed.success) good.push({ line, item: parsed.data });
+    else
+      skipped.push({
+        line,
+        reason: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
+      });
+  });
+  let written = 0;
+  let retries = 0;
+  for (let i = 0; i < good.length; i += BATCH_WRITE_LIMIT) {
+    const chunk = good.slice(i, i + BATCH_WRITE_LIMIT);
+    let pending = chunk.map(({ item }) => ({ PutRequest: { Item: item } }));
+    for (let attempt = 1; pending.length > 0; attempt++) {
+      if (attempt > 8)
+        throw new Error(
+          `DynamoDB kept ${pending.length} rows unprocessed; rerun with --resume to continue from line ${chunk[0]?.line}`,
+        );
+      if (attempt > 1) {
+        retries += pending.length;
+        await sleep(50 * 2 ** attempt);
+      }
+      const output = await target.doc.send(
+        new BatchWriteCommand({ RequestItems: { [target.inventoryTable]: pending } }),
+      );
+      pending = (output.UnprocessedItems?.[target.inventoryTable] ?? []) as typeof pending;
+    }
+    written += chunk.length;
+    writeFileSync(progressFile, String(chunk.at(-1)?.line ?? resumedAfterLine));
+    options.onProgress?.(written, good.length);
+  }
+  rmSync(progressFile, { force: true });
+  return { written, skipped, resumedAfterLine, retries };
+};
+
+const progressBar = (io: Io) => (done: number, total: number) => {
+  if (!io.isTty) return;
+  const width = 30;
+  const filled = Math.round((done / Math.max(total, 1)) * width);
+  process.stderr.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total}`);
+  if (done === total) process.stderr.write('\n');
+};
+
+export const stockCommand = async (
+  args: string[],
+  target: Target,
+  io: Io,
+  format: Format,
+): Promise<void> => {
+  const [action, ...raw] = args;
+  // `--by -3` is a sale; node's parser would take -3 for an option.
+  const takesNumber = (arg: string | undefined) => arg === '--by' || arg === '--quantity';
+  const negative = (arg: string | undefined) => /^-\d/.test(arg ?? '');
+  const rest = raw.flatMap((arg, i) =>
+    negative(arg) && takesNumber(raw[i - 1])
+      ? []
+      : takesNumber(arg) && negative(raw[i + 1])
+        ? [`${arg}=${raw[i + 1]}`]
+        : [arg],
+  );
+  const { values, positionals } = parseArgs({
+    args: rest,
+    allowPositionals: true,
+    options: {
+      location: { type: 'string' },
+      quantity: { type: 'string' },
+      by: { type: 'string' },
+      resume: { type: 'boolean', default: false },
+    },
+  });
+  const sku = positionals[0];
+  switch (action) {
+    case 'get': {
+      if (!sku) throw new UsageError('stock get <sku> [--location L]');
+      const items = values.location
+        ? [
+            (
+              await target.doc.send(
+                new GetCommand({
+                  TableName: target.inventoryTable,
+                  Key: { sku, location: values.location },
+                }),
+              )
+            ).Item,
+          ].filter(Boolean)
+        : ((
+            await target.doc.send(
+              new QueryCommand({
+                TableName: target.inventoryTable,
+                KeyConditionExpression: 'sku = :sku',
+                ExpressionAttributeValues: { ':sku': sku },
+              }),
+            )
+          ).Items ?? []);
+      if (items.length === 0)
+        throw new UsageError(
+          `No stock for ${sku}${values.location ? ` at ${values.location}` : ''}`,
+        );
+      return printRows(
+        io,
+        items as Record<string, unknown>[],
+        ['sku', 'location', 'quantity', 'price', 'category', 'listed'],
+        format,
+      );
+    }
+    case 'set': {
+      if (!sku || !values.location)
+        throw new UsageError('stock set <sku> --location L --quantity N');
+      const quantity = numberOption(values.quantity, '--quantity');
+      await target.doc.send(
+        new UpdateCommand({
+          TableName: target.inventoryTable,
+          Key: { sku, location: values.location },
+          UpdateExpression: 'SET quantity = :q',
+          ExpressionAttributeValues: { ':q': quantity },
+        }),
+      );
+      return io.out(`${sku} at ${values.location}: quantity ${quantity}`);
+    }
+    case 'adjust': {
+      if (!sku || !values.location)
+        throw new UsageError('stock adjust <sku> --location L --by N (negative for a sale)');
+      const by = numberOption(values.by, '--by');
+      const output = await target.doc.send(
+        new UpdateCommand({
+          TableName: target.inventoryTable,
+          Key: { sku, location: values.location },
+          UpdateExpression: 'ADD quantity :by',
+          ExpressionAttributeValues: { ':by': by },
+          ReturnValues: 'UPDATED_NEW',
+        }),
+      );
+      return io.out(`${sku} at ${values.location}: quantity ${output.Attributes?.quantity}`);
+    }
+    case 'import': {
+      if (!sku) throw new UsageError('stock import <file.csv> [--resume]');
+      const summary = await importStock(target, sku, {
+        resume: values.resume,
+        onProgress: progressBar(io),
+      });
+      if (format === 'json') return io.out(JSON.stringify(summary, null, 2));
+      for (const bad of summary.skipped) io.err(`line ${bad.line}: skipped: ${bad.reason}`);
+      return io.out(
+        `${summary.written} row(s) written, ${summary.skipped.length} skipped${summary.resumedAfterLine ? `, resumed after line ${summary.resumedAfterLine}` : ''}${summary.retries ? `, ${summary.retries} retried` : ''}`,
+      );
+    }
+    default:
+      throw new UsageError(
+        'stock get <sku>|set <sku> --location L --quantity N|adjust <sku> --location L --by N|import <file.csv> [--resume]',
+      );
+  }
+};

@@ -1,0 +1,141 @@
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import {
+  ListSubscriptionsByTopicCommand,
+  SubscribeCommand,
+  UnsubscribeCommand,
+} from '@aws-sdk/client-sns';
+import { readSandboxSubscriptions } from '../../sandbox/subscriptions-file.js';
+import {
+  E164_PATTERN,
+  EMAIL_PATTERN,
+  filterPolicyOf,
+} from '../../shared/contracts/subscriptions.js';
+import { LEVELS, type Level } from '../../shared/domain/levels.js';
+import { UsageError } from '../errors.js';
+import { type Format, type Io, printRows } from '../io.js';
+import type { Target } from '../target.js';
+
+const list = (value: string | undefined) =>
+  value
+    ? value
+        .split(',')
+        .map((v) => v.trim())
+        .filter(Boolean)
+    : undefined;
+
+export const subscribeCommand = async (args: string[], target: Target, io: Io): Promise<void> => {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      levels: { type: 'string' },
+      locations: { type: 'string' },
+      categories: { type: 'string' },
+      'no-resolved': { type: 'boolean', default: false },
+    },
+  });
+  const [protocol, endpoint] = positionals;
+  if ((protocol !== 'email' && protocol !== 'sms') || !endpoint) {
+    throw new UsageError(
+      'subscribe email|sms <address> [--levels OUT_OF_STOCK,LOW_STOCK] [--locations WH-1] [--categories toys] [--no-resolved]',
+    );
+  }
+  if (protocol === 'email' && !EMAIL_PATTERN.test(endpoint))
+    throw new UsageError(`"${endpoint}" is not an e-mail address`);
+  if (protocol === 'sms' && !E164_PATTERN.test(endpoint)) {
+    throw new UsageError(
+      `"${endpoint}" is not an E.164 phone number: write it with + and the country code, e.g. +14155550100`,
+    );
+  }
+  const levels = list(values.levels);
+  const unknown = levels?.filter((l) => !(LEVELS as readonly string[]).includes(l)) ?? [];
+  if (unknown.length > 0)
+    throw new UsageError(`--levels: unknown ${unknown.join(', ')}; use ${LEVELS.join(', ')}`);
+  const filterPolicy = filterPolicyOf(protocol, {
+    levels: levels as Level[] | undefined,
+    locations: list(values.locations),
+    categories: list(values.categories),
+    resolved: !values['no-resolved'],
+  });
+  if (target.kind === 'sandbox') {
+    const file = target.subscriptionsFile as string;
+    const subscriptions = readSandboxSubscriptions(file);
+    const id = `local-${subscriptions.length + 1}-${Date.now()}`;
+    writeFileSync(
+      file,
+      JSON.stringify([...subscriptions, { id, protocol, endpoint, filterPolicy }], null, 2),
+    );
+    return io.out(
+      `Subscribed ${protocol} ${endpoint} in the sandbox (${id}) with filter ${JSON.stringify(filterPolicy)}`,
+    );
+  }
+  const output = await target.sns?.send(
+    new SubscribeCommand({
+      TopicArn: target.topicArn,
+      Protocol: protocol,
+      Endpoint: endpoint,
+      Attributes: {
+        FilterPolicy: JSON.stringify(filterPolicy),
+        FilterPolicyScope: 'MessageAttributes',
+      },
+      ReturnSubscriptionArn: true,
+    }),
+  );
+  io.out(
+    `Subscribed ${protocol} ${endpoint}: ${output?.SubscriptionArn ?? 'pending confirmation'}`,
+  );
+  if (protocol === 'email')
+    io.out('SNS has sent a confirmation e-mail; alerts arrive once it is confirmed.');
+};
+
+export const subscriptionsCommand = async (
+  args: string[],
+  target: Target,
+  io: Io,
+  format: Format,
+): Promise<void> => {
+  const [action, id] = args;
+  if (action === 'list') {
+    if (target.kind === 'sandbox') {
+      const rows = readSandboxSubscriptions(target.subscriptionsFile as string).map((s) => ({
+        ...s,
+        filterPolicy: JSON.stringify(s.filterPolicy),
+      }));
+      return printRows(io, rows, ['id', 'protocol', 'endpoint', 'filterPolicy'], format);
+    }
+    const rows: Record<string, unknown>[] = [];
+    let next: string | undefined;
+    do {
+      const page = await target.sns?.send(
+        new ListSubscriptionsByTopicCommand({ TopicArn: target.topicArn, NextToken: next }),
+      );
+      for (const s of page?.Subscriptions ?? [])
+        rows.push({ id: s.SubscriptionArn, protocol: s.Protocol, endpoint: s.Endpoint });
+      next = page?.NextToken;
+    } while (next);
+    return printRows(io, rows, ['id', 'protocol', 'endpoint'], format);
+  }
+  if (action === 'remove') {
+    if (!id)
+      throw new UsageError('subscriptions remove <id>: the id or ARN from subscriptions list');
+    if (target.kind === 'sandbox') {
+      const file = target.subscriptionsFile as string;
+      const subscriptions = readSandboxSubscriptions(file);
+      if (!subscriptions.some((s) => s.id === id))
+        throw new UsageError(`No sandbox subscription ${id}`);
+      writeFileSync(
+        file,
+        JSON.stringify(
+          subscriptions.filter((s) => s.id !== id),
+          null,
+          2,
+        ),
+      );
+    } else {
+      await target.sns?.send(new UnsubscribeCommand({ SubscriptionArn: id }));
+    }
+    return io.out(`Removed ${id}`);
+  }
+  throw new UsageError('subscriptions list|remove <id>');
+};

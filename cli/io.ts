@@ -1,0 +1,63 @@
+import Table from 'cli-table3';
+import { UsageError } from './errors.js';
+
+/** Where a command writes; tests pass buffers, the binary passes the process streams. */
+export interface Io {
+  out(text: string): void;
+  err(text: string): void;
+  readonly isTty: boolean;
+}
+
+export const processIo: Io = {
+  out: (text) => process.stdout.write(`${text}\n`),
+  err: (text) => process.stderr.write(`${text}\n`),
+  isTty: Boolean(process.stdout.isTTY),
+};
+
+export type Format = 'table' | 'json' | 'csv';
+
+const cell = (value: unknown): string =>
+  value === undefined || value === null
+    ? ''
+    : typeof value === 'object'
+      ? JSON.stringify(value)
+      : String(value);
+
+const csvCell = (value: unknown): string => {
+  const text = cell(value);
+  return /[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+};
+
+/** Prints rows as a table (default), JSON or CSV, with the given columns in order. */
+export const printRows = (
+  io: Io,
+  rows: readonly Record<string, unknown>[],
+  columns: readonly string[],
+  format: Format,
+): void => {
+  if (format === 'json') {
+    io.out(JSON.stringify(rows, null, 2));
+    return;
+  }
+  if (format === 'csv') {
+    io.out(columns.join(','));
+    for (const row of rows) io.out(columns.map((c) => csvCell(row[c])).join(','));
+    return;
+  }
+  if (rows.length === 0) {
+    io.out('(none)');
+    return;
+  }
+  const table = new Table({ head: [...columns], style: { head: [], border: [] } });
+  for (const row of rows) table.push(columns.map((c) => cell(row[c])));
+  io.out(table.toString());
+};
+
+/** Parses `7d`, `12h`, `30m`, `45s` into milliseconds. */
+export const parseDuration = (text: string, option: string): number => {
+  const match = /^(\d+(?:\.\d+)?)\s*(s|m|h|d|w)$/.exec(text.trim());
+  if (!match)
+    throw new UsageError(`${option} must be a duration like 30m, 12h or 7d, got "${text}"`);
+  const unit = { s: 1, m: 60, h: 3600, d: 86_400, w: 604_800 }[match[2] as 's'] * 1000;
+  return Number(match[1]) * unit;
+};

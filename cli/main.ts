@@ -1,0 +1,173 @@
+import { InvalidRuleError } from '../shared/errors.js';
+import {
+  alertsCommand,
+  ledgerCommand,
+  ordersCommand,
+  reportCommand,
+  snoozeCommand,
+} from './commands/operations.js';
+import { rulesCommand } from './commands/rules.js';
+import { stockCommand } from './commands/stock.js';
+import { subscribeCommand, subscriptionsCommand } from './commands/subscriptions.js';
+import { UsageError } from './errors.js';
+import { type Format, type Io, processIo } from './io.js';
+import { awsTarget, sandboxTarget, type Target } from './target.js';
+
+const HELP: Record<string, string> = {
+  '': `inventory-alerts: operate stock alerting from the command line
+
+Usage: npm run cli -- <command> [options] (--sandbox | --env <name>) [--json | --csv]
+
+Commands:
+  rules           list, get, put, delete, import and export alert rules (JSON or YAML)
+  stock           get, set, adjust stock; import a CSV of stock
+  subscribe       subscribe an e-mail address or phone number to alerts
+  subscriptions   list or remove subscriptions
+  alerts          list alerts (open ones with --open)
+  snooze          silence alerts for an item for a while
+  orders          list purchase orders, receive one
+  ledger          list the audit ledger
+  report          effectiveness: alerts, time to recover, stockout time, effects
+
+Target:
+  --sandbox             the local sandbox started with npm start (.sandbox/resources.json)
+  --resources <file>    a sandbox resources file elsewhere
+  --env <name>          a deployed environment (AWS credentials and region from the usual chain)
+
+Examples:
+  npm run cli -- rules put rule.yaml --sandbox
+  npm run cli -- subscribe sms +14155550100 --levels OUT_OF_STOCK --no-resolved --env prod
+  npm run cli -- report --since 7d --env prod --csv > report.csv
+
+Run "npm run cli -- <command> --help" for a command's options.`,
+  rules: `rules list | get <key> | put <file> | delete <key> | import <file> | export [file]
+  Keys: default, category#<c>, sku#<sku>, sku#<sku>#location#<loc>. Files are JSON or YAML;
+  every rule is validated and nothing is written if any is invalid.
+Examples:
+  rules put rule.yaml --sandbox
+  rules import rules.yaml --env prod
+  rules export backup.yaml --env prod`,
+  stock: `stock get <sku> [--location L] | set <sku> --location L --quantity N | adjust <sku> --location L --by N
+stock import <file.csv> [--resume]
+  CSV header: sku,location,quantity[,price,category,name,lowStockThreshold,overstockThreshold].
+  Bad rows are reported with their line and skipped; --resume continues an interrupted import.
+Examples:
+  stock adjust MUG-1 --location WH-1 --by -3 --sandbox
+  stock import catalog.csv --env prod`,
+  subscribe: `subscribe email|sms <address> [--levels L1,L2] [--locations A,B] [--categories C] [--no-resolved]
+Examples:
+  subscribe email buyer@example.com --categories toys --env prod
+  subscribe sms +14155550100 --levels OUT_OF_STOCK --no-resolved --env prod`,
+  subscriptions: `subscriptions list | remove <id>
+Example:
+  subscriptions list --env prod`,
+  alerts: `alerts list [--open] [--sku SKU]
+Example:
+  alerts list --open --sandbox`,
+  snooze: `snooze <sku> [--location L] --for <30m|2h|1d>
+Example:
+  snooze MUG-1 --location WH-1 --for 4h --env prod`,
+  orders: `orders list [--open] [--sku SKU] | receive <orderId> [--quantity N]
+  Receiving raises stock, closes the order and records it in the ledger.
+Example:
+  orders receive PO-abc123 --quantity 48 --sandbox`,
+  ledger: `ledger list [--sku SKU] [--since 7d|2026-11-01]
+Example:
+  ledger list --sku MUG-1 --since 1d --sandbox`,
+  report: `report [--since 7d] [--json | --csv]
+  Per item and level: alerts, still open, time to recover (p50/p90), stockout time; effects
+  by strategy and outcome; the items that alert most.
+Example:
+  report --since 30d --env prod`,
+};
+
+const COMMANDS: Record<
+  string,
+  (args: string[], target: Target, io: Io, format: Format) => Promise<void>
+> = {
+  rules: rulesCommand,
+  stock: stockCommand,
+  subscribe: (args, target, io) => subscribeCommand(args, target, io),
+  subscriptions: subscriptionsCommand,
+  alerts: alertsCommand,
+  snooze: (args, target, io) => snoozeCommand(args, target, io),
+  orders: ordersCommand,
+  ledger: ledgerCommand,
+  report: reportCommand,
+};
+
+/** Takes the global options out of argv, wherever they stand. */
+const splitGlobals = (argv: string[]) => {
+  const rest: string[] = [];
+  const globals = {
+    sandbox: false,
+    env: undefined as string | undefined,
+    resources: undefined as string | undefined,
+    format: 'table' as Format,
+    help: false,
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (arg === '--sandbox') globals.sandbox = true;
+    else if (arg === '--json') globals.format = 'json';
+    else if (arg === '--csv') globals.format = 'csv';
+    else if (arg === '--help' || arg === '-h') globals.help = true;
+    else if (arg === '--env' || arg === '--resources') {
+      const value = argv[++i];
+      if (!value || value.startsWith('--')) throw new UsageError(`${arg} needs a value`);
+      if (arg === '--env') globals.env = value;
+      else globals.resources = value;
+    } else rest.push(arg);
+  }
+  return { globals, rest };
+};
+
+/**
+ * Runs one CLI command. Returns the exit code: 0 done, 1 failed (AWS or unexpected), 2 the
+ * input needs fixing (the message says how). Tests call this with their own `io` and target.
+ */
+export const runCli = async (
+  argv: string[],
+  io: Io = processIo,
+  resolveTarget?: (g: { sandbox: boolean; env?: string; resources?: string }) => Promise<Target>,
+): Promise<number> => {
+  try {
+    const { globals, rest } = splitGlobals(argv);
+    const [command, ...args] = rest;
+    if (globals.help || !command) {
+      io.out(HELP[command ?? ''] ?? (HELP[''] as string));
+      return command || globals.help ? 0 : 2;
+    }
+    const run = COMMANDS[command];
+    if (!run)
+      throw new UsageError(
+        `Unknown command "${command}". Commands: ${Object.keys(COMMANDS).join(', ')}`,
+      );
+    if (!globals.sandbox && !globals.env && !globals.resources) {
+      throw new UsageError(
+        'Choose a target: --sandbox (the local sandbox) or --env <name> (a deployed environment)',
+      );
+    }
+    const target = resolveTarget
+      ? await resolveTarget(globals as { sandbox: boolean; env?: string; resources?: string })
+      : globals.env
+        ? await awsTarget(globals.env)
+        : sandboxTarget(globals.resources);
+    await run(args, target, io, globals.format);
+    return 0;
+  } catch (error) {
+    if (error instanceof UsageError || error instanceof InvalidRuleError) {
+      io.err(error.message);
+      return 2;
+    }
+    if (
+      error instanceof TypeError &&
+      (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
+    ) {
+      io.err(`${error.message}. See --help.`);
+      return 2;
+    }
+    io.err(`Failed: ${(error as Error).name}: ${(error as Error).message}`);
+    return 1;
+  }
+};

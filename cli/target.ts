@@ -1,0 +1,90 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../sandbox/dynamodb-local.js';
+import { UsageError } from './errors.js';
+
+/** Where the CLI acts: table names, the topic, and clients for them. */
+export interface Target {
+  readonly kind: 'sandbox' | 'aws';
+  readonly doc: DynamoDBDocumentClient;
+  readonly inventoryTable: string;
+  readonly controlTable: string;
+  /** The alerts topic (AWS); the sandbox keeps subscriptions in a file instead. */
+  readonly topicArn?: string | undefined;
+  readonly sns?: SNSClient | undefined;
+  /** The sandbox's subscriptions file. */
+  readonly subscriptionsFile?: string | undefined;
+}
+
+export const DEFAULT_RESOURCES = '.sandbox/resources.json';
+
+const documentClient = (client: DynamoDBClient) =>
+  DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+
+/** The sandbox's tables, from the resources file `npm start` writes. */
+export const sandboxTarget = (resourcesFile = DEFAULT_RESOURCES): Target => {
+  if (!existsSync(resourcesFile)) {
+    throw new UsageError(
+      `${resourcesFile} not found: start the sandbox first (npm start), or target a deployment with --env <name>`,
+    );
+  }
+  const resources = JSON.parse(readFileSync(resourcesFile, 'utf8')) as {
+    endpoint: string;
+    tables: { inventory: string; control: string };
+  };
+  const client = new DynamoDBClient({
+    endpoint: resources.endpoint,
+    region: LOCAL_REGION,
+    credentials: LOCAL_CREDENTIALS,
+  });
+  return {
+    kind: 'sandbox',
+    doc: documentClient(client),
+    inventoryTable: resources.tables.inventory,
+    controlTable: resources.tables.control,
+    subscriptionsFile: resourcesFile.replace(/resources\.json$/, 'subscriptions.json'),
+  };
+};
+
+/** A deployed environment's resources, from the stateful stack's outputs (standard credential chain). */
+export const awsTarget = async (
+  envName: string,
+  clients: {
+    cloudFormation?: CloudFormationClient;
+    dynamodb?: DynamoDBClient;
+    sns?: SNSClient;
+  } = {},
+): Promise<Target> => {
+  const cloudFormation = clients.cloudFormation ?? new CloudFormationClient({});
+  const stackName = `InventoryAlerts-${envName}-Stateful`;
+  let outputs: Record<string, string>;
+  try {
+    const described = await cloudFormation.send(
+      new DescribeStacksCommand({ StackName: stackName }),
+    );
+    outputs = Object.fromEntries(
+      (described.Stacks?.[0]?.Outputs ?? []).map((o) => [o.OutputKey ?? '', o.OutputValue ?? '']),
+    );
+  } catch (error) {
+    throw new UsageError(
+      `Cannot read stack ${stackName}: ${(error as Error).message}. Is "${envName}" deployed (npx cdk deploy --all -c env=${envName}) and are your AWS credentials for its account?`,
+    );
+  }
+  for (const key of ['InventoryTableName', 'ControlTableName', 'AlertsTopicArn']) {
+    if (!outputs[key])
+      throw new UsageError(
+        `Stack ${stackName} has no output ${key}; redeploy it with this version`,
+      );
+  }
+  return {
+    kind: 'aws',
+    doc: documentClient(clients.dynamodb ?? new DynamoDBClient({})),
+    inventoryTable: outputs.InventoryTableName as string,
+    controlTable: outputs.ControlTableName as string,
+    topicArn: outputs.AlertsTopicArn,
+    sns: clients.sns ?? new SNSClient({}),
+  };
+};

@@ -1,0 +1,14 @@
+import { existsSync, readFileSync } from 'node:fs';
+import type { FilterPolicy } from '../shared/contracts/subscriptions.js';
+
+/** A subscription the sandbox delivers to, added by `inventory-alerts subscribe --sandbox`. */
+export interface SandboxSubscription {
+  readonly id: string;
+  readonly protocol: 'email' | 'sms';
+  readonly endpoint: string;
+  readonly filterPolicy: FilterPolicy;
+}
+
+/** The subscriptions in `.sandbox/subscriptions.json`, read on every publish so changes apply at once. */
+export const readSandboxSubscriptions = (file: string): SandboxSubscription[] =>
+  existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as SandboxSubscription[]) : [];

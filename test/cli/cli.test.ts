@@ -1,0 +1,336 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
+import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { runCli } from '../../cli/main.js';
+import { awsTarget } from '../../cli/target.js';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../sandbox/dynamodb-local.js';
+import { createTables, type SandboxTables } from '../../sandbox/tables.js';
+import { ControlKeys } from '../../shared/contracts/tables.js';
+
+let dir: string;
+let resources: string;
+let tables: SandboxTables;
+let doc: DynamoDBDocumentClient;
+
+/** Runs the CLI against the test's DynamoDB Local tables and captures what it prints. */
+const cli = async (...argv: string[]) => {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runCli([...argv, '--resources', resources], {
+    out: (t) => out.push(t),
+    err: (t) => err.push(t),
+    isTty: false,
+  });
+  return { code, out: out.join('\n'), err: err.join('\n') };
+};
+
+const file = (name: string, text: string) => {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+};
+
+beforeAll(async () => {
+  const endpoint = inject('dynamoEndpoint');
+  const client = new DynamoDBClient({
+    endpoint,
+    region: LOCAL_REGION,
+    credentials: LOCAL_CREDENTIALS,
+  });
+  tables = await createTables(client, 'cli-');
+  doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  dir = mkdtempSync(join(tmpdir(), 'inventory-alerts-cli-'));
+  resources = file('resources.json', JSON.stringify({ endpoint, tables }));
+});
+
+describe('inventory-alerts CLI', () => {
+  it('shows help with examples, and refuses a missing target or an unknown command with exit 2', async () => {
+    expect(await runCli(['--help'], { out: () => {}, err: () => {}, isTty: false })).toBe(0);
+    const help: string[] = [];
+    await runCli(['orders', '--help'], { out: (t) => help.push(t), err: () => {}, isTty: false });
+    expect(help.join()).toContain('Example:');
+    const errors: string[] = [];
+    expect(
+      await runCli(['rules', 'list'], { out: () => {}, err: (t) => errors.push(t), isTty: false }),
+    ).toBe(2);
+    expect(errors.join()).toContain('Choose a target');
+    expect((await cli('teleport')).code).toBe(2);
+  });
+
+  it('puts a YAML rule, lists, gets and exports it, and deletes it', async () => {
+    const put = await cli(
+      'rules',
+      'put',
+      file(
+        'rule.yaml',
+        'scope: { category: toys }\nname: Toys\nthresholds: { LOW_STOCK: 4 }\nstrategies:\n  LOW_STOCK: { type: notify-only }\n',
+      ),
+    );
+    expect(put).toMatchObject({ code: 0, out: '1 rule(s) written: category#toys' });
+    expect((await cli('rules', 'list')).out).toMatch(/category#toys.*Toys.*LOW_STOCK:notify-only/);
+    expect(JSON.parse((await cli('rules', 'get', 'category#toys', '--json')).out)).toMatchObject({
+      name: 'Toys',
+      hysteresis: 0,
+    });
+    expect((await cli('rules', 'export')).out).toContain('category: toys');
+    expect((await cli('rules', 'delete', 'category#toys')).code).toBe(0);
+    expect((await cli('rules', 'get', 'category#toys')).code).toBe(2);
+  });
+
+  it('refuses an import with an invalid rule, naming rule, field and reason, and writes nothing', async () => {
+    const rules = [
+      { scope: { sku: 'GOOD' }, thresholds: { LOW_STOCK: 3 } },
+      { scope: { sku: 'BAD' }, thresholds: { LOW_STOCK: 3, OVERSTOCK: 2 } },
+    ];
+    const result = await cli('rules', 'import', file('rules.json', JSON.stringify(rules)));
+    expect(result.code).toBe(2);
+    expect(result.err).toContain('nothing was written');
+    expect(result.err).toContain('rule 2 (sku#BAD)');
+    expect(result.err).toContain('thresholds.OVERSTOCK: must be above LOW_STOCK + hysteresis (3)');
+    expect((await cli('rules', 'get', 'sku#GOOD')).code).toBe(2);
+  });
+
+  it('sets, adjusts and reads stock', async () => {
+    expect(
+      (await cli('stock', 'set', 'CLI-1', '--location', 'WH-1', '--quantity', '10')).code,
+    ).toBe(0);
+    expect((await cli('stock', 'adjust', 'CLI-1', '--location', 'WH-1', '--by', '-3')).out).toBe(
+      'CLI-1 at WH-1: quantity 7',
+    );
+    expect(JSON.parse((await cli('stock', 'get', 'CLI-1', '--json')).out)).toEqual([
+      expect.objectContaining({ sku: 'CLI-1', quantity: 7 }),
+    ]);
+    expect((await cli('stock', 'adjust', 'CLI-1', '--location', 'WH-1', '--by', 'many')).err).toBe(
+      '--by must be a number, got "many"',
+    );
+  });
+
+  it('imports a CSV: good rows written, bad rows reported by line, and resumes after an interruption', async () => {
+    const rows = ['sku,location,quantity,price,category'];
+    for (let i = 0; i < 60; i++) rows.push(`IMP-${i},WH-1,${i},${i === 7 ? '-1' : '2.5'},bulk`);
+    rows.push('IMP-X,,5,1,bulk', 'IMP-Y,WH-1,lots,1,bulk');
+    const csv = file('stock.csv', `${rows.join('\n')}\n`);
+    const result = await cli('stock', 'import', csv);
+    expect(result.out).toBe('59 row(s) written, 3 skipped');
+    expect(result.err.split('\n')).toEqual([
+      'line 9: skipped: price: price must not be negative',
+      'line 62: skipped: location: location must not be empty',
+      'line 63: skipped: quantity: quantity must be a number (N)',
+    ]);
+    const item = await doc.send(
+      new GetCommand({ TableName: tables.inventory, Key: { sku: 'IMP-59', location: 'WH-1' } }),
+    );
+    expect(item.Item).toMatchObject({ quantity: 59, price: 2.5, category: 'bulk' });
+
+    // An import stopped after line 40 resumes from line 41.
+    writeFileSync(`${csv}.progress`, '40');
+    const resumed = JSON.parse((await cli('stock', 'import', csv, '--resume', '--json')).out);
+    expect(resumed).toMatchObject({ resumedAfterLine: 40, written: 21 });
+  });
+
+  it('receives an open order: stock up, order closed, lock released, ledgered', async () => {
+    const at = new Date().toISOString();
+    await doc.send(
+      new PutCommand({
+        TableName: tables.inventory,
+        Item: { sku: 'CLI-PO', location: 'WH-1', quantity: 2 },
+      }),
+    );
+    await doc.send(
+      new PutCommand({
+        TableName: tables.control,
+        Item: { ...ControlKeys.openOrder('CLI-PO', 'WH-1'), orderId: 'PO-cli', at },
+      }),
+    );
+    await doc.send(
+      new PutCommand({
+        TableName: tables.control,
+        Item: {
+          ...ControlKeys.order('CLI-PO', 'WH-1', 'PO-cli'),
+          kind: 'ORDER',
+          at,
+          orderId: 'PO-cli',
+          sku: 'CLI-PO',
+          location: 'WH-1',
+          quantity: 30,
+          status: 'OPEN',
+          reason: 'alert-cli',
+        },
+      }),
+    );
+    expect((await cli('orders', 'list', '--open')).out).toContain('PO-cli');
+    expect((await cli('orders', 'receive', 'PO-cli', '--quantity', '28')).out).toBe(
+      'Order PO-cli received: CLI-PO at WH-1 +28',
+    );
+    const stock = await doc.send(
+      new GetCommand({ TableName: tables.inventory, Key: { sku: 'CLI-PO', location: 'WH-1' } }),
+    );
+    expect(stock.Item?.quantity).toBe(30);
+    const lock = await doc.send(
+      new GetCommand({ TableName: tables.control, Key: ControlKeys.openOrder('CLI-PO', 'WH-1') }),
+    );
+    expect(lock.Item).toBeUndefined();
+    expect((await cli('orders', 'receive', 'PO-cli')).err).toBe(
+      'Order PO-cli is RECEIVED, not OPEN',
+    );
+    expect((await cli('ledger', 'list', '--sku', 'CLI-PO', '--since', '1h')).out).toMatch(
+      /receive-order.*applied/,
+    );
+  });
+
+  it('snoozes an item by writing a rule at its scope, copied from the rule in force', async () => {
+    await cli(
+      'rules',
+      'put',
+      file(
+        'default.json',
+        JSON.stringify({ scope: { default: true }, thresholds: { LOW_STOCK: 5 } }),
+      ),
+    );
+    const result = await cli('snooze', 'CLI-1', '--location', 'WH-1', '--for', '2h');
+    expect(result.out).toMatch(/snoozed until .* \(rule sku#CLI-1#location#WH-1\)/);
+    const rule = JSON.parse((await cli('rules', 'get', 'sku#CLI-1#location#WH-1', '--json')).out);
+    expect(rule.thresholds).toEqual({ LOW_STOCK: 5 });
+    expect(Date.parse(rule.snoozeUntil)).toBeGreaterThan(Date.now() + 3_500_000);
+    expect((await cli('snooze', 'CLI-1', '--for', 'a while')).code).toBe(2);
+  });
+
+  it('lists open alerts and reports effectiveness from the ledger', async () => {
+    const hour = 3_600_000;
+    const t0 = Date.now() - 5 * hour;
+    await doc.send(
+      new PutCommand({
+        TableName: tables.control,
+        Item: {
+          ...ControlKeys.alertState('CLI-OUT', 'WH-1'),
+          kind: 'ALERTS',
+          at: new Date(t0).toISOString(),
+          sku: 'CLI-OUT',
+          location: 'WH-1',
+          open: {
+            OUT_OF_STOCK: {
+              alertId: 'a2',
+              threshold: 0,
+              triggeredAt: new Date(t0 + 3 * hour).toISOString(),
+              announced: true,
+            },
+          },
+        },
+      }),
+    );
+    const fact = (alertId: string, transition: string, at: number) => ({
+      ...ControlKeys.ledger('CLI-OUT', 'WH-1', '', alertId, transition),
+      kind: 'LEDGER',
+      alertId,
+      transition,
+      level: 'OUT_OF_STOCK',
+      sku: 'CLI-OUT',
+      location: 'WH-1',
+      strategy: 'pause-listing',
+      outcome: 'applied',
+      occurredAt: new Date(at).toISOString(),
+      at: new Date(at).toISOString(),
+    });
+    for (const item of [
+      fact('a1', 'TRIGGERED', t0),
+      fact('a1', 'RESOLVED', t0 + hour),
+      fact('a2', 'TRIGGERED', t0 + 3 * hour),
+    ]) {
+      await doc.send(new PutCommand({ TableName: tables.control, Item: item }));
+    }
+    expect((await cli('alerts', 'list', '--open')).out).toMatch(/CLI-OUT.*OUT_OF_STOCK/);
+    const report = JSON.parse((await cli('report', '--since', '1d', '--json')).out);
+    const row = report.items.find((r: { sku: string }) => r.sku === 'CLI-OUT');
+    expect(row).toMatchObject({ alerts: 2, stillOpen: 1, recoverP50Ms: hour });
+    expect(row.stockoutMs).toBeGreaterThanOrEqual(3 * hour - 1000);
+    expect(row.stockoutMs).toBeLessThan(3 * hour + 60_000);
+    expect((await cli('report', '--since', '1d', '--csv')).out.split('\n')[0]).toBe(
+      'sku,location,level,alerts,stillOpen,recoverP50,recoverP90,stockout',
+    );
+  });
+
+  it('subscribes in the sandbox with the filter policy the stack would deploy, and validates addresses', async () => {
+    expect((await cli('subscribe', 'sms', '0170 1234567')).err).toContain(
+      'is not an E.164 phone number',
+    );
+    expect((await cli('subscribe', 'email', 'x@y')).code).toBe(2);
+    expect(
+      (await cli('subscribe', 'sms', '+14155550100', '--levels', 'OUT_OF_STOCK', '--no-resolved'))
+        .code,
+    ).toBe(0);
+    const saved = JSON.parse(readFileSync(join(dir, 'subscriptions.json'), 'utf8'));
+    expect(saved[0]).toMatchObject({
+      protocol: 'sms',
+      filterPolicy: { channels: ['sms'], level: ['OUT_OF_STOCK'], transition: ['TRIGGERED'] },
+    });
+    expect((await cli('subscriptions', 'list')).out).toContain('+14155550100');
+    expect((await cli('subscriptions', 'remove', saved[0].id)).code).toBe(0);
+  });
+});
+
+describe('against a deployed environment', () => {
+  it('finds the resources in the stack outputs and subscribes through SNS with the filter policy', async () => {
+    const cfn = mockClient(CloudFormationClient);
+    const sns = mockClient(SNSClient);
+    cfn.on(DescribeStacksCommand, { StackName: 'InventoryAlerts-prod-Stateful' }).resolves({
+      Stacks: [
+        {
+          StackName: 'x',
+          CreationTime: new Date(),
+          StackStatus: 'CREATE_COMPLETE',
+          Outputs: [
+            { OutputKey: 'InventoryTableName', OutputValue: 'inv' },
+            { OutputKey: 'ControlTableName', OutputValue: 'ctl' },
+            {
+              OutputKey: 'AlertsTopicArn',
+              OutputValue: 'arn:aws:sns:eu-west-1:123456789012:alerts',
+            },
+          ],
+        },
+      ],
+    });
+    sns
+      .on(SubscribeCommand)
+      .resolves({ SubscriptionArn: 'arn:aws:sns:eu-west-1:123456789012:alerts:sub-1' });
+    const out: string[] = [];
+    const code = await runCli(
+      ['subscribe', 'email', 'buyer@example.com', '--categories', 'toys', '--env', 'prod'],
+      { out: (t) => out.push(t), err: (t) => out.push(t), isTty: false },
+      (g) =>
+        awsTarget(g.env as string, {
+          cloudFormation: new CloudFormationClient({ region: 'eu-west-1' }),
+          sns: new SNSClient({ region: 'eu-west-1' }),
+        }),
+    );
+    expect(code).toBe(0);
+    expect(sns).toHaveReceivedCommandWith(SubscribeCommand, {
+      TopicArn: 'arn:aws:sns:eu-west-1:123456789012:alerts',
+      Protocol: 'email',
+      Endpoint: 'buyer@example.com',
+      Attributes: {
+        FilterPolicy: JSON.stringify({ channels: ['email'], category: ['toys'] }),
+        FilterPolicyScope: 'MessageAttributes',
+      },
+    });
+    cfn.on(DescribeStacksCommand).rejects(new Error('Stack does not exist'));
+    const errors: string[] = [];
+    const missing = await runCli(
+      ['alerts', 'list', '--env', 'qa'],
+      { out: () => {}, err: (t) => errors.push(t), isTty: false },
+      (g) =>
+        awsTarget(g.env as string, {
+          cloudFormation: new CloudFormationClient({ region: 'eu-west-1' }),
+        }),
+    );
+    expect(missing).toBe(2);
+    expect(errors.join()).toContain('Is "qa" deployed');
+    cfn.restore();
+    sns.restore();
+  });
+});
