@@ -9,6 +9,7 @@ import {
 import { rulesCommand } from './commands/rules.js';
 import { stockCommand } from './commands/stock.js';
 import { subscribeCommand, subscriptionsCommand } from './commands/subscriptions.js';
+import { thresholdsCommand } from './commands/thresholds.js';
 import { UsageError } from './errors.js';
 import { type Format, type Io, processIo } from './io.js';
 import { awsTarget, sandboxTarget, type Target } from './target.js';
@@ -28,6 +29,7 @@ Commands:
   orders          list purchase orders, receive one
   ledger          list the audit ledger
   report          effectiveness: alerts, time to recover, stockout time, effects
+  thresholds      suggest low-stock thresholds from observed demand; --apply writes them
 
 Target:
   --sandbox             the local sandbox started with npm start (.sandbox/resources.json)
@@ -74,6 +76,13 @@ Example:
   ledger: `ledger list [--sku SKU] [--since 7d|2026-11-01]
 Example:
   ledger list --sku MUG-1 --since 1d --sandbox`,
+  thresholds: `thresholds suggest [--apply] [--sku SKU] [--lead-time 7] [--service-level 0.95]
+  Current vs suggested low-stock threshold per item, with days of cover and the stockout risk
+  within the lead time. Items whose rule has a demand policy use it. --apply writes changed
+  suggestions as item rules and records them in the ledger.
+Example:
+  thresholds suggest --env prod
+  thresholds suggest --apply --sku MUG-1 --sandbox`,
   report: `report [--since 7d] [--json | --csv]
   Per item and level: alerts, still open, time to recover (p50/p90), stockout time; effects
   by strategy and outcome; the items that alert most.
@@ -94,6 +103,7 @@ const COMMANDS: Record<
   orders: ordersCommand,
   ledger: ledgerCommand,
   report: reportCommand,
+  thresholds: thresholdsCommand,
 };
 
 /** Takes the global options out of argv, wherever they stand. */

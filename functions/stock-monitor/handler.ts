@@ -5,7 +5,7 @@ import middy from '@middy/core';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { AlertPublisher } from '../../shared/adapters/alert-publisher.js';
 import { AlertStateRepository } from '../../shared/adapters/alert-state-repository.js';
-import { DemandRepository } from '../../shared/adapters/demand-repository.js';
+import { DemandRepository, DemandThresholds } from '../../shared/adapters/demand-repository.js';
 import { EventPublisher } from '../../shared/adapters/event-publisher.js';
 import { SERVICE_NAMES } from '../../shared/contracts/metrics.js';
 import { type ClientOverrides, createClients } from '../commons/clients.js';
@@ -26,6 +26,7 @@ export const createHandler = (overrides: ClientOverrides = {}) => {
     rules: createRulesRepository(clients.doc, controlTable, logger),
     states: new AlertStateRepository(clients.doc, controlTable),
     demand: new DemandRepository(clients.doc, controlTable),
+    thresholds: new DemandThresholds(clients.doc, controlTable),
     alerts: new AlertPublisher(clients.sns, requireEnv(EnvName.alertsTopicArn)),
     events: new EventPublisher(clients.eventBridge, requireEnv(EnvName.eventBusName)),
     logger,

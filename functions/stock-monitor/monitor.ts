@@ -13,7 +13,11 @@ import {
   compareSequence,
   type StoredAlertState,
 } from '../../shared/adapters/alert-state-repository.js';
-import type { DemandDelta, DemandRepository } from '../../shared/adapters/demand-repository.js';
+import type {
+  DemandDelta,
+  DemandRepository,
+  DemandThresholds,
+} from '../../shared/adapters/demand-repository.js';
 import type { BusEvent, EventPublisher } from '../../shared/adapters/event-publisher.js';
 import type { RulesRepository } from '../../shared/adapters/rules-repository.js';
 import {
@@ -29,8 +33,15 @@ import {
   mayTransition,
   type Transition,
 } from '../../shared/domain/crossing.js';
+import type { DemandPolicy } from '../../shared/domain/demand.js';
 import { type AlertMessage, buildAlertMessage } from '../../shared/domain/messages.js';
-import { type Rule, resolveRule, ruleKeysFor, severityOf } from '../../shared/domain/rules.js';
+import {
+  isAutoLowStock,
+  type Rule,
+  resolveRule,
+  ruleKeysFor,
+  severityOf,
+} from '../../shared/domain/rules.js';
 import { HeldBackRecordError, PublishFailedError } from '../../shared/errors.js';
 
 /** What the stock-monitor talks to; the handler wires AWS clients, the sandbox local ones. */
@@ -38,6 +49,8 @@ export interface StockMonitorDeps {
   readonly rules: RulesRepository;
   readonly states: AlertStateRepository;
   readonly demand: DemandRepository;
+  /** Demand-derived thresholds for rules whose LOW_STOCK is `auto`. */
+  readonly thresholds?: DemandThresholds;
   readonly alerts: AlertPublisher;
   readonly events: EventPublisher;
   readonly logger: Logger;
@@ -102,14 +115,34 @@ export const createStockMonitor = (deps: StockMonitorDeps) => {
     const decoded = [...prepared.values()].flatMap((p) => (p.ok ? [p.decoded] : []));
 
     const rules = await deps.rules.getMany(decoded.flatMap((d) => ruleKeysFor(d.item)));
-    const candidates = new Map<string, { sku: string; location: string }>();
+    const resolvedRules = new Map<DynamoDBRecord, { key: string; rule: Rule }>();
+    const autoItems = new Map<string, { sku: string; location: string; policy: DemandPolicy }>();
     for (const [record, p] of prepared) {
       if (!p.ok) continue;
       const resolved = resolveRule(p.decoded.item, (key) => rules.get(key));
-      prepared.set(record, { ...p, ...(resolved ? { rule: resolved } : {}) });
-      if (resolved && mayTransition(p.decoded.change, resolved.rule, p.decoded.overrides)) {
-        candidates.set(p.decoded.itemKey, p.decoded.item);
+      if (!resolved) continue;
+      resolvedRules.set(record, resolved);
+      if (isAutoLowStock(resolved.rule) && p.decoded.overrides.LOW_STOCK === undefined) {
+        autoItems.set(p.decoded.itemKey, { ...p.decoded.item, policy: resolved.rule.demand });
       }
+    }
+    const derived =
+      autoItems.size > 0 && deps.thresholds
+        ? await deps.thresholds.get([...autoItems.values()])
+        : new Map();
+    const candidates = new Map<string, { sku: string; location: string }>();
+    for (const [record, p] of prepared) {
+      const resolved = resolvedRules.get(record);
+      if (!p.ok || !resolved) continue;
+      // A demand-derived low-stock threshold applies like a per-item one (an explicit item value wins).
+      const lowStock = derived.get(p.decoded.itemKey)?.lowStock;
+      const decoded =
+        lowStock === undefined
+          ? p.decoded
+          : { ...p.decoded, overrides: { ...p.decoded.overrides, LOW_STOCK: lowStock } };
+      prepared.set(record, { ok: true, decoded, rule: resolved });
+      if (mayTransition(decoded.change, resolved.rule, decoded.overrides))
+        candidates.set(decoded.itemKey, decoded.item);
     }
     const stored = await deps.states.getMany([...candidates.values()]);
 

@@ -1,5 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { DemandThresholds } from '../../shared/adapters/demand-repository.js';
 import type { BusEvent, EventPublisher } from '../../shared/adapters/event-publisher.js';
 import type { RulesRepository } from '../../shared/adapters/rules-repository.js';
 import {
@@ -16,6 +17,7 @@ import {
   type StrategyAppliedDetail,
 } from '../../shared/contracts/events.js';
 import { MetricName } from '../../shared/contracts/metrics.js';
+import type { DemandPolicy } from '../../shared/domain/demand.js';
 import { resolveRule, ruleKeysFor, type Strategy } from '../../shared/domain/rules.js';
 import { type Decision, decide } from '../../shared/domain/strategies.js';
 import { PublishFailedError } from '../../shared/errors.js';
@@ -24,6 +26,8 @@ export interface StrategyExecutorDeps {
   readonly rules: RulesRepository;
   readonly store: StrategyStore;
   readonly events: EventPublisher;
+  /** Demand-derived order quantities for `economic` purchase orders. */
+  readonly thresholds?: DemandThresholds;
   readonly logger: Logger;
   readonly metrics: Metrics;
   readonly now?: () => Date;
@@ -36,6 +40,8 @@ export interface StrategyTask {
   readonly strategyType: string;
   readonly detail: StockLevelDetail;
   readonly strategy: Strategy | undefined;
+  /** The rule's demand policy, for economic order quantities. */
+  readonly demand?: DemandPolicy | undefined;
   readonly rejection?: string | undefined;
 }
 
@@ -69,7 +75,7 @@ export const createStrategyExecutor = (deps: StrategyExecutorDeps) => {
         rejection: `rule ${resolved.key} has no strategy for ${detail.level}`,
       };
     }
-    return { ...base, strategyType: strategy.type, strategy };
+    return { ...base, strategyType: strategy.type, strategy, demand: resolved.rule.demand };
   };
 
   const apply = async (task: StrategyTask): Promise<StrategyAppliedDetail> => {
@@ -104,7 +110,19 @@ export const createStrategyExecutor = (deps: StrategyExecutorDeps) => {
         const periodStart = periodStartOf(at, strategy.periodHours);
         commitOptions = { periodStart, maxChangesPerPeriod: strategy.maxChangesPerPeriod };
       }
+      const economic =
+        strategy.type === 'purchase-order' &&
+        strategy.quantity.mode === 'economic' &&
+        task.demand &&
+        deps.thresholds
+          ? (
+              await deps.thresholds.get([
+                { sku: detail.sku, location: detail.location, policy: task.demand },
+              ])
+            ).get(`${detail.sku}#${detail.location}`)
+          : undefined;
       const decision = decide(strategy, {
+        economicOrderQuantity: economic?.orderQuantity,
         transition: task.transition,
         level: detail.level,
         quantity: item.quantity,

@@ -9,6 +9,7 @@ import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { Context, EventBridgeEvent } from 'aws-lambda';
 import type { z } from 'zod';
+import { DemandThresholds } from '../../shared/adapters/demand-repository.js';
 import { EventPublisher } from '../../shared/adapters/event-publisher.js';
 import { StrategyStore } from '../../shared/adapters/strategy-store.js';
 import {
@@ -53,6 +54,7 @@ export const createHandler = (overrides: ClientOverrides = {}): StrategyExecutor
     rules: createRulesRepository(clients.doc, controlTable, logger),
     store: new StrategyStore(clients.doc, requireEnv(EnvName.inventoryTable), controlTable),
     events: new EventPublisher(clients.eventBridge, requireEnv(EnvName.eventBusName)),
+    thresholds: new DemandThresholds(clients.doc, controlTable),
     logger,
     metrics,
   });

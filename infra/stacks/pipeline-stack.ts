@@ -104,7 +104,7 @@ export class PipelineStack extends Stack {
     const monitor = this.stockMonitor.function;
     allow(
       monitor,
-      ['dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+      ['dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
       [props.controlTable.tableArn],
     );
     allow(monitor, ['sns:Publish'], [props.alertsTopic.topicArn]);

@@ -1,6 +1,16 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  QueryCommand,
+  TransactWriteCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { ControlKeys } from '../contracts/tables.js';
+import {
+  type DemandPolicy,
+  type DerivedThresholds,
+  deriveThresholds,
+  rollingStatistics,
+} from '../domain/demand.js';
 
 /** Units sold of one item on one day within a batch, and the span of records they came from. */
 export interface DemandDelta {
@@ -84,5 +94,82 @@ export class DemandRepository {
         },
       },
     };
+  }
+}
+
+const DAY_MS = 86_400_000;
+const dayOf = (time: number) => new Date(time).toISOString().slice(0, 10);
+
+/**
+ * Daily demand of an item over the `windowDays` complete days before `today`, oldest first,
+ * with days without sales as zero: one Query on the item's day totals.
+ */
+export const dailySeries = async (
+  doc: DynamoDBDocumentClient,
+  tableName: string,
+  item: { sku: string; location: string },
+  windowDays: number,
+  today: Date,
+): Promise<{ day: string; units: number }[]> => {
+  const end = Date.parse(`${dayOf(today.getTime())}T00:00:00Z`) - DAY_MS;
+  const start = end - (windowDays - 1) * DAY_MS;
+  const output = await doc.send(
+    new QueryCommand({
+      TableName: tableName,
+      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+      ExpressionAttributeValues: {
+        ':pk': ControlKeys.demandDay(item.sku, item.location, '').pk,
+        ':from': `DEMAND#${dayOf(start)}`,
+        ':to': `DEMAND#${dayOf(end)}`,
+      },
+    }),
+  );
+  const sold = new Map((output.Items ?? []).map((i) => [String(i.day), Number(i.unitsSold ?? 0)]));
+  return Array.from({ length: windowDays }, (_, i) => {
+    const day = dayOf(start + i * DAY_MS);
+    return { day, units: sold.get(day) ?? 0 };
+  });
+};
+
+/**
+ * Demand-derived thresholds per item, cached in the container: demand moves over days, so a
+ * cached value (default 15 minutes) costs at most one Query per item per TTL, never one per record.
+ */
+export class DemandThresholds {
+  private readonly cache = new Map<string, { value: DerivedThresholds; expiresAt: number }>();
+
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    private readonly tableName: string,
+    private readonly ttlMs = 15 * 60_000,
+    private readonly clock: () => number = Date.now,
+  ) {}
+
+  async get(
+    items: readonly { sku: string; location: string; policy: DemandPolicy }[],
+  ): Promise<Map<string, DerivedThresholds>> {
+    const now = this.clock();
+    const result = new Map<string, DerivedThresholds>();
+    await Promise.all(
+      items.map(async (item) => {
+        const key = `${item.sku}#${item.location}`;
+        const cached = this.cache.get(key);
+        if (cached && cached.expiresAt > now) {
+          result.set(key, cached.value);
+          return;
+        }
+        const series = await dailySeries(
+          this.doc,
+          this.tableName,
+          item,
+          item.policy.windowDays,
+          new Date(now),
+        );
+        const value = deriveThresholds(rollingStatistics(series), item.policy);
+        this.cache.set(key, { value, expiresAt: now + this.ttlMs });
+        result.set(key, value);
+      }),
+    );
+    return result;
   }
 }

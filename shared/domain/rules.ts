@@ -118,12 +118,46 @@ export const RuleScopeSchema = z.union([
 ]);
 export type RuleScope = z.output<typeof RuleScopeSchema>;
 
+/**
+ * How an `auto` low-stock threshold is derived from observed demand (see domain/demand.ts):
+ * reorder point = mean daily demand × lead time + z(service level) × σ × √lead time, bounded
+ * by [minLowStock, maxLowStock]; order quantity = EOQ rounded up to orderMultiple.
+ */
+export const DemandPolicySchema = z
+  .object({
+    leadTimeDays: z.number().positive().max(365),
+    serviceLevel: z.number().gt(0.5).lt(1).default(0.95),
+    orderingCost: z.number().positive().default(50),
+    holdingCostPerUnitYear: z.number().positive().default(1),
+    orderMultiple: z.number().int().positive().default(1),
+    minLowStock: units.nonnegative().default(0),
+    maxLowStock: units.positive().default(1_000_000),
+    windowDays: z.number().int().min(7).max(365).default(28),
+    minHistoryDays: z.number().int().min(1).max(365).default(14),
+    /** The fixed threshold used while history is too thin. */
+    fallbackLowStock: units.nonnegative(),
+  })
+  .strict()
+  .refine((p) => p.minLowStock <= p.maxLowStock, {
+    message: 'minLowStock must not exceed maxLowStock',
+    path: ['minLowStock'],
+  });
+export type DemandPolicyInput = z.input<typeof DemandPolicySchema>;
+
 /** A rule document, as operators write it and as the control table stores it. */
 export const RuleSchema = z
   .object({
     scope: RuleScopeSchema,
     name: z.string().min(1).max(80).optional(),
-    thresholds: perLevel(units),
+    thresholds: z
+      .object({
+        OUT_OF_STOCK: units.optional(),
+        /** A number, or `auto` to derive it from demand with the `demand` policy. */
+        LOW_STOCK: z.union([units, z.literal('auto')]).optional(),
+        OVERSTOCK: units.optional(),
+      })
+      .strict(),
+    demand: DemandPolicySchema.optional(),
     /** Units the quantity must clear a threshold by before a level resolves. */
     hysteresis: units.nonnegative().default(0),
     /** Minimum seconds between two announced triggers of the same level for one item. */
@@ -136,7 +170,18 @@ export const RuleSchema = z
   })
   .strict()
   .superRefine((rule, ctx) => {
-    const { LOW_STOCK: low, OVERSTOCK: over, OUT_OF_STOCK: out = 0 } = rule.thresholds;
+    if (rule.thresholds.LOW_STOCK === 'auto' && !rule.demand) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['demand'],
+        message: 'is required when thresholds.LOW_STOCK is auto',
+      });
+    }
+    const { OVERSTOCK: over, OUT_OF_STOCK: out = 0 } = rule.thresholds;
+    const low =
+      rule.thresholds.LOW_STOCK === 'auto'
+        ? rule.demand?.fallbackLowStock
+        : rule.thresholds.LOW_STOCK;
     if (low !== undefined && low < out) {
       ctx.addIssue({
         code: 'custom',
@@ -218,9 +263,21 @@ export const resolveRule = (
   return undefined;
 };
 
-/** Thresholds in force: OUT_OF_STOCK defaults to 0, others only when set. */
-export const effectiveThreshold = (rule: Rule, level: Level): number | undefined =>
-  level === 'OUT_OF_STOCK' ? (rule.thresholds.OUT_OF_STOCK ?? 0) : rule.thresholds[level];
+/**
+ * Thresholds in force: OUT_OF_STOCK defaults to 0, others only when set; an `auto` low-stock
+ * threshold is its fallback here (the demand-derived value arrives as an override).
+ */
+export const effectiveThreshold = (rule: Rule, level: Level): number | undefined => {
+  if (level === 'OUT_OF_STOCK') return rule.thresholds.OUT_OF_STOCK ?? 0;
+  const threshold = rule.thresholds[level];
+  return threshold === 'auto' ? rule.demand?.fallbackLowStock : threshold;
+};
+
+/** True when the rule derives its low-stock threshold from demand. */
+export const isAutoLowStock = (
+  rule: Rule,
+): rule is Rule & { demand: NonNullable<Rule['demand']> } =>
+  rule.thresholds.LOW_STOCK === 'auto' && rule.demand !== undefined;
 
 export const severityOf = (rule: Rule, level: Level): Severity =>
   rule.severity[level] ?? DEFAULT_SEVERITY[level];

@@ -1,0 +1,129 @@
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { runCli } from '../../cli/main.js';
+import { loadEnvironment } from '../../infra/config/environments.js';
+import { Sandbox } from '../../sandbox/sandbox.js';
+import { DemandRepository } from '../../shared/adapters/demand-repository.js';
+
+const DAY = 86_400_000;
+let sandbox: Sandbox;
+
+beforeAll(async () => {
+  sandbox = await Sandbox.create({
+    endpoint: inject('dynamoEndpoint'),
+    prefix: 'demand-',
+    config: loadEnvironment('dev'),
+    pollIntervalMs: 100,
+    outDir: undefined,
+  });
+  await sandbox.putRule({
+    scope: { category: 'steady' },
+    thresholds: { LOW_STOCK: 'auto' },
+    demand: {
+      leadTimeDays: 3,
+      serviceLevel: 0.95,
+      fallbackLowStock: 5,
+      minHistoryDays: 14,
+      orderingCost: 30,
+      holdingCostPerUnitYear: 3,
+    },
+    strategies: {
+      LOW_STOCK: {
+        type: 'purchase-order',
+        quantity: { mode: 'economic', fallbackUnits: 10 },
+        orderMultiple: 6,
+      },
+    },
+  });
+  // Three weeks of steady sales, about 6 a day, as the stock-monitor would have recorded them.
+  const history = [5, 7, 6, 6, 5, 7, 6, 6, 5, 7, 6, 6, 5, 7, 6, 6, 5, 7, 6, 6, 6];
+  const demand = new DemandRepository(sandbox.doc, sandbox.tables.control);
+  await demand.record(
+    history.map((units, i) => ({
+      sku: 'STEADY-1',
+      location: 'WH-1',
+      day: new Date(Date.now() - (history.length - i) * DAY).toISOString().slice(0, 10),
+      unitsSold: units,
+      sales: units,
+      firstSequence: String(i * 10 + 1),
+      lastSequence: String(i * 10 + 2),
+    })),
+  );
+});
+
+afterAll(async () => {
+  await sandbox?.stop();
+});
+
+describe('demand-derived thresholds, live', () => {
+  it('alerts at the reorder point learned from sales instead of the fixed fallback, and orders the EOQ', async () => {
+    await sandbox.putItem({ sku: 'STEADY-1', location: 'WH-1', quantity: 40, category: 'steady' });
+    await sandbox.adjust('STEADY-1', 'WH-1', -20);
+    await sandbox.settle();
+
+    // mean 6/day, σ ≈ 0.74 → ROP = 6·3 + 1.645·0.74·√3 ≈ 20.1 → 21: 20 units is low (the fallback 5 is not).
+    const triggered = sandbox.events.find((e) => e.event['detail-type'] === 'StockLevelTriggered');
+    expect(triggered?.event.detail).toMatchObject({
+      sku: 'STEADY-1',
+      level: 'LOW_STOCK',
+      threshold: 21,
+      quantity: 20,
+    });
+    // EOQ = √(2·(6·365)·30/3) ≈ 209.3 → 210, a multiple of 6.
+    const order = sandbox.effects.find((e) => e.strategy === 'purchase-order');
+    expect(order).toMatchObject({
+      outcome: 'applied',
+      effect: { decision: { kind: 'purchase-order', quantity: 210 } },
+    });
+  });
+
+  it('suggests the threshold from demand in the CLI and applies it as the item rule, ledgered', async () => {
+    const resources = { endpoint: inject('dynamoEndpoint'), tables: sandbox.tables };
+    const out: string[] = [];
+    const io = { out: (t: string) => out.push(t), err: (t: string) => out.push(t), isTty: false };
+    const target = async () => targetFor(resources);
+    expect(
+      await runCli(
+        ['thresholds', 'suggest', '--sku', 'STEADY-1', '--json', '--sandbox'],
+        io,
+        target,
+      ),
+    ).toBe(0);
+    expect(JSON.parse(out.join(''))).toEqual([
+      expect.objectContaining({
+        sku: 'STEADY-1',
+        current: 5,
+        suggested: 21,
+        orderQuantity: 210,
+        basis: 'demand (21 d)',
+      }),
+    ]);
+    out.length = 0;
+    expect(
+      await runCli(
+        ['thresholds', 'suggest', '--sku', 'STEADY-1', '--apply', '--sandbox'],
+        io,
+        target,
+      ),
+    ).toBe(0);
+    expect(out.join('\n')).toContain('1 suggestion(s) applied');
+    const rule = await sandbox.doc.send(
+      new GetCommand({
+        TableName: sandbox.tables.control,
+        Key: { pk: 'RULE#sku#STEADY-1#location#WH-1', sk: 'RULE' },
+      }),
+    );
+    expect(rule.Item?.rule.thresholds).toEqual({ LOW_STOCK: 21 });
+  });
+});
+
+/** A CLI target on this test's tables (what .sandbox/resources.json would hold). */
+const targetFor = (resources: {
+  endpoint: string;
+  tables: { inventory: string; control: string };
+}) => ({
+  kind: 'sandbox' as const,
+  doc: sandbox.doc,
+  inventoryTable: resources.tables.inventory,
+  controlTable: resources.tables.control,
+});
