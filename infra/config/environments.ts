@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { E164_PATTERN, EMAIL_PATTERN } from '../../shared/contracts/subscriptions.js';
 import { LEVELS } from '../../shared/domain/levels.js';
 import { formatIssues, InvalidEnvironmentConfigError } from '../../shared/errors.js';

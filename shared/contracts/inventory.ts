@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * An inventory table item (the contract with the shop's write path). Keys and quantity are

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { formatIssues, InvalidRuleError } from '../errors.js';
 import { LEVELS, type Level, SEVERITIES, type Severity } from './levels.js';
 
