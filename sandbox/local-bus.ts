@@ -7,9 +7,12 @@ import type { WireEvent } from './local-transport.js';
 export interface LocalRule {
   readonly name: string;
   readonly pattern: Record<string, unknown>;
-  readonly target: (event: EventBridgeEvent<string, unknown>) => Promise<unknown>;
+  /** Invokes the target in execution environment `lane` (0 … concurrency − 1). */
+  readonly target: (event: EventBridgeEvent<string, unknown>, lane: number) => Promise<unknown>;
   /** Attempts after the first (the target's retry policy plus Lambda's async retries). */
   readonly retryAttempts: number;
+  /** Execution environments working in parallel, each one event at a time (default 1). */
+  readonly concurrency?: number;
 }
 
 export interface BusRecord {
@@ -27,13 +30,13 @@ export interface BusDeadLetter {
 /**
  * The inventory bus, locally: every event is recorded with the rules it matched and delivered
  * asynchronously to each matching rule's target, with retries and a dead-letter list. Retry
- * delays are compressed (100 ms doubling) so a sandbox run stays short. A target handles one
+ * delays are compressed (100 ms doubling, at most 2 s) so a sandbox run stays short. A target handles one
  * event at a time, like a single Lambda execution environment.
  */
 export class LocalBus {
   private pending = 0;
-  /** One invocation at a time per target, as in one Lambda execution environment. */
-  private readonly queues = new Map<string, Promise<void>>();
+  /** One invocation at a time per execution environment, as in Lambda. */
+  private readonly lanes = new Map<string, { tail: Promise<void>; depth: number }[]>();
 
   constructor(
     private readonly rules: readonly LocalRule[],
@@ -77,13 +80,23 @@ export class LocalBus {
 
   private deliver(rule: LocalRule, event: EventBridgeEvent<string, unknown>): void {
     this.pending++;
+    const lanes =
+      this.lanes.get(rule.name) ??
+      Array.from({ length: rule.concurrency ?? 1 }, () => ({ tail: Promise.resolve(), depth: 0 }));
+    this.lanes.set(rule.name, lanes);
+    // The least busy environment takes the event.
+    const laneIndex = lanes.reduce(
+      (best, lane, i) => (lane.depth < (lanes[best]?.depth ?? 0) ? i : best),
+      0,
+    );
+    const lane = lanes[laneIndex] as { tail: Promise<void>; depth: number };
     const attempt = async (n: number): Promise<void> => {
       try {
-        const result = await rule.target(structuredClone(event));
+        const result = await rule.target(structuredClone(event), laneIndex);
         this.listeners.onResult?.(rule.name, result);
       } catch (error) {
         if (n <= rule.retryAttempts) {
-          await new Promise((r) => setTimeout(r, 100 * 2 ** (n - 1)));
+          await new Promise((r) => setTimeout(r, Math.min(2000, 100 * 2 ** (n - 1))));
           return attempt(n + 1);
         }
         this.listeners.onDeadLetter({
@@ -94,12 +107,12 @@ export class LocalBus {
         });
       }
     };
-    const previous = this.queues.get(rule.name) ?? Promise.resolve();
-    const next = previous
+    lane.depth++;
+    lane.tail = lane.tail
       .then(() => attempt(1))
       .finally(() => {
+        lane.depth--;
         this.pending--;
       });
-    this.queues.set(rule.name, next);
   }
 }

@@ -112,6 +112,7 @@ export class LocalRequestHandler {
       return this.putEvents(JSON.parse(bodyText(request)) as { Entries: WireEvent[] });
     const form = new URLSearchParams(bodyText(request));
     if (form.get('Action') === 'PublishBatch') return this.publishBatch(form);
+    if (form.get('Action') === 'Publish') return this.publishOne(form);
     return respond(
       400,
       'application/json',
@@ -143,6 +144,23 @@ export class LocalRequestHandler {
       `<Failed>${failed.map((f) => member(`<Id>${xmlEscape(f.id)}</Id><Code>${f.code}</Code><SenderFault>false</SenderFault><Message>injected fault</Message>`)).join('')}</Failed>` +
       '</PublishBatchResult><ResponseMetadata><RequestId>local</RequestId></ResponseMetadata></PublishBatchResponse>';
     return respond(200, 'text/xml', xml);
+  }
+
+  /** Single Publish, which only the benchmarks' naive baseline uses. */
+  private async publishOne(form: URLSearchParams) {
+    await this.services.publish(form.get('TopicArn') ?? '', [
+      {
+        id: 'single',
+        subject: form.get('Subject') ?? undefined,
+        message: form.get('Message') ?? '',
+        attributes: {},
+      },
+    ]);
+    return respond(
+      200,
+      'text/xml',
+      '<PublishResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><PublishResult><MessageId>local</MessageId></PublishResult><ResponseMetadata><RequestId>local</RequestId></ResponseMetadata></PublishResponse>',
+    );
   }
 
   private async putEvents(body: { Entries: WireEvent[] }) {

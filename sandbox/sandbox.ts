@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { Context, DynamoDBRecord } from 'aws-lambda';
 import type { ExecutorResult } from '../functions/strategy-executor/handler.js';
 import {
@@ -20,6 +21,7 @@ import {
 import { filterPolicyOf, matchesFilterPolicy } from '../shared/contracts/subscriptions.js';
 import type { RuleInput } from '../shared/domain/rules.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from './dynamodb-local.js';
+import { FaultyRequestHandler, type RequestHandlerLike } from './faults.js';
 import { type BusDeadLetter, type BusRecord, LocalBus } from './local-bus.js';
 import {
   type FaultInjector,
@@ -50,6 +52,10 @@ export interface SandboxOptions {
   readonly rulesCacheTtlSeconds?: number;
   readonly pollIntervalMs?: number;
   readonly faults?: FaultInjector;
+  /** Share of the handlers' AWS calls (DynamoDB, SNS, EventBridge) that fail, for drills. */
+  readonly callFaultRate?: number;
+  /** Strategy-executor environments working in parallel, as Lambda scales out (default 1). */
+  readonly executorConcurrency?: number;
   /** Keep subscriptions added with the CLI in an earlier run (`--data` keeps them). */
   readonly keepSubscriptions?: boolean;
   /** Deliver every stream batch this many times, as an at-least-once stream may. */
@@ -89,7 +95,8 @@ const lambdaContext = (functionName: string): Context =>
     logGroupName: `/aws/lambda/${functionName}`,
     logStreamName: 'local',
     callbackWaitsForEmptyEventLoop: false,
-    getRemainingTimeInMillis: () => 30_000,
+    // Also bounds how long Powertools idempotency holds an interrupted invocation in progress.
+    getRemainingTimeInMillis: () => 10_000,
     done: () => {},
     fail: () => {},
     succeed: () => {},
@@ -107,6 +114,8 @@ export class Sandbox {
   readonly effects: StrategyAppliedDetail[] = [];
   readonly deadLetters: { source: 'stream' | 'bus'; reason: string; item: unknown }[] = [];
   writes = 0;
+  /** The fault injectors of the handlers' clients, when `callFaultRate` is set. */
+  faultHandlers: FaultyRequestHandler[] = [];
 
   private constructor(
     readonly tables: SandboxTables,
@@ -164,6 +173,7 @@ export class Sandbox {
       policy: filterPolicyOf(s.protocol, s.filter),
     }));
     let sandbox: Sandbox | undefined;
+    let faultHandlers: FaultyRequestHandler[] = [];
     const onActivity = options.onActivity ?? (() => {});
 
     const publish = (_topic: string, entries: WirePublishEntry[]) => {
@@ -220,28 +230,46 @@ export class Sandbox {
       putEvents: (entries) => bus.put(entries),
       ...(options.faults ? { faults: options.faults } : {}),
     });
+    const faulty = (handler: RequestHandlerLike) =>
+      options.callFaultRate ? new FaultyRequestHandler(handler, options.callFaultRate) : handler;
+    const dynamoTransport = faulty(new NodeHttpHandler());
+    const busTransport = faulty(transport);
+    faultHandlers = [dynamoTransport, busTransport].filter(
+      (h): h is FaultyRequestHandler => h instanceof FaultyRequestHandler,
+    );
     const overrides = {
-      dynamodb: local,
-      sns: { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, requestHandler: transport },
+      dynamodb: { ...local, requestHandler: dynamoTransport as never },
+      sns: {
+        region: LOCAL_REGION,
+        credentials: LOCAL_CREDENTIALS,
+        requestHandler: busTransport as never,
+      },
       eventBridge: {
         region: LOCAL_REGION,
         credentials: LOCAL_CREDENTIALS,
-        requestHandler: transport,
+        requestHandler: busTransport as never,
       },
     };
     const monitorModule = await import('../functions/stock-monitor/handler.js');
     const executorModule = await import('../functions/strategy-executor/handler.js');
     const stockMonitor = monitorModule.createHandler(overrides);
-    const strategyExecutor = executorModule.createHandler(overrides);
+    const executors = Array.from({ length: options.executorConcurrency ?? 1 }, () =>
+      executorModule.createHandler(overrides),
+    );
 
     const bus: LocalBus = new LocalBus(
       [
         {
           name: 'StrategyRule',
           pattern: STRATEGY_EXECUTOR_PATTERN as unknown as Record<string, unknown>,
-          target: (event) => strategyExecutor(event, lambdaContext('strategy-executor')),
+          target: (event, lane) => {
+            const executor = executors[lane] ?? executors[0];
+            if (!executor) throw new Error('no strategy-executor environment');
+            return executor(event, lambdaContext('strategy-executor'));
+          },
+          concurrency: executors.length,
           // The target's retry policy, plus Lambda's two retries of an asynchronous invocation.
-          retryAttempts: Math.min(config.strategyTarget.retryAttempts, 3) + 2,
+          retryAttempts: config.strategyTarget.retryAttempts + 2,
         },
       ],
       {
@@ -303,6 +331,7 @@ export class Sandbox {
     });
     const rules = new RulesRepository(doc, tables.control, 0);
     sandbox = new Sandbox(tables, doc, rules, poller, bus, { dynamodb, streams });
+    sandbox.faultHandlers = faultHandlers;
     poller.start();
     return sandbox;
   }

@@ -1,0 +1,361 @@
+import {
+  DescribeStreamCommand,
+  DynamoDBStreamsClient,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+} from '@aws-sdk/client-dynamodb-streams';
+import type { Context, DynamoDBRecord } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { loadEnvironment } from '../infra/config/environments.js';
+import {
+  freePort,
+  LOCAL_CREDENTIALS,
+  LOCAL_REGION,
+  startDynamoDbLocal,
+} from '../sandbox/dynamodb-local.js';
+import { LocalRequestHandler } from '../sandbox/local-transport.js';
+import { Sandbox } from '../sandbox/sandbox.js';
+import { type StreamDeadLetter, StreamPoller } from '../sandbox/stream-poller.js';
+import type { RuleInput } from '../shared/domain/rules.js';
+import { busEnvelope, levelDetail, quantityChange } from '../test/support/factories.js';
+import { POISON_CATALOGUE } from '../test/support/poison.js';
+import { StubAws } from './stub-transport.js';
+
+/** One line of the drill table. */
+export interface DrillRow {
+  readonly drill: string;
+  readonly load: string;
+  readonly faultsInjected: number;
+  readonly duplicates: number;
+  readonly losses: number;
+  readonly detail: string;
+}
+
+const DRILL_RULES: RuleInput[] = [
+  {
+    scope: { default: true },
+    thresholds: { LOW_STOCK: 10, OVERSTOCK: 90 },
+    hysteresis: 2,
+    strategies: {
+      LOW_STOCK: { type: 'purchase-order', quantity: { mode: 'fixed', units: 40 } },
+      OUT_OF_STOCK: { type: 'pause-listing' },
+      OVERSTOCK: { type: 'reprice', percent: 5, floor: 5, ceiling: 50, maxChangesPerPeriod: 1000 },
+    },
+  },
+];
+
+/** A deterministic random walk of stock over `items` items: sales, receipts, crossings of every level. */
+const scenario = (changes: number, items: number) => {
+  let seed = 7;
+  const random = () => {
+    seed = (seed * 16_807) % 2_147_483_647;
+    return seed / 2_147_483_647;
+  };
+  const steps: { sku: string; delta: number }[] = [];
+  for (let i = 0; i < changes; i++) {
+    const sku = `D-${Math.floor(random() * items)}`;
+    const delta = random() < 0.6 ? -Math.ceil(random() * 12) : Math.ceil(random() * 30);
+    steps.push({ sku, delta });
+  }
+  return {
+    items: Array.from({ length: items }, (_, i) => ({
+      sku: `D-${i}`,
+      location: 'WH-1',
+      quantity: 40,
+      price: 20,
+    })),
+    steps,
+  };
+};
+
+/** Splits steps into waves of at most `size` with each item at most once, keeping per-item order. */
+const waves = <T extends { sku: string }>(steps: readonly T[], size: number): T[][] => {
+  const result: T[][] = [];
+  const nextWave = new Map<string, number>();
+  for (const step of steps) {
+    let index = nextWave.get(step.sku) ?? 0;
+    while ((result[index]?.length ?? 0) >= size) index++;
+    const wave = result[index] ?? [];
+    wave.push(step);
+    result[index] = wave;
+    nextWave.set(step.sku, index + 1);
+  }
+  return result;
+};
+
+interface Tally {
+  alerts: number;
+  events: number;
+  orders: number;
+  priceChanges: number;
+  deadLetters: number;
+}
+
+const tally = (sandbox: Sandbox): Tally => ({
+  alerts: sandbox.outbox.length,
+  events: sandbox.events.filter((e) => e.event['detail-type'].startsWith('StockLevel')).length,
+  orders: sandbox.effects.filter((e) => e.strategy === 'purchase-order' && e.outcome === 'applied')
+    .length,
+  priceChanges: sandbox.effects.filter((e) => e.strategy === 'reprice' && e.outcome === 'applied')
+    .length,
+  deadLetters: sandbox.deadLetters.length,
+});
+
+/** Plays the scenario on a fresh sandbox and returns what came out. */
+const play = async (
+  endpoint: string,
+  changes: number,
+  options: { deliveries?: number; faultRate?: number },
+) => {
+  const base = loadEnvironment('dev');
+  const sandbox = await Sandbox.create({
+    endpoint,
+    prefix: `drill-${Date.now()}-${Math.floor(Math.random() * 1e6)}-`,
+    config: {
+      ...base,
+      streamConsumer: { ...base.streamConsumer, retryAttempts: 10 },
+      strategyTarget: { ...base.strategyTarget, retryAttempts: 10 },
+    },
+    pollIntervalMs: 50,
+    ...(options.deliveries ? { streamDeliveries: options.deliveries } : {}),
+    ...(options.faultRate ? { callFaultRate: options.faultRate } : {}),
+  });
+  for (const rule of DRILL_RULES) await sandbox.putRule(rule);
+  const { items, steps } = scenario(changes, Math.max(5, Math.round(changes / 25)));
+  for (const item of items) await sandbox.putItem(item);
+  await sandbox.settle(600_000);
+  const before = tally(sandbox);
+  // Sales and receipts arrive in quick succession, as from a shop under load, twenty at a
+  // time but never two for one item at once, so every run sees the same quantities per item.
+  for (const wave of waves(steps, 20)) {
+    await Promise.all(wave.map((s) => sandbox.adjust(s.sku, 'WH-1', s.delta)));
+  }
+  await sandbox.settle(600_000);
+  const after = tally(sandbox);
+  const injected = sandbox.faultHandlers.reduce((sum, h) => sum + h.injected, 0);
+  await sandbox.stop();
+  const delta = Object.fromEntries(
+    Object.entries(after).map(([k, v]) => [k, v - before[k as keyof Tally]]),
+  ) as unknown as Tally;
+  return { tally: delta, injected };
+};
+
+const compare = (
+  drill: string,
+  load: string,
+  reference: Tally,
+  observed: Tally,
+  injected: number,
+): DrillRow => {
+  let duplicates = 0;
+  let losses = 0;
+  const parts: string[] = [];
+  for (const key of ['alerts', 'events', 'orders', 'priceChanges'] as const) {
+    const difference = observed[key] - reference[key];
+    if (difference > 0) duplicates += difference;
+    if (difference < 0) losses -= difference;
+    parts.push(`${key} ${observed[key]}/${reference[key]}`);
+  }
+  losses += observed.deadLetters;
+  parts.push(`DLQ ${observed.deadLetters}`);
+  return { drill, load, faultsInjected: injected, duplicates, losses, detail: parts.join(', ') };
+};
+
+/** Poison records between good ones through the poller's semantics and the real stock-monitor. */
+const poisonDrill = async (): Promise<DrillRow> => {
+  const stub = new StubAws(new Map([['default', DRILL_RULES[0] as RuleInput]]));
+  const client = {
+    region: LOCAL_REGION,
+    credentials: LOCAL_CREDENTIALS,
+    requestHandler: stub.handler as never,
+  };
+  const { createHandler } = await import('../functions/stock-monitor/handler.js');
+  const records: DynamoDBRecord[] = [];
+  const good: string[] = [];
+  // A record without a sequence number cannot come from a stream; the rest can.
+  const deliverable = POISON_CATALOGUE.filter(([name]) => name !== 'no sequence number');
+  deliverable.forEach(([, make], i) => {
+    const neighbour = quantityChange(`GOOD-${i}`, 20, 5);
+    good.push(`GOOD-${i}`);
+    records.push(neighbour, make());
+  });
+  const streams = mockClient(DynamoDBStreamsClient);
+  streams
+    .on(DescribeStreamCommand)
+    .resolves({ StreamDescription: { Shards: [{ ShardId: 'shard-1' }] } });
+  streams.on(GetShardIteratorCommand).resolves({ ShardIterator: 'it-0' });
+  streams
+    .on(GetRecordsCommand, { ShardIterator: 'it-0' })
+    .resolves({ Records: records as never, NextShardIterator: 'it-1' });
+  streams
+    .on(GetRecordsCommand, { ShardIterator: 'it-1' })
+    .resolves({ Records: [], NextShardIterator: 'it-1' });
+  const published = new Set<string>();
+  const local = new LocalRequestHandler({
+    publish: (_t, entries) => {
+      for (const e of entries) published.add(String(e.attributes.sku?.value));
+    },
+    putEvents: () => {},
+  });
+  const snsClient = {
+    region: LOCAL_REGION,
+    credentials: LOCAL_CREDENTIALS,
+    requestHandler: local as never,
+  };
+  const monitor = createHandler({ dynamodb: client, sns: snsClient, eventBridge: client });
+  const letters: StreamDeadLetter[] = [];
+  const { decodeRecord } = await import('../shared/adapters/stream-records.js');
+  const poller = new StreamPoller({
+    client: new DynamoDBStreamsClient({ region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS }),
+    streamArn: 'arn:aws:dynamodb:eu-west-1:000000000000:table/inventory/stream/drill',
+    handler: (event) =>
+      monitor(event, {
+        functionName: 'drill',
+        getRemainingTimeInMillis: () => 60_000,
+      } as unknown as Context),
+    consumer: {
+      batchSize: 100,
+      maxBatchingWindowSeconds: 0,
+      retryAttempts: 2,
+      maxRecordAgeSeconds: 3600,
+      parallelizationFactor: 1,
+    },
+    pollIntervalMs: 5,
+    onDeadLetter: (letter) => letters.push(letter),
+    explain: (r) => {
+      try {
+        decodeRecord(r);
+        return undefined;
+      } catch (error) {
+        return (error as Error).message;
+      }
+    },
+  });
+  poller.start();
+  await new Promise((r) => setTimeout(r, 50));
+  while (!poller.idle) await new Promise((r) => setTimeout(r, 10));
+  await poller.stop();
+  streams.restore();
+  const poisonInDlq = letters.filter((l) => l.reason).length;
+  const lostNeighbours = good.filter((sku) => !published.has(sku)).length;
+  const wronglyDead = letters.length - poisonInDlq;
+  return {
+    drill: 'poison catalogue',
+    load: `${deliverable.length} kinds between ${good.length} good changes`,
+    faultsInjected: deliverable.length,
+    duplicates: 0,
+    losses: lostNeighbours + wronglyDead + (deliverable.length - poisonInDlq),
+    detail: `${poisonInDlq} in DLQ with a reason (e.g. "${letters[0]?.reason ?? ''}"), ${good.length - lostNeighbours}/${good.length} neighbours alerted`,
+  };
+};
+
+/** Concurrent executors, each its own execution environment, all on one item. */
+const raceDrill = async (endpoint: string, executors: number): Promise<DrillRow> => {
+  const sandbox = await Sandbox.create({
+    endpoint,
+    prefix: `race-${Date.now()}-`,
+    pollIntervalMs: 50,
+  });
+  await sandbox.putRule(DRILL_RULES[0] as RuleInput);
+  await sandbox.putItem({ sku: 'RACE-1', location: 'WH-1', quantity: 50 });
+  await sandbox.settle();
+  const { createHandler } = await import('../functions/strategy-executor/handler.js');
+  const transport = new LocalRequestHandler({ publish: () => {}, putEvents: () => {} });
+  const overrides = {
+    dynamodb: { endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS },
+    eventBridge: {
+      region: LOCAL_REGION,
+      credentials: LOCAL_CREDENTIALS,
+      requestHandler: transport as never,
+    },
+  };
+  const context = {
+    functionName: 'race',
+    getRemainingTimeInMillis: () => 30_000,
+  } as unknown as Context;
+  const results = await Promise.all(
+    Array.from({ length: executors }, (_, i) =>
+      createHandler(overrides)(
+        busEnvelope('StockLevelTriggered', levelDetail({ alertId: `race-${i}`, sku: 'RACE-1' })),
+        context,
+      ),
+    ),
+  );
+  await sandbox.stop();
+  const applied = results.filter(
+    (r) => r.status === 'done' && r.applied.outcome === 'applied',
+  ).length;
+  return {
+    drill: 'race: executors on one item',
+    load: `${executors} concurrent executors`,
+    faultsInjected: 0,
+    duplicates: Math.max(0, applied - 1),
+    losses: applied === 0 ? 1 : 0,
+    detail: `${applied} order(s) raised, ${executors - applied} skipped as already open`,
+  };
+};
+
+/** Runs every drill; `changes` sizes the redelivery and fault drills. */
+export const runDrills = async (endpoint: string, changes: number): Promise<DrillRow[]> => {
+  const rows: DrillRow[] = [];
+  const reference = await play(endpoint, changes, {});
+  const redelivered = await play(endpoint, changes, { deliveries: 3 });
+  rows.push(
+    compare(
+      'redelivery: every batch 3×',
+      `${changes} changes`,
+      reference.tally,
+      redelivered.tally,
+      0,
+    ),
+  );
+  const faulty = await play(endpoint, changes, { faultRate: 0.2 });
+  rows.push(
+    compare(
+      'faults: 20 % of AWS calls fail',
+      `${changes} changes`,
+      reference.tally,
+      faulty.tally,
+      faulty.injected,
+    ),
+  );
+  rows.push(await poisonDrill());
+  rows.push(await raceDrill(endpoint, 8));
+  return rows;
+};
+
+export const printDrills = (rows: readonly DrillRow[]): void => {
+  const header = ['drill', 'load', 'faults injected', 'duplicates', 'losses', 'detail'];
+  const cells = rows.map((r) => [
+    r.drill,
+    r.load,
+    String(r.faultsInjected),
+    String(r.duplicates),
+    String(r.losses),
+    r.detail,
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => (c[i] ?? '').length)));
+  const line = (c: string[]) => `| ${c.map((x, i) => x.padEnd(widths[i] ?? 0)).join(' | ')} |`;
+  console.log(line(header));
+  console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
+  for (const c of cells) console.log(line(c));
+};
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const changes = Number(process.argv.find((a) => a.startsWith('--changes='))?.slice(10) ?? 10_000);
+  Object.assign(process.env, {
+    POWERTOOLS_LOG_LEVEL: 'SILENT',
+    POWERTOOLS_METRICS_DISABLED: 'true',
+    POWERTOOLS_TRACE_ENABLED: 'false',
+  });
+  const dynamo = await startDynamoDbLocal({ port: await freePort() });
+  let failed = false;
+  try {
+    const rows = await runDrills(dynamo.endpoint, changes);
+    printDrills(rows);
+    failed = rows.some((r) => r.duplicates > 0 || r.losses > 0);
+  } finally {
+    await dynamo.stop();
+  }
+  process.exit(failed ? 1 : 0);
+}

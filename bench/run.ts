@@ -1,0 +1,70 @@
+import { parseArgs } from 'node:util';
+import { freePort, startDynamoDbLocal } from '../sandbox/dynamodb-local.js';
+import { coldStart } from './cold-start.js';
+import { writeToAlertLatency } from './latency.js';
+import { type Figure, report } from './results.js';
+import { scanVersusStream } from './scan-vs-stream.js';
+import { throughputBench } from './throughput.js';
+
+const { values } = parseArgs({
+  options: {
+    records: { type: 'string', default: '100000' },
+    latency: { type: 'string', default: '0' },
+    items: { type: 'string', default: '10000' },
+    'writes-per-second': { type: 'string', default: '200' },
+    seconds: { type: 'string', default: '10' },
+    executors: { type: 'string', default: '4' },
+    runs: { type: 'string', default: '11' },
+    only: { type: 'string' },
+    out: { type: 'string', default: 'bench/results/latest.json' },
+  },
+});
+const only = new Set((values.only ?? 'throughput,scan,cold-start,latency').split(','));
+const figures: Figure[] = [];
+
+if (only.has('throughput')) {
+  console.error(
+    `throughput: ${values.records} records per crossing rate, stub latency ${values.latency} ms…`,
+  );
+  figures.push(
+    ...(await throughputBench({
+      records: Number(values.records),
+      latencyMs: Number(values.latency),
+      batchSize: 100,
+    })),
+  );
+}
+if (only.has('cold-start')) {
+  console.error(
+    `cold start: bundling with the stack's esbuild settings, ${values.runs} fresh processes each…`,
+  );
+  figures.push(...(await coldStart(Number(values.runs))));
+}
+if (only.has('scan') || only.has('latency')) {
+  const dynamo = await startDynamoDbLocal({ port: await freePort() });
+  try {
+    if (only.has('scan')) {
+      console.error(`scan vs stream: ${values.items} items on DynamoDB Local…`);
+      figures.push(
+        ...(await scanVersusStream({ endpoint: dynamo.endpoint, items: Number(values.items) })),
+      );
+    }
+    if (only.has('latency')) {
+      console.error(
+        `latency: ${values['writes-per-second']} writes/s for ${values.seconds} s on the sandbox…`,
+      );
+      figures.push(
+        ...(await writeToAlertLatency({
+          endpoint: dynamo.endpoint,
+          writesPerSecond: Number(values['writes-per-second']),
+          seconds: Number(values.seconds),
+          executors: Number(values.executors),
+        })),
+      );
+    }
+  } finally {
+    await dynamo.stop();
+  }
+}
+report(figures, values.out, { options: values });
+process.exit(0);

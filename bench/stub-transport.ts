@@ -1,0 +1,112 @@
+import { Readable } from 'node:stream';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { type HttpRequest, HttpResponse } from '@smithy/core/transport';
+import { LocalRequestHandler } from '../sandbox/local-transport.js';
+import { ControlKeys } from '../shared/contracts/tables.js';
+import type { RuleInput } from '../shared/domain/rules.js';
+
+/**
+ * An in-process AWS for benchmarks: answers the DynamoDB, SNS and EventBridge calls the
+ * stock-monitor makes, after a configurable latency, and counts every call by operation.
+ * DynamoDB holds only rules (state reads find nothing, writes succeed), so each crossing in a
+ * generated batch is a new alert.
+ */
+export class StubAws {
+  readonly calls = new Map<string, number>();
+  private readonly local: LocalRequestHandler;
+
+  constructor(
+    private readonly rules: Map<string, RuleInput>,
+    private readonly latencyMs = 0,
+  ) {
+    this.local = new LocalRequestHandler({ publish: () => {}, putEvents: () => {} });
+  }
+
+  get totalCalls(): number {
+    return [...this.calls.values()].reduce((a, b) => a + b, 0);
+  }
+
+  reset(): void {
+    this.calls.clear();
+  }
+
+  /** The SDK request handler to give every client. */
+  readonly handler = {
+    handle: async (request: HttpRequest) => {
+      if (this.latencyMs > 0) await new Promise((r) => setTimeout(r, this.latencyMs));
+      const target = String(request.headers['x-amz-target'] ?? '');
+      if (target.startsWith('DynamoDB_20120810.')) return this.dynamodb(target.slice(18), request);
+      const body = bodyText(request);
+      const operation = target || new URLSearchParams(body).get('Action') || 'unknown';
+      this.count(operation.replace('AWSEvents.', ''));
+      return this.local.handle(request);
+    },
+    updateHttpClientConfig: () => {},
+    httpHandlerConfigs: () => ({}),
+  };
+
+  private count(operation: string) {
+    this.calls.set(operation, (this.calls.get(operation) ?? 0) + 1);
+  }
+
+  private dynamodb(operation: string, request: HttpRequest) {
+    this.count(operation);
+    const input = JSON.parse(bodyText(request)) as Record<string, unknown>;
+    let output: Record<string, unknown> = {};
+    if (operation === 'BatchGetItem') {
+      const requestItems = input.RequestItems as Record<
+        string,
+        { Keys: Record<string, { S: string }>[] }
+      >;
+      output = {
+        Responses: Object.fromEntries(
+          Object.entries(requestItems).map(([table, { Keys }]) => [
+            table,
+            Keys.flatMap((key) => {
+              const { pk } = unmarshall(key as never) as { pk: string };
+              const ruleKey = pk.startsWith('RULE#') ? pk.slice(5) : undefined;
+              const rule = ruleKey ? this.rules.get(ruleKey) : undefined;
+              return rule
+                ? [
+                    marshall(
+                      { ...ControlKeys.rule(ruleKey as string), ruleKey, rule },
+                      { removeUndefinedValues: true },
+                    ),
+                  ]
+                : [];
+            }),
+          ]),
+        ),
+        UnprocessedKeys: {},
+      };
+    } else if (operation === 'GetItem') {
+      const { pk } = unmarshall((input.Key ?? {}) as never) as { pk?: string };
+      const ruleKey = pk?.startsWith('RULE#') ? pk.slice(5) : undefined;
+      const rule = ruleKey ? this.rules.get(ruleKey) : undefined;
+      output = rule
+        ? {
+            Item: marshall(
+              { ...ControlKeys.rule(ruleKey as string), ruleKey, rule },
+              { removeUndefinedValues: true },
+            ),
+          }
+        : {};
+    } else if (operation === 'Query') {
+      output = { Items: [], Count: 0 };
+    }
+    return Promise.resolve({
+      response: new HttpResponse({
+        statusCode: 200,
+        headers: { 'content-type': 'application/x-amz-json-1.0' },
+        body: Readable.from([Buffer.from(JSON.stringify(output))]),
+      }),
+    });
+  }
+}
+
+const bodyText = (request: HttpRequest): string => {
+  const body = request.body as unknown;
+  if (body instanceof Uint8Array)
+    return Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
+  return typeof body === 'string' ? body : '';
+};

@@ -1,0 +1,146 @@
+import { marshall } from '@aws-sdk/util-dynamodb';
+import type { Context, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import type { RuleInput } from '../shared/domain/rules.js';
+import { createNaiveConsumer } from './naive-consumer.js';
+import { type Figure, figure } from './results.js';
+import { StubAws } from './stub-transport.js';
+
+const REGION = 'eu-west-1';
+const CREDENTIALS = { accessKeyId: 'bench', secretAccessKey: 'bench' };
+const RULE: RuleInput = {
+  scope: { default: true },
+  thresholds: { LOW_STOCK: 10, OVERSTOCK: 1000 },
+  hysteresis: 2,
+  strategies: { LOW_STOCK: { type: 'purchase-order', quantity: { mode: 'fixed', units: 50 } } },
+};
+
+let sequence = 10n ** 20n;
+const record = (sku: string, from: number, to: number): DynamoDBRecord => {
+  const image = (quantity: number) =>
+    marshall({ sku, location: 'WH-1', quantity, category: 'bench' }) as never;
+  const seq = String(++sequence);
+  return {
+    eventID: seq,
+    eventName: 'MODIFY',
+    eventSource: 'aws:dynamodb',
+    awsRegion: REGION,
+    dynamodb: {
+      ApproximateCreationDateTime: Math.floor(Date.now() / 1000),
+      Keys: marshall({ sku, location: 'WH-1' }) as never,
+      OldImage: image(from),
+      NewImage: image(to),
+      SequenceNumber: seq,
+      SizeBytes: 90,
+      StreamViewType: 'NEW_AND_OLD_IMAGES',
+    },
+  };
+};
+
+/** Batches of generated changes: `crossingRate` of them sales into low stock, the rest quiet sales. */
+export const generateBatches = (
+  records: number,
+  batchSize: number,
+  crossingRate: number,
+  items = 5000,
+): DynamoDBStreamEvent[] => {
+  const batches: DynamoDBStreamEvent[] = [];
+  let crossings = 0;
+  for (let i = 0; i < records; i += batchSize) {
+    const batch: DynamoDBRecord[] = [];
+    for (let j = i; j < Math.min(records, i + batchSize); j++) {
+      const cross = crossings < Math.round((j + 1) * crossingRate);
+      if (cross) crossings++;
+      batch.push(cross ? record(`X-${j}`, 20, 5) : record(`Q-${j % items}`, 500, 499));
+    }
+    batches.push({ Records: batch });
+  }
+  return batches;
+};
+
+const context = {
+  functionName: 'bench',
+  awsRequestId: 'bench',
+  getRemainingTimeInMillis: () => 60_000,
+} as unknown as Context;
+
+/**
+ * stock-monitor throughput: the real Middy handler over ≥100k generated records at 0 %, 5 %
+ * and 50 % crossings, every SDK client on an in-process stub with `latencyMs`; and the naive
+ * consumer over the same batches on the same stub.
+ */
+export const throughputBench = async (options: {
+  records: number;
+  latencyMs: number;
+  batchSize: number;
+}): Promise<Figure[]> => {
+  const figures: Figure[] = [];
+  Object.assign(process.env, {
+    CONTROL_TABLE_NAME: 'bench-control',
+    ALERTS_TOPIC_ARN: 'arn:aws:sns:eu-west-1:000000000000:bench',
+    EVENT_BUS_NAME: 'bench',
+    RULES_CACHE_TTL_SECONDS: '300',
+    POWERTOOLS_LOG_LEVEL: 'SILENT',
+    POWERTOOLS_METRICS_DISABLED: 'true',
+    POWERTOOLS_TRACE_ENABLED: 'false',
+    AWS_REGION: REGION,
+  });
+  const { createHandler } = await import('../functions/stock-monitor/handler.js');
+  for (const rate of [0, 0.05, 0.5]) {
+    const label = `${Math.round(rate * 100)} % crossings`;
+    const stub = new StubAws(new Map([['default', RULE]]), options.latencyMs);
+    const client = {
+      region: REGION,
+      credentials: CREDENTIALS,
+      requestHandler: stub.handler as never,
+    };
+    const handler = createHandler({ dynamodb: client, sns: client, eventBridge: client });
+    const batches = generateBatches(options.records, options.batchSize, rate);
+    await handler(
+      generateBatches(options.batchSize, options.batchSize, rate)[0] as DynamoDBStreamEvent,
+      context,
+    ); // warm-up
+    stub.reset();
+    const started = performance.now();
+    for (const batch of batches) await handler(batch, context);
+    const seconds = (performance.now() - started) / 1000;
+    const monitorCalls = (stub.totalCalls / options.records) * 1000;
+
+    const naiveStub = new StubAws(new Map([['default', RULE]]), options.latencyMs);
+    const naive = createNaiveConsumer({
+      region: REGION,
+      credentials: CREDENTIALS,
+      requestHandler: naiveStub.handler,
+      controlTable: 'bench-control',
+      topicArn: 'arn:aws:sns:eu-west-1:000000000000:bench',
+      busName: 'bench',
+    });
+    // The naive consumer makes a network call per record: time it on a tenth of the records.
+    const naiveRecords = Math.max(options.batchSize, Math.round(options.records / 10));
+    const naiveBatches = generateBatches(naiveRecords, options.batchSize, rate);
+    const naiveStarted = performance.now();
+    for (const batch of naiveBatches) await naive(batch);
+    const naiveSeconds = (performance.now() - naiveStarted) / 1000;
+    const naiveCalls = (naiveStub.totalCalls / naiveRecords) * 1000;
+
+    const perSecond = options.records / seconds;
+    figures.push(
+      figure({
+        name: `stock-monitor throughput, ${label}`,
+        value: perSecond,
+        unit: 'records/s/core',
+        baseline: { name: 'naive consumer', value: naiveRecords / naiveSeconds },
+        ...(rate === 0 ? { target: '≥ 100,000', meetsTarget: perSecond >= 100_000 } : {}),
+      }),
+      figure({
+        name: `AWS calls per 1,000 changes, ${label}`,
+        value: monitorCalls,
+        unit: 'calls',
+        baseline: { name: 'naive consumer', value: naiveCalls },
+        ...(rate === 0.05
+          ? { target: '≤ 1/10 of naive', meetsTarget: monitorCalls <= naiveCalls / 10 }
+          : {}),
+      }),
+    );
+  }
+  return figures;
+};
