@@ -11,7 +11,7 @@ const { values } = parseArgs({
     records: { type: 'string', default: '100000' },
     latency: { type: 'string', default: '0' },
     items: { type: 'string', default: '10000' },
-    'writes-per-second': { type: 'string', default: '200' },
+    'writes-per-second': { type: 'string', default: '20,200' },
     seconds: { type: 'string', default: '10' },
     executors: { type: 'string', default: '4' },
     runs: { type: 'string', default: '11' },
@@ -50,17 +50,17 @@ if (only.has('scan') || only.has('latency')) {
       );
     }
     if (only.has('latency')) {
-      console.error(
-        `latency: ${values['writes-per-second']} writes/s for ${values.seconds} s on the sandbox…`,
-      );
-      figures.push(
-        ...(await writeToAlertLatency({
-          endpoint: dynamo.endpoint,
-          writesPerSecond: Number(values['writes-per-second']),
-          seconds: Number(values.seconds),
-          executors: Number(values.executors),
-        })),
-      );
+      for (const rate of values['writes-per-second'].split(',').map(Number)) {
+        console.error(`latency: ${rate} writes/s for ${values.seconds} s on the sandbox…`);
+        figures.push(
+          ...(await writeToAlertLatency({
+            endpoint: dynamo.endpoint,
+            writesPerSecond: rate,
+            seconds: Number(values.seconds),
+            executors: Number(values.executors),
+          })),
+        );
+      }
     }
   } finally {
     await dynamo.stop();

@@ -1,4 +1,5 @@
 import { InvalidRuleError } from '../shared/errors.js';
+import { costCommand } from './commands/cost.js';
 import {
   alertsCommand,
   ledgerCommand,
@@ -30,6 +31,7 @@ Commands:
   ledger          list the audit ledger
   report          effectiveness: alerts, time to recover, stockout time, effects
   thresholds      suggest low-stock thresholds from observed demand; --apply writes them
+  cost            monthly AWS cost for a load, next to a naive consumer's (needs no target)
 
 Target:
   --sandbox             the local sandbox started with npm start (.sandbox/resources.json)
@@ -83,6 +85,10 @@ Example:
 Example:
   thresholds suggest --env prod
   thresholds suggest --apply --sku MUG-1 --sandbox`,
+  cost: `cost --writes-per-day N --crossing-rate r [--sms-share s] [--email-subscribers n] [--records-per-invocation n]
+  Monthly cost by service from the price table in shared/domain/pricing.ts (dated, with sources).
+Example:
+  cost --writes-per-day 500000 --crossing-rate 0.02 --sms-share 0.1`,
   report: `report [--since 7d] [--json | --csv]
   Per item and level: alerts, still open, time to recover (p50/p90), stockout time; effects
   by strategy and outcome; the items that alert most.
@@ -147,6 +153,10 @@ export const runCli = async (
     if (globals.help || !command) {
       io.out(HELP[command ?? ''] ?? (HELP[''] as string));
       return command || globals.help ? 0 : 2;
+    }
+    if (command === 'cost') {
+      await costCommand(args, io, globals.format);
+      return 0;
     }
     const run = COMMANDS[command];
     if (!run)

@@ -1,0 +1,119 @@
+import { PRICES } from './pricing.js';
+
+export interface CostInputs {
+  readonly writesPerDay: number;
+  /** Share of writes that cross a level (0–1). */
+  readonly crossingRate: number;
+  /** Share of alerts that also go out by SMS (0–1). */
+  readonly smsShare: number;
+  /** E-mail subscribers each alert reaches. */
+  readonly emailSubscribers: number;
+  /** Average stream records per stock-monitor invocation. */
+  readonly recordsPerInvocation: number;
+  readonly memoryMb: number;
+  readonly monitorMsPerInvocation: number;
+  readonly executorMsPerInvocation: number;
+}
+
+export const DEFAULT_COST_INPUTS: Omit<CostInputs, 'writesPerDay' | 'crossingRate'> = {
+  smsShare: 0,
+  emailSubscribers: 1,
+  recordsPerInvocation: 10,
+  memoryMb: 512,
+  monitorMsPerInvocation: 60,
+  executorMsPerInvocation: 120,
+};
+
+export interface CostLine {
+  readonly service: string;
+  readonly item: string;
+  readonly quantity: number;
+  readonly usd: number;
+}
+
+const DAYS = 30;
+
+/**
+ * Monthly cost (30 days) of this pipeline by service, and of the naive consumer (one rule read,
+ * one state write per record, a Lambda invocation per batch of the same size) for the same load.
+ * Alerts, events and strategy effects are the same in both; what differs is the per-record I/O.
+ */
+export const monthlyCost = (inputs: CostInputs) => {
+  const writes = inputs.writesPerDay * DAYS;
+  const crossings = writes * inputs.crossingRate;
+  const gb = inputs.memoryMb / 1024;
+  const monitorInvocations = writes / inputs.recordsPerInvocation;
+  const line = (service: string, item: string, quantity: number, unitPrice: number): CostLine => ({
+    service,
+    item,
+    quantity,
+    usd: quantity * unitPrice,
+  });
+  const shared: CostLine[] = [
+    line('SNS', 'alert publishes', crossings, PRICES.sns.publish),
+    line('SNS', 'e-mail deliveries', crossings * inputs.emailSubscribers, PRICES.sns.emailDelivery),
+    line('SNS', 'SMS deliveries (US)', crossings * inputs.smsShare, PRICES.sns.smsUs),
+    // A level change, then StrategyApplied for it.
+    line('EventBridge', 'events', crossings * 2, PRICES.eventBridge.customEvent),
+    line('Lambda', 'strategy-executor requests', crossings, PRICES.lambda.request),
+    line(
+      'Lambda',
+      'strategy-executor GB-s',
+      crossings * (inputs.executorMsPerInvocation / 1000) * gb,
+      PRICES.lambda.gbSecondArm64,
+    ),
+    // Effect + ledger in one transaction (2 WRU each), idempotency record put and update.
+    line(
+      'DynamoDB',
+      'strategy writes (WRU)',
+      crossings * (2 * 2 + 2),
+      PRICES.dynamodb.writeRequestUnit,
+    ),
+  ];
+  const pipeline: CostLine[] = [
+    line('Lambda', 'stock-monitor requests', monitorInvocations, PRICES.lambda.request),
+    line(
+      'Lambda',
+      'stock-monitor GB-s',
+      monitorInvocations * (inputs.monitorMsPerInvocation / 1000) * gb,
+      PRICES.lambda.gbSecondArm64,
+    ),
+    // Alert state: one write per crossing; demand: one transactional write (2 WRU) per item per batch.
+    line(
+      'DynamoDB',
+      'alert state + demand writes (WRU)',
+      crossings + writes * 2 * 0.6,
+      PRICES.dynamodb.writeRequestUnit,
+    ),
+    // Rules are cached: a batched read only on a cache miss; state is read only for candidates.
+    line(
+      'DynamoDB',
+      'rule and state reads (RRU)',
+      crossings * 2 + monitorInvocations * 0.05,
+      PRICES.dynamodb.readRequestUnit,
+    ),
+    ...shared,
+  ];
+  const naive: CostLine[] = [
+    line('Lambda', 'consumer requests', monitorInvocations, PRICES.lambda.request),
+    // Per-record network round trips keep each invocation longer: 15 ms more per record.
+    line(
+      'Lambda',
+      'consumer GB-s',
+      monitorInvocations *
+        ((inputs.monitorMsPerInvocation + 15 * inputs.recordsPerInvocation) / 1000) *
+        gb,
+      PRICES.lambda.gbSecondArm64,
+    ),
+    line('DynamoDB', 'state write per record (WRU)', writes, PRICES.dynamodb.writeRequestUnit),
+    line('DynamoDB', 'rule read per record (RRU)', writes, PRICES.dynamodb.readRequestUnit),
+    ...shared,
+  ];
+  const total = (lines: CostLine[]) => lines.reduce((sum, l) => sum + l.usd, 0);
+  return {
+    pipeline,
+    naive,
+    totals: { pipeline: total(pipeline), naive: total(naive) },
+    prices: { asOf: PRICES.asOf, region: PRICES.region, source: PRICES.source },
+  };
+};
