@@ -1,11 +1,5 @@
-import {
-  DescribeStreamCommand,
-  DynamoDBStreamsClient,
-  GetRecordsCommand,
-  GetShardIteratorCommand,
-} from '@aws-sdk/client-dynamodb-streams';
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import type { Context, DynamoDBRecord } from 'aws-lambda';
-import { mockClient } from 'aws-sdk-client-mock';
 import { loadEnvironment } from '../infra/config/environments.js';
 import {
   freePort,
@@ -19,6 +13,7 @@ import { type StreamDeadLetter, StreamPoller } from '../sandbox/stream-poller.js
 import type { RuleInput } from '../shared/domain/rules.js';
 import { busEnvelope, levelDetail, quantityChange } from '../test/support/factories.js';
 import { POISON_CATALOGUE } from '../test/support/poison.js';
+import { mockStreamOf } from '../test/support/stream-fake.js';
 import { StubAws } from './stub-transport.js';
 
 /** One line of the drill table. */
@@ -179,17 +174,7 @@ const poisonDrill = async (): Promise<DrillRow> => {
     good.push(`GOOD-${i}`);
     records.push(neighbour, make());
   });
-  const streams = mockClient(DynamoDBStreamsClient);
-  streams
-    .on(DescribeStreamCommand)
-    .resolves({ StreamDescription: { Shards: [{ ShardId: 'shard-1' }] } });
-  streams.on(GetShardIteratorCommand).resolves({ ShardIterator: 'it-0' });
-  streams
-    .on(GetRecordsCommand, { ShardIterator: 'it-0' })
-    .resolves({ Records: records as never, NextShardIterator: 'it-1' });
-  streams
-    .on(GetRecordsCommand, { ShardIterator: 'it-1' })
-    .resolves({ Records: [], NextShardIterator: 'it-1' });
+  const streams = mockStreamOf(records);
   const published = new Set<string>();
   const local = new LocalRequestHandler({
     publish: (_t, entries) => {

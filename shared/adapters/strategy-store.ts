@@ -7,29 +7,10 @@ import {
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { type InventoryItem, InventoryItemSchema } from '../contracts/inventory.js';
 import { ControlKeys } from '../contracts/tables.js';
-import type { Level } from '../domain/levels.js';
+import type { LedgerEntry } from '../domain/ledger.js';
 import type { Decision } from '../domain/strategies.js';
 
-export type Outcome = 'applied' | 'dry-run' | 'skipped' | 'rejected';
-
-/** One line of the audit ledger: a decision of the strategy-executor and what came of it. */
-export interface LedgerEntry {
-  readonly alertId: string;
-  readonly transition: 'TRIGGERED' | 'RESOLVED';
-  readonly level: Level;
-  readonly sku: string;
-  readonly location: string;
-  readonly strategy: string;
-  readonly outcome: Outcome;
-  readonly reason?: string | undefined;
-  readonly decision?: Decision | undefined;
-  readonly before: Record<string, unknown>;
-  readonly after: Record<string, unknown>;
-  readonly orderId?: string | undefined;
-  /** When the level change happened (from the event) and when the decision was made. */
-  readonly occurredAt: string;
-  readonly at: string;
-}
+export type { LedgerEntry, Outcome } from '../domain/ledger.js';
 
 /** Thrown when state moved between decision and write; the invocation is retried and decides again. */
 export class StaleDecisionError extends Error {

@@ -1,16 +1,11 @@
+import type { LedgerEntry } from './ledger.js';
 import type { Level } from './levels.js';
 
 /** The part of a ledger entry the effectiveness report reads. */
-export interface LedgerFact {
-  readonly alertId: string;
-  readonly transition: 'TRIGGERED' | 'RESOLVED';
-  readonly level: Level;
-  readonly sku: string;
-  readonly location: string;
-  readonly strategy: string;
-  readonly outcome: string;
-  readonly occurredAt: string;
-}
+export type LedgerFact = Pick<
+  LedgerEntry,
+  'alertId' | 'transition' | 'level' | 'sku' | 'location' | 'strategy' | 'outcome' | 'occurredAt'
+>;
 
 export interface ItemLevelReport {
   readonly sku: string;

@@ -1,17 +1,12 @@
-import {
-  DescribeStreamCommand,
-  DynamoDBStreamsClient,
-  GetRecordsCommand,
-  GetShardIteratorCommand,
-} from '@aws-sdk/client-dynamodb-streams';
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
-import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type StreamDeadLetter, StreamPoller } from '../../sandbox/stream-poller.js';
 import { quantityChange } from '../support/factories.js';
+import { mockStreamOf } from '../support/stream-fake.js';
 
-const streams = mockClient(DynamoDBStreamsClient);
-afterEach(() => streams.reset());
+let streams: ReturnType<typeof mockStreamOf> | undefined;
+afterEach(() => streams?.restore());
 
 const consumer = {
   batchSize: 10,
@@ -27,21 +22,7 @@ const run = async (
   handler: (event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse>,
 ) => {
   const records = Array.from({ length: count }, (_, i) => quantityChange(`SKU-${i}`, 20, 19));
-  streams
-    .on(DescribeStreamCommand)
-    .resolves({ StreamDescription: { Shards: [{ ShardId: 'shard-1' }] } });
-  streams.on(GetShardIteratorCommand).resolves({ ShardIterator: 'it-0' });
-  streams
-    .on(GetRecordsCommand, { ShardIterator: 'it-0' })
-    .resolves({
-      Records: records.map((r) => ({
-        ...r,
-        dynamodb: { ...r.dynamodb, ApproximateCreationDateTime: new Date() },
-      })) as never,
-      NextShardIterator: 'it-1',
-    })
-    .on(GetRecordsCommand, { ShardIterator: 'it-1' })
-    .resolves({ Records: [], NextShardIterator: 'it-1' });
+  streams = mockStreamOf(records);
   const letters: StreamDeadLetter[] = [];
   const poller = new StreamPoller({
     client: new DynamoDBStreamsClient({ region: 'eu-west-1' }),
