@@ -1,4 +1,9 @@
-import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import {
+  BatchProcessor,
+  EventType,
+  FullBatchFailureError,
+  processPartialResponse,
+} from '@aws-lambda-powertools/batch';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type {
@@ -212,10 +217,19 @@ export const createStockMonitor = (deps: StockMonitorDeps) => {
     };
 
     const processor = new BatchProcessor(EventType.DynamoDBStreams);
-    const response = await processPartialResponse(event, recordHandler, processor, {
-      ...(context ? { context } : {}),
-      processInParallel: false,
-    });
+    let response: DynamoDBBatchResponse;
+    try {
+      response = await processPartialResponse(event, recordHandler, processor, {
+        ...(context ? { context } : {}),
+        processInParallel: false,
+      });
+    } catch (error) {
+      // Every record failed: Lambda retries (and bisects) the whole batch. Count it first.
+      if (error instanceof FullBatchFailureError) {
+        metrics.addMetric(MetricName.RecordsFailed, MetricUnit.Count, records.length);
+      }
+      throw error;
+    }
 
     const flushFailures = await flush(work, failedItems);
 

@@ -1,3 +1,4 @@
+import { FullBatchFailureError } from '@aws-lambda-powertools/batch';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { PublishBatchCommand, SNSClient } from '@aws-sdk/client-sns';
@@ -233,6 +234,13 @@ describe('stock-monitor handler', () => {
       sns.commandCalls(PublishBatchCommand)[0]?.args[0].input.PublishBatchRequestEntries?.[0]
         ?.MessageAttributes?.sku?.StringValue,
     ).toBe('OK');
+  });
+
+  it('fails the invocation when every record is poison, so Lambda bisects the batch', async () => {
+    const handler = createHandler();
+    const poison = streamRecord({ new: { sku: 'P', location: 'WH-1', quantity: 'none' } });
+    await expect(handler(streamEvent(poison), context)).rejects.toThrow(FullBatchFailureError);
+    expect(sns).not.toHaveReceivedCommand(PublishBatchCommand);
   });
 
   it('publishes nothing for a record delivered again after its state was committed', async () => {
