@@ -29,6 +29,8 @@ export interface StreamPollerOptions {
   readonly pollIntervalMs?: number;
   /** Deliver every batch this many times (at-least-once drills); 1 in normal use. */
   readonly deliveries?: number;
+  /** The clock, in ms (tests). */
+  readonly now?: () => number;
 }
 
 interface ShardState {
@@ -186,6 +188,22 @@ export class StreamPoller {
     }
   }
 
+  /** Records older than the maximum record age go to the DLQ instead of the function, as on Lambda. */
+  private dropExpired(records: DynamoDBRecord[]): DynamoDBRecord[] {
+    const oldest =
+      (this.options.now?.() ?? Date.now()) / 1000 - this.options.consumer.maxRecordAgeSeconds;
+    return records.filter((record) => {
+      const created = record.dynamodb?.ApproximateCreationDateTime;
+      if (created === undefined || created >= oldest) return true;
+      this.options.onDeadLetter({
+        record,
+        reason: `record older than the maximum record age of ${this.options.consumer.maxRecordAgeSeconds} s`,
+        attempts: 0,
+      });
+      return false;
+    });
+  }
+
   private async iteratorFor(
     shardId: string,
     after: string | undefined,
@@ -219,6 +237,8 @@ export class StreamPoller {
     let attempts = 0;
     let lastError = '';
     while (pending.length > 0) {
+      pending = this.dropExpired(pending);
+      if (pending.length === 0) return;
       this.invocations++;
       let failedFrom: number | undefined;
       try {

@@ -1,11 +1,17 @@
-import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import {
+  DescribeStreamCommand,
+  DynamoDBStreamsClient,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+} from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type StreamDeadLetter, StreamPoller } from '../../sandbox/stream-poller.js';
 import { quantityChange } from '../support/factories.js';
 import { mockStreamOf } from '../support/stream-fake.js';
 
-let streams: ReturnType<typeof mockStreamOf> | undefined;
+let streams: ReturnType<typeof mockClient> | undefined;
 afterEach(() => streams?.restore());
 
 const consumer = {
@@ -20,9 +26,10 @@ const consumer = {
 const run = async (
   count: number,
   handler: (event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse>,
+  created = new Date(),
 ) => {
   const records = Array.from({ length: count }, (_, i) => quantityChange(`SKU-${i}`, 20, 19));
-  streams = mockStreamOf(records);
+  streams = mockStreamOf(records, created);
   const letters: StreamDeadLetter[] = [];
   const poller = new StreamPoller({
     client: new DynamoDBStreamsClient({ region: 'eu-west-1' }),
@@ -79,5 +86,64 @@ describe('StreamPoller', () => {
     });
     expect(attempts).toBe(consumer.retryAttempts + 1);
     expect(letters[0]?.reason).toBe('boom');
+  });
+
+  it('dead-letters records older than the maximum record age without invoking the function', async () => {
+    let invoked = 0;
+    const { letters } = await run(
+      3,
+      async () => {
+        invoked++;
+        return { batchItemFailures: [] };
+      },
+      new Date(Date.now() - (consumer.maxRecordAgeSeconds + 60) * 1000),
+    );
+    expect(invoked).toBe(0);
+    expect(letters).toHaveLength(3);
+    expect(letters[0]?.reason).toBe('record older than the maximum record age of 3600 s');
+  });
+
+  it('reads a child shard only after its parent is drained', async () => {
+    const parent = [quantityChange('P-1', 20, 19), quantityChange('P-2', 20, 19)];
+    const child = [quantityChange('C-1', 20, 19)];
+    const at = (r: (typeof parent)[number]) => ({
+      ...r,
+      dynamodb: { ...r.dynamodb, ApproximateCreationDateTime: new Date() },
+    });
+    streams = mockClient(DynamoDBStreamsClient);
+    streams.on(DescribeStreamCommand).resolves({
+      StreamDescription: {
+        Shards: [{ ShardId: 'child', ParentShardId: 'parent' }, { ShardId: 'parent' }],
+      },
+    });
+    streams.on(GetShardIteratorCommand, { ShardId: 'parent' }).resolves({ ShardIterator: 'p-0' });
+    streams.on(GetShardIteratorCommand, { ShardId: 'child' }).resolves({ ShardIterator: 'c-0' });
+    // The parent is closed: its last read returns no next iterator.
+    streams
+      .on(GetRecordsCommand, { ShardIterator: 'p-0' })
+      .resolves({ Records: parent.map(at) as never });
+    streams
+      .on(GetRecordsCommand, { ShardIterator: 'c-0' })
+      .resolves({ Records: child.map(at) as never, NextShardIterator: 'c-1' });
+    streams
+      .on(GetRecordsCommand, { ShardIterator: 'c-1' })
+      .resolves({ Records: [], NextShardIterator: 'c-1' });
+    const seen: string[] = [];
+    const poller = new StreamPoller({
+      client: new DynamoDBStreamsClient({ region: 'eu-west-1' }),
+      streamArn: 'arn:aws:dynamodb:eu-west-1:123456789012:table/inventory/stream/x',
+      handler: async (event) => {
+        seen.push(...event.Records.map((r) => String(r.dynamodb?.Keys?.sku?.S)));
+        return { batchItemFailures: [] };
+      },
+      consumer,
+      pollIntervalMs: 5,
+      onDeadLetter: () => {},
+    });
+    poller.start();
+    const deadline = Date.now() + 5000;
+    while (seen.length < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    await poller.stop();
+    expect(seen).toEqual(['P-1', 'P-2', 'C-1']);
   });
 });

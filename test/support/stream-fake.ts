@@ -8,10 +8,10 @@ import type { DynamoDBRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 
 /**
- * A DynamoDB stream of one shard holding `records` (as the Streams API returns them, creation
- * times as dates), then caught up. Returns the mock; `restore()` it when done.
+ * A DynamoDB stream of one shard holding `records` (as the Streams API returns them, created
+ * at `created`), then caught up. Returns the mock; `restore()` it when done.
  */
-export const mockStreamOf = (records: readonly DynamoDBRecord[]) => {
+export const mockStreamOf = (records: readonly DynamoDBRecord[], created = new Date()) => {
   const streams = mockClient(DynamoDBStreamsClient);
   streams
     .on(DescribeStreamCommand)
@@ -22,7 +22,7 @@ export const mockStreamOf = (records: readonly DynamoDBRecord[]) => {
     .resolves({
       Records: records.map((r) => ({
         ...r,
-        dynamodb: { ...r.dynamodb, ApproximateCreationDateTime: new Date() },
+        dynamodb: { ...r.dynamodb, ApproximateCreationDateTime: created },
       })) as never,
       NextShardIterator: 'it-1',
     })
