@@ -1,5 +1,7 @@
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import type { Context, DynamoDBRecord } from 'aws-lambda';
+import { listKind } from '../cli/commands/operations.js';
+import type { Target } from '../cli/target.js';
 import { loadEnvironment } from '../infra/config/environments.js';
 import {
   freePort,
@@ -119,14 +121,14 @@ const play = async (
   const { items, steps } = scenario(changes, Math.max(5, Math.round(changes / 25)));
   for (const item of items) await sandbox.putItem(item);
   await sandbox.settle(600_000);
-  const before = tally(sandbox);
+  const before = await tally(sandbox);
   // Sales and receipts arrive in quick succession, as from a shop under load, twenty at a
   // time but never two for one item at once, so every run sees the same quantities per item.
   for (const wave of waves(steps, 20)) {
     await Promise.all(wave.map((s) => sandbox.adjust(s.sku, 'WH-1', s.delta)));
   }
   await sandbox.settle(600_000);
-  const after = tally(sandbox);
+  const after = await tally(sandbox);
   const injected = sandbox.faultHandlers.reduce((sum, h) => sum + h.injected, 0);
   await sandbox.stop();
   const delta = Object.fromEntries(

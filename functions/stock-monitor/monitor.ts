@@ -326,12 +326,16 @@ export const createStockMonitor = (deps: StockMonitorDeps) => {
           return;
         const first = item.crossings[0] as Crossing;
         try {
-          await deps.states.commit(
-            first.record.item,
-            item.state,
-            item.stored.version,
-            item.lastSequence,
-            at,
+          // The alerts are out: a commit lost to a transient error would announce them again
+          // on redelivery, so it is retried here first. A version conflict is not retried.
+          await retryTransient(() =>
+            deps.states.commit(
+              first.record.item,
+              item.state,
+              item.stored.version,
+              item.lastSequence as string,
+              at,
+            ),
           );
         } catch (error) {
           failed.add(itemKey);
@@ -392,6 +396,19 @@ export const createStockMonitor = (deps: StockMonitorDeps) => {
       },
     );
     return { ...message, id };
+  }
+};
+
+/** Retries an idempotent write on transient errors (not on a failed condition), with backoff. */
+const retryTransient = async <T>(write: () => Promise<T>, attempts = 4): Promise<T> => {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await write();
+    } catch (error) {
+      const name = (error as Error).name;
+      if (attempt >= attempts || name === 'ConditionalCheckFailedException') throw error;
+      await new Promise((r) => setTimeout(r, 25 * 2 ** attempt));
+    }
   }
 };
 
