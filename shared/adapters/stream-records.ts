@@ -80,14 +80,16 @@ export const decodeRecord = (record: DynamoDBRecord): DecodedRecord => {
     );
   }
   const newItem = stream.NewImage ? decodeImage(stream.NewImage, 'NewImage') : undefined;
-  // A malformed earlier write must not block the item now that it is valid again.
-  let oldItem: InventoryItem | undefined;
-  if (stream.OldImage) {
-    try {
-      oldItem = decodeImage(stream.OldImage, 'OldImage');
-    } catch (error) {
-      if (!newItem) throw error;
-    }
+  // With a new image, only the old quantity matters: read it straight from the wire format
+  // (the hot path), and let a malformed earlier write not block an item that is valid again.
+  let oldItem: { quantity: number; lastAdjustmentId?: unknown } | undefined;
+  if (stream.OldImage && newItem) {
+    const quantity = Number(stream.OldImage.quantity?.N);
+    oldItem = Number.isFinite(quantity)
+      ? { quantity, lastAdjustmentId: stream.OldImage.lastAdjustmentId?.S }
+      : undefined;
+  } else if (stream.OldImage) {
+    oldItem = decodeImage(stream.OldImage, 'OldImage');
   }
   const item = (newItem ?? oldItem) as InventoryItem;
   if (itemKeyOf(item) !== itemKey) {
