@@ -79,15 +79,11 @@ export class DemandRepository {
         TableName: this.tableName,
         Key: ControlKeys.demandDay(delta.sku, delta.location, delta.day),
         UpdateExpression:
-          'ADD unitsSold :units, sales :sales SET sku = :sku, #location = :location, #day = :day, lastSequence = :last, expiresAt = :expiresAt',
+          'ADD unitsSold :units, sales :sales SET lastSequence = :last, expiresAt = :expiresAt',
         ConditionExpression: 'attribute_not_exists(lastSequence) OR lastSequence < :first',
-        ExpressionAttributeNames: { '#location': 'location', '#day': 'day' },
         ExpressionAttributeValues: {
           ':units': delta.unitsSold,
           ':sales': delta.sales,
-          ':sku': delta.sku,
-          ':location': delta.location,
-          ':day': delta.day,
           ':last': paddedSequence(delta.lastSequence),
           ':first': paddedSequence(delta.firstSequence),
           ':expiresAt': expiresAt,
@@ -124,7 +120,13 @@ export const dailySeries = async (
       },
     }),
   );
-  const sold = new Map((output.Items ?? []).map((i) => [String(i.day), Number(i.unitsSold ?? 0)]));
+  // The day is in the sort key (DEMAND#yyyy-mm-dd); the item holds only the totals.
+  const sold = new Map(
+    (output.Items ?? []).map((i) => [
+      String(i.sk).slice('DEMAND#'.length),
+      Number(i.unitsSold ?? 0),
+    ]),
+  );
   return Array.from({ length: windowDays }, (_, i) => {
     const day = dayOf(start + i * DAY_MS);
     return { day, units: sold.get(day) ?? 0 };

@@ -278,13 +278,13 @@ describe('stock-monitor handler', () => {
       control.mock.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
     expect(
       actions.map((a) => [
-        a.Update?.ExpressionAttributeValues?.[':sku'],
+        a.Update?.Key?.pk,
         a.Update?.ExpressionAttributeValues?.[':units'],
         a.Update?.ExpressionAttributeValues?.[':sales'],
       ]),
     ).toEqual([
-      ['A', 5, 2],
-      ['B', 1, 1],
+      ['ITEM#A#WH-1', 5, 2],
+      ['ITEM#B#WH-1', 1, 1],
     ]);
   });
 
@@ -304,9 +304,7 @@ describe('stock-monitor handler', () => {
     expect(result.batchItemFailures).toEqual([]);
     const calls = control.mock
       .commandCalls(TransactWriteCommand)
-      .map((c) =>
-        c.args[0].input.TransactItems?.map((a) => a.Update?.ExpressionAttributeValues?.[':sku']),
-      );
-    expect(calls).toEqual([['A', 'B'], ['B']]);
+      .map((c) => c.args[0].input.TransactItems?.map((a) => a.Update?.Key?.pk));
+    expect(calls).toEqual([['ITEM#A#WH-1', 'ITEM#B#WH-1'], ['ITEM#B#WH-1']]);
   });
 });
