@@ -88,15 +88,22 @@ interface Tally {
   deadLetters: number;
 }
 
-const tally = (sandbox: Sandbox): Tally => ({
-  alerts: sandbox.outbox.length,
-  events: sandbox.events.filter((e) => e.event['detail-type'].startsWith('StockLevel')).length,
-  orders: sandbox.effects.filter((e) => e.strategy === 'purchase-order' && e.outcome === 'applied')
-    .length,
-  priceChanges: sandbox.effects.filter((e) => e.strategy === 'reprice' && e.outcome === 'applied')
-    .length,
-  deadLetters: sandbox.deadLetters.length,
-});
+/**
+ * What came out: alerts as delivered, level-change events as put on the bus, and the effects
+ * themselves as recorded in the control table (orders, and price changes in the ledger), not
+ * their announcements, which are at-least-once by design.
+ */
+const tally = async (sandbox: Sandbox): Promise<Tally> => {
+  const target = { doc: sandbox.doc, controlTable: sandbox.tables.control } as Target;
+  const ledger = await listKind(target, 'LEDGER');
+  return {
+    alerts: sandbox.outbox.length,
+    events: sandbox.events.filter((e) => e.event['detail-type'].startsWith('StockLevel')).length,
+    orders: (await listKind(target, 'ORDER')).length,
+    priceChanges: ledger.filter((e) => e.strategy === 'reprice' && e.outcome === 'applied').length,
+    deadLetters: sandbox.deadLetters.length,
+  };
+};
 
 /** Plays the scenario on a fresh sandbox and returns what came out. */
 const play = async (

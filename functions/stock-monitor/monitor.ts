@@ -16,6 +16,7 @@ import type { AlertPublisher } from '../../shared/adapters/alert-publisher.js';
 import {
   type AlertStateRepository,
   compareSequence,
+  type StateCommit,
   type StoredAlertState,
 } from '../../shared/adapters/alert-state-repository.js';
 import type {
@@ -31,6 +32,7 @@ import {
   itemKeyOfRecord,
 } from '../../shared/adapters/stream-records.js';
 import { DetailType, EVENT_VERSION, type StockLevelDetail } from '../../shared/contracts/events.js';
+import { itemKeyOf } from '../../shared/contracts/inventory.js';
 import { MetricName } from '../../shared/contracts/metrics.js';
 import {
   type AlertState,
@@ -319,30 +321,35 @@ export const createStockMonitor = (deps: StockMonitorDeps) => {
     );
 
     const at = now().toISOString();
-    await Promise.all(
-      [...work].map(async ([itemKey, item]) => {
-        // Nothing changed, or the change must be redelivered: keep the stored state as it is.
-        if (failed.has(itemKey) || item.crossings.length === 0 || item.lastSequence === undefined)
-          return;
-        const first = item.crossings[0] as Crossing;
-        try {
-          // The alerts are out: a commit lost to a transient error would announce them again
-          // on redelivery, so it is retried here first. A version conflict is not retried.
-          await retryTransient(() =>
-            deps.states.commit(
-              first.record.item,
-              item.state,
-              item.stored.version,
-              item.lastSequence as string,
-              at,
-            ),
-          );
-        } catch (error) {
+    // Nothing changed, or the change must be redelivered: keep the stored state as it is.
+    const commits = [...work].flatMap(([itemKey, item]): StateCommit[] => {
+      const first = item.crossings[0];
+      if (failed.has(itemKey) || !first || item.lastSequence === undefined) return [];
+      return [
+        {
+          item: first.record.item,
+          state: item.state,
+          expectedVersion: item.stored.version,
+          lastSequence: item.lastSequence,
+          at,
+        },
+      ];
+    });
+    if (commits.length > 0) {
+      try {
+        // The alerts are out: transient failures are retried here, since a lost commit would
+        // announce them again on redelivery. A failed condition means another writer won.
+        for (const itemKey of await deps.states.commitMany(commits)) {
           failed.add(itemKey);
-          logger.error('Alert state commit failed', { itemKey, error: error as Error });
+          logger.error('Alert state changed since it was read; the item will be redelivered', {
+            itemKey,
+          });
         }
-      }),
-    );
+      } catch (error) {
+        for (const commit of commits) failed.add(itemKeyOf(commit.item));
+        logger.error('Alert state commit failed', { items: commits.length, error: error as Error });
+      }
+    }
     for (const itemKey of failed) failedItems.add(itemKey);
     return failed;
   }
@@ -396,19 +403,6 @@ export const createStockMonitor = (deps: StockMonitorDeps) => {
       },
     );
     return { ...message, id };
-  }
-};
-
-/** Retries an idempotent write on transient errors (not on a failed condition), with backoff. */
-const retryTransient = async <T>(write: () => Promise<T>, attempts = 4): Promise<T> => {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await write();
-    } catch (error) {
-      const name = (error as Error).name;
-      if (attempt >= attempts || name === 'ConditionalCheckFailedException') throw error;
-      await new Promise((r) => setTimeout(r, 25 * 2 ** attempt));
-    }
   }
 };
 

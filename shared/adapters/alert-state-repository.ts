@@ -1,4 +1,5 @@
-import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { itemKeyOf } from '../contracts/inventory.js';
 import { ControlKeys } from '../contracts/tables.js';
 import { type AlertState, EMPTY_ALERT_STATE } from '../domain/crossing.js';
@@ -53,41 +54,86 @@ export class AlertStateRepository {
   }
 
   /**
-   * Writes the new state if nobody else has since the read (`expectedVersion`); throws
-   * ConditionalCheckFailedException otherwise, so a racing or replayed write cannot double up.
+   * Writes the new states of many items, each only if nobody else has written it since the read
+   * (`expectedVersion`), in transactions of up to 100 items: one call per batch, not one per item.
+   * Returns the keys of items whose condition failed (a racing or replayed write), which are
+   * not written; a transaction cancelled for other reasons (throttling, conflicts) is retried
+   * without them, up to `attempts` times, and then throws.
    */
-  async commit(
-    item: { sku: string; location: string },
-    state: AlertState,
-    expectedVersion: number,
-    lastSequence: string,
-    at: string,
-  ): Promise<void> {
+  async commitMany(commits: readonly StateCommit[], attempts = 4): Promise<Set<string>> {
+    const conflicts = new Set<string>();
+    for (let i = 0; i < commits.length; i += TRANSACT_LIMIT) {
+      let pending = commits.slice(i, i + TRANSACT_LIMIT);
+      for (let attempt = 1; pending.length > 0; attempt++) {
+        try {
+          await this.doc.send(
+            new TransactWriteCommand({ TransactItems: pending.map((c) => ({ Put: this.put(c) })) }),
+          );
+          pending = [];
+        } catch (error) {
+          if (!(error instanceof TransactionCanceledException) && !isTransient(error)) throw error;
+          const reasons =
+            error instanceof TransactionCanceledException ? (error.CancellationReasons ?? []) : [];
+          pending = pending.filter((commit, index) => {
+            if (reasons[index]?.Code !== 'ConditionalCheckFailed') return true;
+            conflicts.add(itemKeyOf(commit.item));
+            return false;
+          });
+          if (pending.length > 0 && attempt >= attempts) throw error;
+          if (pending.length > 0) await new Promise((r) => setTimeout(r, 25 * 2 ** attempt));
+        }
+      }
+    }
+    return conflicts;
+  }
+
+  private put(commit: StateCommit) {
+    const { item, state, expectedVersion, lastSequence, at } = commit;
     const openLevels = Object.keys(state.open);
-    await this.doc.send(
-      new PutCommand({
-        TableName: this.tableName,
-        Item: {
-          ...ControlKeys.alertState(item.sku, item.location),
-          kind: 'ALERTS',
-          at,
-          sku: item.sku,
-          location: item.location,
-          open: state.open,
-          openLevels: openLevels.length > 0 ? openLevels : undefined,
-          lastAnnouncedAt: state.lastAnnouncedAt,
-          lastSequence,
-          version: expectedVersion + 1,
-        },
-        ConditionExpression:
-          expectedVersion === 0 ? 'attribute_not_exists(pk)' : 'version = :expected',
-        ...(expectedVersion === 0
-          ? {}
-          : { ExpressionAttributeValues: { ':expected': expectedVersion } }),
-      }),
-    );
+    return {
+      TableName: this.tableName,
+      Item: {
+        ...ControlKeys.alertState(item.sku, item.location),
+        kind: 'ALERTS',
+        at,
+        sku: item.sku,
+        location: item.location,
+        open: state.open,
+        openLevels: openLevels.length > 0 ? openLevels : undefined,
+        lastAnnouncedAt: state.lastAnnouncedAt,
+        lastSequence,
+        version: expectedVersion + 1,
+      },
+      ConditionExpression:
+        expectedVersion === 0 ? 'attribute_not_exists(pk)' : 'version = :expected',
+      ...(expectedVersion === 0
+        ? {}
+        : { ExpressionAttributeValues: { ':expected': expectedVersion } }),
+    };
   }
 }
+
+/** One item's new alert state, and the version it was read at. */
+export interface StateCommit {
+  readonly item: { sku: string; location: string };
+  readonly state: AlertState;
+  readonly expectedVersion: number;
+  readonly lastSequence: string;
+  readonly at: string;
+}
+
+/** DynamoDB allows at most 100 actions per TransactWriteItems. */
+const TRANSACT_LIMIT = 100;
+
+const isTransient = (error: unknown): boolean =>
+  [
+    'ThrottlingException',
+    'ProvisionedThroughputExceededException',
+    'RequestLimitExceeded',
+    'InternalServerError',
+    'ServiceUnavailable',
+    'TimeoutError',
+  ].includes((error as Error).name);
 
 /** Orders DynamoDB stream sequence numbers (decimal strings of varying length). */
 export const compareSequence = (a: string, b: string): number => {

@@ -2,7 +2,7 @@ import { FullBatchFailureError } from '@aws-lambda-powertools/batch';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { PublishBatchCommand, SNSClient } from '@aws-sdk/client-sns';
-import { BatchGetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -21,10 +21,18 @@ const sns = mockClient(SNSClient);
 const eventBridge = mockClient(EventBridgeClient);
 let control: ReturnType<typeof mockControlTable>;
 
+/** The alert-state puts of every transaction the handler sent, in order. */
+const stateWrites = () =>
+  control.mock
+    .commandCalls(TransactWriteCommand)
+    .flatMap((c) => c.args[0].input.TransactItems ?? [])
+    .flatMap((action) =>
+      action.Put && String(action.Put.Item?.sk) === 'ALERTS' ? [action.Put] : [],
+    );
+
 beforeEach(() => {
   control = mockControlTable();
   control.putRule(aRule({ name: 'Standard' }));
-  control.mock.on(PutCommand).resolves({});
   control.mock.on(TransactWriteCommand).resolves({});
   sns.on(PublishBatchCommand).callsFake((input) => ({
     Successful: input.PublishBatchRequestEntries.map((e: { Id: string }) => ({
@@ -104,14 +112,16 @@ describe('stock-monitor handler', () => {
       ruleKey: 'default',
       notified: true,
     });
-    expect(control.mock).toHaveReceivedCommandWith(PutCommand, {
-      Item: expect.objectContaining({
-        ...ControlKeys.alertState('MUG-1', 'WH-1'),
-        version: 1,
-        lastSequence: record.dynamodb?.SequenceNumber,
+    expect(stateWrites()).toEqual([
+      expect.objectContaining({
+        Item: expect.objectContaining({
+          ...ControlKeys.alertState('MUG-1', 'WH-1'),
+          version: 1,
+          lastSequence: record.dynamodb?.SequenceNumber,
+        }),
+        ConditionExpression: 'attribute_not_exists(pk)',
       }),
-      ConditionExpression: 'attribute_not_exists(pk)',
-    });
+    ]);
   });
 
   it('spends no state read, publish or write on changes that cross nothing, and caches rules', async () => {
@@ -123,7 +133,7 @@ describe('stock-monitor handler', () => {
     expect(control.mock).toHaveReceivedCommandTimes(BatchGetCommand, 1);
     expect(sns).not.toHaveReceivedCommand(PublishBatchCommand);
     expect(eventBridge).not.toHaveReceivedCommand(PutEventsCommand);
-    expect(control.mock).not.toHaveReceivedCommand(PutCommand);
+    expect(stateWrites()).toEqual([]);
   });
 
   it('batches alerts and events ten per call', async () => {
@@ -203,9 +213,39 @@ describe('stock-monitor handler', () => {
     const result = await handler(streamEvent(a, b), context);
 
     expect(result.batchItemFailures).toEqual([{ itemIdentifier: b.dynamodb?.SequenceNumber }]);
-    const written = control.mock.commandCalls(PutCommand).map((c) => c.args[0].input.Item?.sku);
+    const written = stateWrites().map((put) => put.Item?.sku);
     expect(written).toEqual(['A']);
     expect(sns).toHaveReceivedCommandTimes(PublishBatchCommand, 4);
+  });
+
+  it('gives back only the item whose state changed since it was read, writing the others', async () => {
+    const handler = createHandler();
+    control.mock.on(TransactWriteCommand).callsFake((input) => {
+      const sks = input.TransactItems.map(
+        (a: { Put?: { Item: { sk: string; sku: string } } }) => a.Put?.Item,
+      );
+      if (sks[0]?.sk === 'ALERTS' && sks.some((i: { sku: string } | undefined) => i?.sku === 'B')) {
+        throw new TransactionCanceledException({
+          message: 'cancelled',
+          $metadata: {},
+          CancellationReasons: sks.map((i: { sku: string } | undefined) => ({
+            Code: i?.sku === 'B' ? 'ConditionalCheckFailed' : 'None',
+          })),
+        });
+      }
+      return {};
+    });
+    const a = quantityChange('A', 20, 5);
+    const b = quantityChange('B', 20, 5);
+    const result = await handler(streamEvent(a, b), context);
+    expect(result.batchItemFailures).toEqual([{ itemIdentifier: b.dynamodb?.SequenceNumber }]);
+    const attempts = control.mock
+      .commandCalls(TransactWriteCommand)
+      .map((c) =>
+        (c.args[0].input.TransactItems ?? []).flatMap((x) => (x.Put ? [x.Put.Item?.sku] : [])),
+      )
+      .filter((skus) => skus.length > 0);
+    expect(attempts).toEqual([['A', 'B'], ['A']]);
   });
 
   it('isolates poison records, processes neighbours, and holds back later changes of the poisoned item', async () => {
@@ -247,10 +287,7 @@ describe('stock-monitor handler', () => {
     const handler = createHandler();
     const record = quantityChange('MUG-1', 12, 8);
     await handler(streamEvent(record), context);
-    const committed = control.mock.commandCalls(PutCommand)[0]?.args[0].input.Item as Record<
-      string,
-      unknown
-    >;
+    const committed = stateWrites()[0]?.Item as Record<string, unknown>;
     control.putItem(committed);
     sns.resetHistory();
     eventBridge.resetHistory();
