@@ -38,11 +38,6 @@ export class InvalidEnvironmentConfigError extends Error {
   override readonly name = 'InvalidEnvironmentConfigError';
 }
 
-/** An event cannot be acted on and must not be retried (no rule, invalid detail, item gone). */
-export class PermanentStrategyError extends Error {
-  override readonly name = 'PermanentStrategyError';
-}
-
 /** Formats zod-style issues as `path: message` lines. */
 export const formatIssues = (
   issues: readonly { path: readonly PropertyKey[]; message: string }[],
