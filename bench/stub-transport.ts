@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { type HttpRequest, HttpResponse } from '@smithy/core/transport';
-import { LocalRequestHandler } from '../sandbox/local-transport.js';
+import { bodyText, LocalRequestHandler } from '../sandbox/local-transport.js';
 import { ControlKeys } from '../shared/contracts/tables.js';
 import type { RuleInput } from '../shared/domain/rules.js';
 
@@ -103,10 +103,3 @@ export class StubAws {
     });
   }
 }
-
-const bodyText = (request: HttpRequest): string => {
-  const body = request.body as unknown;
-  if (body instanceof Uint8Array)
-    return Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
-  return typeof body === 'string' ? body : '';
-};

@@ -41,7 +41,8 @@ const respond = (statusCode: number, contentType: string, body: string) => ({
   }),
 });
 
-const bodyText = (request: HttpRequest): string => {
+/** The request body as text, whatever form the SDK left it in. */
+export const bodyText = (request: HttpRequest): string => {
   const body = request.body as unknown;
   if (body instanceof Uint8Array)
     return Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');

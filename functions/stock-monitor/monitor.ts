@@ -79,7 +79,6 @@ interface ItemWork {
   stored: StoredAlertState;
   state: AlertState;
   lastSequence: string | undefined;
-  readonly sequences: string[];
   readonly crossings: Crossing[];
 }
 
@@ -169,12 +168,10 @@ export const createStockMonitor = (deps: StockMonitorDeps) => {
           stored: itemStored,
           state: itemStored.state,
           lastSequence: itemStored.lastSequence,
-          sequences: [],
           crossings: [],
         };
         work.set(d.itemKey, item);
       }
-      item.sequences.push(d.sequenceNumber);
       if (
         item.lastSequence !== undefined &&
         compareSequence(d.sequenceNumber, item.lastSequence) <= 0
@@ -236,12 +233,10 @@ export const createStockMonitor = (deps: StockMonitorDeps) => {
     const flushFailures = await flush(work, failedItems);
 
     const failedSequences = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
-    for (const itemKey of flushFailures) {
-      for (const sequence of work.get(itemKey)?.sequences ?? []) failedSequences.add(sequence);
-      for (const [record, p] of prepared) {
-        if (p.ok && p.decoded.itemKey === itemKey && record.dynamodb?.SequenceNumber) {
-          failedSequences.add(record.dynamodb.SequenceNumber);
-        }
+    // Every record of an item whose flush failed goes back, in one pass over the batch.
+    for (const [record, p] of prepared) {
+      if (p.ok && flushFailures.has(p.decoded.itemKey) && record.dynamodb?.SequenceNumber) {
+        failedSequences.add(record.dynamodb.SequenceNumber);
       }
     }
     // Lambda redelivers everything from the lowest failed record on: count demand only before it,
