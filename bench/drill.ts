@@ -1,6 +1,6 @@
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import type { Context, DynamoDBRecord } from 'aws-lambda';
-import { listKind } from '../cli/commands/operations.js';
+import { listKind } from '../cli/control-items.js';
 import type { Target } from '../cli/target.js';
 import { loadEnvironment } from '../infra/config/environments.js';
 import {

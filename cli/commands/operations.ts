@@ -1,11 +1,6 @@
 import { parseArgs } from 'node:util';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import {
-  GetCommand,
-  QueryCommand,
-  type QueryCommandInput,
-  TransactWriteCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { RulesRepository } from '../../shared/adapters/rules-repository.js';
 import { ledgerKey } from '../../shared/adapters/strategy-store.js';
 import { ControlKeys } from '../../shared/contracts/tables.js';
@@ -15,33 +10,10 @@ import {
   type LedgerFact,
 } from '../../shared/domain/effectiveness.js';
 import { resolveRule, ruleKeyOf, ruleKeysFor } from '../../shared/domain/rules.js';
+import { listKind } from '../control-items.js';
 import { UsageError } from '../errors.js';
 import { type Format, type Io, parseDuration, printRows } from '../io.js';
 import type { Target } from '../target.js';
-
-/** Every control-table item of one kind (RULE, ALERTS, ORDER, LEDGER), optionally since an instant. */
-export const listKind = async (
-  target: Target,
-  kind: string,
-  since?: string,
-): Promise<Record<string, unknown>[]> => {
-  const items: Record<string, unknown>[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const input: QueryCommandInput = {
-      TableName: target.controlTable,
-      IndexName: 'byKind',
-      KeyConditionExpression: since ? 'kind = :kind AND #at >= :since' : 'kind = :kind',
-      ExpressionAttributeValues: { ':kind': kind, ...(since ? { ':since': since } : {}) },
-      ...(since ? { ExpressionAttributeNames: { '#at': 'at' } } : {}),
-      ExclusiveStartKey: start,
-    };
-    const page = await target.doc.send(new QueryCommand(input));
-    items.push(...((page.Items ?? []) as Record<string, unknown>[]));
-    start = page.LastEvaluatedKey;
-  } while (start);
-  return items;
-};
 
 /** The options these commands share; each reads the ones it documents. */
 const options = (args: string[]) =>

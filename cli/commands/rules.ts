@@ -1,9 +1,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
 import { RulesRepository } from '../../shared/adapters/rules-repository.js';
 import { parseRule, type Rule, type RuleInput, ruleKeyOf } from '../../shared/domain/rules.js';
 import { InvalidRuleError } from '../../shared/errors.js';
+import { listKind } from '../control-items.js';
 import { UsageError } from '../errors.js';
 import { type Format, type Io, printRows } from '../io.js';
 import type { Target } from '../target.js';
@@ -28,31 +28,15 @@ export const readDocument = (file: string): unknown => {
 /** All stored rules, via the control table's `byKind` index. */
 export const listRules = async (
   target: Target,
-): Promise<{ key: string; rule: unknown; at: string; updatedBy?: string }[]> => {
-  const rules: { key: string; rule: unknown; at: string; updatedBy?: string }[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await target.doc.send(
-      new QueryCommand({
-        TableName: target.controlTable,
-        IndexName: 'byKind',
-        KeyConditionExpression: 'kind = :kind',
-        ExpressionAttributeValues: { ':kind': 'RULE' },
-        ExclusiveStartKey: start,
-      }),
-    );
-    for (const item of page.Items ?? []) {
-      rules.push({
-        key: String(item.ruleKey),
-        rule: item.rule,
-        at: String(item.at),
-        updatedBy: item.updatedBy as string | undefined,
-      });
-    }
-    start = page.LastEvaluatedKey;
-  } while (start);
-  return rules.sort((a, b) => a.key.localeCompare(b.key));
-};
+): Promise<{ key: string; rule: unknown; at: string; updatedBy?: string }[]> =>
+  (await listKind(target, 'RULE'))
+    .map((item) => ({
+      key: String(item.ruleKey),
+      rule: item.rule,
+      at: String(item.at),
+      updatedBy: item.updatedBy as string | undefined,
+    }))
+    .sort((a, b) => a.key.localeCompare(b.key));
 
 const summary = (rule: Rule) => ({
   low: rule.thresholds.LOW_STOCK ?? '',
