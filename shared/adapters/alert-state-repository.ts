@@ -1,9 +1,9 @@
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { itemKeyOf } from '../contracts/inventory.js';
 import { ControlKeys } from '../contracts/tables.js';
 import { type AlertState, EMPTY_ALERT_STATE } from '../domain/crossing.js';
 import { batchGetAll } from './batch-get.js';
+import { transactWriteEach } from './transact.js';
 
 /** Alert state of one item as stored, with what makes writes safe to repeat. */
 export interface StoredAlertState {
@@ -61,30 +61,13 @@ export class AlertStateRepository {
    * without them, up to `attempts` times, and then throws.
    */
   async commitMany(commits: readonly StateCommit[], attempts = 4): Promise<Set<string>> {
-    const conflicts = new Set<string>();
-    for (let i = 0; i < commits.length; i += TRANSACT_LIMIT) {
-      let pending = commits.slice(i, i + TRANSACT_LIMIT);
-      for (let attempt = 1; pending.length > 0; attempt++) {
-        try {
-          await this.doc.send(
-            new TransactWriteCommand({ TransactItems: pending.map((c) => ({ Put: this.put(c) })) }),
-          );
-          pending = [];
-        } catch (error) {
-          if (!(error instanceof TransactionCanceledException) && !isTransient(error)) throw error;
-          const reasons =
-            error instanceof TransactionCanceledException ? (error.CancellationReasons ?? []) : [];
-          pending = pending.filter((commit, index) => {
-            if (reasons[index]?.Code !== 'ConditionalCheckFailed') return true;
-            conflicts.add(itemKeyOf(commit.item));
-            return false;
-          });
-          if (pending.length > 0 && attempt >= attempts) throw error;
-          if (pending.length > 0) await new Promise((r) => setTimeout(r, 25 * 2 ** attempt));
-        }
-      }
-    }
-    return conflicts;
+    const conflicts = await transactWriteEach(
+      this.doc,
+      commits,
+      (c) => ({ Put: this.put(c) }),
+      attempts,
+    );
+    return new Set(conflicts.map((c) => itemKeyOf(c.item)));
   }
 
   private put(commit: StateCommit) {
@@ -121,19 +104,6 @@ export interface StateCommit {
   readonly lastSequence: string;
   readonly at: string;
 }
-
-/** DynamoDB allows at most 100 actions per TransactWriteItems. */
-const TRANSACT_LIMIT = 100;
-
-const isTransient = (error: unknown): boolean =>
-  [
-    'ThrottlingException',
-    'ProvisionedThroughputExceededException',
-    'RequestLimitExceeded',
-    'InternalServerError',
-    'ServiceUnavailable',
-    'TimeoutError',
-  ].includes((error as Error).name);
 
 /** Orders DynamoDB stream sequence numbers (decimal strings of varying length). */
 export const compareSequence = (a: string, b: string): number => {

@@ -1,9 +1,4 @@
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import {
-  type DynamoDBDocumentClient,
-  QueryCommand,
-  TransactWriteCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { ControlKeys } from '../contracts/tables.js';
 import {
   type DemandPolicy,
@@ -11,6 +6,7 @@ import {
   deriveThresholds,
   rollingStatistics,
 } from '../domain/demand.js';
+import { transactWriteEach } from './transact.js';
 
 /** Units sold of one item on one day within a batch, and the span of records they came from. */
 export interface DemandDelta {
@@ -24,8 +20,6 @@ export interface DemandDelta {
   readonly lastSequence: string;
 }
 
-/** DynamoDB allows at most 100 actions per TransactWriteItems. */
-const TRANSACT_LIMIT = 100;
 const DEMAND_RETENTION_DAYS = 400;
 
 /** Pads a stream sequence number so that string order is numeric order. */
@@ -43,32 +37,8 @@ export class DemandRepository {
   ) {}
 
   async record(deltas: readonly DemandDelta[]): Promise<{ applied: number; replays: number }> {
-    let applied = 0;
-    let replays = 0;
-    for (let i = 0; i < deltas.length; i += TRANSACT_LIMIT) {
-      let pending = deltas.slice(i, i + TRANSACT_LIMIT);
-      while (pending.length > 0) {
-        try {
-          await this.doc.send(
-            new TransactWriteCommand({ TransactItems: pending.map((d) => this.update(d)) }),
-          );
-          applied += pending.length;
-          pending = [];
-        } catch (error) {
-          if (!(error instanceof TransactionCanceledException)) throw error;
-          const reasons = error.CancellationReasons ?? [];
-          const replayed = new Set(
-            reasons.flatMap((reason, index) =>
-              reason.Code === 'ConditionalCheckFailed' ? [index] : [],
-            ),
-          );
-          if (replayed.size === 0) throw error;
-          replays += replayed.size;
-          pending = pending.filter((_, index) => !replayed.has(index));
-        }
-      }
-    }
-    return { applied, replays };
+    const replays = await transactWriteEach(this.doc, deltas, (d) => this.update(d));
+    return { applied: deltas.length - replays.length, replays: replays.length };
   }
 
   private update(delta: DemandDelta) {
