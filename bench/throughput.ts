@@ -72,6 +72,8 @@ export const throughputBench = async (options: {
   records: number;
   latencyMs: number;
   batchSize: number;
+  /** Crossing rates to run; the issue's three by default. */
+  rates?: readonly number[];
 }): Promise<Figure[]> => {
   const figures: Figure[] = [];
   Object.assign(process.env, {
@@ -85,7 +87,7 @@ export const throughputBench = async (options: {
     AWS_REGION: REGION,
   });
   const { createHandler } = await import('../functions/stock-monitor/handler.js');
-  for (const rate of [0, 0.05, 0.5]) {
+  for (const rate of options.rates ?? [0, 0.05, 0.5]) {
     const label = `${Math.round(rate * 100)} % crossings`;
     const stub = new StubAws(new Map([['default', RULE]]), options.latencyMs);
     const client = {

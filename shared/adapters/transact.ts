@@ -1,7 +1,11 @@
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  TransactionCanceledException,
+  type TransactWriteItem,
+  TransactWriteItemsCommand,
+} from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 
-type TransactAction = NonNullable<
+type DocumentAction = NonNullable<
   ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']
 >[number];
 
@@ -18,23 +22,23 @@ const TRANSIENT = new Set([
 ]);
 
 /**
- * Writes one conditional action per entry, in transactions of up to 100. Entries whose
- * condition failed are left out and returned (a replay, or another writer got there first);
- * a transaction cancelled for any other reason, or a transient error, is retried without
- * them, with backoff, up to `attempts` times, and then throws.
+ * Writes one conditional action per entry, in transactions of up to 100, through `send`.
+ * Entries whose condition failed are left out and returned (a replay, or another writer got
+ * there first); a transaction cancelled for any other reason, or a transient error, is retried
+ * without them, with backoff, up to `attempts` times, and then throws.
  */
-export const transactWriteEach = async <T>(
-  doc: DynamoDBDocumentClient,
+const transactEach = async <T, A>(
+  send: (actions: A[]) => Promise<unknown>,
   entries: readonly T[],
-  toAction: (entry: T) => TransactAction,
-  attempts = 4,
+  toAction: (entry: T) => A,
+  attempts: number,
 ): Promise<T[]> => {
   const conditionFailed: T[] = [];
   for (let i = 0; i < entries.length; i += TRANSACT_LIMIT) {
     let pending = entries.slice(i, i + TRANSACT_LIMIT);
     for (let attempt = 1; pending.length > 0; attempt++) {
       try {
-        await doc.send(new TransactWriteCommand({ TransactItems: pending.map(toAction) }));
+        await send(pending.map(toAction));
         pending = [];
       } catch (error) {
         const cancelled = error instanceof TransactionCanceledException;
@@ -52,3 +56,35 @@ export const transactWriteEach = async <T>(
   }
   return conditionFailed;
 };
+
+/** {@link transactEach} with document-client actions (plain JavaScript values). */
+export const transactWriteEach = <T>(
+  doc: DynamoDBDocumentClient,
+  entries: readonly T[],
+  toAction: (entry: T) => DocumentAction,
+  attempts = 4,
+): Promise<T[]> =>
+  transactEach(
+    (TransactItems) => doc.send(new TransactWriteCommand({ TransactItems })),
+    entries,
+    toAction,
+    attempts,
+  );
+
+/**
+ * {@link transactEach} with actions already in the wire format (AttributeValues): for hot
+ * paths, where marshalling plain values costs more than the write itself. The document client
+ * passes low-level commands through unchanged.
+ */
+export const transactWriteEachRaw = <T>(
+  doc: DynamoDBDocumentClient,
+  entries: readonly T[],
+  toAction: (entry: T) => TransactWriteItem,
+  attempts = 4,
+): Promise<T[]> =>
+  transactEach(
+    (TransactItems) => doc.send(new TransactWriteItemsCommand({ TransactItems })),
+    entries,
+    toAction,
+    attempts,
+  );

@@ -1,5 +1,5 @@
 import { FullBatchFailureError } from '@aws-lambda-powertools/batch';
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { TransactionCanceledException, TransactWriteItemsCommand } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { PublishBatchCommand, SNSClient } from '@aws-sdk/client-sns';
 import { BatchGetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
@@ -34,6 +34,7 @@ beforeEach(() => {
   control = mockControlTable();
   control.putRule(aRule({ name: 'Standard' }));
   control.mock.on(TransactWriteCommand).resolves({});
+  control.mock.on(TransactWriteItemsCommand).resolves({});
   sns.on(PublishBatchCommand).callsFake((input) => ({
     Successful: input.PublishBatchRequestEntries.map((e: { Id: string }) => ({
       Id: e.Id,
@@ -310,9 +311,10 @@ describe('stock-monitor handler', () => {
       ),
       context,
     );
-    expect(control.mock).toHaveReceivedCommandTimes(TransactWriteCommand, 1);
+    expect(control.mock).toHaveReceivedCommandTimes(TransactWriteItemsCommand, 1);
+    expect(control.mock).not.toHaveReceivedCommand(TransactWriteCommand);
     const actions =
-      control.mock.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
+      control.mock.commandCalls(TransactWriteItemsCommand)[0]?.args[0].input.TransactItems ?? [];
     expect(
       actions.map((a) => [
         a.Update?.Key?.pk,
@@ -320,14 +322,14 @@ describe('stock-monitor handler', () => {
         a.Update?.ExpressionAttributeValues?.[':sales'],
       ]),
     ).toEqual([
-      ['ITEM#A#WH-1', 5, 2],
-      ['ITEM#B#WH-1', 1, 1],
+      [{ S: 'ITEM#A#WH-1' }, { N: '5' }, { N: '2' }],
+      [{ S: 'ITEM#B#WH-1' }, { N: '1' }, { N: '1' }],
     ]);
   });
 
   it('skips demand days already applied when a batch is replayed', async () => {
     const handler = createHandler();
-    control.mock.on(TransactWriteCommand).rejectsOnce(
+    control.mock.on(TransactWriteItemsCommand).rejectsOnce(
       new TransactionCanceledException({
         message: 'cancelled',
         $metadata: {},
@@ -340,8 +342,8 @@ describe('stock-monitor handler', () => {
     );
     expect(result.batchItemFailures).toEqual([]);
     const calls = control.mock
-      .commandCalls(TransactWriteCommand)
-      .map((c) => c.args[0].input.TransactItems?.map((a) => a.Update?.Key?.pk));
+      .commandCalls(TransactWriteItemsCommand)
+      .map((c) => c.args[0].input.TransactItems?.map((a) => a.Update?.Key?.pk?.S));
     expect(calls).toEqual([['ITEM#A#WH-1', 'ITEM#B#WH-1'], ['ITEM#B#WH-1']]);
   });
 });
