@@ -1,4 +1,5 @@
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import { paginateScan } from '@aws-sdk/lib-dynamodb';
 import type { Context, DynamoDBRecord } from 'aws-lambda';
 import { listKind } from '../cli/control-items.js';
 import type { Target } from '../cli/target.js';
@@ -85,8 +86,26 @@ interface Tally {
   events: number;
   orders: number;
   priceChanges: number;
+  /** Units sold as the demand-recorder counted them, over every item and day. */
+  unitsSold: number;
   deadLetters: number;
 }
+
+/** The sum of every demand day total in the control table (a drill may scan; the pipeline never does). */
+const unitsSold = async (sandbox: Sandbox): Promise<number> => {
+  let total = 0;
+  for await (const page of paginateScan(
+    { client: sandbox.doc },
+    {
+      TableName: sandbox.tables.control,
+      FilterExpression: 'begins_with(sk, :demand)',
+      ExpressionAttributeValues: { ':demand': 'DEMAND#' },
+    },
+  )) {
+    for (const item of page.Items ?? []) total += Number(item.unitsSold ?? 0);
+  }
+  return total;
+};
 
 /**
  * What came out: alerts as delivered, level-change events as put on the bus, and the effects
@@ -101,6 +120,7 @@ const tally = async (sandbox: Sandbox): Promise<Tally> => {
     events: sandbox.events.filter((e) => e.event['detail-type'].startsWith('StockLevel')).length,
     orders: (await listKind(target, 'ORDER')).length,
     priceChanges: ledger.filter((e) => e.strategy === 'reprice' && e.outcome === 'applied').length,
+    unitsSold: await unitsSold(sandbox),
     deadLetters: sandbox.deadLetters.length,
   };
 };
@@ -118,6 +138,7 @@ const play = async (
     config: {
       ...base,
       streamConsumer: { ...base.streamConsumer, retryAttempts: 10 },
+      demandConsumer: { ...base.demandConsumer, retryAttempts: 10 },
       strategyTarget: { ...base.strategyTarget, retryAttempts: 10 },
     },
     pollIntervalMs: 50,
@@ -154,7 +175,7 @@ const compare = (
   let duplicates = 0;
   let losses = 0;
   const parts: string[] = [];
-  for (const key of ['alerts', 'events', 'orders', 'priceChanges'] as const) {
+  for (const key of ['alerts', 'events', 'orders', 'priceChanges', 'unitsSold'] as const) {
     const difference = observed[key] - reference[key];
     if (difference > 0) duplicates += difference;
     if (difference < 0) losses -= difference;

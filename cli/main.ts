@@ -85,7 +85,7 @@ Example:
 Example:
   thresholds suggest --env prod
   thresholds suggest --apply --sku MUG-1 --sandbox`,
-  cost: `cost --writes-per-day N --crossing-rate r [--sms-share s] [--email-subscribers n] [--records-per-invocation n]
+  cost: `cost --writes-per-day N --crossing-rate r [--sms-share s] [--email-subscribers n] [--records-per-invocation n] [--sale-share s]
   Monthly cost by service from the price table in shared/domain/pricing.ts (dated, with sources).
 Example:
   cost --writes-per-day 500000 --crossing-rate 0.02 --sms-share 0.1`,

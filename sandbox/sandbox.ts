@@ -28,7 +28,7 @@ import {
   LocalRequestHandler,
   type WirePublishEntry,
 } from './local-transport.js';
-import { type StreamDeadLetter, StreamPoller } from './stream-poller.js';
+import { type StreamDeadLetter, StreamPoller, type StreamPollerOptions } from './stream-poller.js';
 import { readSandboxSubscriptions } from './subscriptions-file.js';
 import { createTables, type SandboxTables } from './tables.js';
 
@@ -41,6 +41,9 @@ export interface OutboxEntry {
   readonly attributes: Record<string, string | string[]>;
   readonly deliveredTo: { protocol: 'email' | 'sms'; endpoint: string }[];
 }
+
+/** Where a dead letter comes from: the stock-monitor's mapping, the bus, the demand-recorder's. */
+export type DeadLetterSource = 'stream' | 'bus' | 'demand';
 
 export interface SandboxOptions {
   readonly endpoint: string;
@@ -70,7 +73,7 @@ export type Activity =
   | { readonly kind: 'effect'; readonly applied: StrategyAppliedDetail }
   | {
       readonly kind: 'dead-letter';
-      readonly source: 'stream' | 'bus';
+      readonly source: DeadLetterSource;
       readonly reason: string;
       readonly what: string;
     };
@@ -112,7 +115,7 @@ export class Sandbox {
   readonly outbox: OutboxEntry[] = [];
   readonly events: BusRecord[] = [];
   readonly effects: StrategyAppliedDetail[] = [];
-  readonly deadLetters: { source: 'stream' | 'bus'; reason: string; item: unknown }[] = [];
+  readonly deadLetters: { source: DeadLetterSource; reason: string; item: unknown }[] = [];
   writes = 0;
   /** The fault injectors of the handlers' clients, when `callFaultRate` is set. */
   faultHandlers: FaultyRequestHandler[] = [];
@@ -122,6 +125,8 @@ export class Sandbox {
     readonly doc: DynamoDBDocumentClient,
     readonly rules: RulesRepository,
     private readonly poller: StreamPoller,
+    /** The demand-recorder's reader of the same stream, unless the environment turns it off. */
+    private readonly demandPoller: StreamPoller | undefined,
     private readonly bus: LocalBus,
     private readonly clients: { dynamodb: DynamoDBClient; streams: DynamoDBStreamsClient },
   ) {}
@@ -214,7 +219,7 @@ export class Sandbox {
 
     /** Records what a DLQ would hold: in memory, in dlq.jsonl, and on the console. */
     const deadLetter = (
-      source: 'stream' | 'bus',
+      source: DeadLetterSource,
       reason: string,
       item: unknown,
       extra: Record<string, unknown>,
@@ -252,7 +257,9 @@ export class Sandbox {
     };
     const monitorModule = await import('../functions/stock-monitor/handler.js');
     const executorModule = await import('../functions/strategy-executor/handler.js');
+    const recorderModule = await import('../functions/demand-recorder/handler.js');
     const stockMonitor = monitorModule.createHandler(overrides);
+    const demandRecorder = recorderModule.createHandler(overrides);
     const executors = Array.from({ length: options.executorConcurrency ?? 1 }, () =>
       executorModule.createHandler(overrides),
     );
@@ -305,14 +312,35 @@ export class Sandbox {
       },
     );
 
-    const poller = new StreamPoller({
-      client: streams,
-      streamArn: tables.inventoryStreamArn,
-      handler: (event) => stockMonitor(event, lambdaContext('stock-monitor')),
-      consumer: config.streamConsumer,
-      pollIntervalMs: options.pollIntervalMs ?? 250,
-      ...(options.streamDeliveries ? { deliveries: options.streamDeliveries } : {}),
-      explain: (r: DynamoDBRecord) => {
+    // A reader of the inventory stream with an event source mapping's semantics, as deployed.
+    const reader = (
+      source: 'stream' | 'demand',
+      handler: StreamPollerOptions['handler'],
+      consumer: EnvironmentConfig['streamConsumer'],
+      explain?: (record: DynamoDBRecord) => string | undefined,
+    ) =>
+      new StreamPoller({
+        client: streams,
+        streamArn: tables.inventoryStreamArn,
+        handler,
+        consumer,
+        pollIntervalMs: options.pollIntervalMs ?? 250,
+        ...(options.streamDeliveries ? { deliveries: options.streamDeliveries } : {}),
+        ...(explain ? { explain } : {}),
+        onDeadLetter: (letter: StreamDeadLetter) =>
+          deadLetter(
+            source,
+            letter.reason,
+            letter.record,
+            { attempts: letter.attempts },
+            `${source === 'demand' ? 'sales in ' : ''}record ${letter.record.dynamodb?.SequenceNumber}`,
+          ),
+      });
+    const poller = reader(
+      'stream',
+      (event) => stockMonitor(event, lambdaContext('stock-monitor')),
+      config.streamConsumer,
+      (r) => {
         try {
           decodeRecord(r);
           return undefined;
@@ -320,19 +348,20 @@ export class Sandbox {
           return (error as Error).message;
         }
       },
-      onDeadLetter: (letter: StreamDeadLetter) =>
-        deadLetter(
-          'stream',
-          letter.reason,
-          letter.record,
-          { attempts: letter.attempts },
-          `record ${letter.record.dynamodb?.SequenceNumber}`,
-        ),
-    });
+    );
+    // The demand-recorder reads the same stream on its own mapping; it skips what it cannot read.
+    const demandPoller = config.demandConsumer.enabled
+      ? reader(
+          'demand',
+          (event) => demandRecorder(event, lambdaContext('demand-recorder')),
+          config.demandConsumer,
+        )
+      : undefined;
     const rules = new RulesRepository(doc, tables.control, 0);
-    sandbox = new Sandbox(tables, doc, rules, poller, bus, { dynamodb, streams });
+    sandbox = new Sandbox(tables, doc, rules, poller, demandPoller, bus, { dynamodb, streams });
     sandbox.faultHandlers = faultHandlers;
     poller.start();
+    demandPoller?.start();
     return sandbox;
   }
 
@@ -367,7 +396,8 @@ export class Sandbox {
     while (quiet < 3) {
       if (Date.now() > deadline) throw new Error(`sandbox did not settle within ${timeoutMs} ms`);
       await new Promise((r) => setTimeout(r, 200));
-      quiet = this.poller.idle && this.bus.idle ? quiet + 1 : 0;
+      quiet =
+        this.poller.idle && (this.demandPoller?.idle ?? true) && this.bus.idle ? quiet + 1 : 0;
     }
   }
 
@@ -376,7 +406,7 @@ export class Sandbox {
   }
 
   async stop(): Promise<void> {
-    await this.poller.stop();
+    await Promise.all([this.poller.stop(), this.demandPoller?.stop()]);
     this.clients.dynamodb.destroy();
     this.clients.streams.destroy();
   }

@@ -27,6 +27,7 @@ export const costCommand = async (args: string[], io: Io, format: Format): Promi
         type: 'string',
         default: String(DEFAULT_COST_INPUTS.recordsPerInvocation),
       },
+      'sale-share': { type: 'string', default: String(DEFAULT_COST_INPUTS.saleShare) },
     },
   });
   const result = monthlyCost({
@@ -41,6 +42,7 @@ export const costCommand = async (args: string[], io: Io, format: Format): Promi
       1,
       10_000,
     ),
+    saleShare: number(values['sale-share'], '--sale-share', 0, 1),
   });
   if (format === 'json') {
     io.out(JSON.stringify(result, null, 2));

@@ -14,14 +14,26 @@ export interface ClientOverrides {
   readonly eventBridge?: ConstructorParameters<typeof EventBridgeClient>[0];
 }
 
+const traced =
+  (tracer?: Tracer) =>
+  <T>(client: T): T =>
+    tracer ? tracer.captureAWSv3Client(client) : client;
+
+const documentClient = (dynamodb: DynamoDBClient) =>
+  DynamoDBDocumentClient.from(dynamodb, {
+    marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: true },
+  });
+
+/** A document client for functions that talk only to DynamoDB. */
+export const createDocumentClient = (tracer?: Tracer, config: ClientOverrides['dynamodb'] = {}) =>
+  documentClient(traced(tracer)(new DynamoDBClient(config)));
+
 export const createClients = (tracer?: Tracer, overrides: ClientOverrides = {}) => {
-  const trace = <T>(client: T): T => (tracer ? tracer.captureAWSv3Client(client) : client);
+  const trace = traced(tracer);
   const dynamodb = trace(new DynamoDBClient(overrides.dynamodb ?? {}));
   return {
     dynamodb,
-    doc: DynamoDBDocumentClient.from(dynamodb, {
-      marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: true },
-    }),
+    doc: documentClient(dynamodb),
     sns: trace(new SNSClient(overrides.sns ?? {})),
     eventBridge: trace(new EventBridgeClient(overrides.eventBridge ?? {})),
   };

@@ -19,11 +19,7 @@ import {
   type StateCommit,
   type StoredAlertState,
 } from '../../shared/adapters/alert-state-repository.js';
-import type {
-  DemandDelta,
-  DemandRepository,
-  DemandThresholds,
-} from '../../shared/adapters/demand-repository.js';
+import type { DemandThresholds } from '../../shared/adapters/demand-repository.js';
 import type { BusEvent, EventPublisher } from '../../shared/adapters/event-publisher.js';
 import type { RulesRepository } from '../../shared/adapters/rules-repository.js';
 import {
@@ -55,7 +51,6 @@ import { HeldBackRecordError, PublishFailedError } from '../../shared/errors.js'
 export interface StockMonitorDeps {
   readonly rules: RulesRepository;
   readonly states: AlertStateRepository;
-  readonly demand: DemandRepository;
   /** Demand-derived thresholds for rules whose LOW_STOCK is `auto`. */
   readonly thresholds?: DemandThresholds;
   readonly alerts: AlertPublisher;
@@ -97,8 +92,9 @@ type Prepared =
  * 3. evaluate records in order with Powertools' BatchProcessor, sequentially, because records
  *    of one item must be applied in stream order; a failed record holds back the rest of its item;
  * 4. publish alerts (SNS, ten per call) and events (EventBridge, ten per call), retrying only
- *    failed entries; then commit each item's state conditionally; then record demand.
+ *    failed entries; then commit each item's state conditionally.
  * Items whose publish or commit failed report all their records, to be redelivered in order.
+ * Demand is the demand-recorder's job, on its own event source mapping of the same stream.
  */
 export const createStockMonitor = (deps: StockMonitorDeps) => {
   const now = deps.now ?? (() => new Date());
@@ -154,12 +150,10 @@ export const createStockMonitor = (deps: StockMonitorDeps) => {
 
     const work = new Map<string, ItemWork>();
     const failedItems = new Set<string>();
-    const sales: DecodedRecord[] = [];
     let duplicates = 0;
 
     const evaluate = (p: Extract<Prepared, { ok: true }>) => {
       const { decoded: d, rule } = p;
-      if (isSale(d)) sales.push(d);
       const itemStored = stored.get(d.itemKey);
       if (!rule || !itemStored) return;
       let item = work.get(d.itemKey);
@@ -239,15 +233,6 @@ export const createStockMonitor = (deps: StockMonitorDeps) => {
         failedSequences.add(record.dynamodb.SequenceNumber);
       }
     }
-    // Lambda redelivers everything from the lowest failed record on: count demand only before it,
-    // so a sale is counted once. A failed demand write fails the whole batch, which is safe to
-    // replay (alert state and demand days both skip what they have already applied).
-    const lowestFailure = [...failedSequences].sort(compareSequence)[0];
-    const counted = lowestFailure
-      ? sales.filter((d) => compareSequence(d.sequenceNumber, lowestFailure) < 0)
-      : sales;
-    if (counted.length > 0) await deps.demand.record(aggregateDemand(counted));
-
     metrics.addMetric(
       MetricName.RecordsProcessed,
       MetricUnit.Count,
@@ -399,32 +384,4 @@ export const createStockMonitor = (deps: StockMonitorDeps) => {
     );
     return { ...message, id };
   }
-};
-
-/** A decrement written by the shop (not by one of our strategies) is a sale. */
-const isSale = (d: DecodedRecord): boolean =>
-  !d.adjustedBySystem &&
-  d.change.previousQuantity !== undefined &&
-  d.change.quantity !== undefined &&
-  d.change.quantity < d.change.previousQuantity;
-
-/** Per-item, per-day demand of a batch's sales. */
-const aggregateDemand = (sales: readonly DecodedRecord[]): DemandDelta[] => {
-  const demand = new Map<string, DemandDelta>();
-  for (const d of sales) {
-    const sold = (d.change.previousQuantity ?? 0) - (d.change.quantity ?? 0);
-    const day = (d.approximateCreationTime ?? new Date()).toISOString().slice(0, 10);
-    const key = `${d.itemKey}#${day}`;
-    const current = demand.get(key);
-    demand.set(key, {
-      sku: d.item.sku,
-      location: d.item.location,
-      day,
-      unitsSold: (current?.unitsSold ?? 0) + sold,
-      sales: (current?.sales ?? 0) + 1,
-      firstSequence: current?.firstSequence ?? d.sequenceNumber,
-      lastSequence: d.sequenceNumber,
-    });
-  }
-  return [...demand.values()];
 };

@@ -1,12 +1,8 @@
 import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { parser } from '@aws-lambda-powertools/parser/middleware';
 import { EventBridgeSchema } from '@aws-lambda-powertools/parser/schemas/eventbridge';
 import type { ParsedResult } from '@aws-lambda-powertools/parser/types';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
-import middy from '@middy/core';
 import type { Context, EventBridgeEvent } from 'aws-lambda';
 import type { z } from 'zod';
 import { DemandThresholds } from '../../shared/adapters/demand-repository.js';
@@ -20,7 +16,7 @@ import { SERVICE_NAMES } from '../../shared/contracts/metrics.js';
 import { formatIssues } from '../../shared/errors.js';
 import { type ClientOverrides, createClients } from '../commons/clients.js';
 import { EnvName, requireEnv } from '../commons/env.js';
-import { createPowertools } from '../commons/powertools.js';
+import { createPowertools, observed } from '../commons/powertools.js';
 import { createRulesRepository } from '../commons/rules.js';
 import { createStrategyExecutor, type StrategyTask } from './executor.js';
 
@@ -47,7 +43,8 @@ const IDEMPOTENCY_EXPIRY_SECONDS = 7 * 24 * 3600;
  * the rule, and (2) the middleware's early return misbehaves for handlers returning undefined.
  */
 export const createHandler = (overrides: ClientOverrides = {}): StrategyExecutorHandler => {
-  const { logger, metrics, tracer } = createPowertools(SERVICE_NAMES.strategyExecutor);
+  const tools = createPowertools(SERVICE_NAMES.strategyExecutor);
+  const { logger, metrics, tracer } = tools;
   const clients = createClients(tracer, overrides);
   const controlTable = requireEnv(EnvName.controlTable);
   const executor = createStrategyExecutor({
@@ -70,10 +67,7 @@ export const createHandler = (overrides: ClientOverrides = {}): StrategyExecutor
     config: idempotency,
   });
 
-  const handler = middy<EventBridgeEvent<string, unknown>, ExecutorResult>()
-    .use(captureLambdaHandler(tracer))
-    .use(injectLambdaContext(logger))
-    .use(logMetrics(metrics))
+  const handler = observed<EventBridgeEvent<string, unknown>, ExecutorResult>(tools)
     .use(parser({ schema: StockLevelEventSchema, safeParse: true }))
     .handler(async (event, context) => {
       // The parser middleware has replaced the event with its safe-parse result.

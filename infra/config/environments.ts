@@ -32,6 +32,17 @@ const SubscriberSchema = z.discriminatedUnion('protocol', [
 ]);
 export type Subscriber = z.output<typeof SubscriberSchema>;
 
+/** An event source mapping on the inventory stream. */
+const StreamConsumerSchema = z
+  .object({
+    batchSize: z.number().int().min(1).max(10_000),
+    maxBatchingWindowSeconds: z.number().int().min(0).max(300),
+    retryAttempts: z.number().int().min(0).max(10_000),
+    maxRecordAgeSeconds: z.number().int().min(60).max(604_800),
+    parallelizationFactor: z.number().int().min(1).max(10),
+  })
+  .strict();
+
 export const EnvironmentConfigSchema = z
   .object({
     account: z
@@ -62,15 +73,14 @@ export const EnvironmentConfigSchema = z
     ]),
     subscribers: z.array(SubscriberSchema).default([]),
     /** Event source mapping of the stock-monitor on the inventory stream. */
-    streamConsumer: z
-      .object({
-        batchSize: z.number().int().min(1).max(10_000),
-        maxBatchingWindowSeconds: z.number().int().min(0).max(300),
-        retryAttempts: z.number().int().min(0).max(10_000),
-        maxRecordAgeSeconds: z.number().int().min(60).max(604_800),
-        parallelizationFactor: z.number().int().min(1).max(10),
-      })
-      .strict(),
+    streamConsumer: StreamConsumerSchema,
+    /**
+     * Event source mapping of the demand-recorder, the stream's second reader. Demand can wait,
+     * so its batches are large. DynamoDB Streams serves at most two readers per shard without
+     * throttling: turn it off (`enabled: false`) when an imported stream already has a reader
+     * of its own; demand-derived thresholds then fall back to the rule's values.
+     */
+    demandConsumer: StreamConsumerSchema.extend({ enabled: z.boolean().default(true) }).strict(),
     /** EventBridge target settings of the strategy-executor. */
     strategyTarget: z
       .object({
@@ -137,6 +147,13 @@ const development = {
     maxRecordAgeSeconds: 3600,
     parallelizationFactor: 1,
   },
+  demandConsumer: {
+    batchSize: 1000,
+    maxBatchingWindowSeconds: 2,
+    retryAttempts: 10,
+    maxRecordAgeSeconds: 86_400,
+    parallelizationFactor: 1,
+  },
   strategyTarget: { retryAttempts: 3, maxEventAgeSeconds: 3600 },
   removalPolicy: 'destroy',
   pointInTimeRecovery: true,
@@ -179,6 +196,13 @@ export const ENVIRONMENTS: Record<string, EnvironmentConfigInput> = {
       retryAttempts: 5,
       maxRecordAgeSeconds: 21_600,
       parallelizationFactor: 2,
+    },
+    demandConsumer: {
+      batchSize: 2000,
+      maxBatchingWindowSeconds: 30,
+      retryAttempts: 20,
+      maxRecordAgeSeconds: 86_400,
+      parallelizationFactor: 1,
     },
     strategyTarget: { retryAttempts: 8, maxEventAgeSeconds: 21_600 },
     removalPolicy: 'retain',

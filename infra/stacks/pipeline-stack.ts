@@ -45,15 +45,19 @@ const allow = (fn: IFunction, actions: string[], resources: string[]) =>
   fn.addToRolePolicy(new PolicyStatement({ actions, resources }));
 
 /**
- * The stateless half: the two functions, the stream mapping, the bus rule, alarms and the
+ * The stateless half: the functions, the stream mappings, the bus rule, alarms and the
  * dashboard. Safe to destroy and redeploy; all data lives in the stateful stack.
  */
 export class PipelineStack extends Stack {
   readonly stockMonitor: PipelineFunction;
   readonly strategyExecutor: PipelineFunction;
+  /** The stream's second reader; absent when the environment turns demand recording off. */
+  readonly demandRecorder: PipelineFunction | undefined;
   readonly alarms: Alarm[] = [];
   /** Stream records that failed every retry (with the ESM's failure metadata). */
   readonly streamDlq: Queue;
+  /** Stream records whose sales could not be counted after every retry. */
+  readonly demandDlq: Queue | undefined;
   /** Level-change events the strategy-executor could not take after every retry. */
   readonly strategyDlq: Queue;
 
@@ -104,7 +108,7 @@ export class PipelineStack extends Stack {
     const monitor = this.stockMonitor.function;
     allow(
       monitor,
-      ['dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
+      ['dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:Query'],
       [props.controlTable.tableArn],
     );
     allow(monitor, ['sns:Publish'], [props.alertsTopic.topicArn]);
@@ -129,6 +133,34 @@ export class PipelineStack extends Stack {
         onFailure: new SqsDlq(this.streamDlq),
       }),
     );
+
+    const { demandConsumer } = config;
+    if (demandConsumer.enabled) {
+      this.demandDlq = dlq('DemandDeadLetterQueue');
+      this.demandRecorder = new PipelineFunction(this, 'DemandRecorder', {
+        ...common,
+        entry: 'functions/demand-recorder/handler.ts',
+        serviceName: SERVICE_NAMES.demandRecorder,
+        timeout: Duration.seconds(60),
+        environment: { [EnvName.controlTable]: props.controlTable.tableName },
+      });
+      const recorder = this.demandRecorder.function;
+      allow(recorder, ['dynamodb:UpdateItem'], [props.controlTable.tableArn]);
+      allow(recorder, KMS_DATA_ACTIONS, [props.key.keyArn]);
+      // The whole batch succeeds or is retried (replays count nothing twice), so neither
+      // partial responses nor bisecting apply; records it cannot read it skips.
+      recorder.addEventSource(
+        new DynamoEventSource(props.inventoryTable, {
+          startingPosition: StartingPosition.LATEST,
+          batchSize: demandConsumer.batchSize,
+          maxBatchingWindow: Duration.seconds(demandConsumer.maxBatchingWindowSeconds),
+          retryAttempts: demandConsumer.retryAttempts,
+          maxRecordAge: Duration.seconds(demandConsumer.maxRecordAgeSeconds),
+          parallelizationFactor: demandConsumer.parallelizationFactor,
+          onFailure: new SqsDlq(this.demandDlq),
+        }),
+      );
+    }
 
     this.strategyExecutor = new PipelineFunction(this, 'StrategyExecutor', {
       ...common,
@@ -205,6 +237,7 @@ export class PipelineStack extends Stack {
     for (const [id, queue] of [
       ['StreamDlqNotEmpty', this.streamDlq],
       ['StrategyDlqNotEmpty', this.strategyDlq],
+      ...(this.demandDlq ? [['DemandDlqNotEmpty', this.demandDlq] as const] : []),
     ] as const) {
       alarm(
         id,
@@ -225,7 +258,19 @@ export class PipelineStack extends Stack {
       config.alarms.iteratorAgeMs,
       'The stock-monitor is falling behind the inventory stream.',
     );
-    for (const fn of [this.stockMonitor, this.strategyExecutor]) {
+    if (this.demandRecorder) {
+      alarm(
+        'DemandIteratorAge',
+        this.demandRecorder.function.metric('IteratorAge', {
+          period: Duration.minutes(1),
+          statistic: 'Maximum',
+        }),
+        // Its batching window is waiting by design; alarm only beyond it.
+        config.alarms.iteratorAgeMs + config.demandConsumer.maxBatchingWindowSeconds * 1000,
+        'The demand-recorder is falling behind the inventory stream.',
+      );
+    }
+    for (const fn of this.functions) {
       const name = fn.node.id;
       alarm(
         `${name}Errors`,
@@ -265,6 +310,7 @@ export class PipelineStack extends Stack {
       });
     const monitor = SERVICE_NAMES.stockMonitor;
     const executor = SERVICE_NAMES.strategyExecutor;
+    const recorder = SERVICE_NAMES.demandRecorder;
     const dashboard = new Dashboard(this, 'Dashboard', {
       dashboardName: `inventory-alerts-${props.config.name}`,
     });
@@ -293,32 +339,46 @@ export class PipelineStack extends Stack {
           custom(MetricName.StrategiesRejected, executor),
         ],
       }),
+      new GraphWidget({
+        title: 'Demand',
+        left: [
+          custom(MetricName.SalesRecorded, recorder),
+          custom(MetricName.DemandDaysWritten, recorder),
+          custom(MetricName.DemandDaysReplayed, recorder),
+          custom(MetricName.RecordsSkipped, recorder),
+        ],
+      }),
     );
     dashboard.addWidgets(
       new GraphWidget({
         title: 'Iterator age (ms)',
-        left: [this.stockMonitor.function.metric('IteratorAge', { statistic: 'Maximum' })],
+        left: [this.stockMonitor, this.demandRecorder].flatMap((fn) =>
+          fn ? [fn.function.metric('IteratorAge', { statistic: 'Maximum' })] : [],
+        ),
       }),
       new GraphWidget({
         title: 'Function errors',
-        left: [
-          this.stockMonitor.function.metricErrors(),
-          this.strategyExecutor.function.metricErrors(),
-        ],
+        left: this.functions.map((fn) => fn.function.metricErrors()),
       }),
       new GraphWidget({
         title: 'Dead-letter queues',
-        left: [
-          this.streamDlq.metricApproximateNumberOfMessagesVisible(),
-          this.strategyDlq.metricApproximateNumberOfMessagesVisible(),
-        ],
+        left: [this.streamDlq, this.strategyDlq, this.demandDlq].flatMap((queue) =>
+          queue ? [queue.metricApproximateNumberOfMessagesVisible()] : [],
+        ),
       }),
+    );
+  }
+
+  /** Every function of the pipeline. */
+  get functions(): PipelineFunction[] {
+    return [this.stockMonitor, this.strategyExecutor, this.demandRecorder].filter(
+      (fn): fn is PipelineFunction => fn !== undefined,
     );
   }
 
   /** Each cdk-nag finding this stack accepts, with the reason. */
   private acknowledgeFindings(): void {
-    for (const fn of [this.stockMonitor, this.strategyExecutor]) {
+    for (const fn of this.functions) {
       const role = fn.function.role;
       if (!role) continue;
       Validations.of(role).acknowledge({
@@ -331,14 +391,16 @@ export class PipelineStack extends Stack {
           'Active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions.',
       });
     }
-    const monitorRole = this.stockMonitor.function.role;
-    for (const action of ['kms:GenerateDataKey*', 'kms:ReEncrypt*']) {
-      if (!monitorRole) break;
-      Validations.of(monitorRole).acknowledge({
-        id: `AwsSolutions-IAM5[Action::${action}]`,
-        reason:
-          'Granted by SqsDlq for the on-failure destination: sending to the KMS-encrypted stream DLQ, on its key only.',
-      });
+    for (const fn of [this.stockMonitor, this.demandRecorder]) {
+      const role = fn?.function.role;
+      for (const action of ['kms:GenerateDataKey*', 'kms:ReEncrypt*']) {
+        if (!role) break;
+        Validations.of(role).acknowledge({
+          id: `AwsSolutions-IAM5[Action::${action}]`,
+          reason:
+            'Granted by SqsDlq for the on-failure destination: sending to the KMS-encrypted stream DLQ, on its key only.',
+        });
+      }
     }
     Validations.of(this).acknowledge({
       id: 'AwsSolutions-L1',

@@ -11,9 +11,14 @@ export const MetricName = {
   PublishRetries: 'PublishRetries',
   StrategiesApplied: 'StrategiesApplied',
   StrategiesRejected: 'StrategiesRejected',
+  SalesRecorded: 'SalesRecorded',
+  DemandDaysWritten: 'DemandDaysWritten',
+  DemandDaysReplayed: 'DemandDaysReplayed',
+  RecordsSkipped: 'RecordsSkipped',
 } as const;
 
 export const SERVICE_NAMES = {
   stockMonitor: 'stock-monitor',
   strategyExecutor: 'strategy-executor',
+  demandRecorder: 'demand-recorder',
 } as const;

@@ -10,8 +10,13 @@ export interface CostInputs {
   readonly emailSubscribers: number;
   /** Average stream records per stock-monitor invocation. */
   readonly recordsPerInvocation: number;
+  /** Average stream records per demand-recorder invocation (its batches are larger). */
+  readonly demandRecordsPerInvocation: number;
+  /** Share of writes that are sales (decrements by the shop), which the demand-recorder counts. */
+  readonly saleShare: number;
   readonly memoryMb: number;
   readonly monitorMsPerInvocation: number;
+  readonly recorderMsPerInvocation: number;
   readonly executorMsPerInvocation: number;
 }
 
@@ -19,8 +24,11 @@ export const DEFAULT_COST_INPUTS: Omit<CostInputs, 'writesPerDay' | 'crossingRat
   smsShare: 0,
   emailSubscribers: 1,
   recordsPerInvocation: 10,
+  demandRecordsPerInvocation: 100,
+  saleShare: 0.6,
   memoryMb: 512,
   monitorMsPerInvocation: 60,
+  recorderMsPerInvocation: 40,
   executorMsPerInvocation: 120,
 };
 
@@ -43,6 +51,7 @@ export const monthlyCost = (inputs: CostInputs) => {
   const crossings = writes * inputs.crossingRate;
   const gb = inputs.memoryMb / 1024;
   const monitorInvocations = writes / inputs.recordsPerInvocation;
+  const recorderInvocations = writes / inputs.demandRecordsPerInvocation;
   const line = (service: string, item: string, quantity: number, unitPrice: number): CostLine => ({
     service,
     item,
@@ -78,11 +87,21 @@ export const monthlyCost = (inputs: CostInputs) => {
       monitorInvocations * (inputs.monitorMsPerInvocation / 1000) * gb,
       PRICES.lambda.gbSecondArm64,
     ),
-    // Alert state: one write per crossing; demand: one transactional write (2 WRU) per item per batch.
+    // Alert state: one write per crossing.
+    line('DynamoDB', 'alert state writes (WRU)', crossings, PRICES.dynamodb.writeRequestUnit),
+    line('Lambda', 'demand-recorder requests', recorderInvocations, PRICES.lambda.request),
+    line(
+      'Lambda',
+      'demand-recorder GB-s',
+      recorderInvocations * (inputs.recorderMsPerInvocation / 1000) * gb,
+      PRICES.lambda.gbSecondArm64,
+    ),
+    // One transactional update (2 WRU) per item and day per batch: at most one per sale, fewer
+    // when an item sells more than once within a batch (counted here at most).
     line(
       'DynamoDB',
-      'alert state + demand writes (WRU)',
-      crossings + writes * 2 * 0.6,
+      'demand day writes (WRU)',
+      writes * inputs.saleShare * 2,
       PRICES.dynamodb.writeRequestUnit,
     ),
     // Rules are cached: a batched read only on a cache miss; state is read only for candidates.

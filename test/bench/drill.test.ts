@@ -19,5 +19,7 @@ describe('reliability drills', () => {
       'race: executors on one item',
     ]);
     expect(rows[1]?.faultsInjected).toBeGreaterThan(0);
+    // Demand is part of what must come out once: the scenario's sales were counted.
+    expect(rows[0]?.detail).toMatch(/unitsSold [1-9]\d*\/[1-9]\d*/);
   }, 300_000);
 });

@@ -300,50 +300,14 @@ describe('stock-monitor handler', () => {
     expect(eventBridge).not.toHaveReceivedCommand(PutEventsCommand);
   });
 
-  it('feeds demand once per batch: one transactional write with the day totals', async () => {
+  it('leaves demand to the demand-recorder: a batch of sales makes no write at all', async () => {
     const handler = createHandler();
-    await handler(
-      streamEvent(
-        quantityChange('A', 50, 47),
-        quantityChange('A', 47, 45),
-        quantityChange('B', 60, 59),
-        quantityChange('C', 10, 30),
-      ),
-      context,
-    );
-    expect(control.mock).toHaveReceivedCommandTimes(TransactWriteItemsCommand, 1);
-    expect(control.mock).not.toHaveReceivedCommand(TransactWriteCommand);
-    const actions =
-      control.mock.commandCalls(TransactWriteItemsCommand)[0]?.args[0].input.TransactItems ?? [];
-    expect(
-      actions.map((a) => [
-        a.Update?.Key?.pk,
-        a.Update?.ExpressionAttributeValues?.[':units'],
-        a.Update?.ExpressionAttributeValues?.[':sales'],
-      ]),
-    ).toEqual([
-      [{ S: 'ITEM#A#WH-1' }, { N: '5' }, { N: '2' }],
-      [{ S: 'ITEM#B#WH-1' }, { N: '1' }, { N: '1' }],
-    ]);
-  });
-
-  it('skips demand days already applied when a batch is replayed', async () => {
-    const handler = createHandler();
-    control.mock.on(TransactWriteItemsCommand).rejectsOnce(
-      new TransactionCanceledException({
-        message: 'cancelled',
-        $metadata: {},
-        CancellationReasons: [{ Code: 'ConditionalCheckFailed' }, { Code: 'None' }],
-      }),
-    );
     const result = await handler(
       streamEvent(quantityChange('A', 50, 47), quantityChange('B', 60, 59)),
       context,
     );
     expect(result.batchItemFailures).toEqual([]);
-    const calls = control.mock
-      .commandCalls(TransactWriteItemsCommand)
-      .map((c) => c.args[0].input.TransactItems?.map((a) => a.Update?.Key?.pk?.S));
-    expect(calls).toEqual([['ITEM#A#WH-1', 'ITEM#B#WH-1'], ['ITEM#B#WH-1']]);
+    expect(control.mock).not.toHaveReceivedCommand(TransactWriteItemsCommand);
+    expect(control.mock).not.toHaveReceivedCommand(TransactWriteCommand);
   });
 });

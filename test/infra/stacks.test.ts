@@ -102,9 +102,50 @@ describe.each(Object.keys(ENVIRONMENTS))('the %s environment', (envName) => {
     });
   });
 
-  it('runs both functions on Node.js 22, arm64, traced, with their own log groups and Powertools settings', () => {
+  it('maps the stream a second time to the demand-recorder: large batches, whole-batch retries, its own DLQ', () => {
+    const { demandConsumer } = config;
+    const mappings = pipeline.findResources('AWS::Lambda::EventSourceMapping');
+    expect(Object.keys(mappings)).toHaveLength(2);
+    pipeline.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      BatchSize: demandConsumer.batchSize,
+      MaximumBatchingWindowInSeconds: demandConsumer.maxBatchingWindowSeconds,
+      MaximumRetryAttempts: demandConsumer.retryAttempts,
+      MaximumRecordAgeInSeconds: demandConsumer.maxRecordAgeSeconds,
+      FunctionResponseTypes: Match.absent(),
+      BisectBatchOnFunctionError: Match.absent(),
+      DestinationConfig: { OnFailure: { Destination: Match.anyValue() } },
+    });
+  });
+
+  it('lets the demand-recorder only update the control table, and the stock-monitor no longer', () => {
+    const statements = (service: string) => {
+      const fn = Object.entries(pipeline.findResources('AWS::Lambda::Function')).find(
+        ([, f]) => f.Properties.Environment.Variables.POWERTOOLS_SERVICE_NAME === service,
+      );
+      const role = fn?.[1].Properties.Role['Fn::GetAtt'][0];
+      return Object.values(pipeline.findResources('AWS::IAM::Policy'))
+        .filter((p) => p.Properties.Roles.some((r: { Ref: string }) => r.Ref === role))
+        .flatMap((p) => p.Properties.PolicyDocument.Statement)
+        .flatMap((st: { Action: string | string[] }) => [st.Action].flat());
+    };
+    // Reading the stream is granted by the event source mapping.
+    const streamReads = new Set([
+      'dynamodb:DescribeStream',
+      'dynamodb:GetRecords',
+      'dynamodb:GetShardIterator',
+      'dynamodb:ListStreams',
+    ]);
+    const recorder = statements('demand-recorder');
+    expect(recorder.filter((a) => a.startsWith('dynamodb:') && !streamReads.has(a))).toEqual([
+      'dynamodb:UpdateItem',
+    ]);
+    expect(recorder.some((a) => a.startsWith('sns:') || a.startsWith('events:'))).toBe(false);
+    expect(statements('stock-monitor')).not.toContain('dynamodb:UpdateItem');
+  });
+
+  it('runs every function on Node.js 22, arm64, traced, with their own log groups and Powertools settings', () => {
     const functions = pipeline.findResources('AWS::Lambda::Function');
-    expect(Object.keys(functions)).toHaveLength(2);
+    expect(Object.keys(functions)).toHaveLength(3);
     for (const fn of Object.values(functions)) {
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs22.x',
@@ -120,7 +161,7 @@ describe.each(Object.keys(ENVIRONMENTS))('the %s environment', (envName) => {
         ]),
       );
     }
-    pipeline.resourceCountIs('AWS::Logs::LogGroup', 2);
+    pipeline.resourceCountIs('AWS::Logs::LogGroup', 3);
     pipeline.allResourcesProperties('AWS::Logs::LogGroup', {
       RetentionInDays: config.logRetentionDays,
     });
@@ -151,20 +192,26 @@ describe.each(Object.keys(ENVIRONMENTS))('the %s environment', (envName) => {
     });
   });
 
-  it('encrypts both dead-letter queues and denies non-TLS access', () => {
+  it('encrypts every dead-letter queue and denies non-TLS access', () => {
     const queues = pipeline.findResources('AWS::SQS::Queue');
-    expect(Object.keys(queues)).toHaveLength(2);
+    expect(Object.keys(queues)).toHaveLength(3);
     for (const queue of Object.values(queues))
       expect(queue.Properties.KmsMasterKeyId).toBeDefined();
-    pipeline.resourceCountIs('AWS::SQS::QueuePolicy', 2);
+    pipeline.resourceCountIs('AWS::SQS::QueuePolicy', 3);
   });
 
-  it('alarms on both DLQs, iterator age, errors, throttles and failed deliveries, to the ops topic', () => {
-    pipeline.resourceCountIs('AWS::CloudWatch::Alarm', 8);
+  it('alarms on every DLQ, iterator age, errors, throttles and failed deliveries, to the ops topic', () => {
+    // 3 DLQs, 2 iterator ages, errors and throttles of 3 functions, failed deliveries.
+    pipeline.resourceCountIs('AWS::CloudWatch::Alarm', 12);
     pipeline.allResourcesProperties('AWS::CloudWatch::Alarm', { AlarmActions: [Match.anyValue()] });
     pipeline.hasResourceProperties('AWS::CloudWatch::Alarm', {
       MetricName: 'IteratorAge',
       Threshold: config.alarms.iteratorAgeMs,
+    });
+    pipeline.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'IteratorAge',
+      Threshold:
+        config.alarms.iteratorAgeMs + config.demandConsumer.maxBatchingWindowSeconds * 1000,
     });
     pipeline.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
   });
@@ -227,6 +274,20 @@ describe('attaching to an existing inventory table', () => {
     pipeline.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       EventSourceArn: streamArn,
     });
+  });
+});
+
+describe('turning demand recording off', () => {
+  it('leaves the stream with one reader: no demand-recorder, mapping or DLQ', () => {
+    const base = loadEnvironment('dev');
+    const { pipeline } = synth('dev', {
+      ...base,
+      demandConsumer: { ...base.demandConsumer, enabled: false },
+    });
+    pipeline.resourceCountIs('AWS::Lambda::Function', 2);
+    pipeline.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
+    pipeline.resourceCountIs('AWS::SQS::Queue', 2);
+    pipeline.resourceCountIs('AWS::CloudWatch::Alarm', 8);
   });
 });
 

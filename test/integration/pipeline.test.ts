@@ -7,6 +7,7 @@ import { loadEnvironment } from '../../infra/config/environments.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../sandbox/dynamodb-local.js';
 import { LocalRequestHandler, type WireEvent } from '../../sandbox/local-transport.js';
 import { Sandbox } from '../../sandbox/sandbox.js';
+import { ControlKeys } from '../../shared/contracts/tables.js';
 import { busEnvelope, levelDetail } from '../support/factories.js';
 
 /**
@@ -209,5 +210,14 @@ describe('at-least-once delivery', () => {
       }),
     );
     expect(Item?.quantity).toBe(30);
+    // The demand-recorder, on its own reader of the stream, counted the sale once and the
+    // strategy's restock not at all.
+    const day = await twice.doc.send(
+      new (await import('@aws-sdk/lib-dynamodb')).GetCommand({
+        TableName: twice.tables.control,
+        Key: ControlKeys.demandDay('IT-TWICE', 'WH-1', new Date().toISOString().slice(0, 10)),
+      }),
+    );
+    expect(day.Item).toMatchObject({ unitsSold: 10, sales: 1 });
   });
 });

@@ -20,6 +20,15 @@ describe('monthlyCost', () => {
     expect(usd('stock-monitor requests')).toBeCloseTo((3_000_000 / 10) * 0.2e-6, 10);
   });
 
+  it('counts the demand-recorder: its larger batches, and a day-total update per sale at most', () => {
+    expect(usd('demand-recorder requests')).toBeCloseTo((3_000_000 / 100) * 0.2e-6, 10);
+    const demandWrites = result.pipeline.find((l) => l.item === 'demand day writes (WRU)');
+    expect(demandWrites?.quantity).toBe(3_000_000 * 0.6 * 2);
+    expect(result.pipeline.find((l) => l.item === 'alert state writes (WRU)')?.quantity).toBe(
+      150_000,
+    );
+  });
+
   it('totals the lines, next to the naive consumer with its per-record reads', () => {
     expect(result.totals.pipeline).toBeCloseTo(
       result.pipeline.reduce((s, l) => s + l.usd, 0),
