@@ -38,13 +38,7 @@ import {
 } from '../../shared/domain/crossing.js';
 import type { DemandPolicy } from '../../shared/domain/demand.js';
 import { type AlertMessage, buildAlertMessage } from '../../shared/domain/messages.js';
-import {
-  isAutoLowStock,
-  type Rule,
-  resolveRule,
-  ruleKeysFor,
-  severityOf,
-} from '../../shared/domain/rules.js';
+import { isAutoLowStock, type Rule, severityOf } from '../../shared/domain/rules.js';
 import { HeldBackRecordError, PublishFailedError } from '../../shared/errors.js';
 
 /** What the stock-monitor talks to; the handler wires AWS clients, the sandbox local ones. */
@@ -114,14 +108,16 @@ export const createStockMonitor = (deps: StockMonitorDeps) => {
         });
       }
     }
-    const decoded = [...prepared.values()].flatMap((p) => (p.ok ? [p.decoded] : []));
-
-    const rules = await deps.rules.getMany(decoded.flatMap((d) => ruleKeysFor(d.item)));
+    const rules = await deps.rules.resolveMany(
+      (function* () {
+        for (const p of prepared.values()) if (p.ok) yield p.decoded;
+      })(),
+    );
     const resolvedRules = new Map<DynamoDBRecord, { key: string; rule: Rule }>();
     const autoItems = new Map<string, { sku: string; location: string; policy: DemandPolicy }>();
     for (const [record, p] of prepared) {
       if (!p.ok) continue;
-      const resolved = resolveRule(p.decoded.item, (key) => rules.get(key));
+      const resolved = rules.get(p.decoded.itemKey);
       if (!resolved) continue;
       resolvedRules.set(record, resolved);
       if (isAutoLowStock(resolved.rule) && p.decoded.overrides.LOW_STOCK === undefined) {
@@ -188,7 +184,9 @@ export const createStockMonitor = (deps: StockMonitorDeps) => {
       }
     };
 
-    const recordHandler = async (record: DynamoDBRecord) => {
+    // Synchronous on purpose: BatchProcessor awaits it either way, and an async function would
+    // add a promise per record (each one tracked by the X-Ray SDK's async hooks).
+    const recordHandler = (record: DynamoDBRecord) => {
       const p = prepared.get(record);
       if (!p) throw new Error('record was not prepared');
       if (!p.ok) {

@@ -255,8 +255,9 @@ export const ruleKeysFor = (item: {
 export const resolveRule = (
   item: { sku: string; location: string; category?: string | undefined },
   lookup: (key: string) => Rule | undefined,
+  keys: readonly string[] = ruleKeysFor(item),
 ): { key: string; rule: Rule } | undefined => {
-  for (const key of ruleKeysFor(item)) {
+  for (const key of keys) {
     const rule = lookup(key);
     if (rule) return { key, rule };
   }
