@@ -18,6 +18,7 @@ const bundle = async (entry: string, outfile: string) => {
     mainFields: [...BUNDLING.mainFields],
     external: [...BUNDLING.externalModules],
     banner: { js: BUNDLING.banner },
+    alias: BUNDLING.alias,
     outfile,
     logLevel: 'error',
   });
@@ -72,6 +73,7 @@ export const coldStart = async (runs: number): Promise<Figure[]> => {
   for (const [name, entry, sizeTarget] of [
     ['stock-monitor', 'functions/stock-monitor/handler.ts', 250 * 1024],
     ['strategy-executor', 'functions/strategy-executor/handler.ts', undefined],
+    ['demand-recorder', 'functions/demand-recorder/handler.ts', undefined],
   ] as const) {
     const file = join(dir, `${name}.mjs`);
     const bytes = await bundle(entry, file);

@@ -35,6 +35,10 @@ export const BUNDLING = {
   format: OutputFormat.ESM,
   mainFields: ['module', 'main'],
   externalModules: [] as string[],
+  /** Module replacements, relative to the repository root (see functions/commons/lambda-credentials.ts). */
+  alias: {
+    '@aws-sdk/credential-provider-node': './functions/commons/lambda-credentials.ts',
+  } as Record<string, string>,
   // ESM bundles of CommonJS dependencies still call require(); give them one.
   banner:
     "import { createRequire as __iaCreateRequire } from 'module';const require = __iaCreateRequire(import.meta.url);",
@@ -66,9 +70,16 @@ export class PipelineFunction extends Construct {
       ...(props.deadLetterQueue ? { deadLetterQueue: props.deadLetterQueue } : {}),
       ...(props.retryAttempts !== undefined ? { retryAttempts: props.retryAttempts } : {}),
       bundling: {
-        ...BUNDLING,
+        minify: BUNDLING.minify,
+        sourceMap: BUNDLING.sourceMap,
+        target: BUNDLING.target,
+        format: BUNDLING.format,
+        banner: BUNDLING.banner,
         externalModules: [...BUNDLING.externalModules],
         mainFields: [...BUNDLING.mainFields],
+        esbuildArgs: Object.fromEntries(
+          Object.entries(BUNDLING.alias).map(([from, to]) => [`--alias:${from}`, to]),
+        ),
       },
       environment: {
         POWERTOOLS_SERVICE_NAME: props.serviceName,
