@@ -12,6 +12,11 @@ const { values } = parseArgs({
     latency: { type: 'string', default: '0' },
     items: { type: 'string', default: '10000' },
     'writes-per-second': { type: 'string', default: '20,200' },
+    /**
+     * Per latency rate, the share of writes that cross into low stock (the others stay quiet):
+     * every write at 20/s (alerting under stress), 5 % at 200/s (a shop's mix).
+     */
+    'crossing-share': { type: 'string', default: '1,0.05' },
     seconds: { type: 'string', default: '10' },
     executors: { type: 'string', default: '4' },
     runs: { type: 'string', default: '11' },
@@ -50,7 +55,12 @@ if (only.has('scan') || only.has('latency')) {
       );
     }
     if (only.has('latency')) {
-      for (const rate of values['writes-per-second'].split(',').map(Number)) {
+      const shares = values['crossing-share'].split(',').map(Number);
+      if (shares.some((share) => !(share >= 0 && share <= 1))) {
+        console.error(`--crossing-share takes shares between 0 and 1, e.g. 1,0.05`);
+        process.exit(2);
+      }
+      for (const [index, rate] of values['writes-per-second'].split(',').map(Number).entries()) {
         console.error(`latency: ${rate} writes/s for ${values.seconds} s on the sandbox…`);
         figures.push(
           ...(await writeToAlertLatency({
@@ -58,6 +68,7 @@ if (only.has('scan') || only.has('latency')) {
             writesPerSecond: rate,
             seconds: Number(values.seconds),
             executors: Number(values.executors),
+            crossingShare: shares[index] ?? shares.at(-1) ?? 1,
           })),
         );
       }

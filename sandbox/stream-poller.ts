@@ -146,7 +146,10 @@ export class StreamPoller {
       if (parent && !(parent.closed && parent.buffer.length === 0)) continue;
       if (!shard.closed) {
         shard.iterator ??= await this.iteratorFor(shardId, shard.lastRead);
-        // Read until the batch is full or the shard is caught up, as Lambda's poller does.
+        // One read per poll, as Lambda polls a shard a few times a second, and more at once only
+        // while reads come back full (catching up), until the batch is full. Reading on while
+        // records trickle in would hammer DynamoDB Local and starve the other reader.
+        const pageSize = Math.min(1000, consumer.batchSize);
         while (shard.iterator && shard.buffer.length < consumer.batchSize) {
           let output: Awaited<ReturnType<typeof this.readRecords>>;
           try {
@@ -167,7 +170,7 @@ export class StreamPoller {
           shard.lastRead = records.at(-1)?.dynamodb?.SequenceNumber ?? shard.lastRead;
           shard.iterator = output.NextShardIterator;
           if (!shard.iterator) shard.closed = true;
-          if (records.length === 0) break;
+          if (records.length < pageSize) break;
         }
         if (shard.buffer.length > 0) shard.bufferSince ??= Date.now();
       }
