@@ -1,4 +1,5 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import '../zod-messages.js';
 import { LEVELS, SEVERITIES } from '../domain/levels.js';
 
 /**
@@ -19,21 +20,21 @@ export type DetailType = (typeof DetailType)[keyof typeof DetailType];
 /** Detail of `StockLevelTriggered` and `StockLevelResolved`. */
 export const StockLevelDetailSchema = z.object({
   version: z.literal(EVENT_VERSION),
-  alertId: z.string().min(1),
-  sku: z.string().min(1),
-  location: z.string().min(1),
-  category: z.string().optional(),
+  alertId: z.string().check(z.minLength(1)),
+  sku: z.string().check(z.minLength(1)),
+  location: z.string().check(z.minLength(1)),
+  category: z.optional(z.string()),
   level: z.enum(LEVELS),
-  previousQuantity: z.number().nullable(),
-  quantity: z.number().nullable(),
+  previousQuantity: z.nullable(z.number()),
+  quantity: z.nullable(z.number()),
   threshold: z.number(),
   occurredAt: z.iso.datetime({ offset: true }),
   severity: z.enum(SEVERITIES),
-  ruleKey: z.string().min(1),
+  ruleKey: z.string().check(z.minLength(1)),
   /** False when people were not alerted (snoozed or in cooldown); strategies still apply. */
   notified: z.boolean(),
   /** The stream record the crossing came from. */
-  changeId: z.string().min(1),
+  changeId: z.string().check(z.minLength(1)),
 });
 export type StockLevelDetail = z.infer<typeof StockLevelDetailSchema>;
 
@@ -47,7 +48,7 @@ export const StrategyAppliedDetailSchema = z.object({
   transition: z.enum(['TRIGGERED', 'RESOLVED']),
   strategy: z.string(),
   outcome: z.enum(['applied', 'dry-run', 'skipped', 'rejected']),
-  reason: z.string().optional(),
+  reason: z.optional(z.string()),
   effect: z.record(z.string(), z.unknown()),
   occurredAt: z.iso.datetime({ offset: true }),
 });
@@ -60,8 +61,8 @@ export const PurchaseOrderRequestedDetailSchema = z.object({
   alertId: z.string(),
   sku: z.string(),
   location: z.string(),
-  quantity: z.number().positive(),
-  supplier: z.string().optional(),
+  quantity: z.number().check(z.positive()),
+  supplier: z.optional(z.string()),
   occurredAt: z.iso.datetime({ offset: true }),
 });
 export type PurchaseOrderRequestedDetail = z.infer<typeof PurchaseOrderRequestedDetailSchema>;

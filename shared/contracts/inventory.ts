@@ -1,4 +1,5 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import '../zod-messages.js';
 
 /**
  * An inventory table item (the contract with the shop's write path). Keys and quantity are
@@ -6,15 +7,16 @@ import * as z from 'zod';
  * `lowStockThreshold` and `overstockThreshold` on the item override the rule's thresholds.
  */
 export const InventoryItemSchema = z.looseObject({
-  sku: z.string().min(1, 'sku must not be empty').max(256),
-  location: z.string().min(1, 'location must not be empty').max(256),
-  quantity: z.number({ error: 'quantity must be a number (N)' }).finite(),
-  price: z.number().finite().nonnegative('price must not be negative').optional(),
-  category: z.string().min(1).optional(),
-  name: z.string().optional(),
-  listed: z.boolean().optional(),
-  lowStockThreshold: z.number().finite().nonnegative().optional(),
-  overstockThreshold: z.number().finite().positive().optional(),
+  sku: z.string().check(z.minLength(1, 'sku must not be empty'), z.maxLength(256)),
+  location: z.string().check(z.minLength(1, 'location must not be empty'), z.maxLength(256)),
+  // zod's numbers are finite: NaN and ±Infinity are refused.
+  quantity: z.number({ error: 'quantity must be a number (N)' }),
+  price: z.optional(z.number().check(z.nonnegative('price must not be negative'))),
+  category: z.optional(z.string().check(z.minLength(1))),
+  name: z.optional(z.string()),
+  listed: z.optional(z.boolean()),
+  lowStockThreshold: z.optional(z.number().check(z.nonnegative())),
+  overstockThreshold: z.optional(z.number().check(z.positive())),
 });
 export type InventoryItem = z.infer<typeof InventoryItemSchema>;
 

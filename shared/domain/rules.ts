@@ -1,87 +1,89 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import '../zod-messages.js';
 import { formatIssues, InvalidRuleError } from '../errors.js';
 import { LEVELS, type Level, SEVERITIES, type Severity } from './levels.js';
 
-const units = z.number().finite();
-const positiveUnits = z.number().finite().positive();
-const dryRun = z.boolean().default(false);
+// zod's numbers are finite: NaN and ±Infinity are refused.
+const units = z.number();
+const positiveUnits = z.number().check(z.positive());
+const nonNegativeUnits = z.number().check(z.nonnegative());
+const positiveInt = z.int().check(z.positive());
+const text = z.string().check(z.minLength(1));
+const dryRun = z._default(z.boolean(), false);
 
 /** `purchase-order`: raise one replenishment order; never two open orders per item. */
-export const PurchaseOrderStrategySchema = z
-  .object({
-    type: z.literal('purchase-order'),
-    quantity: z.discriminatedUnion('mode', [
-      z.object({ mode: z.literal('fixed'), units: positiveUnits }),
-      z.object({ mode: z.literal('up-to-max'), max: positiveUnits }),
-      z.object({
-        mode: z.literal('economic'),
-        /** Fallback when demand history is too thin for an economic order quantity. */
-        fallbackUnits: positiveUnits,
-      }),
-    ]),
-    orderMultiple: z.number().int().positive().default(1),
-    supplier: z.string().min(1).optional(),
-    dryRun,
-  })
-  .strict();
+export const PurchaseOrderStrategySchema = z.strictObject({
+  type: z.literal('purchase-order'),
+  quantity: z.discriminatedUnion('mode', [
+    z.object({ mode: z.literal('fixed'), units: positiveUnits }),
+    z.object({ mode: z.literal('up-to-max'), max: positiveUnits }),
+    z.object({
+      mode: z.literal('economic'),
+      /** Fallback when demand history is too thin for an economic order quantity. */
+      fallbackUnits: positiveUnits,
+    }),
+  ]),
+  orderMultiple: z._default(positiveInt, 1),
+  supplier: z.optional(text),
+  dryRun,
+});
 
 /** `direct-restock`: increase stock from an internal source. */
-export const DirectRestockStrategySchema = z
-  .object({
-    type: z.literal('direct-restock'),
-    quantity: z.discriminatedUnion('mode', [
-      z.object({ mode: z.literal('fixed'), units: positiveUnits }),
-      z.object({ mode: z.literal('up-to-max'), max: positiveUnits }),
-    ]),
-    source: z.string().min(1).default('internal'),
-    dryRun,
-  })
-  .strict();
+export const DirectRestockStrategySchema = z.strictObject({
+  type: z.literal('direct-restock'),
+  quantity: z.discriminatedUnion('mode', [
+    z.object({ mode: z.literal('fixed'), units: positiveUnits }),
+    z.object({ mode: z.literal('up-to-max'), max: positiveUnits }),
+  ]),
+  source: z._default(text, 'internal'),
+  dryRun,
+});
 
 /** `reduce`: on overstock, move the surplus out down to `downTo`. */
-export const ReduceStrategySchema = z
-  .object({
-    type: z.literal('reduce'),
-    downTo: units.nonnegative(),
-    destination: z.discriminatedUnion('type', [
-      z.object({ type: z.literal('transfer'), location: z.string().min(1) }),
-      z.object({ type: z.literal('return'), supplier: z.string().min(1).optional() }),
-    ]),
-    dryRun,
-  })
-  .strict();
+export const ReduceStrategySchema = z.strictObject({
+  type: z.literal('reduce'),
+  downTo: nonNegativeUnits,
+  destination: z.discriminatedUnion('type', [
+    z.object({ type: z.literal('transfer'), location: text }),
+    z.object({ type: z.literal('return'), supplier: z.optional(text) }),
+  ]),
+  dryRun,
+});
 
 /** `reprice`: change the price by a percentage within [floor, ceiling], at most N times per period. */
 export const RepriceStrategySchema = z
-  .object({
+  .strictObject({
     type: z.literal('reprice'),
     /** Percentage of the current price, e.g. 10 for 10 %. */
-    percent: z.number().positive().max(90),
+    percent: z.number().check(z.positive(), z.lte(90)),
     /** Defaults: down on overstock, up on low or out of stock. */
-    direction: z.enum(['up', 'down']).optional(),
-    floor: z.number().nonnegative(),
-    ceiling: z.number().positive(),
-    maxChangesPerPeriod: z.number().int().positive().default(1),
-    periodHours: z.number().positive().default(24),
+    direction: z.optional(z.enum(['up', 'down'])),
+    floor: nonNegativeUnits,
+    ceiling: positiveUnits,
+    maxChangesPerPeriod: z._default(positiveInt, 1),
+    periodHours: z._default(positiveUnits, 24),
     /** Restore the price held before the first change when the level resolves. */
-    restoreOnResolve: z.boolean().default(false),
+    restoreOnResolve: z._default(z.boolean(), false),
     dryRun,
   })
-  .strict()
-  .refine((s) => s.floor <= s.ceiling, {
-    message: 'floor must not be above ceiling',
-    path: ['floor'],
-  });
+  .check(
+    z.refine((s) => s.floor <= s.ceiling, {
+      message: 'floor must not be above ceiling',
+      path: ['floor'],
+    }),
+  );
 
 /** `pause-listing`: unlist on trigger, relist when the level resolves. */
-export const PauseListingStrategySchema = z
-  .object({ type: z.literal('pause-listing'), dryRun })
-  .strict();
+export const PauseListingStrategySchema = z.strictObject({
+  type: z.literal('pause-listing'),
+  dryRun,
+});
 
 /** `notify-only`: record the decision, change nothing. */
-export const NotifyOnlyStrategySchema = z
-  .object({ type: z.literal('notify-only'), dryRun })
-  .strict();
+export const NotifyOnlyStrategySchema = z.strictObject({
+  type: z.literal('notify-only'),
+  dryRun,
+});
 
 export const StrategySchema = z.union([
   PurchaseOrderStrategySchema,
@@ -94,14 +96,12 @@ export const StrategySchema = z.union([
 export type Strategy = z.output<typeof StrategySchema>;
 export type StrategyType = Strategy['type'];
 
-const perLevel = <T extends z.ZodType>(schema: T) =>
-  z
-    .object({
-      OUT_OF_STOCK: schema.optional(),
-      LOW_STOCK: schema.optional(),
-      OVERSTOCK: schema.optional(),
-    })
-    .strict();
+const perLevel = <T extends z.ZodMiniType>(schema: T) =>
+  z.strictObject({
+    OUT_OF_STOCK: z.optional(schema),
+    LOW_STOCK: z.optional(schema),
+    OVERSTOCK: z.optional(schema),
+  });
 
 const DEFAULT_SEVERITY: Record<Level, Severity> = {
   OUT_OF_STOCK: 'critical',
@@ -111,10 +111,10 @@ const DEFAULT_SEVERITY: Record<Level, Severity> = {
 
 /** Where a rule applies. Resolution is most-specific-first: sku+location, sku, category, default. */
 export const RuleScopeSchema = z.union([
-  z.object({ sku: z.string().min(1), location: z.string().min(1) }).strict(),
-  z.object({ sku: z.string().min(1) }).strict(),
-  z.object({ category: z.string().min(1) }).strict(),
-  z.object({ default: z.literal(true) }).strict(),
+  z.strictObject({ sku: text, location: text }),
+  z.strictObject({ sku: text }),
+  z.strictObject({ category: text }),
+  z.strictObject({ default: z.literal(true) }),
 ]);
 export type RuleScope = z.output<typeof RuleScopeSchema>;
 
@@ -124,93 +124,93 @@ export type RuleScope = z.output<typeof RuleScopeSchema>;
  * by [minLowStock, maxLowStock]; order quantity = EOQ rounded up to orderMultiple.
  */
 export const DemandPolicySchema = z
-  .object({
-    leadTimeDays: z.number().positive().max(365),
-    serviceLevel: z.number().gt(0.5).lt(1).default(0.95),
-    orderingCost: z.number().positive().default(50),
-    holdingCostPerUnitYear: z.number().positive().default(1),
-    orderMultiple: z.number().int().positive().default(1),
-    minLowStock: units.nonnegative().default(0),
-    maxLowStock: units.positive().default(1_000_000),
-    windowDays: z.number().int().min(7).max(365).default(28),
-    minHistoryDays: z.number().int().min(1).max(365).default(14),
+  .strictObject({
+    leadTimeDays: z.number().check(z.positive(), z.lte(365)),
+    serviceLevel: z._default(z.number().check(z.gt(0.5), z.lt(1)), 0.95),
+    orderingCost: z._default(positiveUnits, 50),
+    holdingCostPerUnitYear: z._default(positiveUnits, 1),
+    orderMultiple: z._default(positiveInt, 1),
+    minLowStock: z._default(nonNegativeUnits, 0),
+    maxLowStock: z._default(positiveUnits, 1_000_000),
+    windowDays: z._default(z.int().check(z.gte(7), z.lte(365)), 28),
+    minHistoryDays: z._default(z.int().check(z.gte(1), z.lte(365)), 14),
     /** The fixed threshold used while history is too thin. */
-    fallbackLowStock: units.nonnegative(),
+    fallbackLowStock: nonNegativeUnits,
   })
-  .strict()
-  .refine((p) => p.minLowStock <= p.maxLowStock, {
-    message: 'minLowStock must not exceed maxLowStock',
-    path: ['minLowStock'],
-  });
+  .check(
+    z.refine((p) => p.minLowStock <= p.maxLowStock, {
+      message: 'minLowStock must not exceed maxLowStock',
+      path: ['minLowStock'],
+    }),
+  );
 export type DemandPolicyInput = z.input<typeof DemandPolicySchema>;
 
 /** A rule document, as operators write it and as the control table stores it. */
 export const RuleSchema = z
-  .object({
+  .strictObject({
     scope: RuleScopeSchema,
-    name: z.string().min(1).max(80).optional(),
-    thresholds: z
-      .object({
-        OUT_OF_STOCK: units.optional(),
-        /** A number, or `auto` to derive it from demand with the `demand` policy. */
-        LOW_STOCK: z.union([units, z.literal('auto')]).optional(),
-        OVERSTOCK: units.optional(),
-      })
-      .strict(),
-    demand: DemandPolicySchema.optional(),
+    name: z.optional(z.string().check(z.minLength(1), z.maxLength(80))),
+    thresholds: z.strictObject({
+      OUT_OF_STOCK: z.optional(units),
+      /** A number, or `auto` to derive it from demand with the `demand` policy. */
+      LOW_STOCK: z.optional(z.union([units, z.literal('auto')])),
+      OVERSTOCK: z.optional(units),
+    }),
+    demand: z.optional(DemandPolicySchema),
     /** Units the quantity must clear a threshold by before a level resolves. */
-    hysteresis: units.nonnegative().default(0),
+    hysteresis: z._default(nonNegativeUnits, 0),
     /** Minimum seconds between two announced triggers of the same level for one item. */
-    cooldownSeconds: z.number().int().nonnegative().default(0),
-    severity: perLevel(z.enum(SEVERITIES)).default({}),
-    channels: z.array(z.enum(['email', 'sms'])).default(['email', 'sms']),
-    strategies: perLevel(StrategySchema).default({}),
+    cooldownSeconds: z._default(z.int().check(z.nonnegative()), 0),
+    severity: z._default(perLevel(z.enum(SEVERITIES)), {}),
+    channels: z._default(z.array(z.enum(['email', 'sms'])), ['email', 'sms']),
+    strategies: z._default(perLevel(StrategySchema), {}),
     /** No alert is announced until this instant (ISO-8601). */
-    snoozeUntil: z.iso.datetime({ offset: true }).optional(),
+    snoozeUntil: z.optional(z.iso.datetime({ offset: true })),
   })
-  .strict()
-  .superRefine((rule, ctx) => {
-    if (rule.thresholds.LOW_STOCK === 'auto' && !rule.demand) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['demand'],
-        message: 'is required when thresholds.LOW_STOCK is auto',
-      });
-    }
-    const { OVERSTOCK: over, OUT_OF_STOCK: out = 0 } = rule.thresholds;
-    const low =
-      rule.thresholds.LOW_STOCK === 'auto'
-        ? rule.demand?.fallbackLowStock
-        : rule.thresholds.LOW_STOCK;
-    if (low !== undefined && low < out) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['thresholds', 'LOW_STOCK'],
-        message: `must be ≥ OUT_OF_STOCK (${out})`,
-      });
-    }
-    const floorOfOver = low ?? out;
-    if (over !== undefined && over <= floorOfOver + rule.hysteresis) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['thresholds', 'OVERSTOCK'],
-        message: `must be above ${low === undefined ? 'OUT_OF_STOCK' : 'LOW_STOCK'} + hysteresis (${floorOfOver + rule.hysteresis})`,
-      });
-    }
-    for (const level of LEVELS) {
-      if (
-        rule.strategies[level] &&
-        rule.thresholds[level] === undefined &&
-        level !== 'OUT_OF_STOCK'
-      ) {
+  .check(
+    z.superRefine((rule, ctx) => {
+      if (rule.thresholds.LOW_STOCK === 'auto' && !rule.demand) {
         ctx.addIssue({
           code: 'custom',
-          path: ['strategies', level],
-          message: `needs thresholds.${level}`,
+          path: ['demand'],
+          message: 'is required when thresholds.LOW_STOCK is auto',
         });
       }
-    }
-  });
+      const { OVERSTOCK: over, OUT_OF_STOCK: out = 0 } = rule.thresholds;
+      const low =
+        rule.thresholds.LOW_STOCK === 'auto'
+          ? rule.demand?.fallbackLowStock
+          : rule.thresholds.LOW_STOCK;
+      if (low !== undefined && low < out) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['thresholds', 'LOW_STOCK'],
+          message: `must be ≥ OUT_OF_STOCK (${out})`,
+        });
+      }
+      const floorOfOver = low ?? out;
+      if (over !== undefined && over <= floorOfOver + rule.hysteresis) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['thresholds', 'OVERSTOCK'],
+          message: `must be above ${low === undefined ? 'OUT_OF_STOCK' : 'LOW_STOCK'} + hysteresis (${floorOfOver + rule.hysteresis})`,
+        });
+      }
+      for (const level of LEVELS) {
+        if (
+          rule.strategies[level] &&
+          rule.thresholds[level] === undefined &&
+          level !== 'OUT_OF_STOCK'
+        ) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['strategies', level],
+            message: `needs thresholds.${level}`,
+          });
+        }
+      }
+    }),
+  );
 export type RuleInput = z.input<typeof RuleSchema>;
 export type Rule = z.output<typeof RuleSchema>;
 
