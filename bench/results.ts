@@ -11,6 +11,8 @@ export interface Figure {
   readonly ratio?: number | undefined;
   readonly target?: string | undefined;
   readonly meetsTarget?: boolean | undefined;
+  /** Lowest and highest of the repeated measurements whose median `value` is. */
+  readonly range?: readonly [number, number] | undefined;
 }
 
 export const figure = (f: Omit<Figure, 'ratio'>): Figure => ({
@@ -41,7 +43,7 @@ export const report = (
 ): void => {
   const rows = figures.map((f) => [
     f.name,
-    `${fmt(f.value)} ${f.unit}`,
+    `${fmt(f.value)} ${f.unit}${f.range ? ` (${fmt(f.range[0])}–${fmt(f.range[1])})` : ''}`,
     f.baseline ? `${f.baseline.name}: ${fmt(f.baseline.value)}` : '',
     f.ratio === undefined ? '' : `${fmt(f.ratio)}×`,
     f.target ? `${f.target} ${f.meetsTarget === undefined ? '' : f.meetsTarget ? '✓' : '✗'}` : '',

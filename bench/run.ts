@@ -45,36 +45,42 @@ if (only.has('cold-start')) {
   );
   figures.push(...(await coldStart(Number(values.runs))));
 }
-if (only.has('scan') || only.has('latency')) {
+/** A fresh DynamoDB Local per measurement, so no run pays for the tables and streams of another. */
+const onFreshDynamo = async <T>(measure: (endpoint: string) => Promise<T>): Promise<T> => {
   const dynamo = await startDynamoDbLocal({ port: await freePort() });
   try {
-    if (only.has('scan')) {
-      console.error(`scan vs stream: ${values.items} items on DynamoDB Local…`);
-      figures.push(
-        ...(await scanVersusStream({ endpoint: dynamo.endpoint, items: Number(values.items) })),
-      );
-    }
-    if (only.has('latency')) {
-      const shares = values['crossing-share'].split(',').map(Number);
-      if (shares.some((share) => !(share >= 0 && share <= 1))) {
-        console.error(`--crossing-share takes shares between 0 and 1, e.g. 1,0.05`);
-        process.exit(2);
-      }
-      for (const [index, rate] of values['writes-per-second'].split(',').map(Number).entries()) {
-        console.error(`latency: ${rate} writes/s for ${values.seconds} s on the sandbox…`);
-        figures.push(
-          ...(await writeToAlertLatency({
-            endpoint: dynamo.endpoint,
-            writesPerSecond: rate,
-            seconds: Number(values.seconds),
-            executors: Number(values.executors),
-            crossingShare: shares[index] ?? shares.at(-1) ?? 1,
-          })),
-        );
-      }
-    }
+    return await measure(dynamo.endpoint);
   } finally {
     await dynamo.stop();
+  }
+};
+if (only.has('scan')) {
+  console.error(`scan vs stream: ${values.items} items on DynamoDB Local…`);
+  figures.push(
+    ...(await onFreshDynamo((endpoint) =>
+      scanVersusStream({ endpoint, items: Number(values.items) }),
+    )),
+  );
+}
+if (only.has('latency')) {
+  const shares = values['crossing-share'].split(',').map(Number);
+  if (shares.some((share) => !(share >= 0 && share <= 1))) {
+    console.error('--crossing-share takes shares between 0 and 1, e.g. 1,0.05');
+    process.exit(2);
+  }
+  for (const [index, rate] of values['writes-per-second'].split(',').map(Number).entries()) {
+    console.error(`latency: ${rate} writes/s for ${values.seconds} s on the sandbox…`);
+    figures.push(
+      ...(await onFreshDynamo((endpoint) =>
+        writeToAlertLatency({
+          endpoint,
+          writesPerSecond: rate,
+          seconds: Number(values.seconds),
+          executors: Number(values.executors),
+          crossingShare: shares[index] ?? shares.at(-1) ?? 1,
+        }),
+      )),
+    );
   }
 }
 report(figures, values.out, { options: values });

@@ -109,9 +109,7 @@ export const createStockMonitor = (deps: StockMonitorDeps) => {
       }
     }
     const rules = await deps.rules.resolveMany(
-      (function* () {
-        for (const p of prepared.values()) if (p.ok) yield p.decoded;
-      })(),
+      [...prepared.values()].flatMap((p) => (p.ok ? [p.decoded] : [])),
     );
     const resolvedRules = new Map<DynamoDBRecord, { key: string; rule: Rule }>();
     const autoItems = new Map<string, { sku: string; location: string; policy: DemandPolicy }>();
