@@ -92,13 +92,13 @@ export const decodeRecord = (record: DynamoDBRecord): DecodedRecord => {
     oldItem = decodeImage(stream.OldImage, 'OldImage');
   }
   const item = (newItem ?? oldItem) as InventoryItem;
-  if (itemKeyOf(item) !== itemKey) {
+  if (item.sku !== stream.Keys?.sku?.S || item.location !== stream.Keys?.location?.S) {
     throw new PoisonRecordError(`image keys ${itemKeyOf(item)} differ from record Keys ${itemKey}`);
   }
-  const overrides: ThresholdOverrides = {
-    ...(item.lowStockThreshold !== undefined ? { LOW_STOCK: item.lowStockThreshold } : {}),
-    ...(item.overstockThreshold !== undefined ? { OVERSTOCK: item.overstockThreshold } : {}),
-  };
+  // Built field by field: this runs for every record.
+  const overrides: ThresholdOverrides = {};
+  if (item.lowStockThreshold !== undefined) overrides.LOW_STOCK = item.lowStockThreshold;
+  if (item.overstockThreshold !== undefined) overrides.OVERSTOCK = item.overstockThreshold;
   return {
     itemKey,
     sequenceNumber,
