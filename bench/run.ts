@@ -1,3 +1,7 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { freePort, startDynamoDbLocal } from '../sandbox/dynamodb-local.js';
 import { coldStart } from './cold-start.js';
@@ -5,6 +9,8 @@ import { writeToAlertLatency } from './latency.js';
 import { type Figure, report } from './results.js';
 import { scanVersusStream } from './scan-vs-stream.js';
 import { throughputBench } from './throughput.js';
+
+const SECTIONS = ['throughput', 'cold-start', 'scan', 'latency'] as const;
 
 const { values } = parseArgs({
   options: {
@@ -24,8 +30,46 @@ const { values } = parseArgs({
     out: { type: 'string', default: 'bench/results/latest.json' },
   },
 });
-const only = new Set((values.only ?? 'throughput,scan,cold-start,latency').split(','));
 const figures: Figure[] = [];
+
+// Every section in a fresh process: one section's heap, JIT state and async hooks must not
+// weigh on the next one's figures.
+if (values.only === undefined) {
+  const dir = mkdtempSync(join(tmpdir(), 'inventory-alerts-bench-'));
+  const forwarded = Object.entries(values).flatMap(([key, value]) =>
+    key === 'out' || value === undefined ? [] : [`--${key}`, String(value)],
+  );
+  for (const section of SECTIONS) {
+    const out = join(dir, `${section}.json`);
+    const run = spawnSync(
+      process.execPath,
+      [
+        ...process.execArgv,
+        process.argv[1] as string,
+        ...forwarded,
+        '--only',
+        section,
+        '--out',
+        out,
+      ],
+      { stdio: ['ignore', 'ignore', 'inherit'] },
+    );
+    if (run.status !== 0) {
+      console.error(`bench section ${section} failed (exit ${run.status})`);
+      process.exit(1);
+    }
+    figures.push(...(JSON.parse(readFileSync(out, 'utf8')) as { figures: Figure[] }).figures);
+  }
+  report(figures, values.out, { options: values });
+  process.exit(0);
+}
+
+const only = new Set(values.only.split(','));
+const unknown = [...only].filter((s) => !(SECTIONS as readonly string[]).includes(s));
+if (unknown.length > 0) {
+  console.error(`--only takes ${SECTIONS.join(', ')}; unknown: ${unknown.join(', ')}`);
+  process.exit(2);
+}
 
 if (only.has('throughput')) {
   console.error(
