@@ -1,15 +1,14 @@
 import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { parser } from '@aws-lambda-powertools/parser/middleware';
-import { EventBridgeSchema } from '@aws-lambda-powertools/parser/schemas/eventbridge';
 import type { ParsedResult } from '@aws-lambda-powertools/parser/types';
 import type { Context, EventBridgeEvent } from 'aws-lambda';
-import type { z } from 'zod';
 import { DemandThresholds } from '../../shared/adapters/demand-repository.js';
 import { EventPublisher } from '../../shared/adapters/event-publisher.js';
 import { StrategyStore } from '../../shared/adapters/strategy-store.js';
 import {
-  StockLevelDetailSchema,
+  type StockLevelEvent,
+  StockLevelEventSchema,
   type StrategyAppliedDetail,
 } from '../../shared/contracts/events.js';
 import { SERVICE_NAMES } from '../../shared/contracts/metrics.js';
@@ -19,10 +18,6 @@ import { EnvName, requireEnv } from '../commons/env.js';
 import { createPowertools, observed } from '../commons/powertools.js';
 import { createRulesRepository } from '../commons/rules.js';
 import { createStrategyExecutor, type StrategyTask } from './executor.js';
-
-/** The envelope EventBridge delivers, with the level-change detail validated. */
-export const StockLevelEventSchema = EventBridgeSchema.extend({ detail: StockLevelDetailSchema });
-type StockLevelEvent = z.infer<typeof StockLevelEventSchema>;
 
 /** What the handler returns: the decision announced, or why the event was refused. */
 export type ExecutorResult =

@@ -38,6 +38,26 @@ export const StockLevelDetailSchema = z.object({
 });
 export type StockLevelDetail = z.infer<typeof StockLevelDetailSchema>;
 
+/**
+ * A level change as EventBridge delivers it to the strategy-executor: the envelope (the shape
+ * of Powertools' `EventBridgeSchema`) with the detail validated. Declared here in zod/mini
+ * because Powertools' schema imports classic zod whole, every locale included: ~450 KB of the
+ * executor's bundle. The Powertools parser middleware takes it as a Standard Schema.
+ */
+export const StockLevelEventSchema = z.object({
+  version: z.string(),
+  id: z.string(),
+  source: z.string(),
+  account: z.string(),
+  time: z.iso.datetime(),
+  region: z.string(),
+  resources: z.array(z.string()),
+  'detail-type': z.string(),
+  detail: StockLevelDetailSchema,
+  'replay-name': z.optional(z.string()),
+});
+export type StockLevelEvent = z.infer<typeof StockLevelEventSchema>;
+
 /** Detail of `StrategyApplied`: one per decision of the strategy-executor. */
 export const StrategyAppliedDetailSchema = z.object({
   version: z.literal(EVENT_VERSION),
