@@ -405,6 +405,11 @@ export class Sandbox {
     return this.poller.invocations;
   }
 
+  /** Invocations of the demand-recorder (0 when the environment turns it off). */
+  get demandInvocations(): number {
+    return this.demandPoller?.invocations ?? 0;
+  }
+
   async stop(): Promise<void> {
     await Promise.all([this.poller.stop(), this.demandPoller?.stop()]);
     this.clients.dynamodb.destroy();

@@ -134,6 +134,7 @@ const main = async (): Promise<number> => {
     console.log('\nSummary');
     console.log(`  writes:              ${sandbox.writes}`);
     console.log(`  stream invocations:  ${sandbox.streamInvocations}`);
+    console.log(`  demand batches:      ${sandbox.demandInvocations}`);
     console.log(
       `  crossings by level:  ${Object.entries(crossings)
         .map(([k, v]) => `${k} ${v}`)

@@ -219,5 +219,6 @@ describe('at-least-once delivery', () => {
       }),
     );
     expect(day.Item).toMatchObject({ unitsSold: 10, sales: 1 });
+    expect(twice.demandInvocations).toBeGreaterThan(0);
   });
 });
