@@ -1,5 +1,6 @@
 import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { parser } from '@aws-lambda-powertools/parser/middleware';
 import type { ParsedResult } from '@aws-lambda-powertools/parser/types';
 import type { Context, EventBridgeEvent } from 'aws-lambda';
@@ -11,7 +12,7 @@ import {
   StockLevelEventSchema,
   type StrategyAppliedDetail,
 } from '../../shared/contracts/events.js';
-import { SERVICE_NAMES } from '../../shared/contracts/metrics.js';
+import { MetricName, SERVICE_NAMES } from '../../shared/contracts/metrics.js';
 import { formatIssues } from '../../shared/errors.js';
 import { type ClientOverrides, createClients } from '../commons/clients.js';
 import { EnvName, requireEnv } from '../commons/env.js';
@@ -54,13 +55,23 @@ export const createHandler = (overrides: ClientOverrides = {}): StrategyExecutor
     eventKeyJmesPath: '[alertId, transition, strategyType]',
     expiresAfterSeconds: IDEMPOTENCY_EXPIRY_SECONDS,
   });
-  const applyOnce = makeIdempotent((task: StrategyTask) => executor.apply(task), {
-    persistenceStore: new DynamoDBPersistenceLayer({
-      tableName: requireEnv(EnvName.idempotencyTable),
-      awsSdkV3Client: clients.dynamodb,
-    }),
-    config: idempotency,
-  });
+  // Tasks the executor ran in this container; one that comes back without running was answered
+  // from the idempotency store: a duplicate delivery, counted so it shows (and so the
+  // invocation has a metric to publish).
+  const ran = new WeakSet<StrategyTask>();
+  const applyOnce = makeIdempotent(
+    (task: StrategyTask) => {
+      ran.add(task);
+      return executor.apply(task);
+    },
+    {
+      persistenceStore: new DynamoDBPersistenceLayer({
+        tableName: requireEnv(EnvName.idempotencyTable),
+        awsSdkV3Client: clients.dynamodb,
+      }),
+      config: idempotency,
+    },
+  );
 
   const handler = observed<EventBridgeEvent<string, unknown>, ExecutorResult>(tools)
     .use(parser({ schema: StockLevelEventSchema, safeParse: true }))
@@ -79,6 +90,7 @@ export const createHandler = (overrides: ClientOverrides = {}): StrategyExecutor
       const { 'detail-type': detailType, detail } = result.data;
       const task = await executor.plan(detailType, detail);
       const applied = await applyOnce(task);
+      if (!ran.has(task)) metrics.addMetric(MetricName.StrategyReplays, MetricUnit.Count, 1);
       return { status: 'done', applied };
     });
   // Callers hand in the raw envelope; the parser's types describe only what the inner handler sees.

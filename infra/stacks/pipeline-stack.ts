@@ -337,6 +337,7 @@ export class PipelineStack extends Stack {
         left: [
           custom(MetricName.StrategiesApplied, executor),
           custom(MetricName.StrategiesRejected, executor),
+          custom(MetricName.StrategyReplays, executor),
         ],
       }),
       new GraphWidget({

@@ -11,6 +11,8 @@ export const MetricName = {
   PublishRetries: 'PublishRetries',
   StrategiesApplied: 'StrategiesApplied',
   StrategiesRejected: 'StrategiesRejected',
+  /** Level changes delivered again and answered from the idempotency store. */
+  StrategyReplays: 'StrategyReplays',
   SalesRecorded: 'SalesRecorded',
   DemandDaysWritten: 'DemandDaysWritten',
   DemandDaysReplayed: 'DemandDaysReplayed',

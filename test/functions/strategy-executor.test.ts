@@ -1,10 +1,11 @@
+import { Metrics } from '@aws-lambda-powertools/metrics';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createHandler } from '../../functions/strategy-executor/handler.js';
 import type { RuleInput } from '../../shared/domain/rules.js';
 import { mockControlTable } from '../support/control-table-fake.js';
@@ -126,6 +127,22 @@ describe('strategy-executor handler', () => {
     );
     expect(transactions()).toHaveLength(1);
     expect(second).toEqual(first);
+  });
+
+  it('counts a duplicate answered from the idempotency store as a replay, and only that', async () => {
+    withStrategy('LOW_STOCK', { type: 'direct-restock', quantity: { mode: 'fixed', units: 25 } });
+    const added = vi.spyOn(Metrics.prototype, 'addMetric');
+    try {
+      const handler = createHandler();
+      await handler(busEnvelope('StockLevelTriggered', levelDetail(), 'evt-a'), context);
+      const replaysAfterFirst = added.mock.calls.filter(([name]) => name === 'StrategyReplays');
+      await handler(busEnvelope('StockLevelTriggered', levelDetail(), 'evt-b'), context);
+      const replays = added.mock.calls.filter(([name]) => name === 'StrategyReplays');
+      expect(replaysAfterFirst).toEqual([]);
+      expect(replays).toEqual([['StrategyReplays', 'Count', 1]]);
+    } finally {
+      added.mockRestore();
+    }
   });
 
   it('restocks atomically, marking the write as the system’s so it is not counted as demand', async () => {
