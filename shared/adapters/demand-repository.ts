@@ -31,7 +31,7 @@ const DEMAND_UPDATE =
 const DEMAND_CONDITION = 'attribute_not_exists(lastSequence) OR lastSequence < :first';
 
 /**
- * Daily demand per item, fed by the stock-monitor: one transactional write of up to 100 items
+ * Daily demand per item, fed by the demand-recorder: one transactional write of up to 100 items
  * per batch. Each day item remembers the last sequence applied, so a redelivered batch adds
  * nothing twice. The actions are built in the wire format: this write runs for every batch
  * with a sale, and marshalling plain values through the document client doubled its cost

@@ -35,7 +35,7 @@ beforeAll(async () => {
       },
     },
   });
-  // Three weeks of steady sales, about 6 a day, as the stock-monitor would have recorded them.
+  // Three weeks of steady sales, about 6 a day, as the demand-recorder would have recorded them.
   const history = [5, 7, 6, 6, 5, 7, 6, 6, 5, 7, 6, 6, 5, 7, 6, 6, 5, 7, 6, 6, 6];
   const demand = new DemandRepository(sandbox.doc, sandbox.tables.control);
   await demand.record(
