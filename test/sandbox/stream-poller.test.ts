@@ -27,9 +27,10 @@ const run = async (
   count: number,
   handler: (event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse>,
   created = new Date(),
+  pageSize?: number,
 ) => {
   const records = Array.from({ length: count }, (_, i) => quantityChange(`SKU-${i}`, 20, 19));
-  streams = mockStreamOf(records, created);
+  streams = mockStreamOf(records, created, pageSize);
   const letters: StreamDeadLetter[] = [];
   const poller = new StreamPoller({
     client: new DynamoDBStreamsClient({ region: 'eu-west-1' }),
@@ -79,39 +80,17 @@ describe('StreamPoller', () => {
   });
 
   it('reads a shard once per poll while records trickle in, as Lambda does, and invokes with what it read', async () => {
-    const records = Array.from({ length: 6 }, (_, i) => quantityChange(`T-${i}`, 20, 19));
-    const page = (from: number) =>
-      records.slice(from, from + 3).map((r) => ({
-        ...r,
-        dynamodb: { ...r.dynamodb, ApproximateCreationDateTime: new Date() },
-      })) as never;
-    streams = mockClient(DynamoDBStreamsClient);
-    streams
-      .on(DescribeStreamCommand)
-      .resolves({ StreamDescription: { Shards: [{ ShardId: 'shard-1' }] } });
-    streams.on(GetShardIteratorCommand).resolves({ ShardIterator: 'it-0' });
-    streams
-      .on(GetRecordsCommand, { ShardIterator: 'it-0' })
-      .resolves({ Records: page(0), NextShardIterator: 'it-1' })
-      .on(GetRecordsCommand, { ShardIterator: 'it-1' })
-      .resolves({ Records: page(3), NextShardIterator: 'it-2' })
-      .on(GetRecordsCommand, { ShardIterator: 'it-2' })
-      .resolves({ Records: [], NextShardIterator: 'it-2' });
     const batches: string[][] = [];
-    const poller = new StreamPoller({
-      client: new DynamoDBStreamsClient({ region: 'eu-west-1' }),
-      streamArn: 'arn:aws:dynamodb:eu-west-1:123456789012:table/inventory/stream/x',
-      handler: async (event) => {
+    // Records trickle in: three per read.
+    await run(
+      6,
+      async (event) => {
         batches.push(seq(event));
         return { batchItemFailures: [] };
       },
-      consumer,
-      pollIntervalMs: 5,
-      onDeadLetter: () => {},
-    });
-    poller.start();
-    while (batches.flat().length < 6) await new Promise((r) => setTimeout(r, 5));
-    await poller.stop();
+      new Date(),
+      3,
+    );
     // Two polls, two invocations: a short read is not followed by another in the same poll.
     expect(batches.map((b) => b.length)).toEqual([3, 3]);
   });
