@@ -3,25 +3,11 @@ import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
-import { BUNDLING } from '../infra/constructs/pipeline-function.js';
+import { esbuildOptionsFor } from '../infra/constructs/pipeline-function.js';
 import { type Figure, figure } from './results.js';
 
 const bundle = async (entry: string, outfile: string) => {
-  await build({
-    entryPoints: [entry],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: BUNDLING.target,
-    minify: BUNDLING.minify,
-    sourcemap: BUNDLING.sourceMap,
-    mainFields: [...BUNDLING.mainFields],
-    external: [...BUNDLING.externalModules],
-    banner: { js: BUNDLING.banner },
-    alias: BUNDLING.alias,
-    outfile,
-    logLevel: 'error',
-  });
+  await build({ ...esbuildOptionsFor(entry), outfile, logLevel: 'error' });
   return statSync(outfile).size;
 };
 

@@ -4,6 +4,7 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import type { BuildOptions } from 'esbuild';
 import { METRICS_NAMESPACE } from '../../shared/contracts/metrics.js';
 
 export interface PipelineFunctionProps {
@@ -43,6 +44,22 @@ export const BUNDLING = {
   banner:
     "import { createRequire as __iaCreateRequire } from 'module';const require = __iaCreateRequire(import.meta.url);",
 } as const;
+
+/** {@link BUNDLING} as options of esbuild's build API: how the benchmarks and tests bundle a function. */
+export const esbuildOptionsFor = (entry: string) =>
+  ({
+    entryPoints: [entry],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: BUNDLING.target,
+    minify: BUNDLING.minify,
+    sourcemap: BUNDLING.sourceMap,
+    mainFields: [...BUNDLING.mainFields],
+    external: [...BUNDLING.externalModules],
+    banner: { js: BUNDLING.banner },
+    alias: BUNDLING.alias,
+  }) satisfies BuildOptions;
 
 /**
  * A Lambda function of the pipeline: Node.js 22 on arm64, active tracing, its own log group

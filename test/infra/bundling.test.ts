@@ -1,22 +1,15 @@
 import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 import { defaultProvider } from '../../functions/commons/lambda-credentials.js';
-import { BUNDLING } from '../../infra/constructs/pipeline-function.js';
+import { esbuildOptionsFor } from '../../infra/constructs/pipeline-function.js';
 
 /** Bundles an entry with the stack's settings and returns the modules that went in. */
 const inputsOf = async (entry: string) => {
   const result = await build({
-    entryPoints: [entry],
-    bundle: true,
+    ...esbuildOptionsFor(entry),
+    outfile: 'bundle.mjs',
     write: false,
     metafile: true,
-    platform: 'node',
-    format: 'esm',
-    target: BUNDLING.target,
-    minify: BUNDLING.minify,
-    mainFields: [...BUNDLING.mainFields],
-    external: [...BUNDLING.externalModules],
-    alias: BUNDLING.alias,
     logLevel: 'silent',
   });
   return Object.keys(result.metafile.inputs);
