@@ -1,3 +1,7 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 import { defaultProvider } from '../../functions/commons/lambda-credentials.js';
@@ -7,7 +11,7 @@ import { esbuildOptionsFor } from '../../infra/constructs/pipeline-function.js';
 const inputsOf = async (entry: string) => {
   const result = await build({
     ...esbuildOptionsFor(entry),
-    outfile: 'bundle.mjs',
+    outfile: 'bundle.cjs',
     write: false,
     metafile: true,
     logLevel: 'silent',
@@ -29,6 +33,76 @@ describe('function bundles', () => {
       'nested-clients',
     ])
       expect(inputs.filter((input) => input.includes(unusable))).toEqual([]);
+  });
+});
+
+describe('a function bundle as Lambda loads it', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'inventory-alerts-bundle-test-'));
+  const environment = {
+    ...process.env,
+    CONTROL_TABLE_NAME: 'control',
+    INVENTORY_TABLE_NAME: 'inventory',
+    IDEMPOTENCY_TABLE_NAME: 'idempotency',
+    ALERTS_TOPIC_ARN: 'arn:aws:sns:eu-west-1:000000000000:alerts',
+    EVENT_BUS_NAME: 'bus',
+    AWS_REGION: 'eu-west-1',
+    POWERTOOLS_LOG_LEVEL: 'SILENT',
+    POWERTOOLS_METRICS_DISABLED: 'true',
+  };
+  // In a fresh Node process, as the stack sets it up: require() of the CommonJS bundle with
+  // source maps on, then the handler called with an empty batch (no AWS call is made).
+  const loadAndCall = (file: string) =>
+    spawnSync(
+      process.execPath,
+      [
+        '--enable-source-maps',
+        '-e',
+        `require(${JSON.stringify(file)}).handler({ Records: [] }, { functionName: 'f', awsRequestId: 'r', getRemainingTimeInMillis: () => 1000 }).then((r) => console.log(JSON.stringify(r)))`,
+      ],
+      { env: environment, encoding: 'utf8' },
+    );
+
+  it.each([
+    ['stock-monitor', 'functions/stock-monitor/handler.ts'],
+    ['demand-recorder', 'functions/demand-recorder/handler.ts'],
+  ])('%s loads with require() and answers an empty batch', async (name, entry) => {
+    const file = join(dir, `${name}.cjs`);
+    await build({ ...esbuildOptionsFor(entry), outfile: file, logLevel: 'silent' });
+    const run = loadAndCall(file);
+    expect(run.stderr).toBe('');
+    expect(JSON.parse(run.stdout.trim().split('\n').at(-1) ?? '')).toEqual({
+      batchItemFailures: [],
+    });
+    // The map carries mappings for stack traces, not a copy of every source file.
+    expect(JSON.parse(readFileSync(`${file}.map`, 'utf8'))).not.toHaveProperty('sourcesContent');
+  });
+
+  it('strategy-executor loads with require() and exports its handler', async () => {
+    const file = join(dir, 'strategy-executor.cjs');
+    await build({
+      ...esbuildOptionsFor('functions/strategy-executor/handler.ts'),
+      outfile: file,
+      logLevel: 'silent',
+    });
+    const run = spawnSync(
+      process.execPath,
+      [
+        '--enable-source-maps',
+        '-e',
+        `console.log(typeof require(${JSON.stringify(file)}).handler)`,
+      ],
+      { env: environment, encoding: 'utf8' },
+    );
+    expect(run.stderr).toBe('');
+    expect(run.stdout.trim()).toBe('function');
+  });
+
+  it('leaves semver out: only the X-Ray SDK v2 patcher uses it, and the stub says so if called', async () => {
+    const inputs = await inputsOf('functions/stock-monitor/handler.ts');
+    expect(inputs).toContain('functions/commons/xray-semver.ts');
+    expect(inputs.filter((input) => input.includes('node_modules/semver/'))).toEqual([]);
+    const { gte } = await import('../../functions/commons/xray-semver.js');
+    expect(() => gte()).toThrow(/captureAWS/);
   });
 });
 
