@@ -10,8 +10,9 @@ const WARMUP_SECONDS = 3;
  * Write → alert latency on the sandbox: W writes per second for T seconds, each a new item,
  * `crossingShare` of them inserted into low stock (the rest well stocked), with the stream
  * polled every 250 ms as Lambda does, after a warm-up of {@link WARMUP_SECONDS} s at the same
- * rate and a pause until its writes are processed. Measures, for the writes that cross, from the write's acknowledgement to the SNS
- * publish, and to the strategy's effect (a purchase order).
+ * rate and a pause until its writes are processed. Measures, for the writes that cross, from
+ * the write's acknowledgement to the SNS publish, and to the strategy's effect (a purchase
+ * order).
  */
 export const writeToAlertLatency = async (options: {
   endpoint: string;

@@ -28,7 +28,7 @@ export interface PipelineFunctionProps {
  * The esbuild settings every function is bundled with; the benchmarks bundle with the same.
  * The SDK v3 is bundled (not taken from the runtime) so esbuild tree-shakes it to the clients
  * actually imported, and the bundle is pinned to the versions in the lockfile; taking it from
- * the runtime makes the file half as big but init a third slower (measured: `npm run bench`).
+ * the runtime makes the file less than half as big but init 1.2–1.7× slower (`npm run bench`).
  *
  * CommonJS output, which Lambda loads with require(): an ES module bundle imports Node's
  * built-ins through ESM facades that read every export, and `node:http`'s lazy `WebSocket`
