@@ -16,6 +16,7 @@ import {
   type StockLevelDetail,
   type StrategyAppliedDetail,
 } from '../../shared/contracts/events.js';
+import { itemKeyOf } from '../../shared/contracts/inventory.js';
 import { MetricName } from '../../shared/contracts/metrics.js';
 import type { DemandPolicy } from '../../shared/domain/demand.js';
 import { resolveRule, ruleKeysFor, type Strategy } from '../../shared/domain/rules.js';
@@ -119,7 +120,7 @@ export const createStrategyExecutor = (deps: StrategyExecutorDeps) => {
               await deps.thresholds.get([
                 { sku: detail.sku, location: detail.location, policy: task.demand },
               ])
-            ).get(`${detail.sku}#${detail.location}`)
+            ).get(itemKeyOf(detail))
           : undefined;
       const decision = decide(strategy, {
         economicOrderQuantity: economic?.orderQuantity,

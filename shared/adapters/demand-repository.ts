@@ -1,4 +1,5 @@
 import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { itemKeyOf } from '../contracts/inventory.js';
 import { ControlKeys } from '../contracts/tables.js';
 import {
   type DemandPolicy,
@@ -86,23 +87,22 @@ export const dailySeries = async (
 ): Promise<{ day: string; units: number }[]> => {
   const end = Date.parse(`${dayOf(today.getTime())}T00:00:00Z`) - DAY_MS;
   const start = end - (windowDays - 1) * DAY_MS;
+  const keyOf = (day: string) => ControlKeys.demandDay(item.sku, item.location, day);
   const output = await doc.send(
     new QueryCommand({
       TableName: tableName,
       KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
       ExpressionAttributeValues: {
-        ':pk': ControlKeys.demandDay(item.sku, item.location, '').pk,
-        ':from': `DEMAND#${dayOf(start)}`,
-        ':to': `DEMAND#${dayOf(end)}`,
+        ':pk': keyOf('').pk,
+        ':from': keyOf(dayOf(start)).sk,
+        ':to': keyOf(dayOf(end)).sk,
       },
     }),
   );
   // The day is in the sort key (DEMAND#yyyy-mm-dd); the item holds only the totals.
+  const dayPrefix = keyOf('').sk.length;
   const sold = new Map(
-    (output.Items ?? []).map((i) => [
-      String(i.sk).slice('DEMAND#'.length),
-      Number(i.unitsSold ?? 0),
-    ]),
+    (output.Items ?? []).map((i) => [String(i.sk).slice(dayPrefix), Number(i.unitsSold ?? 0)]),
   );
   return Array.from({ length: windowDays }, (_, i) => {
     const day = dayOf(start + i * DAY_MS);
@@ -131,7 +131,7 @@ export class DemandThresholds {
     const result = new Map<string, DerivedThresholds>();
     await Promise.all(
       items.map(async (item) => {
-        const key = `${item.sku}#${item.location}`;
+        const key = itemKeyOf(item);
         const cached = this.cache.get(key);
         if (cached && cached.expiresAt > now) {
           result.set(key, cached.value);
