@@ -13,6 +13,7 @@ import {
 import { LocalRequestHandler } from '../sandbox/local-transport.js';
 import { Sandbox } from '../sandbox/sandbox.js';
 import { type StreamDeadLetter, StreamPoller } from '../sandbox/stream-poller.js';
+import { undecodableReason } from '../shared/adapters/stream-records.js';
 import type { RuleInput } from '../shared/domain/rules.js';
 import { busEnvelope, levelDetail, quantityChange } from '../test/support/factories.js';
 import { POISON_CATALOGUE } from '../test/support/poison.js';
@@ -219,7 +220,6 @@ const poisonDrill = async (): Promise<DrillRow> => {
   };
   const monitor = createHandler({ dynamodb: client, sns: snsClient, eventBridge: client });
   const letters: StreamDeadLetter[] = [];
-  const { decodeRecord } = await import('../shared/adapters/stream-records.js');
   const poller = new StreamPoller({
     client: new DynamoDBStreamsClient({ region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS }),
     streamArn: 'arn:aws:dynamodb:eu-west-1:000000000000:table/inventory/stream/drill',
@@ -237,14 +237,7 @@ const poisonDrill = async (): Promise<DrillRow> => {
     },
     pollIntervalMs: 5,
     onDeadLetter: (letter) => letters.push(letter),
-    explain: (r) => {
-      try {
-        decodeRecord(r);
-        return undefined;
-      } catch (error) {
-        return (error as Error).message;
-      }
-    },
+    explain: undecodableReason,
   });
   poller.start();
   await new Promise((r) => setTimeout(r, 50));

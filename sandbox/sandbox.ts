@@ -12,7 +12,7 @@ import {
   type Subscriber,
 } from '../infra/config/environments.js';
 import { RulesRepository } from '../shared/adapters/rules-repository.js';
-import { decodeRecord } from '../shared/adapters/stream-records.js';
+import { undecodableReason } from '../shared/adapters/stream-records.js';
 import {
   DetailType,
   STRATEGY_EXECUTOR_PATTERN,
@@ -340,14 +340,7 @@ export class Sandbox {
       'stream',
       (event) => stockMonitor(event, lambdaContext('stock-monitor')),
       config.streamConsumer,
-      (r) => {
-        try {
-          decodeRecord(r);
-          return undefined;
-        } catch (error) {
-          return (error as Error).message;
-        }
-      },
+      undecodableReason,
     );
     // The demand-recorder reads the same stream on its own mapping; it skips what it cannot read.
     const demandPoller = config.demandConsumer.enabled

@@ -121,3 +121,13 @@ export const decodeRecord = (record: DynamoDBRecord): DecodedRecord => {
         : undefined,
   };
 };
+
+/** Why a record cannot be decoded, or undefined when it can: the reason a dead letter carries. */
+export const undecodableReason = (record: DynamoDBRecord): string | undefined => {
+  try {
+    decodeRecord(record);
+    return undefined;
+  } catch (error) {
+    return (error as Error).message;
+  }
+};
