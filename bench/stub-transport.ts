@@ -51,6 +51,16 @@ export class StubAws {
     this.calls.set(operation, (this.calls.get(operation) ?? 0) + 1);
   }
 
+  /** The stored rule item (wire format) a control-table key names, if it is a known rule's. */
+  private ruleItem(key: unknown) {
+    const { pk } = unmarshall(key as never) as { pk?: string };
+    const ruleKey = pk?.startsWith('RULE#') ? pk.slice(5) : undefined;
+    const rule = ruleKey ? this.rules.get(ruleKey) : undefined;
+    return ruleKey && rule
+      ? marshall({ ...ControlKeys.rule(ruleKey), ruleKey, rule }, { removeUndefinedValues: true })
+      : undefined;
+  }
+
   private dynamodb(operation: string, request: HttpRequest) {
     this.count(operation);
     // Writes succeed without reading the request: parsing it is AWS's work, not the function's,
@@ -69,34 +79,16 @@ export class StubAws {
           Object.entries(requestItems).map(([table, { Keys }]) => [
             table,
             Keys.flatMap((key) => {
-              const { pk } = unmarshall(key as never) as { pk: string };
-              const ruleKey = pk.startsWith('RULE#') ? pk.slice(5) : undefined;
-              const rule = ruleKey ? this.rules.get(ruleKey) : undefined;
-              return rule
-                ? [
-                    marshall(
-                      { ...ControlKeys.rule(ruleKey as string), ruleKey, rule },
-                      { removeUndefinedValues: true },
-                    ),
-                  ]
-                : [];
+              const item = this.ruleItem(key);
+              return item ? [item] : [];
             }),
           ]),
         ),
         UnprocessedKeys: {},
       };
     } else if (operation === 'GetItem') {
-      const { pk } = unmarshall((input.Key ?? {}) as never) as { pk?: string };
-      const ruleKey = pk?.startsWith('RULE#') ? pk.slice(5) : undefined;
-      const rule = ruleKey ? this.rules.get(ruleKey) : undefined;
-      output = rule
-        ? {
-            Item: marshall(
-              { ...ControlKeys.rule(ruleKey as string), ruleKey, rule },
-              { removeUndefinedValues: true },
-            ),
-          }
-        : {};
+      const item = this.ruleItem(input.Key ?? {});
+      output = item ? { Item: item } : {};
     } else if (operation === 'Query') {
       output = { Items: [], Count: 0 };
     }
