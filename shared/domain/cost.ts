@@ -58,19 +58,23 @@ export const monthlyCost = (inputs: CostInputs) => {
     quantity,
     usd: quantity * unitPrice,
   });
+  /** A function's requests and its GB-seconds on arm64. */
+  const lambda = (fn: string, invocations: number, msPerInvocation: number): CostLine[] => [
+    line('Lambda', `${fn} requests`, invocations, PRICES.lambda.request),
+    line(
+      'Lambda',
+      `${fn} GB-s`,
+      invocations * (msPerInvocation / 1000) * gb,
+      PRICES.lambda.gbSecondArm64,
+    ),
+  ];
   const shared: CostLine[] = [
     line('SNS', 'alert publishes', crossings, PRICES.sns.publish),
     line('SNS', 'e-mail deliveries', crossings * inputs.emailSubscribers, PRICES.sns.emailDelivery),
     line('SNS', 'SMS deliveries (US)', crossings * inputs.smsShare, PRICES.sns.smsUs),
     // A level change, then StrategyApplied for it.
     line('EventBridge', 'events', crossings * 2, PRICES.eventBridge.customEvent),
-    line('Lambda', 'strategy-executor requests', crossings, PRICES.lambda.request),
-    line(
-      'Lambda',
-      'strategy-executor GB-s',
-      crossings * (inputs.executorMsPerInvocation / 1000) * gb,
-      PRICES.lambda.gbSecondArm64,
-    ),
+    ...lambda('strategy-executor', crossings, inputs.executorMsPerInvocation),
     // Effect + ledger in one transaction (2 WRU each), idempotency record put and update.
     line(
       'DynamoDB',
@@ -80,22 +84,10 @@ export const monthlyCost = (inputs: CostInputs) => {
     ),
   ];
   const pipeline: CostLine[] = [
-    line('Lambda', 'stock-monitor requests', monitorInvocations, PRICES.lambda.request),
-    line(
-      'Lambda',
-      'stock-monitor GB-s',
-      monitorInvocations * (inputs.monitorMsPerInvocation / 1000) * gb,
-      PRICES.lambda.gbSecondArm64,
-    ),
+    ...lambda('stock-monitor', monitorInvocations, inputs.monitorMsPerInvocation),
     // Alert state: one write per crossing.
     line('DynamoDB', 'alert state writes (WRU)', crossings, PRICES.dynamodb.writeRequestUnit),
-    line('Lambda', 'demand-recorder requests', recorderInvocations, PRICES.lambda.request),
-    line(
-      'Lambda',
-      'demand-recorder GB-s',
-      recorderInvocations * (inputs.recorderMsPerInvocation / 1000) * gb,
-      PRICES.lambda.gbSecondArm64,
-    ),
+    ...lambda('demand-recorder', recorderInvocations, inputs.recorderMsPerInvocation),
     // One transactional update (2 WRU) per item and day per batch: at most one per sale, fewer
     // when an item sells more than once within a batch (counted here at most).
     line(
@@ -114,15 +106,11 @@ export const monthlyCost = (inputs: CostInputs) => {
     ...shared,
   ];
   const naive: CostLine[] = [
-    line('Lambda', 'consumer requests', monitorInvocations, PRICES.lambda.request),
     // Per-record network round trips keep each invocation longer: 15 ms more per record.
-    line(
-      'Lambda',
-      'consumer GB-s',
-      monitorInvocations *
-        ((inputs.monitorMsPerInvocation + 15 * inputs.recordsPerInvocation) / 1000) *
-        gb,
-      PRICES.lambda.gbSecondArm64,
+    ...lambda(
+      'consumer',
+      monitorInvocations,
+      inputs.monitorMsPerInvocation + 15 * inputs.recordsPerInvocation,
     ),
     line('DynamoDB', 'state write per record (WRU)', writes, PRICES.dynamodb.writeRequestUnit),
     line('DynamoDB', 'rule read per record (RRU)', writes, PRICES.dynamodb.readRequestUnit),
