@@ -53,6 +53,21 @@ export const printRows = (
   io.out(table.toString());
 };
 
+/** A numeric option's value; with `range`, only within it (inclusive). */
+export const numberOption = (
+  value: string | undefined,
+  option: string,
+  range?: { min: number; max: number },
+): number => {
+  const number = Number(value);
+  const inRange = !range || (number >= range.min && number <= range.max);
+  if (value === undefined || value === '' || !Number.isFinite(number) || !inRange) {
+    const expected = range ? `a number from ${range.min} to ${range.max}` : 'a number';
+    throw new UsageError(`${option} must be ${expected}, got "${value ?? ''}"`);
+  }
+  return number;
+};
+
 /** Parses `7d`, `12h`, `30m`, `45s` into milliseconds. */
 export const parseDuration = (text: string, option: string): number => {
   const match = /^(\d+(?:\.\d+)?)\s*(s|m|h|d|w)$/.exec(text.trim());

@@ -1,15 +1,6 @@
 import { parseArgs } from 'node:util';
 import { DEFAULT_COST_INPUTS, monthlyCost } from '../../shared/domain/cost.js';
-import { UsageError } from '../errors.js';
-import { type Format, type Io, printRows } from '../io.js';
-
-const number = (value: string | undefined, option: string, min: number, max: number): number => {
-  const n = Number(value);
-  if (value === undefined || !Number.isFinite(n) || n < min || n > max) {
-    throw new UsageError(`${option} must be a number from ${min} to ${max}, got "${value ?? ''}"`);
-  }
-  return n;
-};
+import { type Format, type Io, numberOption, printRows } from '../io.js';
 
 /** `cost --writes-per-day N --crossing-rate r [--sms-share s]`: monthly cost by service, next to the naive consumer's. */
 export const costCommand = async (args: string[], io: Io, format: Format): Promise<void> => {
@@ -32,17 +23,19 @@ export const costCommand = async (args: string[], io: Io, format: Format): Promi
   });
   const result = monthlyCost({
     ...DEFAULT_COST_INPUTS,
-    writesPerDay: number(values['writes-per-day'], '--writes-per-day', 0, 1e12),
-    crossingRate: number(values['crossing-rate'], '--crossing-rate', 0, 1),
-    smsShare: number(values['sms-share'], '--sms-share', 0, 1),
-    emailSubscribers: number(values['email-subscribers'], '--email-subscribers', 0, 1e6),
-    recordsPerInvocation: number(
+    writesPerDay: numberOption(values['writes-per-day'], '--writes-per-day', { min: 0, max: 1e12 }),
+    crossingRate: numberOption(values['crossing-rate'], '--crossing-rate', { min: 0, max: 1 }),
+    smsShare: numberOption(values['sms-share'], '--sms-share', { min: 0, max: 1 }),
+    emailSubscribers: numberOption(values['email-subscribers'], '--email-subscribers', {
+      min: 0,
+      max: 1e6,
+    }),
+    recordsPerInvocation: numberOption(
       values['records-per-invocation'],
       '--records-per-invocation',
-      1,
-      10_000,
+      { min: 1, max: 10_000 },
     ),
-    saleShare: number(values['sale-share'], '--sale-share', 0, 1),
+    saleShare: numberOption(values['sale-share'], '--sale-share', { min: 0, max: 1 }),
   });
   if (format === 'json') {
     io.out(JSON.stringify(result, null, 2));

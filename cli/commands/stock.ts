@@ -4,18 +4,11 @@ import { BatchWriteCommand, GetCommand, QueryCommand, UpdateCommand } from '@aws
 import { parse as parseCsv } from 'csv-parse/sync';
 import { type InventoryItem, InventoryItemSchema } from '../../shared/contracts/inventory.js';
 import { UsageError } from '../errors.js';
-import { type Format, type Io, printRows } from '../io.js';
+import { type Format, type Io, numberOption, printRows } from '../io.js';
 import type { Target } from '../target.js';
 
 /** DynamoDB allows at most 25 puts per BatchWriteItem. */
 const BATCH_WRITE_LIMIT = 25;
-
-const numberOption = (value: string | undefined, option: string): number => {
-  const number = Number(value);
-  if (value === undefined || value === '' || !Number.isFinite(number))
-    throw new UsageError(`${option} must be a number, got "${value ?? ''}"`);
-  return number;
-};
 
 export interface ImportSummary {
   readonly written: number;
