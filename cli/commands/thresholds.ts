@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { dailySeries } from '../../shared/adapters/demand-repository.js';
 import { RulesRepository } from '../../shared/adapters/rules-repository.js';
+import { itemKeyOf } from '../../shared/contracts/inventory.js';
 import { ControlKeys } from '../../shared/contracts/tables.js';
 import {
   type DemandPolicy,
@@ -9,13 +10,8 @@ import {
   rollingStatistics,
   stockoutRisk,
 } from '../../shared/domain/demand.js';
-import {
-  DemandPolicySchema,
-  effectiveThreshold,
-  resolveRule,
-  ruleKeyOf,
-  ruleKeysFor,
-} from '../../shared/domain/rules.js';
+import { DemandPolicySchema, effectiveThreshold, ruleKeyOf } from '../../shared/domain/rules.js';
+import { formatIssues } from '../../shared/errors.js';
 import { UsageError } from '../errors.js';
 import { type Format, type Io, printRows } from '../io.js';
 import type { Target } from '../target.js';
@@ -55,7 +51,7 @@ export const thresholdsCommand = async (
   });
   if (!defaults.success) {
     throw new UsageError(
-      `--lead-time or --service-level: ${defaults.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+      `--lead-time or --service-level: ${formatIssues(defaults.error.issues).join('; ')}`,
     );
   }
   const items: Record<string, unknown>[] = [];
@@ -73,17 +69,23 @@ export const thresholdsCommand = async (
     start = page.LastEvaluatedKey;
   } while (start);
   const repository = new RulesRepository(target.doc, target.controlTable, 60_000);
-  const now = new Date();
-  const rows: Record<string, unknown>[] = [];
-  let applied = 0;
-  for (const item of items) {
+  const subjects = items.map((item) => {
     const key = {
       sku: String(item.sku),
       location: String(item.location),
       category: item.category as string | undefined,
     };
-    const rules = await repository.getMany(ruleKeysFor(key));
-    const resolved = resolveRule(key, (k) => rules.get(k));
+    return { item: key, itemKey: itemKeyOf(key) };
+  });
+  // Every item's rule in one batched read. `--apply` writes only item-scoped rules, each for
+  // its own item, so no resolution here is changed by an earlier item's write.
+  const resolutions = await repository.resolveMany(subjects);
+  const now = new Date();
+  const rows: Record<string, unknown>[] = [];
+  let applied = 0;
+  for (const [index, { item: key, itemKey }] of subjects.entries()) {
+    const item = items[index] as Record<string, unknown>;
+    const resolved = resolutions.get(itemKey);
     const current =
       typeof item.lowStockThreshold === 'number'
         ? item.lowStockThreshold
