@@ -41,6 +41,16 @@ export interface PipelineStackProps extends StackProps {
 const KMS_DATA_ACTIONS = ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'];
 
 /** Least privilege: exact actions on exact resources, no wildcard actions. */
+/** An event source mapping's settings from the environment's config of one stream reader. */
+const streamReading = (consumer: EnvironmentConfig['streamConsumer']) => ({
+  startingPosition: StartingPosition.LATEST,
+  batchSize: consumer.batchSize,
+  maxBatchingWindow: Duration.seconds(consumer.maxBatchingWindowSeconds),
+  retryAttempts: consumer.retryAttempts,
+  maxRecordAge: Duration.seconds(consumer.maxRecordAgeSeconds),
+  parallelizationFactor: consumer.parallelizationFactor,
+});
+
 const allow = (fn: IFunction, actions: string[], resources: string[]) =>
   fn.addToRolePolicy(new PolicyStatement({ actions, resources }));
 
@@ -122,12 +132,7 @@ export class PipelineStack extends Stack {
 
     monitor.addEventSource(
       new DynamoEventSource(props.inventoryTable, {
-        startingPosition: StartingPosition.LATEST,
-        batchSize: streamConsumer.batchSize,
-        maxBatchingWindow: Duration.seconds(streamConsumer.maxBatchingWindowSeconds),
-        retryAttempts: streamConsumer.retryAttempts,
-        maxRecordAge: Duration.seconds(streamConsumer.maxRecordAgeSeconds),
-        parallelizationFactor: streamConsumer.parallelizationFactor,
+        ...streamReading(streamConsumer),
         bisectBatchOnError: true,
         reportBatchItemFailures: true,
         onFailure: new SqsDlq(this.streamDlq),
@@ -151,12 +156,7 @@ export class PipelineStack extends Stack {
       // partial responses nor bisecting apply; records it cannot read it skips.
       recorder.addEventSource(
         new DynamoEventSource(props.inventoryTable, {
-          startingPosition: StartingPosition.LATEST,
-          batchSize: demandConsumer.batchSize,
-          maxBatchingWindow: Duration.seconds(demandConsumer.maxBatchingWindowSeconds),
-          retryAttempts: demandConsumer.retryAttempts,
-          maxRecordAge: Duration.seconds(demandConsumer.maxRecordAgeSeconds),
-          parallelizationFactor: demandConsumer.parallelizationFactor,
+          ...streamReading(demandConsumer),
           onFailure: new SqsDlq(this.demandDlq),
         }),
       );
