@@ -1,9 +1,9 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
 import { esbuildOptionsFor } from '../infra/constructs/pipeline-function.js';
+import { inFreshNode } from '../test/support/fresh-node.js';
 import { type Figure, figure } from './results.js';
 
 const bundle = async (entry: string, outfile: string, external: string[] = []) => {
@@ -26,28 +26,14 @@ const median = (values: number[]) => {
  * Module init time of each bundle in a fresh Node process, median of `runs`: the time require()
  * takes, which is how Lambda loads a CommonJS handler, with the stack's `--enable-source-maps`.
  * The bundles take turns, round after round, so the machine's drift weighs on each alike.
- * NODE_PATH is where modules left out of the bundle are found, as Lambda's runtime sets it.
  */
 const initTimes = (files: readonly string[], runs: number): number[] => {
   const times = files.map((): number[] => []);
-  const env = {
-    ...process.env,
-    CONTROL_TABLE_NAME: 'c',
-    INVENTORY_TABLE_NAME: 'i',
-    IDEMPOTENCY_TABLE_NAME: 'd',
-    ALERTS_TOPIC_ARN: 'arn:aws:sns:eu-west-1:000000000000:a',
-    EVENT_BUS_NAME: 'b',
-    AWS_REGION: 'eu-west-1',
-    POWERTOOLS_LOG_LEVEL: 'SILENT',
-    NODE_PATH: resolve('node_modules'),
-  };
   for (let round = 0; round < runs; round++) {
     for (const [index, file] of files.entries()) {
-      const script = `const t=performance.now();require(${JSON.stringify(file)});console.log(performance.now()-t)`;
-      const result = spawnSync(process.execPath, ['--enable-source-maps', '-e', script], {
-        env,
-        encoding: 'utf8',
-      });
+      const result = inFreshNode(
+        `const t=performance.now();require(${JSON.stringify(file)});console.log(performance.now()-t)`,
+      );
       if (result.status !== 0) throw new Error(`init of ${file} failed: ${result.stderr}`);
       times[index]?.push(Number(result.stdout.trim()));
     }

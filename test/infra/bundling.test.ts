@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +5,7 @@ import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 import { defaultProvider } from '../../functions/commons/lambda-credentials.js';
 import { esbuildOptionsFor } from '../../infra/constructs/pipeline-function.js';
+import { inFreshNode } from '../support/fresh-node.js';
 
 /** Bundles an entry with the stack's settings and returns the modules that went in. */
 const inputsOf = async (entry: string) => {
@@ -38,28 +38,11 @@ describe('function bundles', () => {
 
 describe('a function bundle as Lambda loads it', () => {
   const dir = mkdtempSync(join(tmpdir(), 'inventory-alerts-bundle-test-'));
-  const environment = {
-    ...process.env,
-    CONTROL_TABLE_NAME: 'control',
-    INVENTORY_TABLE_NAME: 'inventory',
-    IDEMPOTENCY_TABLE_NAME: 'idempotency',
-    ALERTS_TOPIC_ARN: 'arn:aws:sns:eu-west-1:000000000000:alerts',
-    EVENT_BUS_NAME: 'bus',
-    AWS_REGION: 'eu-west-1',
-    POWERTOOLS_LOG_LEVEL: 'SILENT',
-    POWERTOOLS_METRICS_DISABLED: 'true',
-  };
-  // In a fresh Node process, as the stack sets it up: require() of the CommonJS bundle with
-  // source maps on, then the handler called with an empty batch (no AWS call is made).
+  // In a fresh Node process, as the stack sets it up: require() of the CommonJS bundle, then
+  // the handler called with an empty batch (no AWS call is made).
   const loadAndCall = (file: string) =>
-    spawnSync(
-      process.execPath,
-      [
-        '--enable-source-maps',
-        '-e',
-        `require(${JSON.stringify(file)}).handler({ Records: [] }, { functionName: 'f', awsRequestId: 'r', getRemainingTimeInMillis: () => 1000 }).then((r) => console.log(JSON.stringify(r)))`,
-      ],
-      { env: environment, encoding: 'utf8' },
+    inFreshNode(
+      `require(${JSON.stringify(file)}).handler({ Records: [] }, { functionName: 'f', awsRequestId: 'r', getRemainingTimeInMillis: () => 1000 }).then((r) => console.log(JSON.stringify(r)))`,
     );
 
   it.each([
@@ -84,15 +67,7 @@ describe('a function bundle as Lambda loads it', () => {
       outfile: file,
       logLevel: 'silent',
     });
-    const run = spawnSync(
-      process.execPath,
-      [
-        '--enable-source-maps',
-        '-e',
-        `console.log(typeof require(${JSON.stringify(file)}).handler)`,
-      ],
-      { env: environment, encoding: 'utf8' },
-    );
+    const run = inFreshNode(`console.log(typeof require(${JSON.stringify(file)}).handler)`);
     expect(run.stderr).toBe('');
     expect(run.stdout.trim()).toBe('function');
   });
