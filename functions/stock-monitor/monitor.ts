@@ -13,11 +13,10 @@ import type {
   DynamoDBStreamEvent,
 } from 'aws-lambda';
 import type { AlertPublisher } from '../../shared/adapters/alert-publisher.js';
-import {
-  type AlertStateRepository,
-  compareSequence,
-  type StateCommit,
-  type StoredAlertState,
+import type {
+  AlertStateRepository,
+  StateCommit,
+  StoredAlertState,
 } from '../../shared/adapters/alert-state-repository.js';
 import type { DemandThresholds } from '../../shared/adapters/demand-repository.js';
 import type { BusEvent, EventPublisher } from '../../shared/adapters/event-publisher.js';
@@ -30,16 +29,20 @@ import {
 import { DetailType, EVENT_VERSION, type StockLevelDetail } from '../../shared/contracts/events.js';
 import { itemKeyOf } from '../../shared/contracts/inventory.js';
 import { MetricName } from '../../shared/contracts/metrics.js';
-import {
-  type AlertState,
-  evaluateChange,
-  mayTransition,
-  type Transition,
-} from '../../shared/domain/crossing.js';
+import { type AlertState, evaluateChange, type Transition } from '../../shared/domain/crossing.js';
 import type { DemandPolicy } from '../../shared/domain/demand.js';
 import { type AlertMessage, buildAlertMessage } from '../../shared/domain/messages.js';
 import { isAutoLowStock, type Rule, severityOf } from '../../shared/domain/rules.js';
+import { compareSequence } from '../../shared/domain/standing.js';
+import { type InForce, thresholdsInForce } from '../../shared/domain/thresholds.js';
 import { HeldBackRecordError, PublishFailedError } from '../../shared/errors.js';
+
+/** The rule key events carry when an alert resolves because no rule applies to its item any more. */
+export const NO_RULE_KEY = '(no rule)';
+
+/** A resolve under no rule goes to the channels every rule has by default. */
+const channelsOf = (rule: Rule | undefined): readonly string[] =>
+  rule ? rule.channels : ['email', 'sms'];
 
 /** What the stock-monitor talks to; the handler wires AWS clients, the sandbox local ones. */
 export interface StockMonitorDeps {
@@ -59,7 +62,8 @@ interface Crossing {
   readonly transition: Transition;
   readonly record: DecodedRecord;
   readonly ruleKey: string;
-  readonly rule: Rule;
+  /** Undefined when no rule applies any more (the crossing is a resolve). */
+  readonly rule: Rule | undefined;
   readonly occurredAt: string;
 }
 
@@ -72,17 +76,14 @@ interface ItemWork {
 }
 
 type Prepared =
-  | {
-      readonly ok: true;
-      readonly decoded: DecodedRecord;
-      readonly rule?: { key: string; rule: Rule };
-    }
+  | { readonly ok: true; readonly decoded: DecodedRecord }
   | { readonly ok: false; readonly itemKey: string | undefined; readonly error: Error };
 
 /**
  * The stock-monitor use case over one stream batch:
- * 1. decode every record (poison records fail alone) and read the rules (cached) in one batch;
- * 2. read alert state only for items whose change may open or close a level;
+ * 1. decode every record (poison records fail alone) and judge each item by the rule and
+ *    thresholds in force now (rules cached, read in one batch);
+ * 2. read every item's alert state in one batch;
  * 3. evaluate records in order with Powertools' BatchProcessor, sequentially, because records
  *    of one item must be applied in stream order; a failed record holds back the rest of its item;
  * 4. publish alerts (SNS, ten per call) and events (EventBridge, ten per call), retrying only
@@ -93,6 +94,46 @@ type Prepared =
 export const createStockMonitor = (deps: StockMonitorDeps) => {
   const now = deps.now ?? (() => new Date());
   const { logger, metrics } = deps;
+
+  /**
+   * What each decoded record is judged by: the rule in force for its item now (cached), the
+   * demand-derived LOW_STOCK for `auto` rules, and the item's own thresholds, reconciled.
+   */
+  async function judge(decoded: readonly DecodedRecord[]): Promise<Map<string, InForce>> {
+    const rules = await deps.rules.resolveMany(decoded);
+    const autoItems = new Map<string, { sku: string; location: string; policy: DemandPolicy }>();
+    for (const d of decoded) {
+      const rule = rules.get(d.itemKey)?.rule;
+      if (rule && isAutoLowStock(rule) && d.overrides.LOW_STOCK === undefined)
+        autoItems.set(d.itemKey, { ...d.item, policy: rule.demand });
+    }
+    const derived =
+      autoItems.size > 0 && deps.thresholds
+        ? await deps.thresholds.get([...autoItems.values()])
+        : new Map<string, { lowStock?: number | undefined }>();
+    const judged = new Map<string, InForce>();
+    for (const d of decoded) {
+      if (judged.has(d.itemKey)) continue;
+      const resolved = rules.get(d.itemKey);
+      const derivedLow = autoItems.has(d.itemKey) ? derived.get(d.itemKey)?.lowStock : undefined;
+      const inForce = thresholdsInForce(resolved?.rule, d.overrides, derivedLow);
+      if (inForce.clampedLowStock) {
+        metrics.addMetric(MetricName.DerivedThresholdsClamped, MetricUnit.Count, 1);
+        logger.warn('Derived LOW_STOCK clamped below OVERSTOCK − hysteresis', {
+          itemKey: d.itemKey,
+          ...inForce.clampedLowStock,
+        });
+      }
+      if (inForce.itemThresholdsIgnored)
+        logger.warn(inForce.itemThresholdsIgnored, { itemKey: d.itemKey });
+      judged.set(d.itemKey, {
+        rule: resolved?.rule,
+        ruleKey: resolved?.key,
+        thresholds: inForce.thresholds,
+      });
+    }
+    return judged;
+  }
 
   return async (event: DynamoDBStreamEvent, context?: Context): Promise<DynamoDBBatchResponse> => {
     const records = event.Records ?? [];
@@ -108,48 +149,23 @@ export const createStockMonitor = (deps: StockMonitorDeps) => {
         });
       }
     }
-    const rules = await deps.rules.resolveMany(
-      [...prepared.values()].flatMap((p) => (p.ok ? [p.decoded] : [])),
-    );
-    const resolvedRules = new Map<DynamoDBRecord, { key: string; rule: Rule }>();
-    const autoItems = new Map<string, { sku: string; location: string; policy: DemandPolicy }>();
-    for (const [record, p] of prepared) {
-      if (!p.ok) continue;
-      const resolved = rules.get(p.decoded.itemKey);
-      if (!resolved) continue;
-      resolvedRules.set(record, resolved);
-      if (isAutoLowStock(resolved.rule) && p.decoded.overrides.LOW_STOCK === undefined) {
-        autoItems.set(p.decoded.itemKey, { ...p.decoded.item, policy: resolved.rule.demand });
-      }
-    }
-    const derived =
-      autoItems.size > 0 && deps.thresholds
-        ? await deps.thresholds.get([...autoItems.values()])
-        : new Map();
-    const candidates = new Map<string, { sku: string; location: string }>();
-    for (const [record, p] of prepared) {
-      const resolved = resolvedRules.get(record);
-      if (!p.ok || !resolved) continue;
-      // A demand-derived low-stock threshold applies like a per-item one (an explicit item value wins).
-      const lowStock = derived.get(p.decoded.itemKey)?.lowStock;
-      const decoded =
-        lowStock === undefined
-          ? p.decoded
-          : { ...p.decoded, overrides: { ...p.decoded.overrides, LOW_STOCK: lowStock } };
-      prepared.set(record, { ok: true, decoded, rule: resolved });
-      if (mayTransition(decoded.change, resolved.rule, decoded.overrides))
-        candidates.set(decoded.itemKey, decoded.item);
-    }
-    const stored = await deps.states.getMany([...candidates.values()]);
+    const decoded = [...prepared.values()].flatMap((p) => (p.ok ? [p.decoded] : []));
+    const judged = await judge(decoded);
+    // Every item's state is read: an alert opened under an older threshold or rule must be
+    // judged by the one in force now, and only the state knows which alerts are open.
+    const stored = await deps.states.getMany([
+      ...new Map(decoded.map((d) => [d.itemKey, d.item])).values(),
+    ]);
 
     const work = new Map<string, ItemWork>();
     const failedItems = new Set<string>();
     let duplicates = 0;
 
     const evaluate = (p: Extract<Prepared, { ok: true }>) => {
-      const { decoded: d, rule } = p;
+      const d = p.decoded;
       const itemStored = stored.get(d.itemKey);
-      if (!rule || !itemStored) return;
+      const inForce = judged.get(d.itemKey);
+      if (!inForce || !itemStored) return;
       let item = work.get(d.itemKey);
       if (!item) {
         item = {
@@ -168,15 +184,15 @@ export const createStockMonitor = (deps: StockMonitorDeps) => {
         return;
       }
       const at = now();
-      const result = evaluateChange(d.change, rule.rule, item.state, at, d.overrides);
+      const result = evaluateChange(d.change, inForce, item.state, at);
       item.state = result.state;
       item.lastSequence = d.sequenceNumber;
       for (const transition of result.transitions) {
         item.crossings.push({
           transition,
           record: d,
-          ruleKey: rule.key,
-          rule: rule.rule,
+          ruleKey: inForce.ruleKey ?? NO_RULE_KEY,
+          rule: inForce.rule,
           occurredAt: at.toISOString(),
         });
       }
@@ -345,8 +361,9 @@ export const createStockMonitor = (deps: StockMonitorDeps) => {
       occurredAt,
       severity: severityOf(rule, transition.level),
       ruleKey,
-      notified: transition.announced && rule.channels.length > 0,
+      notified: transition.announced && channelsOf(rule).length > 0,
       changeId: record.change.changeId,
+      sequenceNumber: record.sequenceNumber,
     };
     return {
       id,
@@ -361,7 +378,7 @@ export const createStockMonitor = (deps: StockMonitorDeps) => {
 
   function toAlertMessage(id: string, crossing: Crossing): AlertMessage | undefined {
     const { transition, record, rule, ruleKey, occurredAt } = crossing;
-    if (!transition.announced || rule.channels.length === 0) return undefined;
+    if (!transition.announced || channelsOf(rule).length === 0) return undefined;
     const message = buildAlertMessage(
       transition,
       {
@@ -371,10 +388,10 @@ export const createStockMonitor = (deps: StockMonitorDeps) => {
       },
       {
         ruleKey,
-        ruleName: rule.name,
+        ruleName: rule?.name,
         severity: severityOf(rule, transition.level),
-        strategy: rule.strategies[transition.level]?.type,
-        channels: rule.channels,
+        strategy: rule?.strategies[transition.level]?.type,
+        channels: channelsOf(rule),
         occurredAt,
       },
     );

@@ -43,6 +43,7 @@ export class AlertStateRepository {
         state: {
           open: (item.open ?? {}) as AlertState['open'],
           lastAnnouncedAt: (item.lastAnnouncedAt ?? {}) as AlertState['lastAnnouncedAt'],
+          lastOpened: (item.lastOpened ?? {}) as NonNullable<AlertState['lastOpened']>,
         },
         version: Number(item.version ?? 0),
         lastSequence: item.lastSequence as string | undefined,
@@ -84,6 +85,7 @@ export class AlertStateRepository {
         open: state.open,
         openLevels: openLevels.length > 0 ? openLevels : undefined,
         lastAnnouncedAt: state.lastAnnouncedAt,
+        lastOpened: state.lastOpened ?? {},
         lastSequence,
         version: expectedVersion + 1,
       },
@@ -104,10 +106,3 @@ export interface StateCommit {
   readonly lastSequence: string;
   readonly at: string;
 }
-
-/** Orders DynamoDB stream sequence numbers (decimal strings of varying length). */
-export const compareSequence = (a: string, b: string): number => {
-  const x = BigInt(a);
-  const y = BigInt(b);
-  return x < y ? -1 : x > y ? 1 : 0;
-};

@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import '../zod-messages.js';
+import { OUTCOMES } from '../domain/ledger.js';
 import { LEVELS, SEVERITIES } from '../domain/levels.js';
 
 /**
@@ -35,6 +36,12 @@ export const StockLevelDetailSchema = z.object({
   notified: z.boolean(),
   /** The stream record the crossing came from. */
   changeId: z.string().check(z.minLength(1)),
+  /**
+   * The stream sequence number of that record: the executor waits until the alert state has
+   * recorded it before judging whether the alert is still current. Absent from events of
+   * earlier releases, which are judged on the state as it is.
+   */
+  sequenceNumber: z.optional(z.string().check(z.regex(/^\d+$/))),
 });
 export type StockLevelDetail = z.infer<typeof StockLevelDetailSchema>;
 
@@ -67,7 +74,7 @@ export const StrategyAppliedDetailSchema = z.object({
   level: z.enum(LEVELS),
   transition: z.enum(['TRIGGERED', 'RESOLVED']),
   strategy: z.string(),
-  outcome: z.enum(['applied', 'dry-run', 'skipped', 'rejected']),
+  outcome: z.enum(OUTCOMES),
   reason: z.optional(z.string()),
   effect: z.record(z.string(), z.unknown()),
   occurredAt: z.iso.datetime({ offset: true }),

@@ -17,6 +17,10 @@ export const MetricName = {
   DemandDaysWritten: 'DemandDaysWritten',
   DemandDaysReplayed: 'DemandDaysReplayed',
   RecordsSkipped: 'RecordsSkipped',
+  /** Demand-derived LOW_STOCK thresholds clamped below OVERSTOCK − hysteresis. */
+  DerivedThresholdsClamped: 'DerivedThresholdsClamped',
+  /** Level changes that arrived after their alert was no longer current: ledgered, not applied. */
+  StaleEvents: 'StaleEvents',
 } as const;
 
 export const SERVICE_NAMES = {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { hasCleared, isInLevel, LEVELS, type Level } from './levels.js';
-import { effectiveThreshold, type Rule } from './rules.js';
+import type { Rule } from './rules.js';
+import type { InForce } from './thresholds.js';
 
 /** An alert that has triggered and not yet resolved. */
 export interface OpenAlert {
@@ -9,6 +10,8 @@ export interface OpenAlert {
   readonly triggeredAt: string;
   /** False when the trigger was silenced (snoozed or inside the cooldown): its resolve is silent too. */
   readonly announced: boolean;
+  /** The rule the alert was opened under (absent in state written before it was recorded). */
+  readonly ruleKey?: string | undefined;
 }
 
 /** What is remembered per item between changes. */
@@ -16,9 +19,14 @@ export interface AlertState {
   readonly open: Partial<Record<Level, OpenAlert>>;
   /** Last announced trigger per level, for the cooldown. */
   readonly lastAnnouncedAt: Partial<Record<Level, string>>;
+  /**
+   * The latest alert opened per level, open or resolved: a resolve is current only while no
+   * later alert of its level has opened (absent in state written before it was recorded).
+   */
+  readonly lastOpened?: Partial<Record<Level, string>> | undefined;
 }
 
-export const EMPTY_ALERT_STATE: AlertState = { open: {}, lastAnnouncedAt: {} };
+export const EMPTY_ALERT_STATE: AlertState = { open: {}, lastAnnouncedAt: {}, lastOpened: {} };
 
 export type TransitionKind = 'TRIGGERED' | 'RESOLVED';
 
@@ -45,14 +53,8 @@ export interface Change {
   readonly changeId: string;
 }
 
-/** Thresholds in force for an item: the rule's, overridden by per-item thresholds when present. */
+/** Per-item thresholds that override the rule's (the item's own attributes, or derived ones). */
 export type ThresholdOverrides = Partial<Record<Level, number>>;
-
-const thresholdFor = (
-  rule: Rule,
-  level: Level,
-  overrides: ThresholdOverrides,
-): number | undefined => overrides[level] ?? effectiveThreshold(rule, level);
 
 /** Deterministic alert id: the same change crossing the same level always gets the same id. */
 export const alertIdOf = (
@@ -64,64 +66,47 @@ export const alertIdOf = (
     .digest('base64url')
     .slice(0, 22);
 
-/**
- * True when a change may open or close a level and so needs the item's alert state.
- * Changes that stay in the normal band and cross no resolve line need no state read.
- */
-export const mayTransition = (
-  change: Pick<Change, 'previousQuantity' | 'quantity'>,
-  rule: Rule,
-  overrides: ThresholdOverrides = {},
-): boolean => {
-  const { previousQuantity: before, quantity: after } = change;
-  if (after === undefined) return before !== undefined;
-  for (const level of LEVELS) {
-    const threshold = thresholdFor(rule, level, overrides);
-    if (threshold === undefined) continue;
-    if (isInLevel(level, after, threshold)) return true;
-    const clearedNow = hasCleared(level, after, threshold, rule.hysteresis);
-    const clearedBefore =
-      before !== undefined && hasCleared(level, before, threshold, rule.hysteresis);
-    if (clearedNow && !clearedBefore) return true;
-  }
-  return false;
-};
+const isSnoozed = (rule: Rule | undefined, now: Date): boolean =>
+  rule?.snoozeUntil !== undefined && Date.parse(rule.snoozeUntil) > now.getTime();
 
-const isSnoozed = (rule: Rule, now: Date): boolean =>
-  rule.snoozeUntil !== undefined && Date.parse(rule.snoozeUntil) > now.getTime();
-
-const inCooldown = (rule: Rule, lastAnnouncedAt: string | undefined, now: Date): boolean =>
+const inCooldown = (
+  rule: Rule | undefined,
+  lastAnnouncedAt: string | undefined,
+  now: Date,
+): boolean =>
+  rule !== undefined &&
   lastAnnouncedAt !== undefined &&
   rule.cooldownSeconds > 0 &&
   now.getTime() - Date.parse(lastAnnouncedAt) < rule.cooldownSeconds * 1000;
 
 /**
- * Edge-triggered evaluation of one change. A level triggers when the change finds the item
- * inside it with no alert open; it resolves when the quantity clears the threshold by the
- * hysteresis margin (or the item is removed, or the level stops being monitored). Further
- * changes inside an open level produce nothing. Snooze and cooldown silence a trigger but
- * still open the level, so the crossing is not announced later from inside the level.
+ * Edge-triggered evaluation of one change against what is in force now. A level triggers when
+ * the change finds the item inside it with no alert open; it resolves when the quantity clears
+ * the threshold in force by the hysteresis margin (or the item is removed, or the level is no
+ * longer monitored), whatever threshold the alert was opened under. Further changes inside an
+ * open level produce nothing. Snooze and cooldown silence a trigger but still open the level,
+ * so the crossing is not announced later from inside the level.
  */
 export const evaluateChange = (
   change: Change,
-  rule: Rule,
+  inForce: InForce,
   state: AlertState,
   now: Date,
-  overrides: ThresholdOverrides = {},
 ): { state: AlertState; transitions: Transition[] } => {
+  const { rule, thresholds } = inForce;
+  const hysteresis = rule?.hysteresis ?? 0;
   const open: Partial<Record<Level, OpenAlert>> = { ...state.open };
   const lastAnnouncedAt: Partial<Record<Level, string>> = { ...state.lastAnnouncedAt };
+  const lastOpened: Partial<Record<Level, string>> = { ...state.lastOpened };
   const transitions: Transition[] = [];
   const q = change.quantity;
 
   for (const level of LEVELS) {
-    const threshold = thresholdFor(rule, level, overrides);
+    const threshold = thresholds[level];
     const current = open[level];
     if (current) {
       const resolves =
-        q === undefined ||
-        threshold === undefined ||
-        hasCleared(level, q, threshold, rule.hysteresis);
+        q === undefined || threshold === undefined || hasCleared(level, q, threshold, hysteresis);
       if (resolves) {
         delete open[level];
         transitions.push({
@@ -142,9 +127,16 @@ export const evaluateChange = (
         : undefined;
     const alertId = alertIdOf(change, level);
     const announced = silencedBy === undefined;
-    open[level] = { alertId, threshold, triggeredAt: now.toISOString(), announced };
+    open[level] = {
+      alertId,
+      threshold,
+      triggeredAt: now.toISOString(),
+      announced,
+      ...(inForce.ruleKey ? { ruleKey: inForce.ruleKey } : {}),
+    };
+    lastOpened[level] = alertId;
     if (announced) lastAnnouncedAt[level] = now.toISOString();
     transitions.push({ kind: 'TRIGGERED', level, alertId, threshold, announced, silencedBy });
   }
-  return { state: { open, lastAnnouncedAt }, transitions };
+  return { state: { open, lastAnnouncedAt, lastOpened }, transitions };
 };

@@ -1,7 +1,13 @@
 import type { Level } from './levels.js';
 import type { Decision } from './strategies.js';
 
-export type Outcome = 'applied' | 'dry-run' | 'skipped' | 'rejected';
+/**
+ * What came of a decision. `stale`: the event arrived when its alert was no longer the current
+ * one of its level (a late retry, an archive replay, or an alert that never existed), so
+ * nothing was applied.
+ */
+export const OUTCOMES = ['applied', 'dry-run', 'skipped', 'rejected', 'stale'] as const;
+export type Outcome = (typeof OUTCOMES)[number];
 
 /** One line of the audit ledger: a decision of the strategy-executor and what came of it. */
 export interface LedgerEntry {

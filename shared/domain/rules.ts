@@ -196,6 +196,20 @@ export const RuleSchema = z
           message: `must be above ${low === undefined ? 'OUT_OF_STOCK' : 'LOW_STOCK'} + hysteresis (${floorOfOver + rule.hysteresis})`,
         });
       }
+      // A derived LOW_STOCK moves within [minLowStock, maxLowStock]: all of it must stay below
+      // OVERSTOCK − hysteresis, or a purchase order and an overstock reduce could run at once.
+      if (
+        rule.thresholds.LOW_STOCK === 'auto' &&
+        rule.demand &&
+        over !== undefined &&
+        rule.demand.maxLowStock + rule.hysteresis >= over
+      ) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['demand', 'maxLowStock'],
+          message: `must be below thresholds.OVERSTOCK − hysteresis (${over} − ${rule.hysteresis} = ${over - rule.hysteresis}): a derived LOW_STOCK of ${rule.demand.maxLowStock} would reach overstock`,
+        });
+      }
       for (const level of LEVELS) {
         if (
           rule.strategies[level] &&
@@ -280,5 +294,6 @@ export const isAutoLowStock = (
 ): rule is Rule & { demand: NonNullable<Rule['demand']> } =>
   rule.thresholds.LOW_STOCK === 'auto' && rule.demand !== undefined;
 
-export const severityOf = (rule: Rule, level: Level): Severity =>
-  rule.severity[level] ?? DEFAULT_SEVERITY[level];
+/** The severity of a level under a rule; the level's default where no rule applies. */
+export const severityOf = (rule: Rule | undefined, level: Level): Severity =>
+  rule?.severity[level] ?? DEFAULT_SEVERITY[level];

@@ -125,13 +125,21 @@ describe('stock-monitor handler', () => {
     ]);
   });
 
-  it('spends no state read, publish or write on changes that cross nothing, and caches rules', async () => {
+  it('reads state once per batch, and spends no publish or write on changes that cross nothing', async () => {
     const handler = createHandler();
     await handler(streamEvent(quantityChange('A', 50, 40), quantityChange('B', 60, 70)), context);
     await handler(streamEvent(quantityChange('A', 40, 30)), context);
 
-    // One rules read for the first batch (sku+location, sku, default for each item), none after.
-    expect(control.mock).toHaveReceivedCommandTimes(BatchGetCommand, 1);
+    // One rules read for the first batch (cached after), and one state read per batch.
+    const reads = control.mock.commandCalls(BatchGetCommand).map((c) => {
+      const [request] = Object.values(c.args[0].input.RequestItems ?? {});
+      return (request?.Keys ?? []).map((k) => String(k.sk));
+    });
+    expect(reads).toEqual([
+      ['RULE', 'RULE', 'RULE', 'RULE', 'RULE'],
+      ['ALERTS', 'ALERTS'],
+      ['ALERTS'],
+    ]);
     expect(sns).not.toHaveReceivedCommand(PublishBatchCommand);
     expect(eventBridge).not.toHaveReceivedCommand(PutEventsCommand);
     expect(stateWrites()).toEqual([]);
@@ -309,5 +317,71 @@ describe('stock-monitor handler', () => {
     expect(result.batchItemFailures).toEqual([]);
     expect(control.mock).not.toHaveReceivedCommand(TransactWriteItemsCommand);
     expect(control.mock).not.toHaveReceivedCommand(TransactWriteCommand);
+  });
+});
+
+describe('stock-monitor under moved thresholds and edited rules', () => {
+  /** Seeds an alert opened earlier, under whatever threshold was in force then. */
+  const openAlert = (level: string, alertId: string, threshold: number) =>
+    control.putItem({
+      ...ControlKeys.alertState('MUG-1', 'WH-1'),
+      kind: 'ALERTS',
+      sku: 'MUG-1',
+      location: 'WH-1',
+      open: {
+        [level]: { alertId, threshold, triggeredAt: '2026-11-25T10:00:00.000Z', announced: true },
+      },
+      lastAnnouncedAt: {},
+      version: 1,
+      lastSequence: '1',
+    });
+
+  const eventsPut = () =>
+    eventBridge
+      .commandCalls(PutEventsCommand)
+      .flatMap((c) => c.args[0].input.Entries ?? [])
+      .map((e) => {
+        const detail = JSON.parse(e.Detail ?? '{}');
+        return `${e.DetailType} ${detail.level} ${detail.alertId}`;
+      });
+
+  it('resolves an alert opened under a higher threshold once stock clears the lower one', async () => {
+    // LOW opened at threshold 40 with quantity 35; the rule now says 20 (hysteresis 2).
+    control.putRule(aRule({ thresholds: { LOW_STOCK: 20, OVERSTOCK: 100 } }));
+    openAlert('LOW_STOCK', 'opened-at-40', 40);
+
+    await createHandler()(streamEvent(quantityChange('MUG-1', 35, 38)), context);
+
+    expect(eventsPut()).toEqual(['StockLevelResolved LOW_STOCK opened-at-40']);
+    expect(stateWrites()).toEqual([
+      expect.objectContaining({ Item: expect.objectContaining({ open: {} }) }),
+    ]);
+  });
+
+  it('resolves an alert whose level the rule no longer monitors at the next change', async () => {
+    control.putRule(aRule({ thresholds: { OVERSTOCK: 100 }, strategies: {} }));
+    openAlert('LOW_STOCK', 'low-removed', 10);
+
+    await createHandler()(streamEvent(quantityChange('MUG-1', 8, 7)), context);
+
+    expect(eventsPut()).toEqual(['StockLevelResolved LOW_STOCK low-removed']);
+  });
+
+  it('carries the stream sequence number, so the executor can tell when the state recorded it', async () => {
+    const record = quantityChange('MUG-1', 12, 8);
+    await createHandler()(streamEvent(record), context);
+    const entry = eventBridge.commandCalls(PutEventsCommand)[0]?.args[0].input.Entries?.[0];
+    expect(JSON.parse(entry?.Detail ?? '{}').sequenceNumber).toBe(record.dynamodb?.SequenceNumber);
+  });
+
+  it('keeps the rule thresholds over item thresholds that contradict each other', async () => {
+    // The item says LOW 450 and OVERSTOCK 400: contradictory, so the rule's (10, 100) apply.
+    await createHandler()(
+      streamEvent(
+        quantityChange('MUG-1', 430, 420, { lowStockThreshold: 450, overstockThreshold: 400 }),
+      ),
+      context,
+    );
+    expect(eventsPut()).toEqual([expect.stringMatching(/^StockLevelTriggered OVERSTOCK /)]);
   });
 });

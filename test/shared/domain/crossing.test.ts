@@ -5,14 +5,25 @@ import {
   type Change,
   EMPTY_ALERT_STATE,
   evaluateChange,
-  mayTransition,
   type Transition,
 } from '../../../shared/domain/crossing.js';
-import { LEVELS } from '../../../shared/domain/levels.js';
+import { hasCleared, isInLevel, LEVELS } from '../../../shared/domain/levels.js';
 import { parseRule, type Rule } from '../../../shared/domain/rules.js';
+import {
+  type InForce,
+  type ItemThresholds,
+  thresholdsInForce,
+} from '../../../shared/domain/thresholds.js';
 import { aRule } from '../../support/factories.js';
 
 const rule = parseRule(aRule());
+
+/** What a change is judged by under `r`, with the item's own thresholds. */
+const judged = (r: Rule | undefined, item: ItemThresholds = {}): InForce => ({
+  rule: r,
+  ruleKey: 'default',
+  thresholds: thresholdsInForce(r, item).thresholds,
+});
 const at = new Date('2026-11-25T12:00:00Z');
 
 const change = (
@@ -35,7 +46,12 @@ const play = (quantities: readonly number[], r: Rule = rule, stepMs = 1000, star
   let previous: number | undefined;
   quantities.forEach((quantity, index) => {
     const time = start.getTime() + index * stepMs;
-    const result = evaluateChange(change(previous, quantity, index), r, state, new Date(time));
+    const result = evaluateChange(
+      change(previous, quantity, index),
+      judged(r),
+      state,
+      new Date(time),
+    );
     state = result.state;
     transitions.push(...result.transitions);
     for (const _ of result.transitions) times.push(time);
@@ -87,7 +103,7 @@ describe('evaluateChange', () => {
 
   it('resolves every open level when the item is removed', () => {
     const { state } = play([20, 0]);
-    const removed = evaluateChange(change(0, undefined, 9), rule, state, at);
+    const removed = evaluateChange(change(0, undefined, 9), judged(rule), state, at);
     expect(summary(removed.transitions)).toEqual(['RESOLVED OUT_OF_STOCK', 'RESOLVED LOW_STOCK']);
     expect(removed.state.open).toEqual({});
   });
@@ -121,22 +137,48 @@ describe('evaluateChange', () => {
   });
 
   it('uses per-item threshold overrides over the rule', () => {
-    const result = evaluateChange(change(30, 25), rule, EMPTY_ALERT_STATE, at, { LOW_STOCK: 25 });
+    const result = evaluateChange(
+      change(30, 25),
+      judged(rule, { LOW_STOCK: 25 }),
+      EMPTY_ALERT_STATE,
+      at,
+    );
     expect(summary(result.transitions)).toEqual(['TRIGGERED LOW_STOCK']);
   });
-});
 
-describe('mayTransition', () => {
-  it('needs no state for changes inside the normal band', () => {
-    expect(mayTransition(change(50, 40), rule)).toBe(false);
+  it('judges an alert opened under an older threshold by the one in force now', () => {
+    // LOW opened at threshold 40 with quantity 35; the threshold drops to 20.
+    const opened = evaluateChange(
+      change(50, 35, 1),
+      judged(rule, { LOW_STOCK: 40 }),
+      EMPTY_ALERT_STATE,
+      at,
+    );
+    const lowered = judged(rule, { LOW_STOCK: 20 });
+    const cleared = evaluateChange(change(35, 38, 2), lowered, opened.state, at);
+    expect(summary(cleared.transitions)).toEqual(['RESOLVED LOW_STOCK']);
+    const again = evaluateChange(change(38, 15, 3), lowered, cleared.state, at);
+    expect(summary(again.transitions)).toEqual(['TRIGGERED LOW_STOCK']);
   });
-  it.each([
-    [20, 8],
-    [8, 13],
-    [50, 120],
-    [0, undefined],
-  ])('needs state for %s → %s', (from, to) => {
-    expect(mayTransition(change(from, to), rule)).toBe(true);
+
+  it('resolves open alerts of a level no longer monitored, or when no rule applies', () => {
+    const opened = evaluateChange(change(50, 0, 1), judged(rule), EMPTY_ALERT_STATE, at);
+    const withoutLow = parseRule(aRule({ thresholds: { OVERSTOCK: 100 }, strategies: {} }));
+    const unmonitored = evaluateChange(change(0, 5, 2), judged(withoutLow), opened.state, at);
+    expect(summary(unmonitored.transitions)).toEqual([
+      'RESOLVED OUT_OF_STOCK',
+      'RESOLVED LOW_STOCK',
+    ]);
+    const noRule = evaluateChange(change(50, 0, 1), judged(undefined), opened.state, at);
+    expect(summary(noRule.transitions)).toEqual(['RESOLVED OUT_OF_STOCK', 'RESOLVED LOW_STOCK']);
+  });
+
+  it('remembers the latest alert opened per level, open or resolved', () => {
+    const { state } = play([20, 8, 13, 8]);
+    expect(state.lastOpened?.LOW_STOCK).toBe(state.open.LOW_STOCK?.alertId);
+    const resolved = evaluateChange(change(8, 50, 9), judged(rule), state, at);
+    expect(resolved.state.open.LOW_STOCK).toBeUndefined();
+    expect(resolved.state.lastOpened?.LOW_STOCK).toBe(state.open.LOW_STOCK?.alertId);
   });
 });
 
@@ -208,19 +250,30 @@ describe('properties over arbitrary quantity sequences', () => {
     );
   });
 
-  it('agrees with mayTransition: a change that needs no state produces no transition', () => {
+  it('keeps the open alerts in step with the thresholds in force, however they move', () => {
+    const steps = fc.array(
+      fc.record({ q: fc.integer({ min: -5, max: 130 }), low: fc.integer({ min: 0, max: 40 }) }),
+      { minLength: 1, maxLength: 60 },
+    );
     fc.assert(
-      fc.property(quantities, rules, (qs, r) => {
+      fc.property(steps, rules, (moves, r) => {
         let state: AlertState = EMPTY_ALERT_STATE;
         let previous: number | undefined;
-        qs.forEach((q, index) => {
-          const c = change(previous, q, index);
-          const result = evaluateChange(c, r, state, at);
-          if (!mayTransition(c, r)) expect(result.transitions).toEqual([]);
-          state = result.state;
+        moves.forEach(({ q, low }, index) => {
+          const inForce = judged(r, { LOW_STOCK: low });
+          state = evaluateChange(change(previous, q, index), inForce, state, at).state;
+          for (const level of LEVELS) {
+            const threshold = inForce.thresholds[level];
+            if (threshold === undefined) continue;
+            // Inside a level means its alert is open; cleared means it is not.
+            if (isInLevel(level, q, threshold)) expect(state.open[level]).toBeDefined();
+            if (hasCleared(level, q, threshold, r.hysteresis))
+              expect(state.open[level]).toBeUndefined();
+          }
           previous = q;
         });
       }),
+      { numRuns: 500 },
     );
   });
 
@@ -229,7 +282,9 @@ describe('properties over arbitrary quantity sequences', () => {
       fc.property(quantities, rules, (qs, r) => {
         const { state } = play(qs, r);
         const last = qs[qs.length - 1] as number;
-        expect(evaluateChange(change(last, last, 999), r, state, at).transitions).toEqual([]);
+        expect(evaluateChange(change(last, last, 999), judged(r), state, at).transitions).toEqual(
+          [],
+        );
       }),
     );
   });

@@ -34,6 +34,15 @@ describe('parseRule', () => {
     ],
     [{ strategies: { LOW_STOCK: { type: 'teleport' } } }, 'strategies.LOW_STOCK'],
     [{ colour: 'red' }, 'Unrecognized key: "colour"'],
+    [
+      // The README's own example once had this: a derived LOW_STOCK of up to 500 under
+      // OVERSTOCK 400 could raise an order and an overstock reduce at once.
+      {
+        thresholds: { LOW_STOCK: 'auto', OVERSTOCK: 400 },
+        demand: { leadTimeDays: 5, fallbackLowStock: 20, maxLowStock: 500 },
+      },
+      'demand.maxLowStock: must be below thresholds.OVERSTOCK − hysteresis (400 − 2 = 398)',
+    ],
     [{ snoozeUntil: 'tomorrow' }, 'snoozeUntil'],
   ])('refuses %j naming the field', (patch, expected) => {
     expect(() => parseRule({ ...aRule(), ...patch })).toThrow(InvalidRuleError);
