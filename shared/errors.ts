@@ -33,6 +33,22 @@ export class PublishFailedError extends Error {
   override readonly name = 'PublishFailedError';
 }
 
+/**
+ * What a decision was computed from changed before its write (the quantity, price or listing
+ * it read, or the alert's standing): the executor decides again from a fresh read.
+ */
+export class StaleDecisionError extends Error {
+  override readonly name = 'StaleDecisionError';
+}
+
+/**
+ * A level change arrived before the monitor committed the alert state that records it (it
+ * publishes first, then commits). Retrying the invocation judges it once the state is there.
+ */
+export class AlertNotYetRecordedError extends Error {
+  override readonly name = 'AlertNotYetRecordedError';
+}
+
 /** An environment configuration is invalid; names the environment and the field. */
 export class InvalidEnvironmentConfigError extends Error {
   override readonly name = 'InvalidEnvironmentConfigError';

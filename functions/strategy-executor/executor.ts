@@ -4,6 +4,7 @@ import type { DemandThresholds } from '../../shared/adapters/demand-repository.j
 import type { BusEvent, EventPublisher } from '../../shared/adapters/event-publisher.js';
 import type { RulesRepository } from '../../shared/adapters/rules-repository.js';
 import {
+  type CommitOptions,
   type LedgerEntry,
   orderIdOf,
   periodStartOf,
@@ -18,10 +19,16 @@ import {
 } from '../../shared/contracts/events.js';
 import { itemKeyOf } from '../../shared/contracts/inventory.js';
 import { MetricName } from '../../shared/contracts/metrics.js';
+import type { TransitionKind } from '../../shared/domain/crossing.js';
 import type { DemandPolicy } from '../../shared/domain/demand.js';
 import { resolveRule, ruleKeysFor, type Strategy } from '../../shared/domain/rules.js';
+import { type Standing, standingOf } from '../../shared/domain/standing.js';
 import { type Decision, decide } from '../../shared/domain/strategies.js';
-import { PublishFailedError } from '../../shared/errors.js';
+import {
+  AlertNotYetRecordedError,
+  PublishFailedError,
+  StaleDecisionError,
+} from '../../shared/errors.js';
 
 export interface StrategyExecutorDeps {
   readonly rules: RulesRepository;
@@ -32,12 +39,24 @@ export interface StrategyExecutorDeps {
   readonly logger: Logger;
   readonly metrics: Metrics;
   readonly now?: () => Date;
+  /** Waits between reads of an alert state that has not yet recorded the event's change. */
+  readonly pendingDelaysMs?: readonly number[];
 }
+
+/** Fresh decisions before the invocation gives up and fails (to be retried as a whole). */
+const MAX_DECISION_ATTEMPTS = 5;
+
+const metricOf = (outcome: LedgerEntry['outcome']) =>
+  outcome === 'rejected'
+    ? MetricName.StrategiesRejected
+    : outcome === 'stale'
+      ? MetricName.StaleEvents
+      : MetricName.StrategiesApplied;
 
 /** The unit of exactly-once work: one alert's transition under one strategy. */
 export interface StrategyTask {
   readonly alertId: string;
-  readonly transition: 'TRIGGERED' | 'RESOLVED';
+  readonly transition: TransitionKind;
   readonly strategyType: string;
   readonly detail: StockLevelDetail;
   readonly strategy: Strategy | undefined;
@@ -48,11 +67,14 @@ export interface StrategyTask {
 
 /**
  * The strategy-executor use case. `plan` finds the rule's strategy for a level change; `apply`
- * decides, commits the effect with its ledger entry, and announces `StrategyApplied`. The
+ * judges whether the alert is still current, decides on the item as it is now, commits the
+ * effect with its ledger entry (conditioned on what the decision read), and announces
+ * `StrategyApplied`. The
  * handler wraps `apply` with Powertools idempotency keyed on alert, transition and strategy.
  */
 export const createStrategyExecutor = (deps: StrategyExecutorDeps) => {
   const now = deps.now ?? (() => new Date());
+  const pendingDelaysMs = deps.pendingDelaysMs ?? [50, 100, 200, 400, 800];
 
   const plan = async (detailType: string, detail: StockLevelDetail): Promise<StrategyTask> => {
     const transition = detailType === DetailType.StockLevelResolved ? 'RESOLVED' : 'TRIGGERED';
@@ -79,10 +101,46 @@ export const createStrategyExecutor = (deps: StrategyExecutorDeps) => {
     return { ...base, strategyType: strategy.type, strategy, demand: resolved.rule.demand };
   };
 
-  const apply = async (task: StrategyTask): Promise<StrategyAppliedDetail> => {
+  /** The economic order quantity from demand, for `economic` purchase orders. */
+  const economicQuantityFor = async (task: StrategyTask): Promise<number | undefined> => {
+    const { strategy, detail } = task;
+    if (strategy?.type !== 'purchase-order' || strategy.quantity.mode !== 'economic') return;
+    if (!task.demand || !deps.thresholds) return;
+    const derived = await deps.thresholds.get([
+      { sku: detail.sku, location: detail.location, policy: task.demand },
+    ]);
+    return derived.get(itemKeyOf(detail))?.orderQuantity;
+  };
+
+  /**
+   * Reads the item's alert state until it has recorded the change the event came from: the
+   * monitor publishes before it commits, so an event can overtake its own state by a moment.
+   */
+  const standingNow = async (task: StrategyTask): Promise<Standing> => {
     const { detail } = task;
-    const at = now();
-    const entryBase = {
+    const event = { ...detail, transition: task.transition };
+    for (const delay of [...pendingDelaysMs, undefined]) {
+      const standing = standingOf(
+        event,
+        await deps.store.getAlertState(detail.sku, detail.location),
+      );
+      if (standing.kind !== 'pending' || delay === undefined) return standing;
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+    throw new Error('unreachable');
+  };
+
+  /**
+   * The ledger entry for one task and what its commit is conditioned on: skipped without a
+   * strategy, stale when the alert is no longer current, rejected without the item, else the
+   * strategy's decision on the item as read now.
+   */
+  const planEffect = async (
+    task: StrategyTask,
+    at: Date,
+  ): Promise<{ entry: LedgerEntry; options: CommitOptions }> => {
+    const { detail, strategy } = task;
+    const base = {
       alertId: task.alertId,
       transition: task.transition,
       level: detail.level,
@@ -91,77 +149,101 @@ export const createStrategyExecutor = (deps: StrategyExecutorDeps) => {
       strategy: task.strategyType,
       occurredAt: detail.occurredAt,
       at: at.toISOString(),
+      before: {},
+      after: {},
     };
-    let entry: LedgerEntry;
-    let commitOptions: { periodStart?: string; maxChangesPerPeriod?: number } = {};
+    if (!strategy)
+      return { entry: { ...base, outcome: 'skipped', reason: task.rejection }, options: {} };
+    const standing = await standingNow(task);
+    if (standing.kind === 'pending') throw new AlertNotYetRecordedError(standing.reason);
+    if (standing.kind === 'stale')
+      return { entry: { ...base, outcome: 'stale', reason: standing.reason }, options: {} };
     const item = await deps.store.getItem(detail.sku, detail.location);
-    if (!task.strategy) {
-      entry = { ...entryBase, outcome: 'skipped', reason: task.rejection, before: {}, after: {} };
-    } else if (!item) {
-      entry = {
-        ...entryBase,
-        outcome: 'rejected',
-        reason: 'the inventory item no longer exists',
-        before: {},
-        after: {},
-      };
-    } else {
-      const strategy = task.strategy;
-      if (strategy.type === 'reprice') {
-        const periodStart = periodStartOf(at, strategy.periodHours);
-        commitOptions = { periodStart, maxChangesPerPeriod: strategy.maxChangesPerPeriod };
-      }
-      const economic =
-        strategy.type === 'purchase-order' &&
-        strategy.quantity.mode === 'economic' &&
-        task.demand &&
-        deps.thresholds
-          ? (
-              await deps.thresholds.get([
-                { sku: detail.sku, location: detail.location, policy: task.demand },
-              ])
-            ).get(itemKeyOf(detail))
-          : undefined;
-      const decision = decide(strategy, {
-        economicOrderQuantity: economic?.orderQuantity,
-        transition: task.transition,
-        level: detail.level,
-        quantity: item.quantity,
-        price: item.price,
-        listed: item.listed ?? true,
-        repriceChangesInPeriod: commitOptions.periodStart
-          ? await deps.store.repriceChanges(detail.sku, detail.location, commitOptions.periodStart)
-          : 0,
-      });
-      const before = { quantity: item.quantity, price: item.price, listed: item.listed ?? true };
-      entry =
-        decision.kind === 'none'
-          ? {
-              ...entryBase,
-              outcome: 'skipped',
-              reason: decision.reason,
-              decision,
-              before,
-              after: before,
-            }
-          : {
-              ...entryBase,
-              outcome: strategy.dryRun ? 'dry-run' : 'applied',
-              decision,
-              before,
-              after: strategy.dryRun ? before : afterOf(before, decision),
-              ...(decision.kind === 'purchase-order' ? { orderId: orderIdOf(task.alertId) } : {}),
-            };
+    if (!item) {
+      const reason = 'the inventory item no longer exists';
+      return { entry: { ...base, outcome: 'rejected', reason }, options: {} };
     }
-    const committed = await deps.store.commit(entry, commitOptions);
+    const period =
+      strategy.type === 'reprice'
+        ? {
+            periodStart: periodStartOf(at, strategy.periodHours),
+            periodHours: strategy.periodHours,
+            maxChangesPerPeriod: strategy.maxChangesPerPeriod,
+          }
+        : undefined;
+    const decision = decide(strategy, {
+      economicOrderQuantity: await economicQuantityFor(task),
+      transition: task.transition,
+      level: detail.level,
+      quantity: item.quantity,
+      price: item.price,
+      listed: item.listed ?? true,
+      repriceChangesInPeriod: period
+        ? await deps.store.repriceChanges(detail.sku, detail.location, period.periodStart)
+        : 0,
+    });
+    const before = { quantity: item.quantity, price: item.price, listed: item.listed ?? true };
+    const options: CommitOptions = {
+      ...period,
+      alertGuard: true,
+      orderFromQuantity:
+        strategy.type === 'purchase-order' && strategy.quantity.mode === 'up-to-max',
+    };
+    if (decision.kind === 'none') {
+      const entry = {
+        ...base,
+        outcome: 'skipped',
+        reason: decision.reason,
+        decision,
+        before,
+        after: before,
+      } as const;
+      return { entry, options };
+    }
+    const entry: LedgerEntry = {
+      ...base,
+      outcome: strategy.dryRun ? 'dry-run' : 'applied',
+      decision,
+      before,
+      after: strategy.dryRun ? before : afterOf(before, decision),
+      ...(decision.kind === 'purchase-order' ? { orderId: orderIdOf(task.alertId) } : {}),
+    };
+    return { entry, options };
+  };
+
+  /**
+   * Plans and commits one task, deciding again from a fresh read when what the decision was
+   * computed from changed before the write (bounded: then the invocation fails and is retried).
+   */
+  const commitFresh = async (task: StrategyTask) => {
+    for (let attempt = 1; ; attempt++) {
+      const { entry, options } = await planEffect(task, now());
+      try {
+        return await deps.store.commit(entry, options);
+      } catch (error) {
+        if (!(error instanceof StaleDecisionError) || attempt >= MAX_DECISION_ATTEMPTS) throw error;
+        deps.logger.info('Decided on a read that changed; deciding again', {
+          alertId: task.alertId,
+          reason: error.message,
+        });
+      }
+    }
+  };
+
+  /** Commits the task's effect exactly once, then announces it (again, on a replay). */
+  const apply = async (task: StrategyTask): Promise<StrategyAppliedDetail> => {
+    const committed = await commitFresh(task);
     const final = committed.entry;
     if (committed.replay)
       deps.logger.info('Decision already recorded; announcing again', { alertId: task.alertId });
-    deps.metrics.addMetric(
-      final.outcome === 'rejected' ? MetricName.StrategiesRejected : MetricName.StrategiesApplied,
-      MetricUnit.Count,
-      1,
-    );
+    deps.metrics.addMetric(metricOf(final.outcome), MetricUnit.Count, 1);
+    const applied = await announce(final);
+    // The idempotency layer stores this result in DynamoDB, which refuses undefined values.
+    return JSON.parse(JSON.stringify(applied)) as StrategyAppliedDetail;
+  };
+
+  /** Puts StrategyApplied (and PurchaseOrderRequested for a new order) on the bus. */
+  const announce = async (final: LedgerEntry): Promise<StrategyAppliedDetail> => {
     const applied: StrategyAppliedDetail = {
       version: EVENT_VERSION,
       alertId: final.alertId,
@@ -202,8 +284,7 @@ export const createStrategyExecutor = (deps: StrategyExecutorDeps) => {
         `StrategyApplied not delivered: ${[...outcome.failed.values()].join('; ')}`,
       );
     }
-    // The idempotency layer stores this result in DynamoDB, which refuses undefined values.
-    return JSON.parse(JSON.stringify(applied)) as StrategyAppliedDetail;
+    return applied;
   };
 
   return { plan, apply };

@@ -20,6 +20,17 @@ export const NO_STORED_STATE: StoredAlertState = {
   lastSequence: undefined,
 };
 
+/** An alert-state item of the control table, as the monitor and the executor read it. */
+export const decodeAlertState = (item: Record<string, unknown>): StoredAlertState => ({
+  state: {
+    open: (item.open ?? {}) as AlertState['open'],
+    lastAnnouncedAt: (item.lastAnnouncedAt ?? {}) as AlertState['lastAnnouncedAt'],
+    lastOpened: (item.lastOpened ?? {}) as NonNullable<AlertState['lastOpened']>,
+  },
+  version: Number(item.version ?? 0),
+  lastSequence: item.lastSequence as string | undefined,
+});
+
 /** Per-item alert state in the control table, read in batches and written conditionally. */
 export class AlertStateRepository {
   constructor(
@@ -38,17 +49,8 @@ export class AlertStateRepository {
       this.tableName,
       items.map((item) => ControlKeys.alertState(item.sku, item.location)),
     );
-    for (const item of stored) {
-      result.set(itemKeyOf(item as { sku: string; location: string }), {
-        state: {
-          open: (item.open ?? {}) as AlertState['open'],
-          lastAnnouncedAt: (item.lastAnnouncedAt ?? {}) as AlertState['lastAnnouncedAt'],
-          lastOpened: (item.lastOpened ?? {}) as NonNullable<AlertState['lastOpened']>,
-        },
-        version: Number(item.version ?? 0),
-        lastSequence: item.lastSequence as string | undefined,
-      });
-    }
+    for (const item of stored)
+      result.set(itemKeyOf(item as { sku: string; location: string }), decodeAlertState(item));
     for (const item of items)
       if (!result.has(itemKeyOf(item))) result.set(itemKeyOf(item), NO_STORED_STATE);
     return result;

@@ -8,16 +8,30 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { type InventoryItem, InventoryItemSchema } from '../contracts/inventory.js';
 import { ControlKeys } from '../contracts/tables.js';
 import type { LedgerEntry } from '../domain/ledger.js';
+import type { RecordedState } from '../domain/standing.js';
 import type { Decision } from '../domain/strategies.js';
+import { StaleDecisionError } from '../errors.js';
+import { decodeAlertState } from './alert-state-repository.js';
 
 export type { LedgerEntry, Outcome } from '../domain/ledger.js';
 
-/** Thrown when state moved between decision and write; the invocation is retried and decides again. */
-export class StaleDecisionError extends Error {
-  override readonly name = 'StaleDecisionError';
-}
-
+/** How long a reprice counter outlives its period, so a late retry still finds it. */
 const REPRICE_COUNTER_EXTRA_DAYS = 7;
+
+/** What a commit is conditioned on besides its effect's own guards. */
+export interface CommitOptions {
+  /** The reprice period the change counts in, and the limit. */
+  readonly periodStart?: string | undefined;
+  readonly periodHours?: number | undefined;
+  readonly maxChangesPerPeriod?: number | undefined;
+  /**
+   * The alert the entry acts on must still be current when the effect is written: the open
+   * alert of its level (a trigger), or the latest of its level, resolved (a resolve).
+   */
+  readonly alertGuard?: boolean | undefined;
+  /** An order computed up to a maximum from the quantity read: stock must not have risen. */
+  readonly orderFromQuantity?: boolean | undefined;
+}
 
 /** The ledger key: one entry per alert, transition and strategy, which is what makes effects once-only. */
 export const ledgerKey = (
@@ -61,6 +75,18 @@ export class StrategyStore {
     return parsed.success ? parsed.data : undefined;
   }
 
+  /** The item's alert state as last committed by the stock-monitor, read consistently. */
+  async getAlertState(sku: string, location: string): Promise<RecordedState | undefined> {
+    const output = await this.doc.send(
+      new GetCommand({
+        TableName: this.controlTable,
+        Key: ControlKeys.alertState(sku, location),
+        ConsistentRead: true,
+      }),
+    );
+    return output.Item ? decodeAlertState(output.Item) : undefined;
+  }
+
   async repriceChanges(sku: string, location: string, periodStart: string): Promise<number> {
     const output = await this.doc.send(
       new GetCommand({
@@ -85,12 +111,11 @@ export class StrategyStore {
    */
   async commit(
     entry: LedgerEntry,
-    options: { periodStart?: string; maxChangesPerPeriod?: number } = {},
+    options: CommitOptions = {},
   ): Promise<{ entry: LedgerEntry; replay: boolean }> {
-    const effects =
-      entry.outcome === 'applied' && entry.decision
-        ? this.effects(entry, entry.decision, options)
-        : [];
+    const applies = entry.outcome === 'applied' && entry.decision !== undefined;
+    const effects = applies && entry.decision ? this.effects(entry, entry.decision, options) : [];
+    if (applies && options.alertGuard) effects.push(this.alertGuard(entry));
     const ledgerPut = {
       Put: {
         TableName: this.controlTable,
@@ -116,24 +141,46 @@ export class StrategyStore {
           const raw = reasons[index]?.Item;
           const verdict = effect.onConditionFailed(raw ? unmarshall(raw) : undefined);
           if (verdict.outcome === 'stale') throw new StaleDecisionError(verdict.reason);
-          return this.commit({
-            ...entry,
-            outcome: verdict.outcome,
-            reason: verdict.reason,
-            after: entry.before,
-          });
+          return this.commit(
+            { ...entry, outcome: verdict.outcome, reason: verdict.reason, after: entry.before },
+            options,
+          );
         }
       }
       throw error;
     }
   }
 
-  private effects(
-    entry: LedgerEntry,
-    decision: Decision,
-    options: { periodStart?: string; maxChangesPerPeriod?: number },
-  ): Effect[] {
+  /** The alert must still be current when the effect lands (see {@link standingOf}). */
+  private alertGuard(entry: LedgerEntry): Effect {
+    const trigger = entry.transition === 'TRIGGERED';
+    return {
+      action: {
+        ConditionCheck: {
+          TableName: this.controlTable,
+          Key: ControlKeys.alertState(entry.sku, entry.location),
+          ConditionExpression: trigger
+            ? '#open.#level.alertId = :alertId'
+            : 'attribute_not_exists(#open.#level) AND (attribute_not_exists(#lastOpened.#level) OR #lastOpened.#level = :alertId)',
+          ExpressionAttributeNames: {
+            '#open': 'open',
+            '#level': entry.level,
+            ...(trigger ? {} : { '#lastOpened': 'lastOpened' }),
+          },
+          ExpressionAttributeValues: { ':alertId': entry.alertId },
+        },
+      },
+      onConditionFailed: () => ({
+        outcome: 'stale',
+        reason: `alert ${entry.alertId} is no longer the current ${entry.level} alert`,
+      }),
+    };
+  }
+
+  private effects(entry: LedgerEntry, decision: Decision, options: CommitOptions): Effect[] {
     const key = { sku: entry.sku, location: entry.location };
+    // The quantity the decision was computed from.
+    const read = Number(entry.before.quantity);
     const adjustment = `${entry.alertId}#${entry.transition}#${entry.strategy}`;
     const itemGone = (item: Record<string, unknown> | undefined) =>
       item
@@ -201,29 +248,52 @@ export class StrategyStore {
               reason: `order ${orderId} exists already`,
             }),
           },
+          ...(options.orderFromQuantity
+            ? [
+                {
+                  action: {
+                    ConditionCheck: {
+                      TableName: this.inventoryTable,
+                      Key: key,
+                      ConditionExpression: 'attribute_exists(sku) AND quantity <= :read',
+                      ExpressionAttributeValues: { ':read': read },
+                      ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
+                    },
+                  },
+                  onConditionFailed: (item: Record<string, unknown> | undefined) =>
+                    itemGone(item) ?? {
+                      outcome: 'stale' as const,
+                      reason: `stock rose above ${read} since the order was computed`,
+                    },
+                },
+              ]
+            : []),
         ];
       }
       case 'restock':
+        // Stock may have fallen since the read (sales), never risen: no overshoot of the target.
         return [
           {
-            action: update('SET quantity = quantity + :units', { ':units': decision.quantity }),
+            action: update(
+              'SET quantity = quantity + :units',
+              { ':units': decision.quantity, ':read': read },
+              'attribute_exists(sku) AND quantity <= :read',
+            ),
             onConditionFailed: (item) =>
-              itemGone(item) ?? { outcome: 'stale', reason: 'item changed' },
+              itemGone(item) ?? { outcome: 'stale', reason: `stock rose above ${read} meanwhile` },
           },
         ];
       case 'reduce': {
         const effects: Effect[] = [
           {
+            // Stock may have risen since the read, never fallen: it never ends below downTo.
             action: update(
               'SET quantity = quantity - :units',
-              { ':units': decision.quantity },
-              'attribute_exists(sku) AND quantity >= :units',
+              { ':units': decision.quantity, ':read': read },
+              'attribute_exists(sku) AND quantity >= :read',
             ),
             onConditionFailed: (item) =>
-              itemGone(item) ?? {
-                outcome: 'stale',
-                reason: `stock fell below the surplus of ${decision.quantity}`,
-              },
+              itemGone(item) ?? { outcome: 'stale', reason: `stock fell below ${read} meanwhile` },
           },
         ];
         if (decision.destination.type === 'transfer') {
@@ -255,7 +325,9 @@ export class StrategyStore {
       case 'reprice': {
         const periodStart = options.periodStart ?? entry.at;
         const counterTtl =
-          Math.floor(Date.parse(periodStart) / 1000) + REPRICE_COUNTER_EXTRA_DAYS * 86_400;
+          Math.floor(Date.parse(periodStart) / 1000) +
+          Math.ceil((options.periodHours ?? 24) * 3600) +
+          REPRICE_COUNTER_EXTRA_DAYS * 86_400;
         return [
           {
             action: update(
@@ -288,11 +360,18 @@ export class StrategyStore {
         ];
       }
       case 'listing':
+        // Only from the listing state read: an item without `listed` is live.
         return [
           {
-            action: update('SET listed = :listed', { ':listed': decision.listed }),
+            action: update(
+              'SET listed = :listed',
+              { ':listed': decision.listed, ':was': !decision.listed },
+              decision.listed
+                ? 'attribute_exists(sku) AND listed = :was'
+                : 'attribute_exists(sku) AND (attribute_not_exists(listed) OR listed = :was)',
+            ),
             onConditionFailed: (item) =>
-              itemGone(item) ?? { outcome: 'stale', reason: 'item changed' },
+              itemGone(item) ?? { outcome: 'stale', reason: 'the listing changed meanwhile' },
           },
         ];
       case 'none':

@@ -7,6 +7,7 @@ import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createHandler } from '../../functions/strategy-executor/handler.js';
+import { ControlKeys } from '../../shared/contracts/tables.js';
 import type { RuleInput } from '../../shared/domain/rules.js';
 import { mockControlTable } from '../support/control-table-fake.js';
 import { aRule, busEnvelope, levelDetail } from '../support/factories.js';
@@ -21,6 +22,41 @@ const eventBridge = mockClient(EventBridgeClient);
 let control: ReturnType<typeof mockControlTable>;
 let idempotency: ReturnType<typeof mockIdempotencyTable>;
 let inventory: Map<string, Record<string, unknown>>;
+/** Alert-state items of the control table, by partition key. */
+let states: Map<string, Record<string, unknown>>;
+
+/** Records the item's alert state: which alert is open per level, and the latest per level. */
+const alertState = (
+  open: Record<string, string>,
+  lastOpened: Record<string, string> = open,
+  lastSequence = '100',
+) =>
+  states.set(ControlKeys.alertState('MUG-1', 'WH-1').pk, {
+    ...ControlKeys.alertState('MUG-1', 'WH-1'),
+    sku: 'MUG-1',
+    location: 'WH-1',
+    open: Object.fromEntries(
+      Object.entries(open).map(([level, alertId]) => [
+        level,
+        { alertId, threshold: 10, triggeredAt: '2026-11-25T12:00:00.000Z', announced: true },
+      ]),
+    ),
+    lastOpened,
+    lastAnnouncedAt: {},
+    version: 1,
+    lastSequence,
+  });
+
+/** Answers GetItem from the inventory and the alert states; the ledger is empty. */
+const answerGets = (ledger?: Record<string, unknown>) =>
+  control.mock.on(GetCommand).callsFake((input) => ({
+    Item:
+      input.TableName === INVENTORY
+        ? inventory.get(`${input.Key.sku}|${input.Key.location}`)
+        : input.Key.sk === 'ALERTS'
+          ? states.get(input.Key.pk)
+          : ledger,
+  }));
 
 const INVENTORY = process.env.INVENTORY_TABLE_NAME as string;
 const CONTROL = process.env.CONTROL_TABLE_NAME as string;
@@ -41,12 +77,9 @@ beforeEach(() => {
   inventory = new Map([
     ['MUG-1|WH-1', { sku: 'MUG-1', location: 'WH-1', quantity: 8, price: 20, category: 'kitchen' }],
   ]);
-  control.mock.on(GetCommand).callsFake((input) => ({
-    Item:
-      input.TableName === INVENTORY
-        ? inventory.get(`${input.Key.sku}|${input.Key.location}`)
-        : undefined,
-  }));
+  states = new Map();
+  alertState({ LOW_STOCK: 'alert-0001' });
+  answerGets();
   control.mock.on(TransactWriteCommand).resolves({});
   eventBridge.on(PutEventsCommand).callsFake((input) => ({
     FailedEntryCount: 0,
@@ -80,7 +113,8 @@ describe('strategy-executor handler', () => {
       applied: { outcome: 'applied', strategy: 'purchase-order' },
     });
     const [items] = transactions();
-    expect(items).toHaveLength(3);
+    // Lock, order, stock not risen since read, alert still open, ledger.
+    expect(items).toHaveLength(5);
     expect(items?.[0]?.Put).toMatchObject({
       TableName: CONTROL,
       Item: { pk: 'ITEM#MUG-1#WH-1', sk: 'OPEN_ORDER', orderId: 'PO-alert-0001' },
@@ -96,7 +130,19 @@ describe('strategy-executor handler', () => {
       },
       ConditionExpression: 'attribute_not_exists(pk)',
     });
-    expect(items?.[2]?.Put).toMatchObject({
+    expect(items?.[2]?.ConditionCheck).toMatchObject({
+      TableName: INVENTORY,
+      ConditionExpression: 'attribute_exists(sku) AND quantity <= :read',
+      ExpressionAttributeValues: { ':read': 8 },
+    });
+    expect(items?.[3]?.ConditionCheck).toMatchObject({
+      TableName: CONTROL,
+      Key: { pk: 'ITEM#MUG-1#WH-1', sk: 'ALERTS' },
+      ConditionExpression: '#open.#level.alertId = :alertId',
+      ExpressionAttributeNames: { '#open': 'open', '#level': 'LOW_STOCK' },
+      ExpressionAttributeValues: { ':alertId': 'alert-0001' },
+    });
+    expect(items?.[4]?.Put).toMatchObject({
       Item: {
         sk: 'LEDGER#alert-0001#TRIGGERED#purchase-order',
         kind: 'LEDGER',
@@ -154,13 +200,14 @@ describe('strategy-executor handler', () => {
       Key: { sku: 'MUG-1', location: 'WH-1' },
       UpdateExpression:
         'SET quantity = quantity + :units, lastAdjustmentId = :adjustment, lastAdjustedAt = :at',
-      ConditionExpression: 'attribute_exists(sku)',
+      ConditionExpression: 'attribute_exists(sku) AND quantity <= :read',
       ExpressionAttributeValues: {
         ':units': 32,
+        ':read': 8,
         ':adjustment': 'alert-0001#TRIGGERED#direct-restock',
       },
     });
-    expect(items?.[1]?.Put?.Item).toMatchObject({
+    expect(items?.[2]?.Put?.Item).toMatchObject({
       outcome: 'applied',
       before: { quantity: 8 },
       after: { quantity: 40 },
@@ -169,6 +216,7 @@ describe('strategy-executor handler', () => {
 
   it('reduces overstock to the target and transfers the surplus', async () => {
     inventory.set('MUG-1|WH-1', { sku: 'MUG-1', location: 'WH-1', quantity: 130 });
+    alertState({ OVERSTOCK: 'alert-0001' });
     withStrategy('OVERSTOCK', {
       type: 'reduce',
       downTo: 80,
@@ -186,8 +234,8 @@ describe('strategy-executor handler', () => {
       Key: { sku: 'MUG-1', location: 'WH-1' },
       UpdateExpression:
         'SET quantity = quantity - :units, lastAdjustmentId = :adjustment, lastAdjustedAt = :at',
-      ConditionExpression: 'attribute_exists(sku) AND quantity >= :units',
-      ExpressionAttributeValues: { ':units': 50 },
+      ConditionExpression: 'attribute_exists(sku) AND quantity >= :read',
+      ExpressionAttributeValues: { ':units': 50, ':read': 130 },
     });
     expect(items?.[1]?.Update).toMatchObject({
       Key: { sku: 'MUG-1', location: 'OUTLET' },
@@ -217,11 +265,12 @@ describe('strategy-executor handler', () => {
       ConditionExpression: 'attribute_not_exists(changes) OR changes < :max',
       ExpressionAttributeValues: { ':max': 3 },
     });
-    expect(items?.[2]?.Put?.Item).toMatchObject({ before: { price: 20 }, after: { price: 21 } });
+    expect(items?.[3]?.Put?.Item).toMatchObject({ before: { price: 20 }, after: { price: 21 } });
   });
 
   it('pauses the listing on out of stock and resumes it when the level resolves', async () => {
     withStrategy('OUT_OF_STOCK', { type: 'pause-listing' });
+    alertState({ OUT_OF_STOCK: 'alert-0001' });
     const handler = createHandler();
     await handler(
       busEnvelope(
@@ -231,6 +280,7 @@ describe('strategy-executor handler', () => {
       context,
     );
     inventory.set('MUG-1|WH-1', { sku: 'MUG-1', location: 'WH-1', quantity: 5, listed: false });
+    alertState({}, { OUT_OF_STOCK: 'alert-0001' });
     await handler(
       busEnvelope(
         'StockLevelResolved',
@@ -265,7 +315,10 @@ describe('strategy-executor handler', () => {
   });
 
   it('lets only one of two racing alerts raise an order; the other is ledgered as skipped', async () => {
-    withStrategy('LOW_STOCK', { type: 'purchase-order', quantity: { mode: 'fixed', units: 50 } });
+    // Low and out of stock open together, each with a purchase order.
+    const order = { type: 'purchase-order', quantity: { mode: 'fixed', units: 50 } } as const;
+    control.putRule(aRule({ strategies: { LOW_STOCK: order, OUT_OF_STOCK: order } }));
+    alertState({ LOW_STOCK: 'alert-0001', OUT_OF_STOCK: 'alert-0002' });
     control.mock
       .on(TransactWriteCommand)
       .resolvesOnce({})
@@ -277,6 +330,7 @@ describe('strategy-executor handler', () => {
             { Code: 'ConditionalCheckFailed', Item: marshall({ orderId: 'PO-alert-0001' }) },
             { Code: 'None' },
             { Code: 'None' },
+            { Code: 'None' },
           ],
         }),
       )
@@ -284,7 +338,13 @@ describe('strategy-executor handler', () => {
     const handler = createHandler();
     const [a, b] = await Promise.all([
       handler(busEnvelope('StockLevelTriggered', levelDetail()), context),
-      handler(busEnvelope('StockLevelTriggered', levelDetail({ alertId: 'alert-0002' })), context),
+      handler(
+        busEnvelope(
+          'StockLevelTriggered',
+          levelDetail({ alertId: 'alert-0002', level: 'OUT_OF_STOCK', quantity: 0, threshold: 0 }),
+        ),
+        context,
+      ),
     ]);
     expect([a, b].map((r) => r.status === 'done' && r.applied.outcome).sort()).toEqual([
       'applied',
@@ -344,29 +404,174 @@ describe('strategy-executor handler', () => {
       new TransactionCanceledException({
         message: 'cancelled',
         $metadata: {},
-        CancellationReasons: [{ Code: 'None' }, { Code: 'ConditionalCheckFailed' }],
+        CancellationReasons: [
+          { Code: 'None' },
+          { Code: 'None' },
+          { Code: 'ConditionalCheckFailed' },
+        ],
       }),
     );
-    control.mock.on(GetCommand).callsFake((input) => ({
-      Item:
-        input.TableName === INVENTORY
-          ? inventory.get(`${input.Key.sku}|${input.Key.location}`)
-          : {
-              alertId: 'alert-0001',
-              transition: 'TRIGGERED',
-              level: 'LOW_STOCK',
-              sku: 'MUG-1',
-              location: 'WH-1',
-              strategy: 'direct-restock',
-              outcome: 'applied',
-              before: {},
-              after: {},
-              occurredAt: 'x',
-              at: '2026-11-25T12:00:00.000Z',
-            },
-    }));
+    answerGets({
+      alertId: 'alert-0001',
+      transition: 'TRIGGERED',
+      level: 'LOW_STOCK',
+      sku: 'MUG-1',
+      location: 'WH-1',
+      strategy: 'direct-restock',
+      outcome: 'applied',
+      before: {},
+      after: {},
+      occurredAt: 'x',
+      at: '2026-11-25T12:00:00.000Z',
+    });
     const retried = await handler(busEnvelope('StockLevelTriggered', levelDetail()), context);
     expect(retried).toMatchObject({ status: 'done', applied: { outcome: 'applied' } });
     expect(eventBridge).toHaveReceivedCommandTimes(PutEventsCommand, 5);
+  });
+});
+
+describe('strategy-executor under late and reordered events', () => {
+  const ledgerPuts = () =>
+    transactions()
+      .flat()
+      .flatMap((action) => (action.Put?.Item?.kind === 'LEDGER' ? [action.Put.Item] : []));
+  const inventoryUpdates = () =>
+    transactions()
+      .flat()
+      .filter((action) => action.Update?.TableName === INVENTORY);
+  const applied = () =>
+    eventBridge
+      .commandCalls(PutEventsCommand)
+      .flatMap((c) => c.args[0].input.Entries ?? [])
+      .filter((e) => e.DetailType === 'StrategyApplied')
+      .map((e) => JSON.parse(e.Detail ?? '{}'));
+
+  it('does not unlist a restocked item when a trigger arrives after its resolve', async () => {
+    // Prepare: out of stock opened and resolved; the item is back in stock and listed.
+    withStrategy('OUT_OF_STOCK', { type: 'pause-listing' });
+    inventory.set('MUG-1|WH-1', { sku: 'MUG-1', location: 'WH-1', quantity: 50, listed: true });
+    alertState({}, { OUT_OF_STOCK: 'alert-0001' });
+
+    // Act: the trigger, retried late.
+    const result = await createHandler()(
+      busEnvelope(
+        'StockLevelTriggered',
+        levelDetail({ level: 'OUT_OF_STOCK', quantity: 0, threshold: 0 }),
+      ),
+      context,
+    );
+
+    // Assess: nothing applied; ledgered and announced as stale, with the reason.
+    expect(inventoryUpdates()).toEqual([]);
+    expect(result).toMatchObject({
+      applied: { outcome: 'stale', reason: 'alert alert-0001 has resolved since' },
+    });
+    expect(ledgerPuts()).toEqual([
+      expect.objectContaining({
+        outcome: 'stale',
+        sk: 'LEDGER#alert-0001#TRIGGERED#pause-listing',
+      }),
+    ]);
+    expect(applied()).toEqual([expect.objectContaining({ outcome: 'stale' })]);
+  });
+
+  it('does not relist an out-of-stock item when a resolve arrives after a newer trigger', async () => {
+    withStrategy('OUT_OF_STOCK', { type: 'pause-listing' });
+    inventory.set('MUG-1|WH-1', { sku: 'MUG-1', location: 'WH-1', quantity: 0, listed: false });
+    alertState({ OUT_OF_STOCK: 'alert-0002' });
+    const result = await createHandler()(
+      busEnvelope(
+        'StockLevelResolved',
+        levelDetail({ level: 'OUT_OF_STOCK', quantity: 5, threshold: 0 }),
+      ),
+      context,
+    );
+    expect(inventoryUpdates()).toEqual([]);
+    expect(result).toMatchObject({
+      applied: {
+        outcome: 'stale',
+        reason: 'a later OUT_OF_STOCK alert alert-0002 has opened since',
+      },
+    });
+  });
+
+  it('ledgers an event about an alert that never existed as stale, ordering nothing', async () => {
+    withStrategy('LOW_STOCK', { type: 'purchase-order', quantity: { mode: 'fixed', units: 50 } });
+    const result = await createHandler()(
+      busEnvelope('StockLevelTriggered', levelDetail({ alertId: 'forged' })),
+      context,
+    );
+    expect(result).toMatchObject({
+      applied: { outcome: 'stale', reason: 'a later LOW_STOCK alert alert-0001 is open' },
+    });
+    expect(transactions().flat()).toHaveLength(1);
+  });
+
+  it('waits for the state to record the change the event came from, then applies', async () => {
+    withStrategy('LOW_STOCK', { type: 'direct-restock', quantity: { mode: 'fixed', units: 25 } });
+    // The monitor publishes before it commits: the first read still shows the state before.
+    alertState({}, {}, '100');
+    let reads = 0;
+    control.mock.on(GetCommand).callsFake((input) => {
+      if (input.Key.sk === 'ALERTS' && ++reads === 2)
+        alertState({ LOW_STOCK: 'alert-0001' }, undefined, '200');
+      return {
+        Item:
+          input.TableName === INVENTORY
+            ? inventory.get(`${input.Key.sku}|${input.Key.location}`)
+            : input.Key.sk === 'ALERTS'
+              ? states.get(input.Key.pk)
+              : undefined,
+      };
+    });
+    const result = await createHandler()(
+      busEnvelope('StockLevelTriggered', levelDetail({ sequenceNumber: '200' })),
+      context,
+    );
+    expect(result).toMatchObject({ applied: { outcome: 'applied' } });
+    expect(reads).toBeGreaterThanOrEqual(2);
+  });
+
+  it('decides again from a fresh read when stock rose before the restock landed, ledgering once', async () => {
+    withStrategy('LOW_STOCK', { type: 'direct-restock', quantity: { mode: 'up-to-max', max: 40 } });
+    control.mock
+      .on(TransactWriteCommand)
+      .callsFakeOnce(() => {
+        // Another executor restocked in between: the conditional write fails.
+        inventory.set('MUG-1|WH-1', { sku: 'MUG-1', location: 'WH-1', quantity: 40 });
+        throw new TransactionCanceledException({
+          message: 'cancelled',
+          $metadata: {},
+          CancellationReasons: [
+            { Code: 'ConditionalCheckFailed', Item: marshall({ sku: 'MUG-1', quantity: 40 }) },
+            { Code: 'None' },
+            { Code: 'None' },
+          ],
+        });
+      })
+      .resolves({});
+    const result = await createHandler()(
+      busEnvelope('StockLevelTriggered', levelDetail()),
+      context,
+    );
+    expect(result).toMatchObject({
+      applied: { outcome: 'skipped', reason: 'stock 40 is already at or above 40' },
+    });
+    expect(ledgerPuts()).toHaveLength(2);
+    expect(transactions().at(-1)).toHaveLength(1);
+  });
+
+  it('reduces only from the quantity it read, so sales meanwhile never leave stock below downTo', async () => {
+    inventory.set('MUG-1|WH-1', { sku: 'MUG-1', location: 'WH-1', quantity: 130 });
+    alertState({ OVERSTOCK: 'alert-0001' });
+    withStrategy('OVERSTOCK', { type: 'reduce', downTo: 80, destination: { type: 'return' } });
+    await createHandler()(
+      busEnvelope('StockLevelTriggered', levelDetail({ level: 'OVERSTOCK', threshold: 100 })),
+      context,
+    );
+    expect(inventoryUpdates()[0]?.Update).toMatchObject({
+      ConditionExpression: 'attribute_exists(sku) AND quantity >= :read',
+      ExpressionAttributeValues: { ':units': 50, ':read': 130 },
+    });
   });
 });
