@@ -1,5 +1,5 @@
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
-import { paginateScan } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, paginateScan } from '@aws-sdk/lib-dynamodb';
 import type { Context, DynamoDBRecord } from 'aws-lambda';
 import { listKind } from '../cli/control-items.js';
 import type { Target } from '../cli/target.js';
@@ -15,7 +15,12 @@ import { Sandbox } from '../sandbox/sandbox.js';
 import { type StreamDeadLetter, StreamPoller } from '../sandbox/stream-poller.js';
 import { undecodableReason } from '../shared/adapters/stream-records.js';
 import type { RuleInput } from '../shared/domain/rules.js';
-import { busEnvelope, levelDetail, quantityChange } from '../test/support/factories.js';
+import {
+  busEnvelope,
+  levelDetail,
+  openAlertsItem,
+  quantityChange,
+} from '../test/support/factories.js';
 import { POISON_CATALOGUE } from '../test/support/poison.js';
 import { mockStreamOf } from '../test/support/stream-fake.js';
 import { StubAws } from './stub-transport.js';
@@ -264,9 +269,22 @@ const raceDrill = async (endpoint: string, executors: number): Promise<DrillRow>
     prefix: `race-${Date.now()}-`,
     pollIntervalMs: 50,
   });
-  await sandbox.putRule(DRILL_RULES[0] as RuleInput);
+  // Low and out of stock open at once, each level's strategy ordering: only one order may exist.
+  const order = { type: 'purchase-order', quantity: { mode: 'fixed', units: 40 } } as const;
+  await sandbox.putRule({
+    scope: { sku: 'RACE-1' },
+    thresholds: { LOW_STOCK: 10 },
+    strategies: { LOW_STOCK: order, OUT_OF_STOCK: order },
+  });
   await sandbox.putItem({ sku: 'RACE-1', location: 'WH-1', quantity: 50 });
   await sandbox.settle();
+  const alerts = ['race-low', 'race-out'] as const;
+  await sandbox.doc.send(
+    new PutCommand({
+      TableName: sandbox.tables.control,
+      Item: openAlertsItem('RACE-1', 'WH-1', { LOW_STOCK: alerts[0], OUT_OF_STOCK: alerts[1] }),
+    }),
+  );
   const { createHandler } = await import('../functions/strategy-executor/handler.js');
   const transport = new LocalRequestHandler({ publish: () => {}, putEvents: () => {} });
   const overrides = {
@@ -281,25 +299,39 @@ const raceDrill = async (endpoint: string, executors: number): Promise<DrillRow>
     functionName: 'race',
     getRemainingTimeInMillis: () => 30_000,
   } as unknown as Context;
-  const results = await Promise.all(
+  // Each environment gets one of the two alerts; deliveries of one alert race each other too
+  // (the idempotency layer refuses a concurrent duplicate, which EventBridge would retry).
+  const results = await Promise.allSettled(
     Array.from({ length: executors }, (_, i) =>
       createHandler(overrides)(
-        busEnvelope('StockLevelTriggered', levelDetail({ alertId: `race-${i}`, sku: 'RACE-1' })),
+        busEnvelope(
+          'StockLevelTriggered',
+          levelDetail({
+            alertId: alerts[i % 2],
+            sku: 'RACE-1',
+            level: i % 2 === 0 ? 'LOW_STOCK' : 'OUT_OF_STOCK',
+          }),
+        ),
         context,
       ),
     ),
   );
+  const target = { doc: sandbox.doc, controlTable: sandbox.tables.control } as Target;
+  const orders = (await listKind(target, 'ORDER')).filter((o) => o.sku === 'RACE-1').length;
   await sandbox.stop();
   const applied = results.filter(
-    (r) => r.status === 'done' && r.applied.outcome === 'applied',
+    (r) =>
+      r.status === 'fulfilled' &&
+      r.value.status === 'done' &&
+      r.value.applied.outcome === 'applied',
   ).length;
   return {
     drill: 'race: executors on one item',
     load: `${executors} concurrent executors`,
     faultsInjected: 0,
-    duplicates: Math.max(0, applied - 1),
-    losses: applied === 0 ? 1 : 0,
-    detail: `${applied} order(s) raised, ${executors - applied} skipped as already open`,
+    duplicates: Math.max(0, orders - 1),
+    losses: orders === 0 ? 1 : 0,
+    detail: `${orders} order(s) raised (${applied} applied), the other deliveries skipped or refused as duplicates`,
   };
 };
 

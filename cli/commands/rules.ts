@@ -114,14 +114,14 @@ export const rulesCommand = async (
         throw new UsageError(`${argument} holds a list: use rules import for several rules`);
       const rules = validateAll(documents, argument);
       for (const rule of rules) await repository.put(rule, 'cli');
-      return io.out(
-        `${rules.length} rule(s) written: ${rules.map((r) => ruleKeyOf(r.scope)).join(', ')}`,
-      );
+      io.out(`${rules.length} rule(s) written: ${rules.map((r) => ruleKeyOf(r.scope)).join(', ')}`);
+      return io.out(RULE_EDIT_TAKES_EFFECT);
     }
     case 'delete': {
       if (!argument) throw new UsageError('rules delete <key>');
       await repository.delete(argument);
-      return io.out(`Rule ${argument} deleted`);
+      io.out(`Rule ${argument} deleted`);
+      return io.out(RULE_EDIT_TAKES_EFFECT);
     }
     case 'export': {
       const rules = (await listRules(target)).map((r) => r.rule);
@@ -138,6 +138,10 @@ export const rulesCommand = async (
       );
   }
 };
+
+/** When a rule edit reaches items, and open alerts: printed after every edit. */
+export const RULE_EDIT_TAKES_EFFECT =
+  "Takes effect for every change once the functions' rules cache expires (rulesCacheTtlSeconds in the environment config). Open alerts are judged by it at each item's next stock change: they resolve there if the new thresholds (or no rule) no longer hold them.";
 
 const RuleSchemaSafe = (document: unknown): Rule | undefined => {
   try {

@@ -72,14 +72,19 @@ describe('inventory-alerts CLI', () => {
         'scope: { category: toys }\nname: Toys\nthresholds: { LOW_STOCK: 4 }\nstrategies:\n  LOW_STOCK: { type: notify-only }\n',
       ),
     );
-    expect(put).toMatchObject({ code: 0, out: '1 rule(s) written: category#toys' });
+    expect(put.code).toBe(0);
+    expect(put.out).toMatch(
+      /^1 rule\(s\) written: category#toys\n.*Open alerts are judged by it at each item's next stock change/,
+    );
     expect((await cli('rules', 'list')).out).toMatch(/category#toys.*Toys.*LOW_STOCK:notify-only/);
     expect(JSON.parse((await cli('rules', 'get', 'category#toys', '--json')).out)).toMatchObject({
       name: 'Toys',
       hysteresis: 0,
     });
     expect((await cli('rules', 'export')).out).toContain('category: toys');
-    expect((await cli('rules', 'delete', 'category#toys')).code).toBe(0);
+    const deleted = await cli('rules', 'delete', 'category#toys');
+    expect(deleted.code).toBe(0);
+    expect(deleted.out).toContain('Open alerts are judged by it');
     expect((await cli('rules', 'get', 'category#toys')).code).toBe(2);
   });
 

@@ -1,5 +1,5 @@
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createHandler as createExecutor } from '../../functions/strategy-executor/handler.js';
@@ -8,7 +8,7 @@ import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../sandbox/dynamodb-local.js
 import { LocalRequestHandler, type WireEvent } from '../../sandbox/local-transport.js';
 import { Sandbox } from '../../sandbox/sandbox.js';
 import { ControlKeys } from '../../shared/contracts/tables.js';
-import { busEnvelope, levelDetail } from '../support/factories.js';
+import { busEnvelope, levelDetail, openAlertsItem } from '../support/factories.js';
 
 /**
  * End to end on DynamoDB Local: writes go through the real stream, the poller, the real
@@ -113,9 +113,22 @@ describe('the pipeline on DynamoDB Local', () => {
   });
 
   it('lets only one of two executors racing on one item raise an order', async () => {
-    // In stock, so the pipeline itself raises no order: only the two racing events can.
+    // In stock, so the pipeline itself raises no order: only the two racing events can. They
+    // are for two open alerts (low and out of stock), each of whose strategy orders.
+    const order = { type: 'purchase-order', quantity: { mode: 'fixed', units: 40 } } as const;
+    await sandbox.putRule({
+      scope: { sku: 'IT-RACE' },
+      thresholds: { LOW_STOCK: 10 },
+      strategies: { LOW_STOCK: order, OUT_OF_STOCK: order },
+    });
     await sandbox.putItem({ sku: 'IT-RACE', location: 'WH-1', quantity: 50 });
     await sandbox.settle();
+    await sandbox.doc.send(
+      new PutCommand({
+        TableName: sandbox.tables.control,
+        Item: openAlertsItem('IT-RACE', 'WH-1', { LOW_STOCK: 'race-a', OUT_OF_STOCK: 'race-b' }),
+      }),
+    );
     const announced: WireEvent[] = [];
     const transport = new LocalRequestHandler({
       publish: () => {},
@@ -144,7 +157,15 @@ describe('the pipeline on DynamoDB Local', () => {
     const results = await Promise.all(
       ['race-a', 'race-b'].map((alertId, i) =>
         (i === 0 ? first : second)(
-          busEnvelope('StockLevelTriggered', levelDetail({ alertId, sku: 'IT-RACE', quantity: 4 })),
+          busEnvelope(
+            'StockLevelTriggered',
+            levelDetail({
+              alertId,
+              sku: 'IT-RACE',
+              quantity: 4,
+              level: i === 0 ? 'LOW_STOCK' : 'OUT_OF_STOCK',
+            }),
+          ),
           context,
         ),
       ),

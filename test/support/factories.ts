@@ -1,5 +1,6 @@
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { AttributeValue, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import { ControlKeys } from '../../shared/contracts/tables.js';
 import type { RuleInput } from '../../shared/domain/rules.js';
 
 let sequence = 1_000_000_000_000_000_000n;
@@ -102,4 +103,30 @@ export const levelDetail = (overrides: Record<string, unknown> = {}) => ({
   notified: true,
   changeId: 'evt-1',
   ...overrides,
+});
+
+/**
+ * An alert-state item of the control table with these alerts open (level → alert id), as the
+ * stock-monitor commits it: for tests that hand the executor events without running the monitor.
+ */
+export const openAlertsItem = (
+  sku: string,
+  location: string,
+  open: Record<string, string>,
+  lastSequence = '1',
+) => ({
+  ...ControlKeys.alertState(sku, location),
+  kind: 'ALERTS',
+  sku,
+  location,
+  open: Object.fromEntries(
+    Object.entries(open).map(([level, alertId]) => [
+      level,
+      { alertId, threshold: 10, triggeredAt: '2026-11-25T12:00:00.000Z', announced: true },
+    ]),
+  ),
+  lastOpened: open,
+  lastAnnouncedAt: {},
+  version: 1,
+  lastSequence,
 });
