@@ -25,6 +25,11 @@ export interface StrategyContext {
   readonly economicOrderQuantity?: number | undefined;
   /** Decimals of the environment's currency (2 when absent): prices are whole minor units. */
   readonly currencyDecimals?: number | undefined;
+  /**
+   * On a `RESOLVED` transition of a `restoreOnResolve` reprice: the price before and after the
+   * change this alert's trigger made (from the ledger); absent when it changed no price.
+   */
+  readonly restore?: { readonly priceBefore: number; readonly priceAfter: number } | undefined;
 }
 
 /** A strategy's decision: the effect to apply, or why there is none. */
@@ -48,6 +53,8 @@ export type Decision =
       readonly from: number;
       /** The new price (major units), an exact decimal with the currency's decimals. */
       readonly to: number;
+      /** Set when this undoes the alert's own change on resolve; the period limit does not apply. */
+      readonly restore?: true | undefined;
     }
   | { readonly kind: 'listing'; readonly listed: boolean }
   | { readonly kind: 'none'; readonly reason: string };
@@ -109,9 +116,7 @@ export const decide = (strategy: Strategy, context: StrategyContext): Decision =
       return { kind: 'reduce', quantity: surplus, destination: strategy.destination };
     }
     case 'reprice':
-      return resolved
-        ? none('level resolved; the price stays until the next decision')
-        : decideReprice(strategy, context);
+      return resolved ? decideRestore(strategy, context) : decideReprice(strategy, context);
   }
 };
 
@@ -148,4 +153,34 @@ const decideReprice = (strategy: RepriceStrategy, context: StrategyContext): Dec
     );
   }
   return { kind: 'reprice', from: context.price, to: fromMinorUnits(to, decimals) };
+};
+
+/**
+ * On resolve: without `restoreOnResolve` the price stays. With it, the alert's own change is
+ * undone, but only while the price is still the one that change set; a price someone else set
+ * since is theirs to keep.
+ */
+const decideRestore = (strategy: RepriceStrategy, context: StrategyContext): Decision => {
+  if (!strategy.restoreOnResolve)
+    return none('level resolved; the price stays until the next decision');
+  const { restore } = context;
+  if (restore === undefined) return none('this alert changed no price; nothing to restore');
+  if (context.price === undefined) return none('the item has no price to restore');
+  const decimals = context.currencyDecimals ?? DEFAULT_CURRENCY_DECIMALS;
+  const show = (amount: MinorUnits) => formatMinorUnits(amount, decimals);
+  const current = toMinorUnits(context.price, decimals);
+  const after = toMinorUnits(restore.priceAfter, decimals);
+  const before = toMinorUnits(restore.priceBefore, decimals);
+  if (current !== after)
+    return none(
+      `price changed since this alert's change (${show(after)} → now ${show(current)}): not restored`,
+    );
+  if (before === current)
+    return none(`price ${show(current)} is already the price before this alert's change`);
+  return {
+    kind: 'reprice',
+    from: context.price,
+    to: fromMinorUnits(before, decimals),
+    restore: true,
+  };
 };

@@ -218,6 +218,73 @@ describe('reprice (issue 13.5)', () => {
     );
     expect(decision).toEqual({ kind: 'none', reason: expect.stringContaining(reason) });
   });
+
+  describe('restoreOnResolve', () => {
+    const restoring = reprice({ percent: 10, floor: 5, ceiling: 30, restoreOnResolve: true });
+    const resolved = (overrides: Partial<StrategyContext>) =>
+      context({ transition: 'RESOLVED', ...overrides });
+
+    it("restores the price held before this alert's change when nobody changed it since", () => {
+      const decision = decide(
+        restoring,
+        resolved({ price: 22, restore: { priceBefore: 20, priceAfter: 22 } }),
+      );
+      expect(decision).toEqual({ kind: 'reprice', from: 22, to: 20, restore: true });
+    });
+
+    it('restores even when the period limit is used up', () => {
+      const decision = decide(
+        restoring,
+        resolved({
+          price: 22,
+          repriceChangesInPeriod: 5,
+          restore: { priceBefore: 20, priceAfter: 22 },
+        }),
+      );
+      expect(decision).toMatchObject({ kind: 'reprice', to: 20, restore: true });
+    });
+
+    it('does not restore over a price someone else set since', () => {
+      const decision = decide(
+        restoring,
+        resolved({ price: 11.5, restore: { priceBefore: 10, priceAfter: 12 } }),
+      );
+      expect(decision).toEqual({
+        kind: 'none',
+        reason: "price changed since this alert's change (12.00 → now 11.50): not restored",
+      });
+    });
+
+    it('has nothing to restore when this alert changed no price', () => {
+      expect(decide(restoring, resolved({ price: 20 }))).toEqual({
+        kind: 'none',
+        reason: 'this alert changed no price; nothing to restore',
+      });
+    });
+
+    it.each([
+      ['the item lost its price', { price: undefined }, 'the item has no price to restore'],
+      [
+        'the change left the price where it was',
+        { price: 20, restore: { priceBefore: 20, priceAfter: 20 } },
+        "price 20.00 is already the price before this alert's change",
+      ],
+    ])('restores nothing when %s', (_, overrides, reason) => {
+      const decision = decide(
+        restoring,
+        resolved({ restore: { priceBefore: 20, priceAfter: 22 }, ...overrides }),
+      );
+      expect(decision).toEqual({ kind: 'none', reason });
+    });
+
+    it('keeps the price on resolve without restoreOnResolve', () => {
+      const decision = decide(
+        reprice({ percent: 10, floor: 5, ceiling: 30 }),
+        resolved({ price: 22, restore: { priceBefore: 20, priceAfter: 22 } }),
+      );
+      expect(decision.kind).toBe('none');
+    });
+  });
 });
 
 describe('properties', () => {
@@ -341,6 +408,53 @@ describe('reprice properties', () => {
           else expect(to).toBeLessThan(price);
           // The decision is an exact decimal with the currency's decimals, never 1.0349999.
           expect(fromMinorUnits(to, d)).toBe(decision.to);
+        },
+      ),
+      RUNS,
+    );
+  });
+
+  it("restores exactly the price held before the alert's change", () => {
+    fc.assert(
+      fc.property(
+        decimals,
+        bounds,
+        fc.bigInt({ min: 0n, max: 10_000n }),
+        percent,
+        direction,
+        (d, [floor, ceiling], offset, p, dir) => {
+          const original = floor + (offset % (ceiling - floor + 1n));
+          const strategy = repriceWith({
+            percent: p,
+            direction: dir,
+            floor,
+            ceiling,
+            decimals: d,
+            restoreOnResolve: true,
+          });
+          const change = decide(
+            strategy,
+            context({ price: fromMinorUnits(original, d), currencyDecimals: d }),
+          );
+          if (change.kind !== 'reprice') return;
+          const restore = decide(
+            strategy,
+            context({
+              transition: 'RESOLVED',
+              price: change.to,
+              currencyDecimals: d,
+              // Even with the period's changes used up: a restore is not a new change.
+              repriceChangesInPeriod: 1,
+              restore: { priceBefore: change.from, priceAfter: change.to },
+            }),
+          );
+          expect(restore).toEqual({
+            kind: 'reprice',
+            from: change.to,
+            to: change.from,
+            restore: true,
+          });
+          expect(restore.kind === 'reprice' && toMinorUnits(restore.to, d)).toBe(original);
         },
       ),
       RUNS,
