@@ -135,6 +135,8 @@ const decideReprice = (strategy: RepriceStrategy, context: StrategyContext): Dec
   const decimals = context.currencyDecimals ?? DEFAULT_CURRENCY_DECIMALS;
   const show = (amount: MinorUnits) => formatMinorUnits(amount, decimals);
   const direction = strategy.direction ?? (context.level === 'OVERSTOCK' ? 'down' : 'up');
+  // Bounds with more decimals than the currency round half-even like a price, so that the
+  // comparisons and the clamp are all in whole minor units.
   const current = toMinorUnits(context.price, decimals);
   const floor = toMinorUnits(strategy.floor, decimals);
   const ceiling = toMinorUnits(strategy.ceiling, decimals);
@@ -152,6 +154,7 @@ const decideReprice = (strategy: RepriceStrategy, context: StrategyContext): Dec
         : `a ${strategy.percent} % change of ${show(current)} rounds to no change`,
     );
   }
+  // `from` is the price as read, not its rounded form: the write is conditional on it.
   return { kind: 'reprice', from: context.price, to: fromMinorUnits(to, decimals) };
 };
 
