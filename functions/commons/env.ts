@@ -6,6 +6,8 @@ export const EnvName = {
   alertsTopicArn: 'ALERTS_TOPIC_ARN',
   eventBusName: 'EVENT_BUS_NAME',
   rulesCacheTtlSeconds: 'RULES_CACHE_TTL_SECONDS',
+  /** Decimals of the environment's currency: reprice rounds to its minor units. */
+  currencyDecimals: 'CURRENCY_DECIMALS',
 } as const;
 
 /** Reads a required environment variable, failing fast with its name when it is missing. */

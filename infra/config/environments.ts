@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { E164_PATTERN, EMAIL_PATTERN } from '../../shared/contracts/subscriptions.js';
 import { LEVELS } from '../../shared/domain/levels.js';
+import { DEFAULT_CURRENCY_DECIMALS, MAX_CURRENCY_DECIMALS } from '../../shared/domain/money.js';
 import { formatIssues, InvalidEnvironmentConfigError } from '../../shared/errors.js';
 
 /** Which alerts a subscriber receives; empty or absent means all. */
@@ -43,6 +44,23 @@ const StreamConsumerSchema = z
   })
   .strict();
 
+const DECIMALS_MESSAGE = `must be a whole number from 0 to ${MAX_CURRENCY_DECIMALS}: 2 for USD or EUR, 0 for JPY, 3 for KWD`;
+
+/** The currency of the inventory table's prices; reprice works in its minor units. */
+const CurrencySchema = z
+  .object({
+    code: z
+      .string()
+      .regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code of three capital letters, e.g. EUR'),
+    /** Digits after the decimal point (the ISO 4217 minor unit). */
+    decimals: z
+      .number({ error: DECIMALS_MESSAGE })
+      .int(DECIMALS_MESSAGE)
+      .min(0, DECIMALS_MESSAGE)
+      .max(MAX_CURRENCY_DECIMALS, DECIMALS_MESSAGE),
+  })
+  .strict();
+
 export const EnvironmentConfigSchema = z
   .object({
     account: z
@@ -72,6 +90,8 @@ export const EnvironmentConfigSchema = z
         .strict(),
     ]),
     subscribers: z.array(SubscriberSchema).default([]),
+    /** Absent: US dollars, 2 decimals. */
+    currency: CurrencySchema.default({ code: 'USD', decimals: DEFAULT_CURRENCY_DECIMALS }),
     /** Event source mapping of the stock-monitor on the inventory stream. */
     streamConsumer: StreamConsumerSchema,
     /**

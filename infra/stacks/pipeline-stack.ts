@@ -175,6 +175,7 @@ export class PipelineStack extends Stack {
         [EnvName.idempotencyTable]: props.idempotencyTable.tableName,
         [EnvName.eventBusName]: props.bus.eventBusName,
         [EnvName.rulesCacheTtlSeconds]: String(config.rulesCacheTtlSeconds),
+        [EnvName.currencyDecimals]: String(config.currency.decimals),
       },
     });
     const executor = this.strategyExecutor.function;

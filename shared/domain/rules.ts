@@ -62,7 +62,10 @@ export const RepriceStrategySchema = z
     ceiling: positiveUnits,
     maxChangesPerPeriod: z._default(positiveInt, 1),
     periodHours: z._default(positiveUnits, 24),
-    /** Restore the price held before the first change when the level resolves. */
+    /**
+     * When the level resolves, restore the price held before this alert's change, unless the
+     * price changed since (then it is kept, and the reason ledgered).
+     */
     restoreOnResolve: z._default(z.boolean(), false),
     dryRun,
   })

@@ -11,6 +11,12 @@ describe('environment configuration', () => {
     expect(Object.keys(ENVIRONMENTS)).toEqual(expect.arrayContaining(['dev', 'staging', 'prod']));
   });
 
+  it('prices in US dollars with 2 decimals unless an environment names its currency', () => {
+    expect(loadEnvironment('dev').currency).toEqual({ code: 'USD', decimals: 2 });
+    const yen = { shop: { ...ENVIRONMENTS.dev, currency: { code: 'JPY', decimals: 0 } } };
+    expect(loadEnvironment('shop', yen).currency).toEqual({ code: 'JPY', decimals: 0 });
+  });
+
   it('refuses an unknown environment, listing the known ones', () => {
     expect(() => loadEnvironment('qa')).toThrow(InvalidEnvironmentConfigError);
     expect(() => loadEnvironment('qa')).toThrow(
@@ -40,6 +46,16 @@ describe('environment configuration', () => {
       'deletionProtection: cannot protect tables whose removalPolicy is destroy',
     ],
     [{ logRetentionDays: 8 }, 'logRetentionDays'],
+    [
+      { currency: { code: 'usd', decimals: 2 } },
+      'currency.code: must be an ISO 4217 code of three capital letters',
+    ],
+    [
+      { currency: { code: 'EUR', decimals: 5 } },
+      'currency.decimals: must be a whole number from 0 to 4',
+    ],
+    [{ currency: { code: 'EUR', decimals: 1.5 } }, 'currency.decimals: must be a whole number'],
+    [{ currency: { code: 'EUR' } }, 'currency.decimals: must be a whole number'],
   ])('refuses a broken config naming the field (%j)', (patch, field) => {
     const broken = { broken: { ...ENVIRONMENTS.dev, ...patch } };
     expect(() => loadEnvironment('broken', broken)).toThrow(

@@ -192,6 +192,17 @@ describe.each(Object.keys(ENVIRONMENTS))('the %s environment', (envName) => {
     });
   });
 
+  it("tells the strategy-executor the currency's decimals, to reprice in its minor units", () => {
+    pipeline.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          POWERTOOLS_SERVICE_NAME: 'strategy-executor',
+          CURRENCY_DECIMALS: String(config.currency.decimals),
+        }),
+      },
+    });
+  });
+
   it('encrypts every dead-letter queue and denies non-TLS access', () => {
     const queues = pipeline.findResources('AWS::SQS::Queue');
     expect(Object.keys(queues)).toHaveLength(3);
@@ -288,6 +299,21 @@ describe('turning demand recording off', () => {
     pipeline.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
     pipeline.resourceCountIs('AWS::SQS::Queue', 2);
     pipeline.resourceCountIs('AWS::CloudWatch::Alarm', 8);
+  });
+});
+
+describe('a currency without minor units', () => {
+  it('passes its 0 decimals to the strategy-executor', () => {
+    const base = loadEnvironment('dev');
+    const { pipeline } = synth('dev', { ...base, currency: { code: 'JPY', decimals: 0 } });
+    pipeline.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          POWERTOOLS_SERVICE_NAME: 'strategy-executor',
+          CURRENCY_DECIMALS: '0',
+        }),
+      },
+    });
   });
 });
 
