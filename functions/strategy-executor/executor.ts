@@ -41,6 +41,8 @@ export interface StrategyExecutorDeps {
   readonly now?: () => Date;
   /** Waits between reads of an alert state that has not yet recorded the event's change. */
   readonly pendingDelaysMs?: readonly number[];
+  /** Decimals of the environment's currency (default 2): reprice rounds to its minor units. */
+  readonly currencyDecimals?: number;
 }
 
 /** Fresh decisions before the invocation gives up and fails (to be retried as a whole). */
@@ -113,6 +115,27 @@ export const createStrategyExecutor = (deps: StrategyExecutorDeps) => {
   };
 
   /**
+   * For a resolve that restores the price: what this alert's trigger changed it from and to,
+   * as its ledger entry holds (undefined when the trigger changed no price).
+   */
+  const priceChangeToRestore = async (task: StrategyTask) => {
+    const { strategy, detail } = task;
+    if (strategy?.type !== 'reprice' || !strategy.restoreOnResolve) return undefined;
+    if (task.transition !== 'RESOLVED') return undefined;
+    const trigger = await deps.store.getLedgerEntry({
+      sku: detail.sku,
+      location: detail.location,
+      alertId: task.alertId,
+      transition: 'TRIGGERED',
+      strategy: 'reprice',
+    });
+    const change = trigger?.outcome === 'applied' ? trigger.decision : undefined;
+    return change?.kind === 'reprice'
+      ? { priceBefore: change.from, priceAfter: change.to }
+      : undefined;
+  };
+
+  /**
    * Reads the item's alert state until it has recorded the change the event came from: the
    * monitor publishes before it commits, so an event can overtake its own state by a moment.
    */
@@ -181,6 +204,8 @@ export const createStrategyExecutor = (deps: StrategyExecutorDeps) => {
       repriceChangesInPeriod: period
         ? await deps.store.repriceChanges(detail.sku, detail.location, period.periodStart)
         : 0,
+      currencyDecimals: deps.currencyDecimals,
+      restore: await priceChangeToRestore(task),
     });
     const before = { quantity: item.quantity, price: item.price, listed: item.listed ?? true };
     const options: CommitOptions = {

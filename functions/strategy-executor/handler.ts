@@ -13,9 +13,10 @@ import {
   type StrategyAppliedDetail,
 } from '../../shared/contracts/events.js';
 import { MetricName, SERVICE_NAMES } from '../../shared/contracts/metrics.js';
+import { DEFAULT_CURRENCY_DECIMALS } from '../../shared/domain/money.js';
 import { formatIssues } from '../../shared/errors.js';
 import { type ClientOverrides, createClients } from '../commons/clients.js';
-import { EnvName, requireEnv } from '../commons/env.js';
+import { EnvName, intEnv, requireEnv } from '../commons/env.js';
 import { createPowertools, observed } from '../commons/powertools.js';
 import { createRulesRepository } from '../commons/rules.js';
 import { createStrategyExecutor, type StrategyTask } from './executor.js';
@@ -50,6 +51,7 @@ export const createHandler = (overrides: ClientOverrides = {}): StrategyExecutor
     thresholds: new DemandThresholds(clients.doc, controlTable),
     logger,
     metrics,
+    currencyDecimals: intEnv(EnvName.currencyDecimals, DEFAULT_CURRENCY_DECIMALS),
   });
   const idempotency = new IdempotencyConfig({
     eventKeyJmesPath: '[alertId, transition, strategyType]',

@@ -177,6 +177,34 @@ export class StrategyStore {
     };
   }
 
+  /** One more price change in the period, refused once the period's limit is reached. */
+  private repriceCounter(
+    entry: LedgerEntry,
+    periodStart: string,
+    counterTtl: number,
+    options: CommitOptions,
+  ): Effect {
+    return {
+      action: {
+        Update: {
+          TableName: this.controlTable,
+          Key: ControlKeys.repriceCounter(entry.sku, entry.location, periodStart),
+          UpdateExpression: 'ADD changes :one SET expiresAt = :ttl',
+          ConditionExpression: 'attribute_not_exists(changes) OR changes < :max',
+          ExpressionAttributeValues: {
+            ':one': 1,
+            ':ttl': counterTtl,
+            ':max': options.maxChangesPerPeriod ?? 1,
+          },
+        },
+      },
+      onConditionFailed: () => ({
+        outcome: 'skipped',
+        reason: 'reprice limit for the period reached',
+      }),
+    };
+  }
+
   private effects(entry: LedgerEntry, decision: Decision, options: CommitOptions): Effect[] {
     const key = { sku: entry.sku, location: entry.location };
     // The quantity the decision was computed from.
@@ -338,25 +366,10 @@ export class StrategyStore {
             onConditionFailed: (item) =>
               itemGone(item) ?? { outcome: 'stale', reason: 'the price changed meanwhile' },
           },
-          {
-            action: {
-              Update: {
-                TableName: this.controlTable,
-                Key: ControlKeys.repriceCounter(entry.sku, entry.location, periodStart),
-                UpdateExpression: 'ADD changes :one SET expiresAt = :ttl',
-                ConditionExpression: 'attribute_not_exists(changes) OR changes < :max',
-                ExpressionAttributeValues: {
-                  ':one': 1,
-                  ':ttl': counterTtl,
-                  ':max': options.maxChangesPerPeriod ?? 1,
-                },
-              },
-            },
-            onConditionFailed: () => ({
-              outcome: 'skipped',
-              reason: 'reprice limit for the period reached',
-            }),
-          },
+          // A restore undoes this alert's change: it does not count against the period's limit.
+          ...(decision.restore
+            ? []
+            : [this.repriceCounter(entry, periodStart, counterTtl, options)]),
         ];
       }
       case 'listing':

@@ -575,3 +575,62 @@ describe('strategy-executor under late and reordered events', () => {
     });
   });
 });
+
+describe('strategy-executor restoring prices', () => {
+  const reprice = {
+    type: 'reprice',
+    percent: 10,
+    direction: 'up',
+    floor: 10,
+    ceiling: 30,
+    restoreOnResolve: true,
+  } as const;
+  const triggerEntry = {
+    alertId: 'alert-0001',
+    transition: 'TRIGGERED',
+    level: 'LOW_STOCK',
+    sku: 'MUG-1',
+    location: 'WH-1',
+    strategy: 'reprice',
+    outcome: 'applied',
+    decision: { kind: 'reprice', from: 20, to: 22 },
+    before: { price: 20 },
+    after: { price: 22 },
+    occurredAt: '2026-11-25T12:00:00.000Z',
+    at: '2026-11-25T12:00:01.000Z',
+  };
+
+  it('restores the price held before the alert’s change when the level resolves', async () => {
+    withStrategy('LOW_STOCK', reprice);
+    inventory.set('MUG-1|WH-1', { sku: 'MUG-1', location: 'WH-1', quantity: 30, price: 22 });
+    alertState({}, { LOW_STOCK: 'alert-0001' });
+    answerGets(triggerEntry);
+    const result = await createHandler()(
+      busEnvelope('StockLevelResolved', levelDetail({ quantity: 30 })),
+      context,
+    );
+    expect(result).toMatchObject({
+      applied: { outcome: 'applied', effect: { decision: { to: 20, restore: true } } },
+    });
+    const [items] = transactions();
+    // The price write guarded by the price read, the alert guard and the ledger: no counter.
+    expect(items?.[0]?.Update).toMatchObject({
+      ConditionExpression: 'attribute_exists(sku) AND price = :from',
+      ExpressionAttributeValues: { ':to': 20, ':from': 22 },
+    });
+    expect(items).toHaveLength(3);
+  });
+
+  it('leaves a price someone else changed since, and ledgers it as not restored', async () => {
+    withStrategy('LOW_STOCK', reprice);
+    inventory.set('MUG-1|WH-1', { sku: 'MUG-1', location: 'WH-1', quantity: 30, price: 21.5 });
+    alertState({}, { LOW_STOCK: 'alert-0001' });
+    answerGets(triggerEntry);
+    const result = await createHandler()(
+      busEnvelope('StockLevelResolved', levelDetail({ quantity: 30 })),
+      context,
+    );
+    expect(result).toMatchObject({ applied: { outcome: 'skipped' } });
+    expect(result.status === 'done' && result.applied.reason).toMatch(/not restored/);
+  });
+});
