@@ -12,8 +12,55 @@ import {
   sendWithEntryRetries,
 } from './retry-entries.js';
 
+/**
+ * Amazon SNS's limits on what one call may carry, for a standard topic at its default
+ * `MaximumMessageSize`:
+ * - PublishBatch API reference: "up to 10 messages"; more fail the whole call with
+ *   `TooManyEntriesInBatchRequest`. "The maximum allowed individual message size and the maximum
+ *   total payload size (the sum of the individual lengths of all of the batched messages) are
+ *   both 256 KiB (262,144 bytes)"; a call over the total fails whole with `BatchRequestTooLong`
+ *   ("The length of all the batch messages put together is more than the limit").
+ * - Developer guide, large message payloads: "Amazon SNS validates the combined size of the
+ *   message body and message attributes"; over the limit, Publish returns `InvalidParameter`
+ *   ("Invalid parameter: Message too long"). MessageAttributeValue: "All parts of the message
+ *   attribute, including name, type, and value, are included in the message size restriction."
+ * - Publish `Subject`: "UTF-8 text with no line breaks or control characters, and less than 100
+ *   characters long"; the service accepts exactly 100 (moto, which follows it, refuses only
+ *   more: moto/sns/models.py, getmoto/moto#1503).
+ * https://docs.aws.amazon.com/sns/latest/api/API_PublishBatch.html,
+ * https://docs.aws.amazon.com/sns/latest/dg/large-message-payloads.html,
+ * https://docs.aws.amazon.com/sns/latest/api/API_MessageAttributeValue.html
+ */
+export const SnsLimits = {
+  entriesPerBatch: 10,
+  messageBytes: 262_144,
+  batchBytes: 262_144,
+  subjectLength: 100,
+} as const;
+
 /** SNS allows at most 10 entries per PublishBatch. */
-export const SNS_BATCH_LIMIT = 10;
+export const SNS_BATCH_LIMIT = SnsLimits.entriesPerBatch;
+
+/** One message as SNS sizes it: its body, subject and attributes (name, data type, value). */
+export interface SizedMessage {
+  readonly body: string;
+  readonly subject?: string | undefined;
+  readonly attributes: ReadonlyArray<readonly [name: string, dataType: string, value: string]>;
+}
+
+/**
+ * The UTF-8 bytes SNS counts against its size limits: the body and each attribute's name, type
+ * and value. The subject is counted too: AWS does not say it is exempt, and counting it can only
+ * make us stricter than SNS, never looser.
+ */
+export const snsMessageBytes = (message: SizedMessage): number =>
+  Buffer.byteLength(message.body) +
+  Buffer.byteLength(message.subject ?? '') +
+  message.attributes.reduce(
+    (sum, [name, dataType, value]) =>
+      sum + Buffer.byteLength(name) + Buffer.byteLength(dataType) + Buffer.byteLength(value),
+    0,
+  );
 
 /** The SNS request entry of an alert: per-protocol bodies and filterable attributes. */
 export const toPublishEntry = (message: AlertMessage): PublishBatchRequestEntry => {
