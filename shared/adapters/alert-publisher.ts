@@ -41,11 +41,21 @@ export const SnsLimits = {
 /** SNS allows at most 10 entries per PublishBatch. */
 export const SNS_BATCH_LIMIT = SnsLimits.entriesPerBatch;
 
+/**
+ * Every alert, as published (JSON body with `default`, `email` and `sms`, subject, attributes),
+ * stays within this many bytes as SNS counts them: far under SNS's 256 KiB, and small enough
+ * that ten always fit in one PublishBatch. The message text's `DISPLAY_BYTES` keep it there;
+ * the tests hold the two together.
+ */
+export const ALERT_MESSAGE_MAX_BYTES = 24 * 1024;
+
 /** One message as SNS sizes it: its body, subject and attributes (name, data type, value). */
 export interface SizedMessage {
   readonly body: string;
   readonly subject?: string | undefined;
-  readonly attributes: ReadonlyArray<readonly [name: string, dataType: string, value: string]>;
+  readonly attributes: ReadonlyArray<
+    readonly [name: string, dataType: string, value: string | Uint8Array]
+  >;
 }
 
 /**
@@ -73,7 +83,9 @@ export const toPublishEntry = (message: AlertMessage): PublishBatchRequestEntry 
     Id: message.id,
     Subject: message.subject,
     MessageStructure: 'json',
-    Message: JSON.stringify({ default: message.email, email: message.email, sms: message.sms }),
+    // `default` serves protocols without a body of their own (SQS, HTTP, Lambda): a summary, not
+    // a second copy of the e-mail.
+    Message: JSON.stringify({ default: message.summary, email: message.email, sms: message.sms }),
     MessageAttributes: {
       level: text(attributes.level),
       severity: text(attributes.severity),
@@ -86,7 +98,22 @@ export const toPublishEntry = (message: AlertMessage): PublishBatchRequestEntry 
   };
 };
 
-/** Publishes alerts to the alerts topic, ten per call, retrying only failed entries. */
+/** The bytes SNS counts for a PublishBatch entry against its message and batch limits. */
+export const publishEntryBytes = (entry: PublishBatchRequestEntry): number =>
+  snsMessageBytes({
+    body: entry.Message ?? '',
+    subject: entry.Subject,
+    attributes: Object.entries(entry.MessageAttributes ?? {}).map(
+      ([name, value]) =>
+        [name, value.DataType ?? '', value.StringValue ?? value.BinaryValue ?? ''] as const,
+    ),
+  });
+
+/**
+ * Publishes alerts to the alerts topic, retrying only failed entries. Each call carries at most
+ * ten entries and at most 256 KiB in total, so one alert SNS refuses fails alone, never its
+ * neighbours.
+ */
 export class AlertPublisher {
   constructor(
     private readonly sns: SNSClient,
@@ -95,14 +122,22 @@ export class AlertPublisher {
   ) {}
 
   publish(messages: readonly AlertMessage[]): Promise<EntriesOutcome> {
+    const entries = messages.map((message) => {
+      const entry = toPublishEntry(message);
+      return { id: message.id, entry, bytes: publishEntryBytes(entry) };
+    });
     return sendWithEntryRetries(
-      messages,
-      SNS_BATCH_LIMIT,
+      entries,
+      {
+        maxEntries: SnsLimits.entriesPerBatch,
+        maxBytes: SnsLimits.batchBytes,
+        bytesOf: (e) => e.bytes,
+      },
       async (chunk) => {
         const output = await this.sns.send(
           new PublishBatchCommand({
             TopicArn: this.topicArn,
-            PublishBatchRequestEntries: chunk.map(toPublishEntry),
+            PublishBatchRequestEntries: chunk.map((e) => e.entry),
           }),
         );
         return new Map(
