@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
 import { type HttpRequest, HttpResponse } from '@smithy/core/transport';
+import { SnsLimits, snsMessageBytes } from '../shared/adapters/alert-publisher.js';
 
 /** One SNS PublishBatch entry as the SDK sent it over the wire (query protocol). */
 export interface WirePublishEntry {
@@ -50,59 +51,98 @@ export const bodyText = (request: HttpRequest): string => {
   return '';
 };
 
+/**
+ * One SNS message from its query-protocol fields (`Message`, `Subject`, `MessageStructure`,
+ * `MessageAttributes.entry.N.*`), as Publish sends them at the top level and PublishBatch under
+ * each `PublishBatchRequestEntries.member.N.`.
+ */
+const entryOf = (fields: Iterable<readonly [string, string]>, id?: string): WirePublishEntry => {
+  let subject: string | undefined;
+  let message = '';
+  let structure: string | undefined;
+  let entryId = id ?? '';
+  const attrs = new Map<number, Record<string, string>>();
+  for (const [field, value] of fields) {
+    const attribute =
+      /^MessageAttributes\.entry\.(\d+)\.(Name|Value\.DataType|Value\.StringValue)$/.exec(field);
+    if (attribute) {
+      const slot = attrs.get(Number(attribute[1])) ?? {};
+      slot[attribute[2] as string] = value;
+      attrs.set(Number(attribute[1]), slot);
+    } else if (field === 'Id') entryId = value;
+    else if (field === 'Subject') subject = value;
+    else if (field === 'Message') message = value;
+    else if (field === 'MessageStructure') structure = value;
+  }
+  return {
+    id: entryId,
+    subject,
+    message,
+    messageStructure: structure,
+    attributes: Object.fromEntries(
+      [...attrs.values()].map((a) => [
+        a.Name ?? '',
+        { dataType: a['Value.DataType'] ?? 'String', value: a['Value.StringValue'] ?? '' },
+      ]),
+    ),
+  };
+};
+
 /** Parses the SNS query-protocol form of PublishBatch into entries. */
 export const parsePublishBatch = (
   form: URLSearchParams,
 ): { topicArn: string; entries: WirePublishEntry[] } => {
-  interface Draft {
-    id?: string;
-    subject?: string;
-    message?: string;
-    structure?: string;
-    attrs: Map<number, Record<string, string>>;
-  }
-  const entries = new Map<number, Draft>();
+  const members = new Map<number, [string, string][]>();
   for (const [key, value] of form) {
     const match = /^PublishBatchRequestEntries\.member\.(\d+)\.(.+)$/.exec(key);
     if (!match) continue;
     const index = Number(match[1]);
-    const field = match[2] as string;
-    const entry: Draft = entries.get(index) ?? { attrs: new Map() };
-    entries.set(index, entry);
-    const attribute =
-      /^MessageAttributes\.entry\.(\d+)\.(Name|Value\.DataType|Value\.StringValue)$/.exec(field);
-    if (attribute) {
-      const slot = entry.attrs.get(Number(attribute[1])) ?? {};
-      slot[attribute[2] as string] = value;
-      entry.attrs.set(Number(attribute[1]), slot);
-    } else if (field === 'Id') entry.id = value;
-    else if (field === 'Subject') entry.subject = value;
-    else if (field === 'Message') entry.message = value;
-    else if (field === 'MessageStructure') entry.structure = value;
+    const fields = members.get(index) ?? [];
+    fields.push([match[2] as string, value]);
+    members.set(index, fields);
   }
   return {
     topicArn: form.get('TopicArn') ?? '',
-    entries: [...entries.entries()]
-      .sort(([a], [b]) => a - b)
-      .map(([, e]) => ({
-        id: e.id ?? '',
-        subject: e.subject,
-        message: e.message ?? '',
-        messageStructure: e.structure,
-        attributes: Object.fromEntries(
-          [...e.attrs.values()].map((a) => [
-            a.Name ?? '',
-            { dataType: a['Value.DataType'] ?? 'String', value: a['Value.StringValue'] ?? '' },
-          ]),
-        ),
-      })),
+    entries: [...members.entries()].sort(([a], [b]) => a - b).map(([, fields]) => entryOf(fields)),
   };
 };
+
+/** The bytes SNS counts for a message as it arrived on the wire. */
+const wireBytes = (entry: WirePublishEntry): number =>
+  snsMessageBytes({
+    body: entry.message,
+    subject: entry.subject,
+    attributes: Object.entries(entry.attributes).map(
+      ([name, a]) => [name, a.dataType, a.value] as const,
+    ),
+  });
+
+/** Why SNS would refuse a message's subject, if it would. */
+const subjectProblem = (subject: string | undefined): string | undefined =>
+  subject !== undefined && (subject.length > SnsLimits.subjectLength || /\p{Cc}/u.test(subject))
+    ? 'Invalid parameter: Subject'
+    : undefined;
+
+/** An SNS error response (query protocol), which the SDK turns into the service's exception. */
+const snsError = (code: string, message: string) =>
+  respond(
+    400,
+    'text/xml',
+    '<ErrorResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/">' +
+      `<Error><Type>Sender</Type><Code>${code}</Code><Message>${xmlEscape(message)}</Message></Error>` +
+      '<RequestId>local</RequestId></ErrorResponse>',
+  );
 
 /**
  * An SDK `requestHandler` that answers SNS PublishBatch and EventBridge PutEvents in-process.
  * The production clients and adapters build and sign their requests as usual; only the
  * transport is local. Unknown operations fail loudly rather than pretend.
+ *
+ * SNS's limits (see `SnsLimits`) are enforced as SNS enforces them, so the sandbox never accepts
+ * what AWS would refuse: more than ten entries (`TooManyEntriesInBatchRequest`), a call whose
+ * messages add up to more than 256 KiB (`BatchRequestTooLong`; one oversized message is enough),
+ * a single Publish over 256 KiB (`InvalidParameter`), each failing the whole call with SNS's
+ * error, and an entry with an invalid subject failing alone (`InvalidParameter`).
  */
 export class LocalRequestHandler {
   constructor(private readonly services: LocalServices) {}
@@ -131,9 +171,28 @@ export class LocalRequestHandler {
 
   private async publishBatch(form: URLSearchParams) {
     const { topicArn, entries } = parsePublishBatch(form);
+    if (entries.length === 0)
+      return snsError('EmptyBatchRequest', "The batch request doesn't contain any entries.");
+    if (entries.length > SnsLimits.entriesPerBatch)
+      return snsError(
+        'TooManyEntriesInBatchRequest',
+        'The batch request contains more entries than permissible.',
+      );
+    if (new Set(entries.map((e) => e.id)).size < entries.length)
+      return snsError(
+        'BatchEntryIdsNotDistinct',
+        'Two or more batch entries in the request have the same Id.',
+      );
+    if (entries.reduce((sum, e) => sum + wireBytes(e), 0) > SnsLimits.batchBytes)
+      return snsError(
+        'BatchRequestTooLong',
+        'The length of all the batch messages put together is more than the limit.',
+      );
     const failed = entries.flatMap((e) => {
+      const invalid = subjectProblem(e.subject);
+      if (invalid) return [{ id: e.id, code: 'InvalidParameter', message: invalid, sender: true }];
       const code = this.services.faults?.('sns', e.id);
-      return code ? [{ id: e.id, code }] : [];
+      return code ? [{ id: e.id, code, message: 'injected fault', sender: false }] : [];
     });
     const failedIds = new Set(failed.map((f) => f.id));
     const delivered = entries.filter((e) => !failedIds.has(e.id));
@@ -142,21 +201,19 @@ export class LocalRequestHandler {
     const xml =
       '<PublishBatchResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><PublishBatchResult>' +
       `<Successful>${delivered.map((e) => member(`<Id>${xmlEscape(e.id)}</Id><MessageId>local-${xmlEscape(e.id)}</MessageId>`)).join('')}</Successful>` +
-      `<Failed>${failed.map((f) => member(`<Id>${xmlEscape(f.id)}</Id><Code>${f.code}</Code><SenderFault>false</SenderFault><Message>injected fault</Message>`)).join('')}</Failed>` +
+      `<Failed>${failed.map((f) => member(`<Id>${xmlEscape(f.id)}</Id><Code>${f.code}</Code><SenderFault>${f.sender}</SenderFault><Message>${xmlEscape(f.message)}</Message>`)).join('')}</Failed>` +
       '</PublishBatchResult><ResponseMetadata><RequestId>local</RequestId></ResponseMetadata></PublishBatchResponse>';
     return respond(200, 'text/xml', xml);
   }
 
   /** Single Publish, which only the benchmarks' naive baseline uses. */
   private async publishOne(form: URLSearchParams) {
-    await this.services.publish(form.get('TopicArn') ?? '', [
-      {
-        id: 'single',
-        subject: form.get('Subject') ?? undefined,
-        message: form.get('Message') ?? '',
-        attributes: {},
-      },
-    ]);
+    const entry = entryOf(form, 'single');
+    if (wireBytes(entry) > SnsLimits.messageBytes)
+      return snsError('InvalidParameter', 'Invalid parameter: Message too long');
+    const invalid = subjectProblem(entry.subject);
+    if (invalid) return snsError('InvalidParameter', invalid);
+    await this.services.publish(form.get('TopicArn') ?? '', [entry]);
     return respond(
       200,
       'text/xml',

@@ -16,6 +16,8 @@ export interface AlertMessage {
   readonly id: string;
   readonly subject: string;
   readonly email: string;
+  /** One line for subscribers without a body of their own protocol (SNS's `default`). */
+  readonly summary: string;
   readonly sms: string;
   readonly attributes: {
     readonly level: Level;
@@ -36,6 +38,57 @@ const LEVEL_TEXT: Record<Level, string> = {
 
 export const SMS_MAX_LENGTH = 160;
 export const SUBJECT_MAX_LENGTH = 100;
+
+/**
+ * How much of each free-text field an alert shows, in UTF-8 bytes. Item names and categories
+ * come from the shop's catalogue with no length limit (a DynamoDB item may hold 400 KB), so the
+ * text is cut, with an ellipsis, to keep every alert within a small fixed size: one long name
+ * must not make an alert SNS refuses. The sku and location fit whole at their contract length
+ * (256 characters) unless they are far from ASCII.
+ */
+export const DISPLAY_BYTES = {
+  name: 512,
+  category: 256,
+  sku: 512,
+  location: 512,
+  rule: 512,
+} as const;
+
+const ELLIPSIS = '…';
+const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+
+/** UTF-8 length of `text` (a lone surrogate counts as the three bytes of U+FFFD, as encoders write it). */
+export const utf8Length = (text: string): number => {
+  let bytes = 0;
+  for (const ch of text) {
+    const code = ch.codePointAt(0) ?? 0;
+    bytes += code < 0x80 ? 1 : code < 0x800 ? 2 : code < 0x10000 ? 3 : 4;
+  }
+  return bytes;
+};
+
+/**
+ * `text` cut to at most `maxBytes` UTF-8 bytes, ending with an ellipsis when cut. The cut falls
+ * between user-perceived characters (grapheme clusters), never inside a surrogate pair, a
+ * combining sequence or an emoji sequence; a single cluster longer than the room is dropped.
+ * Only the kept prefix is segmented, so a 300 KB name costs no more than a short one.
+ */
+export const clip = (text: string, maxBytes: number): string => {
+  if (text.length * 3 <= maxBytes || utf8Length(text) <= maxBytes) return text;
+  const room = maxBytes - utf8Length(ELLIPSIS);
+  let used = 0;
+  let end = 0;
+  for (const { segment, index } of graphemes.segment(text)) {
+    used += utf8Length(segment);
+    if (used > room) break;
+    end = index + segment.length;
+  }
+  return `${text.slice(0, end)}${ELLIPSIS}`;
+};
+
+/** Free text as an alert shows it: bounded, and with control characters (line breaks) as spaces. */
+const shown = (text: string, maxBytes: number): string =>
+  clip(text, maxBytes).replace(/\p{Cc}/gu, ' ');
 
 // GSM 03.38 basic character set (without the escape-table characters, which count double).
 const GSM7_BASIC = new Set(
@@ -73,8 +126,9 @@ const fmt = (quantity: number | undefined): string =>
   quantity === undefined ? 'none' : String(quantity);
 
 /**
- * Builds the subject, e-mail body, SMS text and filterable attributes of an alert.
- * `strategy` names the automatic handling that will run, if any.
+ * Builds the subject, e-mail body, one-line summary, SMS text and filterable attributes of an
+ * alert. `strategy` names the automatic handling that will run, if any. Free text is cut to
+ * `DISPLAY_BYTES`, so the whole alert stays small whatever the catalogue holds.
  */
 export const buildAlertMessage = (
   transition: Transition,
@@ -89,14 +143,23 @@ export const buildAlertMessage = (
   },
 ): AlertMessage => {
   const levelText = LEVEL_TEXT[transition.level];
-  const label = item.name ? `${item.name} (${item.sku})` : item.sku;
+  const sku = shown(item.sku, DISPLAY_BYTES.sku);
+  const location = shown(item.location, DISPLAY_BYTES.location);
+  const name = item.name ? shown(item.name, DISPLAY_BYTES.name) : undefined;
+  const category = item.category ? clip(item.category, DISPLAY_BYTES.category) : undefined;
+  const rule = shown(
+    context.ruleName ? `${context.ruleName} (${context.ruleKey})` : context.ruleKey,
+    DISPLAY_BYTES.rule,
+  );
+  const label = name ? `${name} (${sku})` : sku;
   const verb = transition.kind === 'TRIGGERED' ? levelText : `${levelText} resolved`;
   const subject = truncate(
-    toAsciiSubject(`[${context.severity.toUpperCase()}] ${verb}: ${label} at ${item.location}`),
+    toAsciiSubject(`[${context.severity.toUpperCase()}] ${verb}: ${label} at ${location}`),
     SUBJECT_MAX_LENGTH,
   );
   const change = `${fmt(item.previousQuantity)} -> ${fmt(item.quantity)}`;
   const comparison = transition.level === 'OVERSTOCK' ? '>=' : '<=';
+  const threshold = `${comparison} ${transition.threshold}`;
   const strategyLine =
     transition.kind === 'TRIGGERED'
       ? context.strategy
@@ -106,14 +169,14 @@ export const buildAlertMessage = (
         ? `Automatic handling: ${context.strategy} will close out.`
         : 'No action needed.';
   const email = [
-    `${verb} for ${label} at ${item.location}.`,
+    `${verb} for ${label} at ${location}.`,
     '',
     `Item:       ${label}`,
-    `Location:   ${item.location}`,
-    ...(item.category ? [`Category:   ${item.category}`] : []),
+    `Location:   ${location}`,
+    ...(item.category ? [`Category:   ${shown(item.category, DISPLAY_BYTES.category)}`] : []),
     `Quantity:   ${change}`,
-    `Threshold:  ${comparison} ${transition.threshold}`,
-    `Rule:       ${context.ruleName ? `${context.ruleName} (${context.ruleKey})` : context.ruleKey}`,
+    `Threshold:  ${threshold}`,
+    `Rule:       ${rule}`,
     `Severity:   ${context.severity}`,
     `Alert id:   ${transition.alertId}`,
     `Occurred:   ${context.occurredAt}`,
@@ -122,23 +185,26 @@ export const buildAlertMessage = (
   ].join('\n');
   const sms = truncate(
     toGsm7(
-      `${verb}: ${item.sku} @ ${item.location} qty ${change} (${comparison}${transition.threshold})` +
+      `${verb}: ${sku} @ ${location} qty ${change} (${comparison}${transition.threshold})` +
         (context.strategy && transition.kind === 'TRIGGERED' ? ` ${context.strategy}` : '') +
         ` #${transition.alertId.slice(0, 8)}`,
     ),
     SMS_MAX_LENGTH,
   );
+  const summary = `${verb}: ${label} at ${location}, quantity ${change} (${threshold}), alert ${transition.alertId}.`;
   return {
     id: transition.alertId,
     subject,
     email,
+    summary,
     sms,
     attributes: {
       level: transition.level,
       severity: context.severity,
       sku: item.sku,
       location: item.location,
-      category: item.category ?? 'uncategorised',
+      // Cut like the text, so a filter on a category matches every category of a sane length.
+      category: category ?? 'uncategorised',
       transition: transition.kind,
       channels: context.channels,
     },

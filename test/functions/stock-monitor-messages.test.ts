@@ -1,0 +1,94 @@
+import { TransactWriteItemsCommand } from '@aws-sdk/client-dynamodb';
+import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import type { Context } from 'aws-lambda';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createHandler } from '../../functions/stock-monitor/handler.js';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../sandbox/dynamodb-local.js';
+import {
+  LocalRequestHandler,
+  type WireEvent,
+  type WirePublishEntry,
+} from '../../sandbox/local-transport.js';
+import { ALERT_MESSAGE_MAX_BYTES, snsMessageBytes } from '../../shared/adapters/alert-publisher.js';
+import { mockControlTable } from '../support/control-table-fake.js';
+import { aRule, quantityChange, streamEvent } from '../support/factories.js';
+
+const context = {
+  functionName: 'stock-monitor',
+  awsRequestId: 'req-messages',
+  getRemainingTimeInMillis: () => 60_000,
+} as unknown as Context;
+let control: ReturnType<typeof mockControlTable>;
+
+/**
+ * The stock-monitor with its production SNS and EventBridge clients sending through the
+ * sandbox's transport, which refuses what SNS refuses; the control table is the usual fake.
+ */
+const monitorOverSandboxSns = () => {
+  const delivered: WirePublishEntry[] = [];
+  const events: WireEvent[] = [];
+  const transport = new LocalRequestHandler({
+    publish: (_topic, entries) => void delivered.push(...entries),
+    putEvents: (entries) => void events.push(...entries),
+  });
+  const local = {
+    region: LOCAL_REGION,
+    credentials: LOCAL_CREDENTIALS,
+    requestHandler: transport as never,
+  };
+  const handler = createHandler({
+    dynamodb: { region: LOCAL_REGION },
+    sns: local,
+    eventBridge: local,
+  });
+  return { handler, delivered, events };
+};
+
+const sizeOf = (entry: WirePublishEntry) =>
+  snsMessageBytes({
+    body: entry.message,
+    subject: entry.subject,
+    attributes: Object.entries(entry.attributes).map(([n, a]) => [n, a.dataType, a.value] as const),
+  });
+
+beforeEach(() => {
+  control = mockControlTable();
+  control.putRule(aRule({ name: 'Standard' }));
+  control.mock.on(TransactWriteCommand).resolves({});
+  control.mock.on(TransactWriteItemsCommand).resolves({});
+});
+
+afterEach(() => control.mock.reset());
+
+describe('stock-monitor alerts and SNS limits', () => {
+  it('delivers an item with a 300 KB name next to nine ordinary alerts, each within the budget', async () => {
+    // Prepare: a catalogue name of 300 KB (DynamoDB items may hold 400 KB), multi-byte
+    const longName = 'Tasse Größe XL ☕ '.repeat(15_000);
+    expect(Buffer.byteLength(longName)).toBeGreaterThanOrEqual(300_000);
+    const records = [
+      quantityChange('BIG-1', 20, 5, { name: longName, category: 'kitchen' }),
+      ...Array.from({ length: 9 }, (_, i) =>
+        quantityChange(`MUG-${i}`, 20, 5, { name: `Mug ${i}`, category: 'kitchen' }),
+      ),
+    ];
+    const { handler, delivered, events } = monitorOverSandboxSns();
+
+    // Act
+    const result = await handler(streamEvent(...records), context);
+
+    // Assess
+    expect(result.batchItemFailures).toEqual([]);
+    expect(delivered.map((e) => e.attributes.sku?.value).sort()).toEqual(
+      ['BIG-1', ...Array.from({ length: 9 }, (_, i) => `MUG-${i}`)].sort(),
+    );
+    for (const entry of delivered)
+      expect(sizeOf(entry)).toBeLessThanOrEqual(ALERT_MESSAGE_MAX_BYTES);
+    const big = delivered.find((e) => e.attributes.sku?.value === 'BIG-1');
+    const bodies = JSON.parse(big?.message ?? '{}') as { default: string; email: string };
+    expect(bodies.email).toContain('Item:       Tasse Größe XL ☕ Tasse Größe XL');
+    expect(bodies.email).toMatch(/… \(BIG-1\) at WH-1\.\n/);
+    expect(bodies.default).toMatch(/^Low stock: Tasse Größe XL ☕ .*… \(BIG-1\) at WH-1, /);
+    expect(big?.subject).toMatch(/^\[WARNING\] Low stock: Tasse Gro\?e XL \? Tasse .*\.\.\.$/);
+    expect(events).toHaveLength(10);
+  });
+});
