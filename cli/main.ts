@@ -45,7 +45,8 @@ Examples:
 
 Run "npm run cli -- <command> --help" for a command's options.`,
   rules: `rules list | get <key> | put <file> | delete <key> | import <file> | export [file]
-  Keys: default, category#<c>, sku#<sku>, sku#<sku>#location#<loc>. Files are JSON or YAML;
+  Keys: default, category#<c>, sku#<sku>, sku#<sku>#location#<loc>; a "#" or "\\" in a name
+  is written "\\#" or "\\\\" (sku A#1: 'sku#A\\#1'). Files are JSON or YAML;
   every rule is validated and nothing is written if any is invalid.
 Examples:
   rules put rule.yaml --sandbox

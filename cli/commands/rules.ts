@@ -1,7 +1,14 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
 import { RulesRepository } from '../../shared/adapters/rules-repository.js';
-import { parseRule, type Rule, type RuleInput, ruleKeyOf } from '../../shared/domain/rules.js';
+import { InvalidKeyError } from '../../shared/contracts/keys.js';
+import {
+  parseRule,
+  type Rule,
+  type RuleInput,
+  ruleKeyOf,
+  ruleScopeOf,
+} from '../../shared/domain/rules.js';
 import { InvalidRuleError } from '../../shared/errors.js';
 import { listKind } from '../control-items.js';
 import { UsageError } from '../errors.js';
@@ -47,6 +54,20 @@ const summary = (rule: Rule) => ({
     .join(' '),
   snoozeUntil: rule.snoozeUntil ?? '',
 });
+
+/**
+ * A rule key typed by the operator, checked so that `sku#A#B` (meant as sku `A#B`, written
+ * `sku#A\#B`) is refused with how to write it instead of naming no rule.
+ */
+const ruleKeyArgument = (argument: string): string => {
+  try {
+    ruleScopeOf(argument);
+  } catch (error) {
+    if (error instanceof InvalidKeyError) throw new UsageError(error.message);
+    throw error;
+  }
+  return argument;
+};
 
 /** Validates every rule first; writes none unless all are valid. */
 const validateAll = (documents: unknown[], file: string): Rule[] => {
@@ -99,7 +120,7 @@ export const rulesCommand = async (
         throw new UsageError(
           'rules get <key>: name the rule, e.g. default, category#toys, sku#MUG-1',
         );
-      const rules = await repository.getMany([argument]);
+      const rules = await repository.getMany([ruleKeyArgument(argument)]);
       const rule = rules.get(argument);
       if (!rule) throw new UsageError(`No rule ${argument}. See: rules list`);
       return io.out(format === 'table' ? toYaml(rule) : JSON.stringify(rule, null, 2));
@@ -119,7 +140,7 @@ export const rulesCommand = async (
     }
     case 'delete': {
       if (!argument) throw new UsageError('rules delete <key>');
-      await repository.delete(argument);
+      await repository.delete(ruleKeyArgument(argument));
       io.out(`Rule ${argument} deleted`);
       return io.out(RULE_EDIT_TAKES_EFFECT);
     }

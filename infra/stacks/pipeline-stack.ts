@@ -185,7 +185,12 @@ export class PipelineStack extends Stack {
       'dynamodb:UpdateItem',
       'dynamodb:ConditionCheckItem',
     ];
-    allow(executor, itemActions, [props.inventoryTable.tableArn]);
+    // The inventory: read an item, and change it by Update in a transaction; never a whole put.
+    allow(
+      executor,
+      ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem'],
+      [props.inventoryTable.tableArn],
+    );
     allow(
       executor,
       [...itemActions, 'dynamodb:BatchGetItem', 'dynamodb:Query'],

@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import '../zod-messages.js';
+import { decodeKeyParts, encodeKeyParts, InvalidKeyError } from './keys.js';
 
 /**
  * An inventory table item (the contract with the shop's write path). Keys and quantity are
@@ -20,6 +21,19 @@ export const InventoryItemSchema = z.looseObject({
 });
 export type InventoryItem = z.infer<typeof InventoryItemSchema>;
 
-/** The identity of an item: one row per (sku, location). */
+/**
+ * The identity of an item: one row per (sku, location), as one string for maps and caches.
+ * Encoded by {@link encodeKeyParts}, so distinct items never share it: `MUG-1#WH-1`, `A\#B#C`.
+ */
 export const itemKeyOf = (item: { sku: string; location: string }): string =>
-  `${item.sku}#${item.location}`;
+  encodeKeyParts([item.sku, item.location]);
+
+/** The (sku, location) an {@link itemKeyOf} key was made from. */
+export const itemOfKey = (itemKey: string): { sku: string; location: string } => {
+  const [sku, location, ...rest] = decodeKeyParts(itemKey);
+  if (location === undefined || rest.length > 0 || sku === undefined)
+    throw new InvalidKeyError(
+      `${JSON.stringify(itemKey)} is not an item key: expected <sku>#<location>, with "#" and "\\" in either written as "\\#" and "\\\\"`,
+    );
+  return { sku, location };
+};

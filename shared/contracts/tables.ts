@@ -1,3 +1,6 @@
+import { itemKeyOf, itemOfKey } from './inventory.js';
+import { InvalidKeyError } from './keys.js';
+
 /**
  * Table definitions: the one source for the stack, the local sandbox and the tests.
  */
@@ -37,6 +40,10 @@ export const INVENTORY_TABLE: TableDefinition = {
  * | purchase order     | `ITEM#<sku>#<location>`     | `ORDER#<orderId>`          |
  * | reprice counter    | `ITEM#<sku>#<location>`     | `REPRICE#<period start>`   |
  * | ledger entry       | `ITEM#<sku>#<location>`     | `LEDGER#<at>#<alertId>#…`  |
+ *
+ * Every sku, location and category in a key is escaped by contracts/keys.ts (`#` as `\#`,
+ * `\` as `\\`; `<ruleKey>` is `default`, `category#<category>`, `sku#<sku>` or
+ * `sku#<sku>#location#<location>`), so distinct items and scopes never share a partition.
  *
  * The `byKind` index lists one kind across items (`kind` = RULE, ORDER, LEDGER, ALERTS) in
  * time order, for the operator CLI and reports. Expiring items carry `expiresAt` (TTL).
@@ -83,4 +90,17 @@ export const ControlKeys = {
   }),
 } as const;
 
-const itemPk = (sku: string, location: string) => `ITEM#${sku}#${location}`;
+const ITEM_PREFIX = 'ITEM#';
+
+/** The control-table partition of an item: `ITEM#` and its {@link itemKeyOf} key. */
+export const itemPk = (sku: string, location: string): string =>
+  `${ITEM_PREFIX}${itemKeyOf({ sku, location })}`;
+
+/** The (sku, location) whose partition an {@link itemPk} key is. */
+export const itemOfPk = (pk: string): { sku: string; location: string } => {
+  if (!pk.startsWith(ITEM_PREFIX))
+    throw new InvalidKeyError(
+      `${JSON.stringify(pk)} is not an item partition: it starts with ITEM#`,
+    );
+  return itemOfKey(pk.slice(ITEM_PREFIX.length));
+};

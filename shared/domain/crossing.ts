@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { encodeKeyParts } from '../contracts/keys.js';
 import { hasCleared, isInLevel, LEVELS, type Level } from './levels.js';
 import type { Rule } from './rules.js';
 import type { InForce } from './thresholds.js';
@@ -56,13 +57,17 @@ export interface Change {
 /** Per-item thresholds that override the rule's (the item's own attributes, or derived ones). */
 export type ThresholdOverrides = Partial<Record<Level, number>>;
 
-/** Deterministic alert id: the same change crossing the same level always gets the same id. */
+/**
+ * Deterministic alert id: the same change crossing the same level always gets the same id, and
+ * distinct items never do. The hashed parts are encoded by {@link encodeKeyParts}; NUL as the
+ * separator keeps the ids of items without NUL or `\` what they were before that encoding.
+ */
 export const alertIdOf = (
   change: Pick<Change, 'sku' | 'location' | 'changeId'>,
   level: Level,
 ): string =>
   createHash('sha256')
-    .update(`${change.sku}\u0000${change.location}\u0000${level}\u0000${change.changeId}`)
+    .update(encodeKeyParts([change.sku, change.location, level, change.changeId], '\u0000'))
     .digest('base64url')
     .slice(0, 22);
 

@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import '../zod-messages.js';
+import { decodeKeyParts, encodeKeyParts, InvalidKeyError } from '../contracts/keys.js';
 import { formatIssues, InvalidRuleError } from '../errors.js';
 import { LEVELS, type Level, SEVERITIES, type Severity } from './levels.js';
 
@@ -241,13 +242,35 @@ export const parseRule = (
   return result.data;
 };
 
-/** The stable key of a rule scope, used as its identity in storage and messages. */
+/**
+ * The stable key of a rule scope, used as its identity in storage and messages: `default`,
+ * `category#<category>`, `sku#<sku>` or `sku#<sku>#location#<location>`, with the names
+ * escaped by {@link encodeKeyParts} so that distinct scopes never share a key.
+ */
 export const ruleKeyOf = (scope: RuleScope | undefined): string => {
   if (!scope) return 'rule(without scope)';
   if ('default' in scope) return 'default';
-  if ('category' in scope) return `category#${scope.category}`;
-  if ('location' in scope) return `sku#${scope.sku}#location#${scope.location}`;
-  return `sku#${scope.sku}`;
+  if ('category' in scope) return encodeKeyParts(['category', scope.category]);
+  if ('location' in scope) return encodeKeyParts(['sku', scope.sku, 'location', scope.location]);
+  return encodeKeyParts(['sku', scope.sku]);
+};
+
+/** The scope a {@link ruleKeyOf} key names; throws {@link InvalidKeyError} for anything else. */
+export const ruleScopeOf = (ruleKey: string): RuleScope => {
+  const [kind, first, label, second, ...rest] = decodeKeyParts(ruleKey);
+  let scope: unknown;
+  if (kind === 'default' && first === undefined) scope = { default: true };
+  else if (kind === 'category' && label === undefined) scope = { category: first };
+  else if (kind === 'sku' && label === undefined) scope = { sku: first };
+  else if (kind === 'sku' && label === 'location' && rest.length === 0)
+    scope = { sku: first, location: second };
+  // The schema refuses what is left: missing or empty names.
+  const parsed = RuleScopeSchema.safeParse(scope);
+  if (!parsed.success)
+    throw new InvalidKeyError(
+      `${JSON.stringify(ruleKey)} is not a rule key: use default, category#<category>, sku#<sku> or sku#<sku>#location#<location>, writing "#" in a name as "\\#" and "\\" as "\\\\"`,
+    );
+  return parsed.data;
 };
 
 /** Candidate rule keys for an item, most specific first. */

@@ -88,6 +88,20 @@ describe('inventory-alerts CLI', () => {
     expect((await cli('rules', 'get', 'category#toys')).code).toBe(2);
   });
 
+  it('names a rule whose sku holds "#" by its escaped key, and refuses the unescaped one', async () => {
+    const put = await cli(
+      'rules',
+      'put',
+      file('hash.json', JSON.stringify({ scope: { sku: 'A#1' }, thresholds: { LOW_STOCK: 2 } })),
+    );
+    expect(put).toMatchObject({ code: 0, out: '1 rule(s) written: sku#A\\#1' });
+    expect((await cli('rules', 'get', 'sku#A\\#1')).code).toBe(0);
+    const unescaped = await cli('rules', 'get', 'sku#A#1');
+    expect(unescaped.code).toBe(2);
+    expect(unescaped.err).toContain('is not a rule key');
+    expect((await cli('rules', 'delete', 'sku#A\\#1')).code).toBe(0);
+  });
+
   it('refuses an import with an invalid rule, naming rule, field and reason, and writes nothing', async () => {
     const rules = [
       { scope: { sku: 'GOOD' }, thresholds: { LOW_STOCK: 3 } },

@@ -14,6 +14,48 @@ const synth = (envName: string, config = loadEnvironment(envName)) => {
   return { app, stateful: Template.fromStack(stateful), pipeline: Template.fromStack(pipeline) };
 };
 
+/**
+ * A resource of a policy statement by the name it has in the app: `ControlTable`,
+ * `InventoryTable.StreamArn` (an attribute other than the ARN), `StreamDeadLetterQueue`, `*`.
+ */
+const resourceName = (resource: unknown): string => {
+  if (resource === '*') return '*';
+  const imported = (resource as { 'Fn::ImportValue'?: string })['Fn::ImportValue'];
+  const exported = imported?.match(
+    /ExportsOutput(?:FnGetAtt|Ref)(\w+?)[0-9A-F]{8}(\w*?)[0-9A-F]{8}$/,
+  );
+  if (exported?.[1])
+    return exported[2] && exported[2] !== 'Arn' ? `${exported[1]}.${exported[2]}` : exported[1];
+  const local = (resource as { 'Fn::GetAtt'?: [string, string] })['Fn::GetAtt'];
+  if (local?.[1] === 'Arn') return local[0].replace(/[0-9A-F]{8}$/, '');
+  return JSON.stringify(resource);
+};
+
+/** Each function's allowed actions (sorted) per resource, by its Powertools service name. */
+const grantsByFunction = (pipeline: Template) => {
+  const policies = Object.values(pipeline.findResources('AWS::IAM::Policy'));
+  return Object.fromEntries(
+    Object.values(pipeline.findResources('AWS::Lambda::Function')).map((fn) => {
+      const role = fn.Properties.Role['Fn::GetAtt'][0];
+      const grants: Record<string, string[]> = {};
+      for (const policy of policies.filter((p) =>
+        p.Properties.Roles.some((r: { Ref: string }) => r.Ref === role),
+      )) {
+        for (const statement of policy.Properties.PolicyDocument.Statement) {
+          expect(statement.Effect).toBe('Allow');
+          for (const resource of [statement.Resource].flat()) {
+            const name = resourceName(resource);
+            grants[name] = [
+              ...new Set([...(grants[name] ?? []), ...[statement.Action].flat()]),
+            ].sort();
+          }
+        }
+      }
+      return [fn.Properties.Environment.Variables.POWERTOOLS_SERVICE_NAME, grants];
+    }),
+  );
+};
+
 describe.each(Object.keys(ENVIRONMENTS))('the %s environment', (envName) => {
   let stateful: Template;
   let pipeline: Template;
@@ -141,6 +183,68 @@ describe.each(Object.keys(ENVIRONMENTS))('the %s environment', (envName) => {
     ]);
     expect(recorder.some((a) => a.startsWith('sns:') || a.startsWith('events:'))).toBe(false);
     expect(statements('stock-monitor')).not.toContain('dynamodb:UpdateItem');
+  });
+
+  it('grants each function exactly these actions on each resource, and nothing else', () => {
+    // A new grant, or a dropped one, shows here as a diff. "*" holds only actions that take no
+    // resource (see below); the stream, DLQ and key grants beside the tables come from the
+    // event source mappings and dead-letter settings.
+    const kmsOfStreamReader = [
+      'kms:Decrypt',
+      'kms:DescribeKey',
+      'kms:Encrypt',
+      'kms:GenerateDataKey',
+      'kms:GenerateDataKey*',
+      'kms:ReEncrypt*',
+    ];
+    const streamReads = [
+      'dynamodb:DescribeStream',
+      'dynamodb:GetRecords',
+      'dynamodb:GetShardIterator',
+    ];
+    const deadLettering = ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'];
+    const tracing = ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'];
+    expect(grantsByFunction(pipeline)).toEqual({
+      'stock-monitor': {
+        '*': ['dynamodb:ListStreams', ...tracing],
+        ControlTable: ['dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:Query'],
+        AlertsTopic: ['sns:Publish'],
+        InventoryBus: ['events:PutEvents'],
+        DataKey: kmsOfStreamReader,
+        'InventoryTable.StreamArn': streamReads,
+        StreamDeadLetterQueue: deadLettering,
+      },
+      'demand-recorder': {
+        '*': ['dynamodb:ListStreams', ...tracing],
+        ControlTable: ['dynamodb:UpdateItem'],
+        DataKey: kmsOfStreamReader,
+        'InventoryTable.StreamArn': streamReads,
+        DemandDeadLetterQueue: deadLettering,
+      },
+      'strategy-executor': {
+        '*': tracing,
+        // Reads an item and changes it by Update in a transaction: no PutItem (issue 14 §8).
+        InventoryTable: ['dynamodb:ConditionCheckItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem'],
+        ControlTable: [
+          'dynamodb:BatchGetItem',
+          'dynamodb:ConditionCheckItem',
+          'dynamodb:GetItem',
+          'dynamodb:PutItem',
+          'dynamodb:Query',
+          'dynamodb:UpdateItem',
+        ],
+        IdempotencyTable: [
+          'dynamodb:ConditionCheckItem',
+          'dynamodb:DeleteItem',
+          'dynamodb:GetItem',
+          'dynamodb:PutItem',
+          'dynamodb:UpdateItem',
+        ],
+        InventoryBus: ['events:PutEvents'],
+        DataKey: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'],
+        StrategyDeadLetterQueue: ['sqs:SendMessage'],
+      },
+    });
   });
 
   it('runs every function on Node.js 22, arm64, traced, with their own log groups and Powertools settings', () => {

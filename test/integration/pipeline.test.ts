@@ -7,7 +7,7 @@ import { loadEnvironment } from '../../infra/config/environments.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../sandbox/dynamodb-local.js';
 import { LocalRequestHandler, type WireEvent } from '../../sandbox/local-transport.js';
 import { Sandbox } from '../../sandbox/sandbox.js';
-import { ControlKeys } from '../../shared/contracts/tables.js';
+import { ControlKeys, itemPk } from '../../shared/contracts/tables.js';
 import { busEnvelope, levelDetail, openAlertsItem } from '../support/factories.js';
 
 /**
@@ -53,7 +53,7 @@ const ordersFor = async (sku: string, location = 'WH-1') => {
     new QueryCommand({
       TableName: sandbox.tables.control,
       KeyConditionExpression: 'pk = :pk AND begins_with(sk, :order)',
-      ExpressionAttributeValues: { ':pk': `ITEM#${sku}#${location}`, ':order': 'ORDER#' },
+      ExpressionAttributeValues: { ':pk': itemPk(sku, location), ':order': 'ORDER#' },
     }),
   );
   return output.Items ?? [];
