@@ -1,7 +1,9 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createDemandThresholds, createRulesRepository } from '../../../functions/commons/rules.js';
 import { DemandThresholds } from '../../../shared/adapters/demand-repository.js';
 import { RulesRepository } from '../../../shared/adapters/rules-repository.js';
 import type { DemandPolicy } from '../../../shared/domain/demand.js';
@@ -119,5 +121,31 @@ describe('DemandThresholds cache', () => {
     // Assess
     expect(thresholds.cacheSize).toBe(BOUND);
     mock.reset();
+  });
+});
+
+describe('the cache bound in a function', () => {
+  afterEach(() => vi.unstubAllEnvs());
+  const doc = () => DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'eu-west-1' }));
+  const logger = { error: () => {} } as unknown as Logger;
+
+  it('comes from CACHE_MAX_ENTRIES, as the stack sets it', async () => {
+    // Prepare
+    vi.stubEnv('CACHE_MAX_ENTRIES', '3');
+    control = mockControlTable();
+    const rules = createRulesRepository(doc(), 'control', logger);
+
+    // Act
+    await rules.resolveMany(Array.from({ length: 10 }, (_, i) => itemNumber(i)));
+
+    // Assess
+    expect(rules.cacheSizes).toEqual({ rules: 3, resolutions: 3 });
+  });
+
+  it('refuses a bound of 0, naming the variable', () => {
+    vi.stubEnv('CACHE_MAX_ENTRIES', '0');
+    expect(() => createDemandThresholds(doc(), 'control')).toThrow(
+      'Environment variable CACHE_MAX_ENTRIES must be at least 1, got 0',
+    );
   });
 });
