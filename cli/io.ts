@@ -1,4 +1,5 @@
 import Table from 'cli-table3';
+import { stringify } from 'csv-stringify/sync';
 import { UsageError } from './errors.js';
 
 /** Where a command writes; tests pass buffers, the binary passes the process streams. */
@@ -23,10 +24,22 @@ const cell = (value: unknown): string =>
       ? JSON.stringify(value)
       : String(value);
 
-const csvCell = (value: unknown): string => {
-  const text = cell(value);
-  return /[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-};
+/**
+ * CSV that a spreadsheet opens as data. A text cell starting with `=`, `+`, `-`, `@`, tab or
+ * carriage return (or their full-width forms) gets a leading `'`, so a SKU such as
+ * `=HYPERLINK(…)` is shown, never run (OWASP CSV injection). Numbers are written as numbers:
+ * `-5` in a quantity column is data and stays as it is.
+ */
+const csv = (rows: readonly Record<string, unknown>[], columns: readonly string[]): string =>
+  stringify([[...columns], ...rows.map((row) => columns.map((c) => row[c]))], {
+    escape_formulas: true,
+    eof: false,
+    cast: {
+      boolean: (value) => String(value),
+      date: (value) => value.toISOString(),
+      object: (value) => JSON.stringify(value),
+    },
+  });
 
 /** Prints rows as a table (default), JSON or CSV, with the given columns in order. */
 export const printRows = (
@@ -40,8 +53,7 @@ export const printRows = (
     return;
   }
   if (format === 'csv') {
-    io.out(columns.join(','));
-    for (const row of rows) io.out(columns.map((c) => csvCell(row[c])).join(','));
+    io.out(csv(rows, columns));
     return;
   }
   if (rows.length === 0) {

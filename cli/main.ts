@@ -52,12 +52,16 @@ Examples:
   rules put rule.yaml --sandbox
   rules import rules.yaml --env prod
   rules export backup.yaml --env prod`,
-  stock: `stock get <sku> [--location L] | set <sku> --location L --quantity N | adjust <sku> --location L --by N
-stock import <file.csv> [--resume]
-  CSV header: sku,location,quantity[,price,category,name,lowStockThreshold,overstockThreshold].
-  Bad rows are reported with their line and skipped; --resume continues an interrupted import.
+  stock: `stock get <sku> [--location L] | set <sku> --location L --quantity N [--create]
+stock adjust <sku> --location L --by N [--create] | import <file.csv> [--resume]
+  set and adjust change an existing item only; --create creates a new one (and refuses one
+  that exists). CSV header: sku,location,quantity[,price,category,name,lowStockThreshold,
+  overstockThreshold]. Bad rows are reported with their line and skipped; an item given twice
+  is written from its last row and the earlier rows are reported; --resume continues an
+  interrupted import.
 Examples:
   stock adjust MUG-1 --location WH-1 --by -3 --sandbox
+  stock set MUG-2 --location WH-1 --quantity 40 --create --sandbox
   stock import catalog.csv --env prod`,
   subscribe: `subscribe email|sms <address> [--levels L1,L2] [--locations A,B] [--categories C] [--no-resolved]
 Examples:

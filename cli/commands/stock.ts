@@ -1,6 +1,13 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { BatchWriteCommand, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import {
+  BatchWriteCommand,
+  GetCommand,
+  QueryCommand,
+  UpdateCommand,
+  type UpdateCommandInput,
+} from '@aws-sdk/lib-dynamodb';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { type InventoryItem, InventoryItemSchema } from '../../shared/contracts/inventory.js';
 import { UsageError } from '../errors.js';
@@ -13,6 +20,8 @@ const BATCH_WRITE_LIMIT = 25;
 export interface ImportSummary {
   readonly written: number;
   readonly skipped: { line: number; reason: string }[];
+  /** Rows for an item that a later row of the file sets again: the later row is written. */
+  readonly replaced: { line: number; byLine: number }[];
   readonly resumedAfterLine: number;
   readonly retries: number;
 }
@@ -20,7 +29,9 @@ export interface ImportSummary {
 /**
  * Loads a CSV of stock (header: sku,location,quantity[,price,category,name,…]) with batched
  * writes, retrying unprocessed items. Bad rows are reported by line and skipped; good rows are
- * written. A `<file>.progress` checkpoint lets an interrupted import resume where it stopped.
+ * written. An item given twice is written once, from its last row, and the earlier rows are
+ * reported (BatchWriteItem refuses a request that holds one key twice). A `<file>.progress`
+ * checkpoint lets an interrupted import resume where it stopped.
  */
 export const importStock = async (
   target: Target,
@@ -47,7 +58,9 @@ export const importStock = async (
     options.resume && existsSync(progressFile) ? Number(readFileSync(progressFile, 'utf8')) : 0;
   const sleep = options.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
   const skipped: { line: number; reason: string }[] = [];
-  const good: { line: number; item: InventoryItem }[] = [];
+  const replaced: { line: number; byLine: number }[] = [];
+  // By item: JSON of [sku, location] keeps distinct pairs apart whatever characters they hold.
+  const latest = new Map<string, { line: number; item: InventoryItem }>();
   rows.forEach((row, index) => {
     const line = index + 2; // line 1 is the header
     if (line <= resumedAfterLine) return;
@@ -57,13 +70,18 @@ export const importStock = async (
       else delete candidate[field];
     }
     const parsed = InventoryItemSchema.safeParse(candidate);
-    if (parsed.success) good.push({ line, item: parsed.data });
-    else
+    if (parsed.success) {
+      const key = JSON.stringify([parsed.data.sku, parsed.data.location]);
+      const earlier = latest.get(key);
+      if (earlier) replaced.push({ line: earlier.line, byLine: line });
+      latest.set(key, { line, item: parsed.data });
+    } else
       skipped.push({
         line,
         reason: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
       });
   });
+  const good = [...latest.values()].sort((a, b) => a.line - b.line);
   let written = 0;
   let retries = 0;
   for (let i = 0; i < good.length; i += BATCH_WRITE_LIMIT) {
@@ -88,7 +106,43 @@ export const importStock = async (
     options.onProgress?.(written, good.length);
   }
   rmSync(progressFile, { force: true });
-  return { written, skipped, resumedAfterLine, retries };
+  return { written, skipped, replaced, resumedAfterLine, retries };
+};
+
+/**
+ * Sets or adjusts one item's stock, conditionally in the write itself, so no read can go stale:
+ * without `create` the item must exist (a mistyped SKU would otherwise become a phantom item
+ * whose sale raises an out-of-stock alert and an order); with `create` it must not (so a
+ * typo cannot overwrite another item either).
+ */
+const updateStock = async (
+  target: Target,
+  sku: string,
+  location: string,
+  create: boolean,
+  update: Pick<
+    UpdateCommandInput,
+    'UpdateExpression' | 'ExpressionAttributeValues' | 'ReturnValues'
+  >,
+) => {
+  try {
+    const output = await target.doc.send(
+      new UpdateCommand({
+        TableName: target.inventoryTable,
+        Key: { sku, location },
+        ConditionExpression: create ? 'attribute_not_exists(sku)' : 'attribute_exists(sku)',
+        ...update,
+      }),
+    );
+    return output.Attributes;
+  } catch (error) {
+    if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    throw new UsageError(
+      create
+        ? `${sku} at ${location} already exists: leave out --create to change it`
+        : `No stock item ${sku} at ${location}: check the SKU and location, or add --create to create it`,
+    );
+  }
 };
 
 const progressBar = (io: Io) => (done: number, total: number) => {
@@ -124,6 +178,7 @@ export const stockCommand = async (
       quantity: { type: 'string' },
       by: { type: 'string' },
       resume: { type: 'boolean', default: false },
+      create: { type: 'boolean', default: false },
     },
   });
   const sku = positionals[0];
@@ -163,32 +218,26 @@ export const stockCommand = async (
     }
     case 'set': {
       if (!sku || !values.location)
-        throw new UsageError('stock set <sku> --location L --quantity N');
+        throw new UsageError('stock set <sku> --location L --quantity N [--create]');
       const quantity = numberOption(values.quantity, '--quantity');
-      await target.doc.send(
-        new UpdateCommand({
-          TableName: target.inventoryTable,
-          Key: { sku, location: values.location },
-          UpdateExpression: 'SET quantity = :q',
-          ExpressionAttributeValues: { ':q': quantity },
-        }),
-      );
+      await updateStock(target, sku, values.location, values.create, {
+        UpdateExpression: 'SET quantity = :q',
+        ExpressionAttributeValues: { ':q': quantity },
+      });
       return io.out(`${sku} at ${values.location}: quantity ${quantity}`);
     }
     case 'adjust': {
       if (!sku || !values.location)
-        throw new UsageError('stock adjust <sku> --location L --by N (negative for a sale)');
+        throw new UsageError(
+          'stock adjust <sku> --location L --by N [--create] (negative for a sale)',
+        );
       const by = numberOption(values.by, '--by');
-      const output = await target.doc.send(
-        new UpdateCommand({
-          TableName: target.inventoryTable,
-          Key: { sku, location: values.location },
-          UpdateExpression: 'ADD quantity :by',
-          ExpressionAttributeValues: { ':by': by },
-          ReturnValues: 'UPDATED_NEW',
-        }),
-      );
-      return io.out(`${sku} at ${values.location}: quantity ${output.Attributes?.quantity}`);
+      const attributes = await updateStock(target, sku, values.location, values.create, {
+        UpdateExpression: 'ADD quantity :by',
+        ExpressionAttributeValues: { ':by': by },
+        ReturnValues: 'UPDATED_NEW',
+      });
+      return io.out(`${sku} at ${values.location}: quantity ${attributes?.quantity}`);
     }
     case 'import': {
       if (!sku) throw new UsageError('stock import <file.csv> [--resume]');
@@ -197,14 +246,21 @@ export const stockCommand = async (
         onProgress: progressBar(io),
       });
       if (format === 'json') return io.out(JSON.stringify(summary, null, 2));
-      for (const bad of summary.skipped) io.err(`line ${bad.line}: skipped: ${bad.reason}`);
+      const messages = [
+        ...summary.skipped.map((bad) => ({ line: bad.line, text: `skipped: ${bad.reason}` })),
+        ...summary.replaced.map((row) => ({
+          line: row.line,
+          text: `replaced by line ${row.byLine}, which has the same sku and location`,
+        })),
+      ].sort((a, b) => a.line - b.line);
+      for (const message of messages) io.err(`line ${message.line}: ${message.text}`);
       return io.out(
-        `${summary.written} row(s) written, ${summary.skipped.length} skipped${summary.resumedAfterLine ? `, resumed after line ${summary.resumedAfterLine}` : ''}${summary.retries ? `, ${summary.retries} retried` : ''}`,
+        `${summary.written} row(s) written, ${summary.skipped.length} skipped${summary.replaced.length ? `, ${summary.replaced.length} replaced` : ''}${summary.resumedAfterLine ? `, resumed after line ${summary.resumedAfterLine}` : ''}${summary.retries ? `, ${summary.retries} retried` : ''}`,
       );
     }
     default:
       throw new UsageError(
-        'stock get <sku>|set <sku> --location L --quantity N|adjust <sku> --location L --by N|import <file.csv> [--resume]',
+        'stock get <sku>|set <sku> --location L --quantity N [--create]|adjust <sku> --location L --by N [--create]|import <file.csv> [--resume]',
       );
   }
 };

@@ -1,3 +1,5 @@
+import { DEFAULT_CACHE_MAX_ENTRIES } from '../../shared/adapters/lru-cache.js';
+
 /** Environment variables the functions read; the stack sets them from these names. */
 export const EnvName = {
   inventoryTable: 'INVENTORY_TABLE_NAME',
@@ -8,6 +10,7 @@ export const EnvName = {
   rulesCacheTtlSeconds: 'RULES_CACHE_TTL_SECONDS',
   /** Decimals of the environment's currency: reprice rounds to its minor units. */
   currencyDecimals: 'CURRENCY_DECIMALS',
+  cacheMaxEntries: 'CACHE_MAX_ENTRIES',
 } as const;
 
 /** Reads a required environment variable, failing fast with its name when it is missing. */
@@ -26,6 +29,15 @@ export const intEnv = (name: string, fallback: number): number => {
   const value = Number(raw);
   if (!Number.isInteger(value) || value < 0) {
     throw new Error(`Environment variable ${name} must be a non-negative integer, got "${raw}"`);
+  }
+  return value;
+};
+
+/** Most entries each per-container cache keeps, from the environment (at least 1). */
+export const cacheMaxEntries = (): number => {
+  const value = intEnv(EnvName.cacheMaxEntries, DEFAULT_CACHE_MAX_ENTRIES);
+  if (value < 1) {
+    throw new Error(`Environment variable ${EnvName.cacheMaxEntries} must be at least 1, got 0`);
   }
   return value;
 };

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { DEFAULT_CACHE_MAX_ENTRIES } from '../../shared/adapters/lru-cache.js';
 import { E164_PATTERN, EMAIL_PATTERN } from '../../shared/contracts/subscriptions.js';
 import { LEVELS } from '../../shared/domain/levels.js';
 import { DEFAULT_CURRENCY_DECIMALS, MAX_CURRENCY_DECIMALS } from '../../shared/domain/money.js';
@@ -128,6 +129,12 @@ export const EnvironmentConfigSchema = z
     ]),
     logLevel: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']),
     rulesCacheTtlSeconds: z.number().int().min(0).max(3600),
+    /**
+     * Most entries each per-container cache keeps (rules, rule resolutions, demand-derived
+     * thresholds), least recently used out first. About 0.5 KB an entry: at the ceiling the
+     * three hold about 150 MB of a 512 MB function.
+     */
+    cacheMaxEntries: z.number().int().min(1).max(100_000).default(DEFAULT_CACHE_MAX_ENTRIES),
     archiveRetentionDays: z.number().int().min(0).max(3650),
     alarms: z
       .object({
@@ -149,6 +156,14 @@ export const EnvironmentConfigSchema = z
         code: 'custom',
         path: ['deletionProtection'],
         message: 'cannot protect tables whose removalPolicy is destroy; use retain',
+      });
+    }
+    // A batch's distinct items must fit, or each batch evicts its own rules and reads them again.
+    if (config.cacheMaxEntries < config.streamConsumer.batchSize) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['cacheMaxEntries'],
+        message: `must hold at least one batch of distinct items (streamConsumer.batchSize ${config.streamConsumer.batchSize})`,
       });
     }
   });

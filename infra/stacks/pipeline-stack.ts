@@ -113,6 +113,7 @@ export class PipelineStack extends Stack {
         [EnvName.alertsTopicArn]: props.alertsTopic.topicArn,
         [EnvName.eventBusName]: props.bus.eventBusName,
         [EnvName.rulesCacheTtlSeconds]: String(config.rulesCacheTtlSeconds),
+        [EnvName.cacheMaxEntries]: String(config.cacheMaxEntries),
       },
     });
     const monitor = this.stockMonitor.function;
@@ -176,6 +177,7 @@ export class PipelineStack extends Stack {
         [EnvName.eventBusName]: props.bus.eventBusName,
         [EnvName.rulesCacheTtlSeconds]: String(config.rulesCacheTtlSeconds),
         [EnvName.currencyDecimals]: String(config.currency.decimals),
+        [EnvName.cacheMaxEntries]: String(config.cacheMaxEntries),
       },
     });
     const executor = this.strategyExecutor.function;

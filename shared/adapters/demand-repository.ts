@@ -7,6 +7,7 @@ import {
   deriveThresholds,
   rollingStatistics,
 } from '../domain/demand.js';
+import { DEFAULT_CACHE_MAX_ENTRIES, LruCache } from './lru-cache.js';
 import { transactWriteEachRaw } from './transact.js';
 
 /** Units sold of one item on one day within a batch, and the span of records they came from. */
@@ -112,17 +113,26 @@ export const dailySeries = async (
 
 /**
  * Demand-derived thresholds per item, cached in the container: demand moves over days, so a
- * cached value (default 15 minutes) costs at most one Query per item per TTL, never one per record.
+ * cached value (default 15 minutes) costs at most one Query per item per TTL, never one per
+ * record. The cache holds at most `maxEntries` items, least recently used out first.
  */
 export class DemandThresholds {
-  private readonly cache = new Map<string, { value: DerivedThresholds; expiresAt: number }>();
+  private readonly cache: LruCache<string, { value: DerivedThresholds; expiresAt: number }>;
 
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly tableName: string,
     private readonly ttlMs = 15 * 60_000,
     private readonly clock: () => number = Date.now,
-  ) {}
+    maxEntries = DEFAULT_CACHE_MAX_ENTRIES,
+  ) {
+    this.cache = new LruCache(maxEntries);
+  }
+
+  /** Items held in the cache (for tests and metrics). */
+  get cacheSize(): number {
+    return this.cache.size;
+  }
 
   async get(
     items: readonly { sku: string; location: string; policy: DemandPolicy }[],

@@ -10,6 +10,7 @@ import {
 } from '../domain/rules.js';
 import { InvalidRuleError } from '../errors.js';
 import { batchGetAll } from './batch-get.js';
+import { DEFAULT_CACHE_MAX_ENTRIES, LruCache } from './lru-cache.js';
 
 interface CacheEntry {
   readonly rule: Rule | undefined;
@@ -27,15 +28,17 @@ export interface RuleSubject {
 
 /**
  * Rules in the control table, with a per-container cache: one batched read per batch for the
- * keys not cached (including keys known to have no rule), none while the cache is fresh.
+ * keys not cached (including keys known to have no rule), none while the cache is fresh. The
+ * caches hold at most `maxEntries` each, least recently used out first, so a container that
+ * sees a large catalog keeps a bounded working set instead of every item it ever saw.
  */
 export class RulesRepository {
-  private readonly cache = new Map<string, CacheEntry>();
+  private readonly cache: LruCache<string, CacheEntry>;
   /** Each item's resolution, valid until the first of the rules it consulted expires. */
-  private readonly resolutions = new Map<
+  private readonly resolutions: LruCache<
     string,
     { readonly value: ResolvedRule | undefined; readonly expiresAt: number }
-  >();
+  >;
 
   constructor(
     private readonly doc: DynamoDBDocumentClient,
@@ -43,16 +46,35 @@ export class RulesRepository {
     private readonly ttlMs: number,
     private readonly onInvalid: (error: InvalidRuleError) => void = () => {},
     private readonly clock: () => number = Date.now,
-  ) {}
+    maxEntries = DEFAULT_CACHE_MAX_ENTRIES,
+  ) {
+    this.cache = new LruCache(maxEntries);
+    this.resolutions = new LruCache(maxEntries);
+  }
+
+  /** Entries held by each cache (for tests and metrics). */
+  get cacheSizes(): { readonly rules: number; readonly resolutions: number } {
+    return { rules: this.cache.size, resolutions: this.resolutions.size };
+  }
 
   /** Rules stored under `keys` (undefined where none), reading only what is not cached. */
   async getMany(keys: Iterable<string>): Promise<Map<string, Rule | undefined>> {
+    const entries = await this.load(keys);
+    return new Map([...entries].map(([key, entry]) => [key, entry.rule]));
+  }
+
+  /**
+   * The cache entries of `keys`, reading those not fresh in one batched read. Callers use the
+   * entries returned, not the cache: a batch with more keys than the bound evicts some of its
+   * own before it is done.
+   */
+  private async load(keys: Iterable<string>): Promise<Map<string, CacheEntry>> {
     const now = this.clock();
-    const result = new Map<string, Rule | undefined>();
+    const result = new Map<string, CacheEntry>();
     const missing: string[] = [];
     for (const key of new Set(keys)) {
       const cached = this.cache.get(key);
-      if (cached && cached.expiresAt > now) result.set(key, cached.rule);
+      if (cached && cached.expiresAt > now) result.set(key, cached);
       else missing.push(key);
     }
     if (missing.length === 0) return result;
@@ -63,9 +85,9 @@ export class RulesRepository {
     );
     const byKey = new Map(items.map((item) => [String(item.ruleKey), item]));
     for (const key of missing) {
-      const rule = this.decode(key, byKey.get(key));
-      this.cache.set(key, { rule, expiresAt: now + this.ttlMs });
-      result.set(key, rule);
+      const entry = { rule: this.decode(key, byKey.get(key)), expiresAt: now + this.ttlMs };
+      this.cache.set(key, entry);
+      result.set(key, entry);
     }
     return result;
   }
@@ -89,14 +111,14 @@ export class RulesRepository {
     }
     if (pending.size === 0) return result;
     const keysOf = new Map([...pending].map(([itemKey, s]) => [itemKey, ruleKeysFor(s.item)]));
-    await this.getMany([...keysOf.values()].flat());
+    const entries = await this.load([...keysOf.values()].flat());
     for (const [itemKey, keys] of keysOf) {
       const value = resolveRule(
         (pending.get(itemKey) as RuleSubject).item,
-        (key) => this.cache.get(key)?.rule,
+        (key) => entries.get(key)?.rule,
         keys,
       );
-      const expiresAt = Math.min(...keys.map((key) => this.cache.get(key)?.expiresAt ?? now));
+      const expiresAt = Math.min(...keys.map((key) => entries.get(key)?.expiresAt ?? now));
       this.resolutions.set(itemKey, { value, expiresAt });
       result.set(itemKey, value);
     }

