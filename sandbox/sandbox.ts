@@ -166,6 +166,8 @@ export class Sandbox {
       ALERTS_TOPIC_ARN: `arn:aws:sns:${LOCAL_REGION}:000000000000:local-alerts`,
       EVENT_BUS_NAME: 'local-inventory',
       RULES_CACHE_TTL_SECONDS: String(options.rulesCacheTtlSeconds ?? config.rulesCacheTtlSeconds),
+      CACHE_MAX_ENTRIES: String(config.cacheMaxEntries),
+      CURRENCY_DECIMALS: String(config.currency.decimals),
     });
     process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
     process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';

@@ -1,13 +1,12 @@
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { AlertPublisher } from '../../shared/adapters/alert-publisher.js';
 import { AlertStateRepository } from '../../shared/adapters/alert-state-repository.js';
-import { DemandThresholds } from '../../shared/adapters/demand-repository.js';
 import { EventPublisher } from '../../shared/adapters/event-publisher.js';
 import { SERVICE_NAMES } from '../../shared/contracts/metrics.js';
 import { type ClientOverrides, createClients } from '../commons/clients.js';
 import { EnvName, requireEnv } from '../commons/env.js';
 import { createPowertools, observed } from '../commons/powertools.js';
-import { createRulesRepository } from '../commons/rules.js';
+import { createDemandThresholds, createRulesRepository } from '../commons/rules.js';
 import { createStockMonitor } from './monitor.js';
 
 /**
@@ -22,7 +21,7 @@ export const createHandler = (overrides: ClientOverrides = {}) => {
   const monitor = createStockMonitor({
     rules: createRulesRepository(clients.doc, controlTable, logger),
     states: new AlertStateRepository(clients.doc, controlTable),
-    thresholds: new DemandThresholds(clients.doc, controlTable),
+    thresholds: createDemandThresholds(clients.doc, controlTable),
     alerts: new AlertPublisher(clients.sns, requireEnv(EnvName.alertsTopicArn)),
     events: new EventPublisher(clients.eventBridge, requireEnv(EnvName.eventBusName)),
     logger,

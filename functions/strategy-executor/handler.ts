@@ -4,7 +4,6 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { parser } from '@aws-lambda-powertools/parser/middleware';
 import type { ParsedResult } from '@aws-lambda-powertools/parser/types';
 import type { Context, EventBridgeEvent } from 'aws-lambda';
-import { DemandThresholds } from '../../shared/adapters/demand-repository.js';
 import { EventPublisher } from '../../shared/adapters/event-publisher.js';
 import { StrategyStore } from '../../shared/adapters/strategy-store.js';
 import {
@@ -18,7 +17,7 @@ import { formatIssues } from '../../shared/errors.js';
 import { type ClientOverrides, createClients } from '../commons/clients.js';
 import { EnvName, intEnv, requireEnv } from '../commons/env.js';
 import { createPowertools, observed } from '../commons/powertools.js';
-import { createRulesRepository } from '../commons/rules.js';
+import { createDemandThresholds, createRulesRepository } from '../commons/rules.js';
 import { createStrategyExecutor, type StrategyTask } from './executor.js';
 
 /** What the handler returns: the decision announced, or why the event was refused. */
@@ -48,7 +47,7 @@ export const createHandler = (overrides: ClientOverrides = {}): StrategyExecutor
     rules: createRulesRepository(clients.doc, controlTable, logger),
     store: new StrategyStore(clients.doc, requireEnv(EnvName.inventoryTable), controlTable),
     events: new EventPublisher(clients.eventBridge, requireEnv(EnvName.eventBusName)),
-    thresholds: new DemandThresholds(clients.doc, controlTable),
+    thresholds: createDemandThresholds(clients.doc, controlTable),
     logger,
     metrics,
     currencyDecimals: intEnv(EnvName.currencyDecimals, DEFAULT_CURRENCY_DECIMALS),
