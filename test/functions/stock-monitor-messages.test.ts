@@ -2,16 +2,11 @@ import { TransactWriteItemsCommand } from '@aws-sdk/client-dynamodb';
 import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createHandler } from '../../functions/stock-monitor/handler.js';
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../sandbox/dynamodb-local.js';
-import {
-  LocalRequestHandler,
-  type WireEvent,
-  type WirePublishEntry,
-} from '../../sandbox/local-transport.js';
+import type { WirePublishEntry } from '../../sandbox/local-transport.js';
 import { ALERT_MESSAGE_MAX_BYTES, snsMessageBytes } from '../../shared/adapters/alert-publisher.js';
 import { mockControlTable } from '../support/control-table-fake.js';
 import { aRule, quantityChange, streamEvent } from '../support/factories.js';
+import { monitorOverSandboxTransport } from '../support/monitor-over-sandbox.js';
 
 const context = {
   functionName: 'stock-monitor',
@@ -19,30 +14,6 @@ const context = {
   getRemainingTimeInMillis: () => 60_000,
 } as unknown as Context;
 let control: ReturnType<typeof mockControlTable>;
-
-/**
- * The stock-monitor with its production SNS and EventBridge clients sending through the
- * sandbox's transport, which refuses what SNS refuses; the control table is the usual fake.
- */
-const monitorOverSandboxSns = () => {
-  const delivered: WirePublishEntry[] = [];
-  const events: WireEvent[] = [];
-  const transport = new LocalRequestHandler({
-    publish: (_topic, entries) => void delivered.push(...entries),
-    putEvents: (entries) => void events.push(...entries),
-  });
-  const local = {
-    region: LOCAL_REGION,
-    credentials: LOCAL_CREDENTIALS,
-    requestHandler: transport as never,
-  };
-  const handler = createHandler({
-    dynamodb: { region: LOCAL_REGION },
-    sns: local,
-    eventBridge: local,
-  });
-  return { handler, delivered, events };
-};
 
 const sizeOf = (entry: WirePublishEntry) =>
   snsMessageBytes({
@@ -71,7 +42,7 @@ describe('stock-monitor alerts and SNS limits', () => {
         quantityChange(`MUG-${i}`, 20, 5, { name: `Mug ${i}`, category: 'kitchen' }),
       ),
     ];
-    const { handler, delivered, events } = monitorOverSandboxSns();
+    const { handler, delivered, events } = monitorOverSandboxTransport();
 
     // Act
     const result = await handler(streamEvent(...records), context);

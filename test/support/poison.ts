@@ -64,3 +64,63 @@ export const POISON_CATALOGUE: [string, () => DynamoDBRecord, string][] = [
   ],
   ['no sequence number', () => withStream(good(), { SequenceNumber: undefined }), 'SequenceNumber'],
 ];
+
+/** What the stock-monitor made of a batch, as the sandbox's SNS and EventBridge received it. */
+export interface MonitorOutcome {
+  readonly failures: readonly string[];
+  /** Alerts delivered, as `TRANSITION LEVEL sku location`. */
+  readonly alerts: readonly string[];
+  /** Level-change events put on the bus, as `DetailType level sku location`. */
+  readonly events: readonly string[];
+  readonly alertBytes: readonly number[];
+}
+
+/**
+ * Inputs that are valid but hostile (they come from real catalogues and operators, not from a
+ * broken stream), each with the outcome the pipeline must give: accepted and handled right,
+ * never merged with another item, never taking neighbours down.
+ */
+export const BAD_INPUT_CATALOGUE: [
+  string,
+  () => DynamoDBRecord[],
+  (outcome: MonitorOutcome) => boolean,
+  string,
+][] = [
+  [
+    'keys that contain the separator: (A#B, C) and (A, B#C)',
+    () => [quantityChange('A#B', 20, 5, {}, 'C'), quantityChange('A', 20, 5, {}, 'B#C')],
+    (o) =>
+      o.alerts.includes('TRIGGERED LOW_STOCK A#B C') &&
+      o.alerts.includes('TRIGGERED LOW_STOCK A B#C'),
+    'two items, two alerts',
+  ],
+  [
+    'keys with the escape character, NUL and zero-width characters',
+    () => [
+      quantityChange('A\\', 20, 5, {}, '#C'),
+      quantityChange('A', 20, 5, {}, '\\#C'),
+      quantityChange('Z\u0000', 20, 5),
+      quantityChange('Z\u200d', 20, 5),
+    ],
+    (o) => new Set(o.alerts).size === 4,
+    'four items, four alerts',
+  ],
+  [
+    'a 300 KB item name next to an ordinary alert',
+    () => [
+      quantityChange('BIG-NAME', 20, 5, { name: '名'.repeat(100_000) }),
+      quantityChange('NEIGHBOUR', 20, 5),
+    ],
+    (o) =>
+      o.failures.length === 0 &&
+      o.alerts.length === 2 &&
+      o.alertBytes.every((bytes) => bytes < 256 * 1024),
+    'both delivered, the name cut to fit',
+  ],
+  [
+    "an item's own thresholds that contradict each other (LOW 450, OVERSTOCK 400)",
+    () => [quantityChange('CONTRA', 430, 420, { lowStockThreshold: 450, overstockThreshold: 400 })],
+    (o) => o.events.length === 1 && (o.events[0] ?? '').startsWith('StockLevelTriggered OVERSTOCK'),
+    "the rule's thresholds apply: overstock only, never low and overstock at once",
+  ],
+];
