@@ -25,7 +25,13 @@ beforeEach(() => {
 afterEach(() => control.mock.reset());
 
 describe('the bad-input catalogue through the stock-monitor', () => {
-  it.each(BAD_INPUT_CATALOGUE)('%s: %s', async (_name, make, holds) => {
+  const cases = BAD_INPUT_CATALOGUE.map(([name, make, holds, expected]) => ({
+    name,
+    make,
+    holds,
+    expected,
+  }));
+  it.each(cases)('$name → $expected', async ({ make, holds }) => {
     const { handler, delivered, events } = monitorOverSandboxTransport();
     const result = await handler(streamEvent(...make()), context);
     const outcome: MonitorOutcome = {
