@@ -103,6 +103,22 @@ describe('inventory-alerts CLI', () => {
     expect((await cli('rules', 'delete', 'sku#A\\#1')).code).toBe(0);
   });
 
+  it('refuses a rule whose derived LOW_STOCK could reach overstock, naming the fields', async () => {
+    const result = await cli(
+      'rules',
+      'put',
+      file(
+        'contradicting.yaml',
+        'scope: { category: staples }\nthresholds: { LOW_STOCK: auto, OVERSTOCK: 400 }\ndemand: { leadTimeDays: 5, fallbackLowStock: 10, maxLowStock: 500 }\n',
+      ),
+    );
+    expect(result.code).toBe(2);
+    expect(result.err).toContain(
+      'demand.maxLowStock: must be below thresholds.OVERSTOCK − hysteresis (400 − 0 = 400)',
+    );
+    expect((await cli('rules', 'get', 'category#staples')).code).toBe(2);
+  });
+
   it('refuses an import with an invalid rule, naming rule, field and reason, and writes nothing', async () => {
     const rules = [
       { scope: { sku: 'GOOD' }, thresholds: { LOW_STOCK: 3 } },
