@@ -97,9 +97,10 @@ export const createStockMonitor = (deps: StockMonitorDeps) => {
 
   /**
    * What each decoded record is judged by: the rule in force for its item now (cached), the
-   * demand-derived LOW_STOCK for `auto` rules, and the item's own thresholds, reconciled.
+   * demand-derived LOW_STOCK for `auto` rules, and the thresholds on the record's own image
+   * (they can move from one write of an item to the next), reconciled.
    */
-  async function judge(decoded: readonly DecodedRecord[]): Promise<Map<string, InForce>> {
+  async function judge(decoded: readonly DecodedRecord[]): Promise<Map<DecodedRecord, InForce>> {
     const rules = await deps.rules.resolveMany(decoded);
     const autoItems = new Map<string, { sku: string; location: string; policy: DemandPolicy }>();
     for (const d of decoded) {
@@ -111,12 +112,19 @@ export const createStockMonitor = (deps: StockMonitorDeps) => {
       autoItems.size > 0 && deps.thresholds
         ? await deps.thresholds.get([...autoItems.values()])
         : new Map<string, { lowStock?: number | undefined }>();
-    const judged = new Map<string, InForce>();
+    const judged = new Map<DecodedRecord, InForce>();
+    const warned = new Set<string>();
     for (const d of decoded) {
-      if (judged.has(d.itemKey)) continue;
       const resolved = rules.get(d.itemKey);
       const derivedLow = autoItems.has(d.itemKey) ? derived.get(d.itemKey)?.lowStock : undefined;
       const inForce = thresholdsInForce(resolved?.rule, d.overrides, derivedLow);
+      judged.set(d, {
+        rule: resolved?.rule,
+        ruleKey: resolved?.key,
+        thresholds: inForce.thresholds,
+      });
+      if (warned.has(d.itemKey)) continue;
+      warned.add(d.itemKey);
       if (inForce.clampedLowStock) {
         metrics.addMetric(MetricName.DerivedThresholdsClamped, MetricUnit.Count, 1);
         logger.warn('Derived LOW_STOCK clamped below OVERSTOCK − hysteresis', {
@@ -126,11 +134,6 @@ export const createStockMonitor = (deps: StockMonitorDeps) => {
       }
       if (inForce.itemThresholdsIgnored)
         logger.warn(inForce.itemThresholdsIgnored, { itemKey: d.itemKey });
-      judged.set(d.itemKey, {
-        rule: resolved?.rule,
-        ruleKey: resolved?.key,
-        thresholds: inForce.thresholds,
-      });
     }
     return judged;
   }
@@ -164,7 +167,7 @@ export const createStockMonitor = (deps: StockMonitorDeps) => {
     const evaluate = (p: Extract<Prepared, { ok: true }>) => {
       const d = p.decoded;
       const itemStored = stored.get(d.itemKey);
-      const inForce = judged.get(d.itemKey);
+      const inForce = judged.get(d);
       if (!inForce || !itemStored) return;
       let item = work.get(d.itemKey);
       if (!item) {

@@ -367,6 +367,18 @@ describe('stock-monitor under moved thresholds and edited rules', () => {
     expect(eventsPut()).toEqual(['StockLevelResolved LOW_STOCK low-removed']);
   });
 
+  it('judges each change of an item by the thresholds on its own image, within one batch', async () => {
+    // The item's own LOW_STOCK moves from 25 to 30 between two writes in the same batch.
+    await createHandler()(
+      streamEvent(
+        quantityChange('MUG-1', 30, 28, { lowStockThreshold: 25 }),
+        quantityChange('MUG-1', 28, 27, { lowStockThreshold: 30 }),
+      ),
+      context,
+    );
+    expect(eventsPut()).toEqual([expect.stringMatching(/^StockLevelTriggered LOW_STOCK /)]);
+  });
+
   it('carries the stream sequence number, so the executor can tell when the state recorded it', async () => {
     const record = quantityChange('MUG-1', 12, 8);
     await createHandler()(streamEvent(record), context);
