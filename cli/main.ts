@@ -1,5 +1,6 @@
 import { InvalidRuleError } from '../shared/errors.js';
 import { costCommand } from './commands/cost.js';
+import { dlqCommand } from './commands/dlq.js';
 import {
   alertsCommand,
   ledgerCommand,
@@ -32,6 +33,7 @@ Commands:
   report          effectiveness: alerts, time to recover, stockout time, effects
   thresholds      suggest low-stock thresholds from observed demand; --apply writes them
   cost            monthly AWS cost for a load, next to a naive consumer's (needs no target)
+  dlq             list quarantined stream records; replay them once the cause is fixed
 
 Target:
   --sandbox             the local sandbox started with npm start (.sandbox/resources.json)
@@ -94,6 +96,14 @@ Example:
   Monthly cost by service from the price table in shared/domain/pricing.ts (dated, with sources).
 Example:
   cost --writes-per-day 500000 --crossing-rate 0.02 --sms-share 0.1`,
+  dlq: `dlq list [--since 7d] | replay <eventId…> | replay --all [--since 7d]
+  Stream records that can never succeed (undecodable, not an inventory item) are quarantined
+  for 14 days with their old and new images and the reason, and acknowledged. Fix the cause
+  (usually the item in the inventory table), then replay: the item is touched (a write that
+  changes no stock) and judged again on its current stock.
+Example:
+  dlq list --since 1d --env prod
+  dlq replay --all --sandbox`,
   report: `report [--since 7d] [--json | --csv]
   Per item and level: alerts, still open, time to recover (p50/p90), stockout time; effects
   by strategy and outcome; the items that alert most.
@@ -115,6 +125,7 @@ const COMMANDS: Record<
   ledger: ledgerCommand,
   report: reportCommand,
   thresholds: thresholdsCommand,
+  dlq: dlqCommand,
 };
 
 /** Takes the global options out of argv, wherever they stand. */

@@ -2,6 +2,7 @@ import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { AlertPublisher } from '../../shared/adapters/alert-publisher.js';
 import { AlertStateRepository } from '../../shared/adapters/alert-state-repository.js';
 import { EventPublisher } from '../../shared/adapters/event-publisher.js';
+import { QuarantineStore } from '../../shared/adapters/quarantine.js';
 import { SERVICE_NAMES } from '../../shared/contracts/metrics.js';
 import { type ClientOverrides, createClients } from '../commons/clients.js';
 import { EnvName, requireEnv } from '../commons/env.js';
@@ -24,6 +25,7 @@ export const createHandler = (overrides: ClientOverrides = {}) => {
     thresholds: createDemandThresholds(clients.doc, controlTable),
     alerts: new AlertPublisher(clients.sns, requireEnv(EnvName.alertsTopicArn)),
     events: new EventPublisher(clients.eventBridge, requireEnv(EnvName.eventBusName)),
+    quarantine: new QuarantineStore(clients.doc, controlTable),
     logger,
     metrics,
   });

@@ -20,6 +20,7 @@ import type {
 } from '../../shared/adapters/alert-state-repository.js';
 import type { DemandThresholds } from '../../shared/adapters/demand-repository.js';
 import type { BusEvent, EventPublisher } from '../../shared/adapters/event-publisher.js';
+import type { QuarantineStore } from '../../shared/adapters/quarantine.js';
 import type { RulesRepository } from '../../shared/adapters/rules-repository.js';
 import {
   type DecodedRecord,
@@ -52,6 +53,8 @@ export interface StockMonitorDeps {
   readonly thresholds?: DemandThresholds;
   readonly alerts: AlertPublisher;
   readonly events: EventPublisher;
+  /** Where records that can never succeed are kept, with their images and the reason. */
+  readonly quarantine: Pick<QuarantineStore, 'put'>;
   readonly logger: Logger;
   readonly metrics: Metrics;
   readonly now?: () => Date;
@@ -161,6 +164,7 @@ export const createStockMonitor = (deps: StockMonitorDeps) => {
     ]);
 
     const work = new Map<string, ItemWork>();
+    const poison: { record: DynamoDBRecord; reason: string }[] = [];
     const failedItems = new Set<string>();
     let duplicates = 0;
 
@@ -207,13 +211,15 @@ export const createStockMonitor = (deps: StockMonitorDeps) => {
       const p = prepared.get(record);
       if (!p) throw new Error('record was not prepared');
       if (!p.ok) {
-        if (p.itemKey) failedItems.add(p.itemKey);
-        logger.error('Poison record', {
+        // It can never succeed: quarantined with its images after the loop and acknowledged,
+        // so it neither holds back its item nor is retried into the on-failure destination.
+        logger.error('Poison record quarantined', {
           reason: p.error.message,
           sequenceNumber: record.dynamodb?.SequenceNumber,
           itemKey: p.itemKey,
         });
-        throw p.error;
+        poison.push({ record, reason: p.error.message });
+        return;
       }
       if (failedItems.has(p.decoded.itemKey)) throw new HeldBackRecordError(p.decoded.itemKey);
       try {
@@ -239,9 +245,13 @@ export const createStockMonitor = (deps: StockMonitorDeps) => {
       throw error;
     }
 
-    const flushFailures = await flush(work, failedItems);
+    const [flushFailures, unquarantined] = await Promise.all([
+      flush(work, failedItems),
+      quarantine(poison),
+    ]);
 
     const failedSequences = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
+    for (const sequence of unquarantined) failedSequences.add(sequence);
     // Every record of an item whose flush failed goes back, in one pass over the batch.
     for (const [record, p] of prepared) {
       if (p.ok && flushFailures.has(p.decoded.itemKey) && record.dynamodb?.SequenceNumber) {
@@ -260,6 +270,30 @@ export const createStockMonitor = (deps: StockMonitorDeps) => {
       batchItemFailures: [...failedSequences].map((itemIdentifier) => ({ itemIdentifier })),
     };
   };
+
+  /**
+   * Keeps each poison record in the quarantine; returns the sequence numbers of those that
+   * could not be kept, to be redelivered (and, after the retries, reach the on-failure
+   * destination as on any other failure).
+   */
+  async function quarantine(
+    poison: readonly { record: DynamoDBRecord; reason: string }[],
+  ): Promise<string[]> {
+    const results = await Promise.allSettled(
+      poison.map(({ record, reason }) => deps.quarantine.put(record, reason, now())),
+    );
+    const kept = results.filter((r) => r.status === 'fulfilled').length;
+    if (kept > 0) metrics.addMetric(MetricName.RecordsQuarantined, MetricUnit.Count, kept);
+    return results.flatMap((result, index) => {
+      if (result.status === 'fulfilled') return [];
+      const sequence = poison[index]?.record.dynamodb?.SequenceNumber;
+      logger.error('Quarantine write failed; the record will be redelivered', {
+        sequenceNumber: sequence,
+        error: result.reason as Error,
+      });
+      return sequence ? [sequence] : [];
+    });
+  }
 
   /** Publishes every crossing, then commits each item's state; returns the items that failed. */
   async function flush(

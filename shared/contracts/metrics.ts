@@ -17,6 +17,8 @@ export const MetricName = {
   DemandDaysWritten: 'DemandDaysWritten',
   DemandDaysReplayed: 'DemandDaysReplayed',
   RecordsSkipped: 'RecordsSkipped',
+  /** Stream records that can never succeed, kept in the quarantine and acknowledged. */
+  RecordsQuarantined: 'RecordsQuarantined',
   /** Demand-derived LOW_STOCK thresholds clamped below OVERSTOCK − hysteresis. */
   DerivedThresholdsClamped: 'DerivedThresholdsClamped',
   /** Level changes that arrived after their alert was no longer current: ledgered, not applied. */

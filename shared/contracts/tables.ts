@@ -80,6 +80,8 @@ export const ControlKeys = {
     pk: itemPk(sku, location),
     sk: `ORDER#${orderId}`,
   }),
+  /** A stream record that can never succeed, kept for 14 days (`dlq list`, `dlq replay`). */
+  quarantine: (day: string, eventId: string) => ({ pk: `QUARANTINE#${day}`, sk: eventId }),
   repriceCounter: (sku: string, location: string, periodStart: string) => ({
     pk: itemPk(sku, location),
     sk: `REPRICE#${periodStart}`,

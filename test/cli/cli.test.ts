@@ -11,7 +11,9 @@ import { runCli } from '../../cli/main.js';
 import { awsTarget } from '../../cli/target.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../sandbox/dynamodb-local.js';
 import { createTables, type SandboxTables } from '../../sandbox/tables.js';
+import { QuarantineStore } from '../../shared/adapters/quarantine.js';
 import { ControlKeys } from '../../shared/contracts/tables.js';
+import { streamRecord } from '../support/factories.js';
 
 let dir: string;
 let resources: string;
@@ -50,6 +52,50 @@ beforeAll(async () => {
 });
 
 describe('inventory-alerts CLI', () => {
+  it('lists quarantined records with their reason and replays them by touching the item', async () => {
+    await doc.send(
+      new PutCommand({
+        TableName: tables.inventory,
+        Item: { sku: 'Q-1', location: 'WH-1', quantity: 4 },
+      }),
+    );
+    const written = streamRecord({
+      old: { sku: 'Q-1', location: 'WH-1', quantity: 20 },
+      new: { sku: 'Q-1', location: 'WH-1', quantity: 'seven' },
+    });
+    // Written today: the quarantine is kept by the day the record was written.
+    const poison = {
+      ...written,
+      dynamodb: { ...written.dynamodb, ApproximateCreationDateTime: Date.now() / 1000 },
+    };
+    const store = new QuarantineStore(doc, tables.control);
+    await store.put(poison, 'NewImage is not an inventory item: quantity must be a number');
+    await store.put(poison, 'the same record redelivered is kept once');
+
+    const listed = await cli('dlq', 'list', '--json');
+    expect(listed.code).toBe(0);
+    const rows = JSON.parse(listed.out) as Record<string, string>[];
+    expect(rows.filter((r) => r.eventId === poison.eventID)).toEqual([
+      expect.objectContaining({
+        sku: 'Q-1',
+        reason: 'NewImage is not an inventory item: quantity must be a number',
+        images: 'kept',
+        replayedAt: '',
+      }),
+    ]);
+
+    const replayed = await cli('dlq', 'replay', poison.eventID as string);
+    expect(replayed).toMatchObject({ code: 0 });
+    expect(replayed.out).toContain('replayed: the item is judged again on its current stock');
+    const item = await doc.send(
+      new GetCommand({ TableName: tables.inventory, Key: { sku: 'Q-1', location: 'WH-1' } }),
+    );
+    expect(item.Item).toMatchObject({ quantity: 4, quarantineReplayedAt: expect.any(String) });
+    const after = JSON.parse((await cli('dlq', 'list', '--json')).out) as Record<string, string>[];
+    expect(after.find((r) => r.eventId === poison.eventID)?.replayedAt).not.toBe('');
+    expect((await cli('dlq', 'replay', 'no-such-event')).code).toBe(2);
+  });
+
   it('shows help with examples, and refuses a missing target or an unknown command with exit 2', async () => {
     expect(await runCli(['--help'], { out: () => {}, err: () => {}, isTty: false })).toBe(0);
     const help: string[] = [];

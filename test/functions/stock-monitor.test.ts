@@ -1,8 +1,7 @@
-import { FullBatchFailureError } from '@aws-lambda-powertools/batch';
 import { TransactionCanceledException, TransactWriteItemsCommand } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { PublishBatchCommand, SNSClient } from '@aws-sdk/client-sns';
-import { BatchGetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -22,6 +21,13 @@ const eventBridge = mockClient(EventBridgeClient);
 let control: ReturnType<typeof mockControlTable>;
 
 /** The alert-state puts of every transaction the handler sent, in order. */
+/** The quarantine items the handler wrote. */
+const quarantined = () =>
+  control.mock
+    .commandCalls(PutCommand)
+    .map((c) => c.args[0].input.Item as Record<string, unknown>)
+    .filter((item) => item.kind === 'QUARANTINE');
+
 const stateWrites = () =>
   control.mock
     .commandCalls(TransactWriteCommand)
@@ -257,7 +263,7 @@ describe('stock-monitor handler', () => {
     expect(attempts).toEqual([['A', 'B'], ['A']]);
   });
 
-  it('isolates poison records, processes neighbours, and holds back later changes of the poisoned item', async () => {
+  it('quarantines poison records with their images and reason, acknowledged, and goes on with their items and neighbours', async () => {
     const handler = createHandler();
     const poisons = [
       streamRecord({
@@ -271,25 +277,38 @@ describe('stock-monitor handler', () => {
         dynamodb: { SequenceNumber: '42', Keys: {} },
       },
     ];
-    const heldBack = quantityChange('P1', 'seven' as unknown as number, 3);
+    // A later, valid change of the poisoned item is no longer held back: nothing can fix the poison.
+    const later = quantityChange('P1', 'seven' as unknown as number, 3);
     const neighbour = quantityChange('OK', 20, 5);
 
-    const result = await handler(streamEvent(...poisons, heldBack, neighbour), context);
+    const result = await handler(streamEvent(...poisons, later, neighbour), context);
 
-    const failed = result.batchItemFailures.map((f) => f.itemIdentifier);
-    expect(failed).toEqual([...poisons, heldBack].map((r) => r.dynamodb?.SequenceNumber));
-    expect(sns).toHaveReceivedCommandTimes(PublishBatchCommand, 1);
-    expect(
-      sns.commandCalls(PublishBatchCommand)[0]?.args[0].input.PublishBatchRequestEntries?.[0]
-        ?.MessageAttributes?.sku?.StringValue,
-    ).toBe('OK');
+    expect(result.batchItemFailures).toEqual([]);
+    const kept = quarantined();
+    expect(kept.map((item) => item.eventId)).toEqual(poisons.map((r) => r.eventID));
+    expect(kept[0]).toMatchObject({
+      pk: 'QUARANTINE#2025-11-25',
+      sku: 'P1',
+      location: 'WH-1',
+      reason: expect.stringContaining('quantity'),
+      expiresAt: expect.any(Number),
+    });
+    const [first] = control.mock.commandCalls(PutCommand);
+    expect(first?.args[0].input.ConditionExpression).toBe('attribute_not_exists(pk)');
+    // The images are kept, compressed: what AWS's on-failure destination would not keep.
+    expect(kept[0]?.record).toBeInstanceOf(Uint8Array);
+    const alerted = sns
+      .commandCalls(PublishBatchCommand)
+      .flatMap((c) => c.args[0].input.PublishBatchRequestEntries ?? [])
+      .map((e) => e.MessageAttributes?.sku?.StringValue);
+    expect(alerted.sort()).toEqual(['OK', 'P1']);
   });
 
-  it('fails the invocation when every record is poison, so Lambda bisects the batch', async () => {
-    const handler = createHandler();
+  it('reports a poison record whose quarantine write failed, so it is redelivered', async () => {
+    control.mock.on(PutCommand).rejects(new Error('throttled'));
     const poison = streamRecord({ new: { sku: 'P', location: 'WH-1', quantity: 'none' } });
-    await expect(handler(streamEvent(poison), context)).rejects.toThrow(FullBatchFailureError);
-    expect(sns).not.toHaveReceivedCommand(PublishBatchCommand);
+    const result = await createHandler()(streamEvent(poison), context);
+    expect(result.batchItemFailures).toEqual([{ itemIdentifier: poison.dynamodb?.SequenceNumber }]);
   });
 
   it('publishes nothing for a record delivered again after its state was committed', async () => {

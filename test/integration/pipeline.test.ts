@@ -7,6 +7,7 @@ import { loadEnvironment } from '../../infra/config/environments.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../sandbox/dynamodb-local.js';
 import { LocalRequestHandler, type WireEvent } from '../../sandbox/local-transport.js';
 import { Sandbox } from '../../sandbox/sandbox.js';
+import { QuarantineStore } from '../../shared/adapters/quarantine.js';
 import { ControlKeys, itemPk } from '../../shared/contracts/tables.js';
 import { busEnvelope, levelDetail, openAlertsItem } from '../support/factories.js';
 
@@ -95,7 +96,7 @@ describe('the pipeline on DynamoDB Local', () => {
     expect(alertsFor('IT-WOBBLE').map((a) => a.attributes.transition)).toEqual(['TRIGGERED']);
   });
 
-  it('sends a poison record to the DLQ with its reason and processes its neighbours', async () => {
+  it('quarantines a poison record with its images and reason, and processes its neighbours', async () => {
     const client = sandbox.doc;
     await sandbox.putItem({ sku: 'IT-BEFORE', location: 'WH-1', quantity: 50 });
     await client.send(
@@ -106,9 +107,14 @@ describe('the pipeline on DynamoDB Local', () => {
     );
     await sandbox.adjust('IT-BEFORE', 'WH-1', -45);
     await sandbox.settle();
-    const letters = sandbox.deadLetters.filter((l) => JSON.stringify(l.item).includes('IT-POISON'));
-    expect(letters).toHaveLength(1);
-    expect(letters[0]?.reason).toContain('quantity');
+    // Acknowledged at once: nothing is retried into the on-failure destination.
+    expect(sandbox.deadLetters.filter((l) => l.source === 'stream')).toEqual([]);
+    const today = new Date().toISOString().slice(0, 10);
+    const kept = await new QuarantineStore(client, sandbox.tables.control).list([today]);
+    const poison = kept.filter((q) => q.sku === 'IT-POISON');
+    expect(poison).toHaveLength(1);
+    expect(poison[0]?.reason).toContain('quantity');
+    expect(poison[0]?.record?.dynamodb?.NewImage?.quantity).toEqual({ S: 'lots' });
     expect(alertsFor('IT-BEFORE').map((a) => a.attributes.level)).toEqual(['LOW_STOCK']);
   });
 

@@ -1,0 +1,104 @@
+import { parseArgs } from 'node:util';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  QUARANTINE_DAYS,
+  type QuarantinedRecord,
+  QuarantineStore,
+} from '../../shared/adapters/quarantine.js';
+import { UsageError } from '../errors.js';
+import { type Format, type Io, parseDuration, printRows } from '../io.js';
+import type { Target } from '../target.js';
+
+const USAGE = 'dlq list [--since 7d] | replay <eventId…> | replay --all [--since 7d]';
+
+/** The days (`yyyy-mm-dd`, UTC) from `since` ago up to today, at most the quarantine's 14. */
+const daysSince = (since: string | undefined, now: Date): string[] => {
+  const span = Math.min(
+    parseDuration(since ?? `${QUARANTINE_DAYS}d`, '--since'),
+    QUARANTINE_DAYS * 86_400_000,
+  );
+  const days: string[] = [];
+  for (let t = now.getTime() - span; t <= now.getTime() + 86_400_000; t += 86_400_000)
+    days.push(new Date(t).toISOString().slice(0, 10));
+  return [...new Set(days)];
+};
+
+/**
+ * The stock-monitor's quarantine: records that can never succeed, kept 14 days with their
+ * images and the reason. `replay` asks the pipeline to judge each record's item again once
+ * the cause is fixed: it touches the item (a write that changes no stock), so the monitor
+ * evaluates the item's current stock against the thresholds in force, as for any change.
+ */
+export const dlqCommand = async (
+  args: string[],
+  target: Target,
+  io: Io,
+  format: Format,
+): Promise<void> => {
+  const [action, ...rest] = args;
+  const { values, positionals } = parseArgs({
+    args: rest,
+    allowPositionals: true,
+    options: { since: { type: 'string' }, all: { type: 'boolean', default: false } },
+  });
+  const store = new QuarantineStore(target.doc, target.controlTable);
+  const now = new Date();
+  const entries = await store.list(daysSince(values.since, now));
+  if (action === 'list') {
+    const rows = entries.map((e) => ({
+      at: e.at,
+      sku: e.sku ?? '',
+      location: e.location ?? '',
+      reason: e.reason,
+      eventId: e.eventId,
+      replayedAt: e.replayedAt ?? '',
+      images: e.record ? 'kept' : 'too large: left out',
+    }));
+    return printRows(
+      io,
+      rows,
+      ['at', 'sku', 'location', 'reason', 'eventId', 'replayedAt', 'images'],
+      format,
+    );
+  }
+  if (action !== 'replay' || (!values.all && positionals.length === 0)) throw new UsageError(USAGE);
+  const chosen = values.all ? entries : entries.filter((e) => positionals.includes(e.eventId));
+  const unknown = positionals.filter((id) => !entries.some((e) => e.eventId === id));
+  if (unknown.length > 0)
+    throw new UsageError(
+      `Not in the quarantine (within --since): ${unknown.join(', ')}. See: dlq list`,
+    );
+  const rows = [];
+  for (const entry of chosen)
+    rows.push({ eventId: entry.eventId, outcome: await replay(target, store, entry, now) });
+  printRows(io, rows, ['eventId', 'outcome'], format);
+  io.err('Records quarantined again (the cause is not fixed yet) show up in: dlq list');
+};
+
+/** Touches the record's item so the monitor judges it anew; says what came of it. */
+const replay = async (
+  target: Target,
+  store: QuarantineStore,
+  entry: QuarantinedRecord,
+  now: Date,
+): Promise<string> => {
+  if (!entry.sku || !entry.location) return 'not replayed: the record names no item';
+  try {
+    await target.doc.send(
+      new UpdateCommand({
+        TableName: target.inventoryTable,
+        Key: { sku: entry.sku, location: entry.location },
+        UpdateExpression: 'SET quarantineReplayedAt = :at',
+        ConditionExpression: 'attribute_exists(sku)',
+        ExpressionAttributeValues: { ':at': now.toISOString() },
+      }),
+    );
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException)
+      return 'not replayed: the item no longer exists';
+    throw error;
+  }
+  await store.markReplayed(entry, now);
+  return 'replayed: the item is judged again on its current stock';
+};
