@@ -1,4 +1,8 @@
-import { type EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import {
+  type EventBridgeClient,
+  PutEventsCommand,
+  type PutEventsRequestEntry,
+} from '@aws-sdk/client-eventbridge';
 import { EVENT_SOURCE } from '../contracts/events.js';
 import {
   DEFAULT_RETRY,
@@ -62,7 +66,11 @@ export interface BusEvent {
   readonly time?: Date;
 }
 
-/** Puts events on the inventory bus, ten per call, retrying only failed entries. */
+/**
+ * Puts events on the inventory bus, retrying only failed entries. Each call carries at most ten
+ * entries and less than 256 KiB in total, so an entry EventBridge refuses (it goes alone) fails
+ * alone, never its neighbours.
+ */
 export class EventPublisher {
   constructor(
     private readonly eventBridge: EventBridgeClient,
@@ -71,28 +79,34 @@ export class EventPublisher {
   ) {}
 
   publish(events: readonly BusEvent[]): Promise<EntriesOutcome> {
+    const entries = events.map((event) => {
+      const entry: PutEventsRequestEntry = {
+        EventBusName: this.busName,
+        Source: EVENT_SOURCE,
+        DetailType: event.detailType,
+        Detail: JSON.stringify(event.detail),
+        ...(event.time ? { Time: event.time } : {}),
+      };
+      return { id: event.id, entry, bytes: putEventsEntryBytes(entry) };
+    });
     return sendWithEntryRetries(
-      events,
-      PUT_EVENTS_LIMIT,
+      entries,
+      {
+        maxEntries: PutEventsLimits.entriesPerCall,
+        maxBytes: PutEventsLimits.requestBytes - 1,
+        bytesOf: (e) => e.bytes,
+      },
       async (chunk) => {
         const output = await this.eventBridge.send(
-          new PutEventsCommand({
-            Entries: chunk.map((event) => ({
-              EventBusName: this.busName,
-              Source: EVENT_SOURCE,
-              DetailType: event.detailType,
-              Detail: JSON.stringify(event.detail),
-              ...(event.time ? { Time: event.time } : {}),
-            })),
-          }),
+          new PutEventsCommand({ Entries: chunk.map((e) => e.entry) }),
         );
         const failed = new Map<string, string>();
         if ((output.FailedEntryCount ?? 0) === 0) return failed;
         // Result entries are in request order; an entry with an ErrorCode failed.
-        (output.Entries ?? []).forEach((entry, index) => {
+        (output.Entries ?? []).forEach((result, index) => {
           const sent = chunk[index];
-          if (sent && entry.ErrorCode)
-            failed.set(sent.id, `${entry.ErrorCode}: ${entry.ErrorMessage ?? ''}`);
+          if (sent && result.ErrorCode)
+            failed.set(sent.id, `${result.ErrorCode}: ${result.ErrorMessage ?? ''}`);
         });
         return failed;
       },
