@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import { type HttpRequest, HttpResponse } from '@smithy/core/transport';
 import { SnsLimits, snsMessageBytes } from '../shared/adapters/alert-publisher.js';
+import { PutEventsLimits, putEventsEntryBytes } from '../shared/adapters/event-publisher.js';
 
 /** One SNS PublishBatch entry as the SDK sent it over the wire (query protocol). */
 export interface WirePublishEntry {
@@ -17,6 +18,7 @@ export interface WireEvent {
   readonly Source: string;
   readonly DetailType: string;
   readonly Detail: string;
+  readonly Resources?: string[];
   readonly Time?: number | string;
 }
 
@@ -133,6 +135,10 @@ const snsError = (code: string, message: string) =>
       '<RequestId>local</RequestId></ErrorResponse>',
   );
 
+/** An EventBridge error response (JSON 1.1), which the SDK turns into an exception of that name. */
+const eventsError = (type: string, message: string) =>
+  respond(400, 'application/x-amz-json-1.1', JSON.stringify({ __type: type, message }));
+
 /**
  * An SDK `requestHandler` that answers SNS PublishBatch and EventBridge PutEvents in-process.
  * The production clients and adapters build and sign their requests as usual; only the
@@ -143,6 +149,10 @@ const snsError = (code: string, message: string) =>
  * messages add up to more than 256 KiB (`BatchRequestTooLong`; one oversized message is enough),
  * a single Publish over 256 KiB (`InvalidParameter`), each failing the whole call with SNS's
  * error, and an entry with an invalid subject failing alone (`InvalidParameter`).
+ *
+ * EventBridge's limits (see `PutEventsLimits`) likewise: a PutEvents call with no entries or more
+ * than ten, or whose entries add up to 256 KiB or more as EventBridge sizes them (one oversized
+ * entry is enough), fails whole with `ValidationException` and puts nothing on the bus.
  */
 export class LocalRequestHandler {
   constructor(private readonly services: LocalServices) {}
@@ -221,15 +231,26 @@ export class LocalRequestHandler {
     );
   }
 
-  private async putEvents(body: { Entries: WireEvent[] }) {
-    const results = body.Entries.map((entry, index) => {
+  private async putEvents(body: { Entries?: WireEvent[] }) {
+    const entries = body.Entries ?? [];
+    if (entries.length < 1 || entries.length > PutEventsLimits.entriesPerCall)
+      return eventsError(
+        'ValidationException',
+        `1 validation error detected: Value at 'entries' failed to satisfy constraint: Member must have length ${entries.length < 1 ? 'greater than or equal to 1' : `less than or equal to ${PutEventsLimits.entriesPerCall}`}`,
+      );
+    if (entries.reduce((sum, e) => sum + putEventsEntryBytes(e), 0) >= PutEventsLimits.requestBytes)
+      return eventsError(
+        'ValidationException',
+        'Total size of the entries in the request is over the limit.',
+      );
+    const results = entries.map((entry, index) => {
       const code = this.services.faults?.('events', `${index}:${entry.DetailType}`);
       return code
         ? { ErrorCode: code, ErrorMessage: 'injected fault' }
         : { EventId: `local-${Date.now()}-${index}` };
     });
     await this.services.putEvents(
-      body.Entries.filter((_, index) => !('ErrorCode' in (results[index] ?? {}))),
+      entries.filter((_, index) => !('ErrorCode' in (results[index] ?? {}))),
     );
     const failedCount = results.filter((r) => 'ErrorCode' in r).length;
     return respond(

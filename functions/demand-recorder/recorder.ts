@@ -3,6 +3,7 @@ import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import type { DemandDelta, DemandRepository } from '../../shared/adapters/demand-repository.js';
 import { type DecodedRecord, decodeRecord } from '../../shared/adapters/stream-records.js';
+import { encodeKeyParts } from '../../shared/contracts/keys.js';
 import { MetricName } from '../../shared/contracts/metrics.js';
 
 /** What the demand-recorder talks to; the handler wires AWS clients, the sandbox local ones. */
@@ -68,7 +69,7 @@ export const aggregateDemand = (sales: readonly DecodedRecord[]): DemandDelta[] 
   for (const d of sales) {
     const sold = (d.change.previousQuantity ?? 0) - (d.change.quantity ?? 0);
     const day = (d.approximateCreationTime ?? new Date()).toISOString().slice(0, 10);
-    const key = `${d.itemKey}#${day}`;
+    const key = encodeKeyParts([d.item.sku, d.item.location, day]);
     const current = demand.get(key);
     demand.set(key, {
       sku: d.item.sku,

@@ -27,7 +27,12 @@ import {
   decodeRecord,
   itemKeyOfRecord,
 } from '../../shared/adapters/stream-records.js';
-import { DetailType, EVENT_VERSION, type StockLevelDetail } from '../../shared/contracts/events.js';
+import {
+  DetailType,
+  EVENT_VERSION,
+  levelEventCategory,
+  type StockLevelDetail,
+} from '../../shared/contracts/events.js';
 import { itemKeyOf } from '../../shared/contracts/inventory.js';
 import { MetricName } from '../../shared/contracts/metrics.js';
 import { type AlertState, evaluateChange, type Transition } from '../../shared/domain/crossing.js';
@@ -390,7 +395,8 @@ export const createStockMonitor = (deps: StockMonitorDeps) => {
       alertId: transition.alertId,
       sku: record.item.sku,
       location: record.item.location,
-      ...(record.item.category ? { category: record.item.category } : {}),
+      // Bounded: a catalogue category may be any length, an event may not.
+      ...levelEventCategory(record.item.category || undefined),
       level: transition.level,
       previousQuantity: record.change.previousQuantity ?? null,
       quantity: record.change.quantity ?? null,

@@ -2,6 +2,7 @@ import * as z from 'zod/mini';
 import '../zod-messages.js';
 import { OUTCOMES } from '../domain/ledger.js';
 import { LEVELS, SEVERITIES } from '../domain/levels.js';
+import { clip, DISPLAY_BYTES, utf8Length } from '../domain/messages.js';
 
 /**
  * The event contract on the inventory bus. Consumers outside this repository rely on it:
@@ -18,13 +19,58 @@ export const DetailType = {
 } as const;
 export type DetailType = (typeof DetailType)[keyof typeof DetailType];
 
-/** Detail of `StockLevelTriggered` and `StockLevelResolved`. */
+/**
+ * The longest category, in UTF-8 bytes, that a level change carries whole: the longest a
+ * category rule can name. A rule is stored under the partition key `RULE#category#<category>`
+ * (`#` and `\` escaped, which only lengthens it), and DynamoDB holds at most 2048 bytes in a
+ * partition key, so no rule can name a category of more than 2048 - 14 bytes.
+ * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Constraints.html#limits-partition-sort-keys
+ */
+export const CATEGORY_MAX_BYTES = 2048 - utf8Length('RULE#category#');
+
+/**
+ * The largest level change, as EventBridge sizes a PutEvents entry, whatever the catalogue
+ * holds: far under EventBridge's 256 KiB, so an event is never refused for its size. Held by a
+ * worst-case test over every field.
+ */
+export const LEVEL_EVENT_MAX_BYTES = 32 * 1024;
+
+/**
+ * The category as a level change carries it. Every field of the detail is bounded without
+ * cutting an identifier a consumer matches on:
+ * - `sku` and `location` are the item's keys, carried whole: the inventory contract holds each
+ *   to 256 UTF-16 code units (at most 768 UTF-8 bytes), within DynamoDB's 2048-byte partition
+ *   key (sku) and 1024-byte sort key (location).
+ * - `ruleKey` names a stored rule (or none), carried whole: its control-table partition key
+ *   `RULE#<ruleKey>` holds at most 2048 bytes.
+ * - `category` is catalogue text of any length (a DynamoDB item holds 400 KB), yet the
+ *   strategy-executor resolves category rules by it and consumers' patterns may match it. Up to
+ *   {@link CATEGORY_MAX_BYTES}, every category a rule can name, it is carried whole. Longer, no
+ *   rule can name it: it is cut as alerts show it (`DISPLAY_BYTES.category`, with an ellipsis,
+ *   short enough to look up as a rule key) and `categoryTruncated` says the value is a prefix,
+ *   not the item's category.
+ */
+export const levelEventCategory = (
+  category: string | undefined,
+): { category?: string; categoryTruncated?: true } => {
+  if (category === undefined) return {};
+  if (category.length <= CATEGORY_MAX_BYTES / 3 || utf8Length(category) <= CATEGORY_MAX_BYTES)
+    return { category };
+  return { category: clip(category, DISPLAY_BYTES.category), categoryTruncated: true };
+};
+
+/** Detail of `StockLevelTriggered` and `StockLevelResolved`; see {@link levelEventCategory} for its bounds. */
 export const StockLevelDetailSchema = z.object({
   version: z.literal(EVENT_VERSION),
   alertId: z.string().check(z.minLength(1)),
   sku: z.string().check(z.minLength(1)),
   location: z.string().check(z.minLength(1)),
   category: z.optional(z.string()),
+  /**
+   * Set when the item's category was too long to carry (see {@link levelEventCategory}):
+   * `category` then holds its beginning only. Absent from events of earlier releases.
+   */
+  categoryTruncated: z.optional(z.literal(true)),
   level: z.enum(LEVELS),
   previousQuantity: z.nullable(z.number()),
   quantity: z.nullable(z.number()),

@@ -1,3 +1,5 @@
+import { itemKeyOf } from '../contracts/inventory.js';
+import { decodeKeyParts, encodeKeyParts } from '../contracts/keys.js';
 import type { LedgerEntry } from './ledger.js';
 import type { Level } from './levels.js';
 
@@ -52,7 +54,7 @@ export const effectiveness = (
   >();
   const effects = new Map<string, number>();
   for (const fact of facts) {
-    const key = `${fact.alertId}|${fact.level}`;
+    const key = encodeKeyParts([fact.alertId, fact.level]);
     const crossing = crossings.get(key) ?? {
       sku: fact.sku,
       location: fact.location,
@@ -62,7 +64,7 @@ export const effectiveness = (
     if (fact.transition === 'TRIGGERED') crossing.triggered = at;
     else crossing.resolved = at;
     crossings.set(key, crossing);
-    const effect = `${fact.strategy}|${fact.outcome}`;
+    const effect = encodeKeyParts([fact.strategy, fact.outcome]);
     effects.set(effect, (effects.get(effect) ?? 0) + 1);
   }
   const windowStart = since.getTime();
@@ -80,7 +82,8 @@ export const effectiveness = (
     }
   >();
   for (const c of crossings.values()) {
-    const key = `${c.sku}|${c.location}|${c.level}`;
+    // Escaped parts, so items whose sku or location hold the separator stay apart.
+    const key = encodeKeyParts([c.sku, c.location, c.level]);
     const row = byItem.get(key) ?? {
       sku: c.sku,
       location: c.location,
@@ -120,7 +123,7 @@ export const effectiveness = (
     );
   const perItem = new Map<string, { sku: string; location: string; alerts: number }>();
   for (const row of items) {
-    const key = `${row.sku}|${row.location}`;
+    const key = itemKeyOf(row);
     const current = perItem.get(key) ?? { sku: row.sku, location: row.location, alerts: 0 };
     current.alerts += row.alerts;
     perItem.set(key, current);
@@ -131,7 +134,7 @@ export const effectiveness = (
     items,
     effects: [...effects]
       .map(([key, count]) => {
-        const [strategy = '', outcome = ''] = key.split('|');
+        const [strategy = '', outcome = ''] = decodeKeyParts(key);
         return { strategy, outcome, count };
       })
       .sort((a, b) => b.count - a.count),

@@ -1,4 +1,9 @@
 import {
+  EventBridgeClient,
+  PutEventsCommand,
+  type PutEventsRequestEntry,
+} from '@aws-sdk/client-eventbridge';
+import {
   BatchRequestTooLongException,
   InvalidParameterException,
   PublishBatchCommand,
@@ -9,8 +14,13 @@ import {
 } from '@aws-sdk/client-sns';
 import { describe, expect, it } from 'vitest';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../sandbox/dynamodb-local.js';
-import { LocalRequestHandler, type WirePublishEntry } from '../../sandbox/local-transport.js';
+import {
+  LocalRequestHandler,
+  type WireEvent,
+  type WirePublishEntry,
+} from '../../sandbox/local-transport.js';
 import { SnsLimits } from '../../shared/adapters/alert-publisher.js';
+import { PutEventsLimits, putEventsEntryBytes } from '../../shared/adapters/event-publisher.js';
 
 const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:alerts-test';
 
@@ -143,5 +153,114 @@ describe('sandbox SNS (local transport)', () => {
     );
     await publish('x'.repeat(SnsLimits.messageBytes));
     expect(delivered).toHaveLength(1);
+  });
+});
+
+/** A production EventBridge client whose transport is the sandbox's, and what reached the bus. */
+const localEventBridge = () => {
+  const delivered: WireEvent[] = [];
+  const transport = new LocalRequestHandler({
+    publish: () => {},
+    putEvents: (entries) => void delivered.push(...entries),
+  });
+  const eventBridge = new EventBridgeClient({
+    region: LOCAL_REGION,
+    credentials: LOCAL_CREDENTIALS,
+    requestHandler: transport as never,
+    maxAttempts: 1,
+  });
+  return { eventBridge, delivered };
+};
+
+const busEntry = (name: string, detail = `{"name":"${name}"}`): PutEventsRequestEntry => ({
+  EventBusName: 'inventory-test',
+  Source: 'inventory.alerts',
+  DetailType: 'StockLevelTriggered',
+  Detail: detail,
+});
+
+const putEvents = (eventBridge: EventBridgeClient, entries: PutEventsRequestEntry[]) =>
+  eventBridge.send(new PutEventsCommand({ Entries: entries }));
+
+const namesOf = (events: WireEvent[]) =>
+  events.map((e) => (JSON.parse(e.Detail) as { name: string }).name);
+
+describe('sandbox EventBridge (local transport)', () => {
+  it('delivers a call of ten ordinary entries', async () => {
+    const { eventBridge, delivered } = localEventBridge();
+    const names = Array.from({ length: 10 }, (_, i) => `e${i}`);
+
+    const output = await putEvents(
+      eventBridge,
+      names.map((name) => busEntry(name)),
+    );
+
+    expect(output.FailedEntryCount).toBe(0);
+    expect(namesOf(delivered)).toEqual(names);
+  });
+
+  it('refuses a whole call of eleven entries with ValidationException, as EventBridge does', async () => {
+    const { eventBridge, delivered } = localEventBridge();
+    const entries = Array.from({ length: 11 }, (_, i) => busEntry(`e${i}`));
+
+    const sent = putEvents(eventBridge, entries);
+
+    await expect(sent).rejects.toMatchObject({ name: 'ValidationException' });
+    await expect(sent).rejects.toThrow('Member must have length less than or equal to 10');
+    expect(delivered).toEqual([]);
+  });
+
+  it('refuses a whole call holding one 300 KB entry, and delivers none of its neighbours', async () => {
+    // Prepare
+    const { eventBridge, delivered } = localEventBridge();
+    const big = busEntry('big', JSON.stringify({ name: 'big', category: 'x'.repeat(300_000) }));
+    const entries = [big, busEntry('small-1'), busEntry('small-2')];
+
+    // Act
+    const sent = putEvents(eventBridge, entries);
+
+    // Assess
+    await expect(sent).rejects.toMatchObject({ name: 'ValidationException' });
+    await expect(sent).rejects.toThrow(
+      'Total size of the entries in the request is over the limit.',
+    );
+    expect(delivered).toEqual([]);
+  });
+
+  it('counts Time as 14 bytes and Source, DetailType, Detail and Resources in UTF-8: one byte under 256 KiB passes, 256 KiB does not', async () => {
+    // Prepare: one entry with a Time and a resource, padded with ASCII; one multi-byte entry
+    const { eventBridge, delivered } = localEventBridge();
+    const first = (pad: number) => ({
+      ...busEntry('a', JSON.stringify({ name: 'a', pad: 'z'.repeat(pad) })),
+      Time: new Date('2026-11-20T10:00:00Z'),
+      Resources: ['arn:aws:dynamodb:eu-west-1:123456789012:table/Inventory'],
+    });
+    const second = busEntry('b', JSON.stringify({ name: 'b', pad: 'é'.repeat(50_000) }));
+    expect(putEventsEntryBytes(second)).toBe(
+      'inventory.alerts'.length +
+        'StockLevelTriggered'.length +
+        100_000 +
+        '{"name":"b","pad":""}'.length,
+    );
+    expect(putEventsEntryBytes(first(0))).toBe(
+      14 +
+        'inventory.alerts'.length +
+        'StockLevelTriggered'.length +
+        '{"name":"a","pad":""}'.length +
+        'arn:aws:dynamodb:eu-west-1:123456789012:table/Inventory'.length,
+    );
+    const under =
+      PutEventsLimits.requestBytes -
+      1 -
+      putEventsEntryBytes(first(0)) -
+      putEventsEntryBytes(second);
+
+    // Act & Assess
+    await expect(putEvents(eventBridge, [first(under + 1), second])).rejects.toMatchObject({
+      name: 'ValidationException',
+    });
+    const output = await putEvents(eventBridge, [first(under), second]);
+    expect(output.FailedEntryCount).toBe(0);
+    expect(namesOf(delivered)).toEqual(['a', 'b']);
   });
 });

@@ -69,6 +69,44 @@ describe('effectiveness', () => {
     expect(row?.alerts).toBe(1);
   });
 
+  it('keeps items apart whatever their sku and location hold, separators included', () => {
+    // Prepare: ('A|B', 'C') and ('A', 'B|C') joined with '|' were one item; so were strategies
+    // and outcomes joined the same way.
+    const facts = [
+      fact('x', 'TRIGGERED', 0, { sku: 'A|B', location: 'C' }),
+      fact('x', 'RESOLVED', 1, { sku: 'A|B', location: 'C' }),
+      fact('y', 'TRIGGERED', 2, { sku: 'A', location: 'B|C' }),
+      fact('z', 'TRIGGERED', 3, { sku: 'A#B', location: 'C', strategy: 'custom|applied' }),
+      fact('w', 'TRIGGERED', 4, { sku: 'A', location: 'B#C', strategy: 'custom' }),
+    ];
+
+    // Act
+    const report = effectiveness(facts, new Date(t0), new Date(t0 + 12 * HOUR));
+
+    // Assess
+    const rows = report.items.map((i) => [i.sku, i.location, i.alerts, i.stillOpen]);
+    expect(rows).toEqual(
+      expect.arrayContaining([
+        ['A|B', 'C', 1, 0],
+        ['A', 'B|C', 1, 1],
+        ['A#B', 'C', 1, 1],
+        ['A', 'B#C', 1, 1],
+      ]),
+    );
+    expect(rows).toHaveLength(4);
+    expect(report.mostAlerting).toHaveLength(4);
+    expect(report.mostAlerting).toContainEqual({ sku: 'A|B', location: 'C', alerts: 1 });
+    expect(report.mostAlerting).toContainEqual({ sku: 'A', location: 'B|C', alerts: 1 });
+    expect(report.effects).toEqual(
+      expect.arrayContaining([
+        { strategy: 'purchase-order', outcome: 'applied', count: 3 },
+        { strategy: 'custom|applied', outcome: 'applied', count: 1 },
+        { strategy: 'custom', outcome: 'applied', count: 1 },
+      ]),
+    );
+    expect(report.effects).toHaveLength(3);
+  });
+
   it('has nearest-rank percentiles and readable durations', () => {
     expect(percentile([1, 2, 3, 4], 50)).toBe(2);
     expect(percentile([1, 2, 3, 4], 90)).toBe(4);

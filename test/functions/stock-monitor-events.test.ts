@@ -1,0 +1,141 @@
+import { TransactWriteItemsCommand } from '@aws-sdk/client-dynamodb';
+import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import type { Context } from 'aws-lambda';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createHandler } from '../../functions/stock-monitor/handler.js';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../sandbox/dynamodb-local.js';
+import { LocalRequestHandler, type WireEvent } from '../../sandbox/local-transport.js';
+import { putEventsEntryBytes } from '../../shared/adapters/event-publisher.js';
+import {
+  CATEGORY_MAX_BYTES,
+  LEVEL_EVENT_MAX_BYTES,
+  levelEventCategory,
+  type StockLevelDetail,
+  StockLevelDetailSchema,
+} from '../../shared/contracts/events.js';
+import { ControlKeys } from '../../shared/contracts/tables.js';
+import { DISPLAY_BYTES } from '../../shared/domain/messages.js';
+import { ruleKeyOf } from '../../shared/domain/rules.js';
+import { mockControlTable } from '../support/control-table-fake.js';
+import { aRule, quantityChange, streamEvent } from '../support/factories.js';
+
+const context = {
+  functionName: 'stock-monitor',
+  awsRequestId: 'req-events',
+  getRemainingTimeInMillis: () => 60_000,
+} as unknown as Context;
+let control: ReturnType<typeof mockControlTable>;
+
+/**
+ * The stock-monitor with its production SNS and EventBridge clients sending through the
+ * sandbox's transport, which refuses what EventBridge refuses; the control table is the usual
+ * fake.
+ */
+const monitorOverSandboxBus = () => {
+  const events: WireEvent[] = [];
+  const transport = new LocalRequestHandler({
+    publish: () => {},
+    putEvents: (entries) => void events.push(...entries),
+  });
+  const local = {
+    region: LOCAL_REGION,
+    credentials: LOCAL_CREDENTIALS,
+    requestHandler: transport as never,
+  };
+  const handler = createHandler({
+    dynamodb: { region: LOCAL_REGION },
+    sns: local,
+    eventBridge: local,
+  });
+  return { handler, events };
+};
+
+const detailOf = (event: WireEvent) => JSON.parse(event.Detail) as StockLevelDetail;
+
+beforeEach(() => {
+  control = mockControlTable();
+  control.putRule(aRule({ name: 'Standard' }));
+  control.mock.on(TransactWriteCommand).resolves({});
+  control.mock.on(TransactWriteItemsCommand).resolves({});
+});
+
+afterEach(() => control.mock.reset());
+
+describe('stock-monitor events and EventBridge limits', () => {
+  it('delivers an item with a 300 KB category next to nine ordinary items: ten events', async () => {
+    // Prepare: a catalogue category of 300 KB (DynamoDB items may hold 400 KB), multi-byte
+    const longCategory = 'Küche & Haushalt ☕ '.repeat(15_000);
+    expect(Buffer.byteLength(longCategory)).toBeGreaterThanOrEqual(300_000);
+    const records = [
+      quantityChange('BIG-1', 20, 5, { name: 'Mug', category: longCategory }),
+      ...Array.from({ length: 9 }, (_, i) =>
+        quantityChange(`MUG-${i}`, 20, 5, { name: `Mug ${i}`, category: 'kitchen' }),
+      ),
+    ];
+    const { handler, events } = monitorOverSandboxBus();
+
+    // Act
+    const result = await handler(streamEvent(...records), context);
+
+    // Assess
+    expect(result.batchItemFailures).toEqual([]);
+    expect(events.map((e) => detailOf(e).sku).sort()).toEqual(
+      ['BIG-1', ...Array.from({ length: 9 }, (_, i) => `MUG-${i}`)].sort(),
+    );
+    for (const event of events) {
+      expect(putEventsEntryBytes(event)).toBeLessThanOrEqual(LEVEL_EVENT_MAX_BYTES);
+      expect(StockLevelDetailSchema.safeParse(detailOf(event)).success).toBe(true);
+    }
+    const big = detailOf(events.find((e) => detailOf(e).sku === 'BIG-1') as WireEvent);
+    // The category is cut, says so, and never passes for the item's category.
+    expect(big.category).toMatch(/^Küche & Haushalt ☕ Küche .*…$/);
+    expect(big.categoryTruncated).toBe(true);
+    // Identifiers are whole.
+    expect(big).toMatchObject({ sku: 'BIG-1', location: 'WH-1', ruleKey: 'default' });
+    const ordinary = detailOf(events.find((e) => detailOf(e).sku === 'MUG-0') as WireEvent);
+    expect(ordinary.category).toBe('kitchen');
+    expect(ordinary).not.toHaveProperty('categoryTruncated');
+  });
+  it('keeps every level change within its budget at the worst of every field', async () => {
+    // Quotes and backslashes double when JSON-escaped, control characters take six bytes; keys
+    // at the inventory contract's 256 code units; the longest category a rule can name, with
+    // that category rule in force (its key the longest ruleKey).
+    for (const ch of ['"', '\\', '\u0001', '😀', 'é']) {
+      const { handler, events } = monitorOverSandboxBus();
+      const category = ch.repeat(Math.floor(CATEGORY_MAX_BYTES / Buffer.byteLength(ch)));
+      control.putRule(aRule({ scope: { category }, name: 'Worst case' }));
+      const sku = ch.repeat(256 / ch.length);
+      const location = `${ch.repeat(256 / ch.length - 1)}L`;
+
+      const result = await handler(
+        streamEvent(quantityChange(sku, 20, 5, { category }, location)),
+        context,
+      );
+
+      expect(result.batchItemFailures).toEqual([]);
+      expect(events).toHaveLength(1);
+      const detail = detailOf(events[0] as WireEvent);
+      expect(detail).toMatchObject({ sku, location, category, ruleKey: ruleKeyOf({ category }) });
+      expect(detail).not.toHaveProperty('categoryTruncated');
+      expect(putEventsEntryBytes(events[0] as WireEvent)).toBeLessThanOrEqual(
+        LEVEL_EVENT_MAX_BYTES,
+      );
+    }
+  });
+
+  it('carries every category a rule can name whole, and cuts only those no rule can name', () => {
+    // The longest category that fits a rule's partition key is CATEGORY_MAX_BYTES long.
+    const longest = 'c'.repeat(CATEGORY_MAX_BYTES);
+    expect(Buffer.byteLength(ControlKeys.rule(ruleKeyOf({ category: longest })).pk)).toBe(2048);
+    expect(levelEventCategory(longest)).toEqual({ category: longest });
+    expect(levelEventCategory('ü'.repeat(CATEGORY_MAX_BYTES / 2))).toEqual({
+      category: 'ü'.repeat(CATEGORY_MAX_BYTES / 2),
+    });
+    expect(levelEventCategory(undefined)).toEqual({});
+
+    const cut = levelEventCategory(`${longest}c`);
+    expect(cut.categoryTruncated).toBe(true);
+    expect(cut.category).toMatch(/^c+…$/);
+    expect(Buffer.byteLength(cut.category ?? '')).toBeLessThanOrEqual(DISPLAY_BYTES.category);
+  });
+});
