@@ -81,7 +81,9 @@ export const createStrategyExecutor = (deps: StrategyExecutorDeps) => {
   const plan = async (detailType: string, detail: StockLevelDetail): Promise<StrategyTask> => {
     const transition = detailType === DetailType.StockLevelResolved ? 'RESOLVED' : 'TRIGGERED';
     const base = { alertId: detail.alertId, transition, detail } as const;
-    const lookup = { sku: detail.sku, location: detail.location, category: detail.category };
+    // A category cut to fit the event is not the item's: no category rule can be resolved from it.
+    const category = detail.categoryTruncated ? undefined : detail.category;
+    const lookup = { sku: detail.sku, location: detail.location, category };
     const rules = await deps.rules.getMany(ruleKeysFor(lookup));
     const resolved = resolveRule(lookup, (key) => rules.get(key));
     if (!resolved)

@@ -285,8 +285,16 @@ export const ruleKeysFor = (item: {
   ];
   if (item.category) keys.push(ruleKeyOf({ category: item.category }));
   keys.push('default');
-  return keys;
+  // A key no rule can be stored under is not looked up: DynamoDB refuses the whole read.
+  return keys.filter((key) => ruleKeyFits(key));
 };
+
+/** DynamoDB's limit on a partition key, which a rule's `RULE#<ruleKey>` must fit. */
+const MAX_PARTITION_KEY_BYTES = 2048;
+
+/** True when a rule could be stored under this key. */
+export const ruleKeyFits = (ruleKey: string): boolean =>
+  new TextEncoder().encode(`RULE#${ruleKey}`).byteLength <= MAX_PARTITION_KEY_BYTES;
 
 /**
  * Resolves the rule for an item: most-specific-first over the rules found.
