@@ -6,9 +6,9 @@ import {
   ledgerCommand,
   ordersCommand,
   reportCommand,
-  snoozeCommand,
 } from './commands/operations.js';
 import { rulesCommand } from './commands/rules.js';
+import { snoozeCommand } from './commands/snooze.js';
 import { stockCommand } from './commands/stock.js';
 import { subscribeCommand, subscriptionsCommand } from './commands/subscriptions.js';
 import { thresholdsCommand } from './commands/thresholds.js';
@@ -76,6 +76,8 @@ Example:
 Example:
   alerts list --open --sandbox`,
   snooze: `snooze <sku> [--location L] --for <30m|2h|1d>
+  Silences alerts for the item at L, or for every location of the sku, over whatever rule
+  each resolves to: rule edits still reach it, strategies still run.
 Example:
   snooze MUG-1 --location WH-1 --for 4h --env prod`,
   orders: `orders list [--open] [--sku SKU] | receive <orderId> [--quantity N]

@@ -1,7 +1,6 @@
 import { parseArgs } from 'node:util';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { RulesRepository } from '../../shared/adapters/rules-repository.js';
+import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { ledgerKey } from '../../shared/adapters/strategy-store.js';
 import { ControlKeys } from '../../shared/contracts/tables.js';
 import {
@@ -9,7 +8,6 @@ import {
   humanDuration,
   type LedgerFact,
 } from '../../shared/domain/effectiveness.js';
-import { resolveRule, ruleKeyOf, ruleKeysFor } from '../../shared/domain/rules.js';
 import { listKind } from '../control-items.js';
 import { UsageError } from '../errors.js';
 import { type Format, type Io, parseDuration, printRows } from '../io.js';
@@ -25,7 +23,6 @@ const options = (args: string[]) =>
       location: { type: 'string' },
       open: { type: 'boolean', default: false },
       since: { type: 'string' },
-      for: { type: 'string' },
       quantity: { type: 'string' },
     },
   });
@@ -87,44 +84,6 @@ export const alertsCommand = async (
     rows,
     ['sku', 'location', 'level', 'since', 'threshold', 'notified', 'alertId'],
     format,
-  );
-};
-
-export const snoozeCommand = async (args: string[], target: Target, io: Io): Promise<void> => {
-  const { values, positionals } = options(args);
-  const sku = positionals[0];
-  if (!sku || typeof values.for !== 'string')
-    throw new UsageError('snooze <sku> [--location L] --for 2h');
-  const until = new Date(Date.now() + parseDuration(values.for, '--for')).toISOString();
-  const location = typeof values.location === 'string' ? values.location : undefined;
-  const scope = location ? { sku, location } : { sku };
-  const repository = new RulesRepository(target.doc, target.controlTable, 0);
-  const scopeKey = ruleKeyOf(scope);
-  const item = location
-    ? (
-        await target.doc.send(
-          new GetCommand({ TableName: target.inventoryTable, Key: { sku, location } }),
-        )
-      ).Item
-    : undefined;
-  const keys = ruleKeysFor({
-    sku,
-    location: location ?? '',
-    category: item?.category as string | undefined,
-  });
-  const rules = await repository.getMany([scopeKey, ...keys]);
-  // Snoozing writes a rule at the item's own scope: its own rule if it has one, else a copy
-  // of the rule in force, so nothing else changes for the item.
-  const base =
-    rules.get(scopeKey) ??
-    resolveRule(
-      { sku, location: location ?? '', category: item?.category as string | undefined },
-      (k) => rules.get(k),
-    )?.rule;
-  if (!base) throw new UsageError(`No rule applies to ${sku}; there is nothing to snooze`);
-  await repository.put({ ...base, scope, snoozeUntil: until }, 'cli snooze');
-  io.out(
-    `Alerts for ${sku}${location ? ` at ${location}` : ''} snoozed until ${until} (rule ${scopeKey})`,
   );
 };
 

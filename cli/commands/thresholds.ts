@@ -1,7 +1,12 @@
 import { parseArgs } from 'node:util';
 import { PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { dailySeries } from '../../shared/adapters/demand-repository.js';
-import { RulesRepository } from '../../shared/adapters/rules-repository.js';
+import {
+  OVERLAY_TRANSACTION_LIMIT,
+  type OverlayWrite,
+  RulesRepository,
+  type StoredOverlay,
+} from '../../shared/adapters/rules-repository.js';
 import { itemKeyOf } from '../../shared/contracts/inventory.js';
 import { ControlKeys } from '../../shared/contracts/tables.js';
 import {
@@ -10,19 +15,46 @@ import {
   rollingStatistics,
   stockoutRisk,
 } from '../../shared/domain/demand.js';
-import { DemandPolicySchema, effectiveThreshold, ruleKeyOf } from '../../shared/domain/rules.js';
-import { formatIssues } from '../../shared/errors.js';
+import {
+  DemandPolicySchema,
+  effectiveThreshold,
+  parseRuleOverlay,
+  type Rule,
+  type RuleOverlay,
+  ruleKeyOf,
+} from '../../shared/domain/rules.js';
+import { formatIssues, InvalidRuleError } from '../../shared/errors.js';
 import { UsageError } from '../errors.js';
 import { type Format, type Io, printRows } from '../io.js';
 import type { Target } from '../target.js';
 
 const round = (value: number, digits = 2) => Math.round(value * 10 ** digits) / 10 ** digits;
 
+/** One suggestion to apply: the item's overlay with the new LOW_STOCK, and what it changes. */
+interface ThresholdChange {
+  readonly sku: string;
+  readonly location: string;
+  readonly category: string | undefined;
+  /** The rule the item resolves to; the overlay is laid over it, not copied from it. */
+  readonly ruleKey: string;
+  readonly current: number | undefined;
+  readonly suggested: number;
+  readonly days: number;
+  readonly before: Rule['thresholds'];
+  readonly after: Rule['thresholds'];
+  readonly write: OverlayWrite;
+}
+
+/** A suggestion to apply, before it is checked against the rule it would be laid over. */
+type Suggestion = Omit<ThresholdChange, 'after' | 'write'>;
+
 /**
  * `thresholds suggest [--apply]`: per item, the low-stock threshold in force next to the one its
  * demand suggests, days of cover and the risk of a stockout within the lead time. Items whose
  * rule has a `demand` policy use it; others use --lead-time and --service-level.
- * `--apply` writes each changed suggestion as the item's own rule and ledgers it.
+ * `--apply` lays each changed suggestion over the item's rule chain as an overlay (so later
+ * edits of the rules still reach the item) and ledgers it: every change is validated first,
+ * and nothing is written unless all are valid.
  */
 export const thresholdsCommand = async (
   args: string[],
@@ -77,12 +109,12 @@ export const thresholdsCommand = async (
     };
     return { item: key, itemKey: itemKeyOf(key) };
   });
-  // Every item's rule in one batched read. `--apply` writes only item-scoped rules, each for
-  // its own item, so no resolution here is changed by an earlier item's write.
+  // Every item's rule in one batched read. `--apply` writes only item-scoped overlays, each
+  // for its own item, so no resolution here is changed by another item's change.
   const resolutions = await repository.resolveMany(subjects);
   const now = new Date();
   const rows: Record<string, unknown>[] = [];
-  let applied = 0;
+  const suggestions: Suggestion[] = [];
   for (const [index, { item: key, itemKey }] of subjects.entries()) {
     const item = items[index] as Record<string, unknown>;
     const resolved = resolutions.get(itemKey);
@@ -121,36 +153,14 @@ export const thresholdsCommand = async (
           : '',
     });
     if (values.apply && resolved && derived.basis === 'demand' && derived.lowStock !== current) {
-      const scope = { sku: key.sku, location: key.location };
-      const before = resolved.rule.thresholds;
-      const thresholds = { ...before, LOW_STOCK: derived.lowStock };
-      await repository.put(
-        { ...resolved.rule, scope, thresholds },
-        'cli thresholds suggest --apply',
-      );
-      const at = now.toISOString();
-      await target.doc.send(
-        new PutCommand({
-          TableName: target.controlTable,
-          Item: {
-            ...ControlKeys.ledger(key.sku, key.location, at, 'thresholds', 'suggest'),
-            kind: 'LEDGER',
-            alertId: `thresholds-${at}`,
-            transition: 'TRIGGERED',
-            level: 'LOW_STOCK',
-            sku: key.sku,
-            location: key.location,
-            strategy: 'threshold-suggestion',
-            outcome: 'applied',
-            reason: `rule ${ruleKeyOf(scope)}: LOW_STOCK ${String(current)} -> ${derived.lowStock} from ${statistics.days} days of demand`,
-            before: { thresholds: before },
-            after: { thresholds },
-            occurredAt: at,
-            at,
-          },
-        }),
-      );
-      applied++;
+      suggestions.push({
+        ...key,
+        ruleKey: resolved.key,
+        before: resolved.rule.thresholds,
+        current,
+        suggested: derived.lowStock,
+        days: statistics.days,
+      });
     }
   }
   printRows(
@@ -171,5 +181,121 @@ export const thresholdsCommand = async (
     ],
     format,
   );
-  if (values.apply && format === 'table') io.out(`${applied} suggestion(s) applied as item rules`);
+  if (!values.apply) return;
+  const changes = await validateChanges(repository, suggestions);
+  const applied = await applyChanges(target, repository, changes, now.toISOString());
+  if (format === 'table')
+    io.out(`${applied} suggestion(s) applied as item overlays over their rules`);
+};
+
+/**
+ * Every suggestion as an overlay change, each checked against the rule it is laid over (the
+ * resolved result must pass the rule's checks). Throws a {@link UsageError} naming every item
+ * and field that would contradict, before anything is written.
+ */
+const validateChanges = async (
+  repository: RulesRepository,
+  suggestions: readonly Suggestion[],
+): Promise<ThresholdChange[]> => {
+  const scopeKey = (s: { sku: string; location: string }) =>
+    ruleKeyOf({ sku: s.sku, location: s.location });
+  const stored = await repository.readOverlays(suggestions.map(scopeKey));
+  const problems: string[] = [];
+  const changes = await Promise.all(
+    suggestions.map(async (suggestion): Promise<ThresholdChange[]> => {
+      const { sku, location, category } = suggestion;
+      const read = stored.get(scopeKey(suggestion)) as StoredOverlay;
+      const overlay: RuleOverlay = {
+        ...read.overlay,
+        scope: { sku, location },
+        thresholds: { ...read.overlay?.thresholds, LOW_STOCK: suggestion.suggested },
+      };
+      try {
+        const resolved = await repository.resolveWithOverlay(
+          { sku, location, category },
+          parseRuleOverlay(overlay),
+        );
+        return [
+          {
+            ...suggestion,
+            after: resolved?.rule.thresholds ?? {},
+            write: { overlay, read },
+          },
+        ];
+      } catch (error) {
+        if (!(error instanceof InvalidRuleError)) throw error;
+        problems.push(
+          `  ${sku} at ${location} (LOW_STOCK ${suggestion.suggested} over rule ${suggestion.ruleKey}):\n${error.issues.map((i) => `    - ${i}`).join('\n')}`,
+        );
+        return [];
+      }
+    }),
+  );
+  if (problems.length > 0)
+    throw new UsageError(
+      `thresholds suggest --apply: nothing was written; these suggestions contradict the rules they would be laid over (change the rule, or --lead-time / --service-level):\n${problems.join('\n')}`,
+    );
+  return changes.flat();
+};
+
+/**
+ * Writes the overlays in transactions of at most {@link OVERLAY_TRANSACTION_LIMIT}, each all or
+ * nothing, and ledgers each change once its transaction has committed. Up to 100 changes are
+ * one transaction; beyond that, a failure leaves the earlier transactions applied (and
+ * ledgered), which the message says, and a second run suggests only what is still different.
+ */
+const applyChanges = async (
+  target: Target,
+  repository: RulesRepository,
+  changes: readonly ThresholdChange[],
+  at: string,
+): Promise<number> => {
+  let applied = 0;
+  for (let i = 0; i < changes.length; i += OVERLAY_TRANSACTION_LIMIT) {
+    const chunk = changes.slice(i, i + OVERLAY_TRANSACTION_LIMIT);
+    try {
+      await repository.writeOverlays(
+        chunk.map((change) => change.write),
+        'cli thresholds suggest --apply',
+      );
+    } catch (error) {
+      if (applied === 0) throw error;
+      throw new Error(
+        `${(error as Error).message} (${applied} of ${changes.length} suggestions were applied and ledgered before this; run the command again for the rest)`,
+      );
+    }
+    for (const change of chunk) await ledgerThresholdChange(target, change, at);
+    applied += chunk.length;
+  }
+  return applied;
+};
+
+/** The audit ledger entry of one applied suggestion. */
+const ledgerThresholdChange = async (
+  target: Target,
+  change: ThresholdChange,
+  at: string,
+): Promise<void> => {
+  const { sku, location } = change;
+  await target.doc.send(
+    new PutCommand({
+      TableName: target.controlTable,
+      Item: {
+        ...ControlKeys.ledger(sku, location, at, 'thresholds', 'suggest'),
+        kind: 'LEDGER',
+        alertId: `thresholds-${at}`,
+        transition: 'TRIGGERED',
+        level: 'LOW_STOCK',
+        sku,
+        location,
+        strategy: 'threshold-suggestion',
+        outcome: 'applied',
+        reason: `overlay ${ruleKeyOf({ sku, location })} over rule ${change.ruleKey}: LOW_STOCK ${String(change.current)} -> ${change.suggested} from ${change.days} days of demand`,
+        before: { thresholds: change.before },
+        after: { thresholds: change.after },
+        occurredAt: at,
+        at,
+      },
+    }),
+  );
 };

@@ -1,9 +1,22 @@
-import { DeleteCommand, type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  ConditionalCheckFailedException,
+  TransactionCanceledException,
+} from '@aws-sdk/client-dynamodb';
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { itemKeyOf } from '../contracts/inventory.js';
 import { ControlKeys } from '../contracts/tables.js';
 import {
   parseRule,
+  parseRuleOverlay,
+  type Resolution,
   type Rule,
   type RuleInput,
+  type RuleOverlay,
   resolveRule,
   ruleKeyOf,
   ruleKeysFor,
@@ -12,13 +25,43 @@ import { InvalidRuleError } from '../errors.js';
 import { batchGetAll } from './batch-get.js';
 import { DEFAULT_CACHE_MAX_ENTRIES, LruCache } from './lru-cache.js';
 
+/** What is stored at one scope: its rule and its overlay, either or both absent. */
 interface CacheEntry {
   readonly rule: Rule | undefined;
+  readonly overlay?: RuleOverlay | undefined;
   readonly expiresAt: number;
 }
 
-/** The rule in force for an item and the key it is stored under. */
-export type ResolvedRule = { readonly key: string; readonly rule: Rule };
+/** The rule in force for an item, the key it is stored under, and the overlays laid over it. */
+export type ResolvedRule = Resolution;
+
+/** DynamoDB allows at most 100 items per TransactWriteItems. */
+export const OVERLAY_TRANSACTION_LIMIT = 100;
+
+/** An overlay as stored, with what a conditional write of its successor needs. */
+export interface StoredOverlay {
+  readonly overlay: RuleOverlay | undefined;
+  /** Absent when the scope has never held an overlay. */
+  readonly version: number | undefined;
+  /** Whether the scope's item also holds a rule (then it must never expire). */
+  readonly holdsRule: boolean;
+}
+
+/** An overlay to write over what was read, so that a change made since is not overwritten. */
+export interface OverlayWrite {
+  readonly overlay: RuleOverlay;
+  readonly read: StoredOverlay;
+}
+
+/** An overlay changed between its read and its write: nothing of the write was applied. */
+export class OverlayChangedError extends Error {
+  override readonly name = 'OverlayChangedError';
+  constructor(readonly ruleKeys: readonly string[]) {
+    super(
+      `The overlay of ${ruleKeys.join(', ')} changed while this command ran; nothing of this write was applied. Run the command again.`,
+    );
+  }
+}
 
 /** An item to resolve a rule for, with its item key (`sku#location`). */
 export interface RuleSubject {
@@ -85,7 +128,12 @@ export class RulesRepository {
     );
     const byKey = new Map(items.map((item) => [String(item.ruleKey), item]));
     for (const key of missing) {
-      const entry = { rule: this.decode(key, byKey.get(key)), expiresAt: now + this.ttlMs };
+      const item = byKey.get(key);
+      const entry = {
+        rule: this.decode(key, item),
+        overlay: this.decodeOverlay(key, item),
+        expiresAt: now + this.ttlMs,
+      };
       this.cache.set(key, entry);
       result.set(key, entry);
     }
@@ -93,9 +141,10 @@ export class RulesRepository {
   }
 
   /**
-   * The rule in force for each item (most specific first), by item key. One lookup per item
-   * while its resolution is fresh: the stock-monitor resolves every record, and four key
-   * lookups per record were its largest cost on quiet batches.
+   * The rule in force for each item (most specific first, with the overlays of its chain laid
+   * over it), by item key. One lookup per item while its resolution is fresh: the stock-monitor
+   * resolves every record, and four key lookups per record were its largest cost on quiet
+   * batches. Overlays live on the same items as the rules, so they cost no extra read.
    */
   async resolveMany(
     subjects: Iterable<RuleSubject>,
@@ -117,7 +166,9 @@ export class RulesRepository {
         (pending.get(itemKey) as RuleSubject).item,
         (key) => entries.get(key)?.rule,
         keys,
+        (key) => entries.get(key)?.overlay,
       );
+      if (value?.refused) this.onInvalid(value.refused);
       const expiresAt = Math.min(...keys.map((key) => entries.get(key)?.expiresAt ?? now));
       this.resolutions.set(itemKey, { value, expiresAt });
       result.set(itemKey, value);
@@ -125,15 +176,156 @@ export class RulesRepository {
     return result;
   }
 
-  /** Validates and stores a rule; an invalid rule throws {@link InvalidRuleError} and writes nothing. */
+  /** The rule in force for one item: what {@link resolveMany} gives, for callers with one item. */
+  async resolve(item: RuleSubject['item']): Promise<ResolvedRule | undefined> {
+    const itemKey = itemKeyOf(item);
+    return (await this.resolveMany([{ itemKey, item }])).get(itemKey);
+  }
+
+  /**
+   * What `item` would resolve to with `overlay` in place of the one stored at its scope.
+   * Throws {@link InvalidRuleError}, naming the fields, when the overlay's thresholds would
+   * contradict the rule they are laid over: such an overlay must not be written.
+   */
+  async resolveWithOverlay(
+    item: RuleSubject['item'],
+    overlay: RuleOverlay,
+  ): Promise<ResolvedRule | undefined> {
+    const overlayKey = ruleKeyOf(overlay.scope);
+    const keys = ruleKeysFor(item);
+    const entries = await this.load(keys);
+    const resolved = resolveRule(
+      item,
+      (key) => entries.get(key)?.rule,
+      keys,
+      (key) => (key === overlayKey ? overlay : entries.get(key)?.overlay),
+    );
+    if (resolved?.refused) throw resolved.refused;
+    return resolved;
+  }
+
+  /** The overlays stored at `ruleKeys`, read consistently with what a later write needs. */
+  async readOverlays(ruleKeys: Iterable<string>): Promise<Map<string, StoredOverlay>> {
+    const keys = [...new Set(ruleKeys)];
+    const items = await batchGetAll(
+      this.doc,
+      this.tableName,
+      keys.map((key) => ControlKeys.rule(key)),
+    );
+    const byKey = new Map(items.map((item) => [String(item.ruleKey), item]));
+    return new Map(
+      keys.map((key) => {
+        const item = byKey.get(key);
+        return [
+          key,
+          {
+            overlay: this.decodeOverlay(key, item),
+            version: typeof item?.overlayVersion === 'number' ? item.overlayVersion : undefined,
+            holdsRule: item?.rule !== undefined,
+          },
+        ];
+      }),
+    );
+  }
+
+  /**
+   * Writes up to {@link OVERLAY_TRANSACTION_LIMIT} overlays in one transaction: all of them or,
+   * when any changed since it was read, none ({@link OverlayChangedError}). Each is validated
+   * first. An overlay that only snoozes, at a scope that holds no rule, expires (TTL) when its
+   * snooze ends; one with thresholds, or beside a rule, never does.
+   */
+  async writeOverlays(writes: readonly OverlayWrite[], updatedBy = 'operator'): Promise<void> {
+    if (writes.length === 0) return;
+    if (writes.length > OVERLAY_TRANSACTION_LIMIT)
+      throw new RangeError(
+        `At most ${OVERLAY_TRANSACTION_LIMIT} overlays per transaction, got ${writes.length}`,
+      );
+    const at = new Date(this.clock()).toISOString();
+    const updates = writes.map(({ overlay, read }) =>
+      this.overlayUpdate(overlay, read, at, updatedBy),
+    );
+    try {
+      await this.doc.send(
+        new TransactWriteCommand({
+          TransactItems: updates.map((Update) => ({ Update })),
+        }),
+      );
+    } catch (error) {
+      if (error instanceof TransactionCanceledException) {
+        const changed = (error.CancellationReasons ?? []).flatMap((reason, index) =>
+          reason.Code === 'ConditionalCheckFailed'
+            ? [ruleKeyOf((writes[index] as OverlayWrite).overlay.scope)]
+            : [],
+        );
+        if (changed.length > 0) throw new OverlayChangedError(changed);
+      }
+      throw error;
+    } finally {
+      for (const { overlay } of writes) this.cache.delete(ruleKeyOf(overlay.scope));
+      this.resolutions.clear();
+    }
+  }
+
+  private overlayUpdate(overlay: RuleOverlay, read: StoredOverlay, at: string, updatedBy: string) {
+    const checked = parseRuleOverlay(overlay);
+    const ruleKey = ruleKeyOf(checked.scope);
+    const expires =
+      !read.holdsRule && checked.thresholds === undefined && checked.snoozeUntil !== undefined
+        ? Math.ceil(Date.parse(checked.snoozeUntil) / 1000)
+        : undefined;
+    const conditions = [
+      read.version === undefined
+        ? 'attribute_not_exists(overlayVersion)'
+        : 'overlayVersion = :readVersion',
+      // An expiring overlay must not land beside a rule written since the read: TTL would
+      // delete the rule with it.
+      ...(expires !== undefined ? ['attribute_not_exists(#rule)'] : []),
+    ];
+    return {
+      TableName: this.tableName,
+      Key: ControlKeys.rule(ruleKey),
+      UpdateExpression: `SET #overlay = :overlay, overlayVersion = :version, overlayAt = :at, overlayBy = :by, ruleKey = :ruleKey${
+        expires !== undefined ? ', expiresAt = :expiresAt' : ''
+      }${expires === undefined && !read.holdsRule ? ' REMOVE expiresAt' : ''}`,
+      ConditionExpression: conditions.join(' AND '),
+      ExpressionAttributeNames: {
+        '#overlay': 'overlay',
+        ...(expires !== undefined ? { '#rule': 'rule' } : {}),
+      },
+      ExpressionAttributeValues: {
+        ':overlay': checked,
+        ':version': (read.version ?? 0) + 1,
+        ':at': at,
+        ':by': updatedBy,
+        ':ruleKey': ruleKey,
+        ...(read.version !== undefined ? { ':readVersion': read.version } : {}),
+        ...(expires !== undefined ? { ':expiresAt': expires } : {}),
+      },
+    };
+  }
+
+  /**
+   * Validates and stores a rule; an invalid rule throws {@link InvalidRuleError} and writes
+   * nothing. The scope's overlay, stored on the same item, is kept, and the item never expires.
+   */
   async put(input: RuleInput, updatedBy = 'operator'): Promise<Rule> {
     const rule = parseRule(input);
     const ruleKey = ruleKeyOf(rule.scope);
     const at = new Date(this.clock()).toISOString();
     await this.doc.send(
-      new PutCommand({
+      new UpdateCommand({
         TableName: this.tableName,
-        Item: { ...ControlKeys.rule(ruleKey), kind: 'RULE', at, ruleKey, rule, updatedBy },
+        Key: ControlKeys.rule(ruleKey),
+        UpdateExpression:
+          'SET #rule = :rule, kind = :kind, #at = :at, ruleKey = :ruleKey, updatedBy = :by REMOVE expiresAt',
+        ExpressionAttributeNames: { '#rule': 'rule', '#at': 'at' },
+        ExpressionAttributeValues: {
+          ':rule': rule,
+          ':kind': 'RULE',
+          ':at': at,
+          ':ruleKey': ruleKey,
+          ':by': updatedBy,
+        },
       }),
     );
     this.cache.delete(ruleKey);
@@ -141,20 +333,56 @@ export class RulesRepository {
     return rule;
   }
 
+  /** Deletes the rule at a scope; an overlay at the same scope stays in force. */
   async delete(ruleKey: string): Promise<void> {
-    await this.doc.send(
-      new DeleteCommand({ TableName: this.tableName, Key: ControlKeys.rule(ruleKey) }),
-    );
+    try {
+      await this.doc.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: ControlKeys.rule(ruleKey),
+          ConditionExpression: 'attribute_not_exists(#overlay)',
+          ExpressionAttributeNames: { '#overlay': 'overlay' },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: ControlKeys.rule(ruleKey),
+          UpdateExpression: 'REMOVE #rule, kind, #at, updatedBy',
+          ExpressionAttributeNames: { '#rule': 'rule', '#at': 'at' },
+        }),
+      );
+    }
     this.cache.delete(ruleKey);
     this.resolutions.clear();
   }
 
   private decode(key: string, item: Record<string, unknown> | undefined): Rule | undefined {
-    if (!item) return undefined;
+    // An item holding only an overlay has no rule to decode.
+    if (!item || (item.rule === undefined && item.overlay !== undefined)) return undefined;
     try {
       return parseRule(item.rule, key);
     } catch (error) {
       // A broken rule must not stop the pipeline: fall back to the next, less specific rule.
+      if (error instanceof InvalidRuleError) {
+        this.onInvalid(error);
+        return undefined;
+      }
+      throw error;
+    }
+  }
+
+  private decodeOverlay(
+    key: string,
+    item: Record<string, unknown> | undefined,
+  ): RuleOverlay | undefined {
+    if (item?.overlay === undefined) return undefined;
+    try {
+      return parseRuleOverlay(item.overlay, key);
+    } catch (error) {
+      // A broken overlay must not stop the pipeline: the rule applies without it.
       if (error instanceof InvalidRuleError) {
         this.onInvalid(error);
         return undefined;

@@ -297,19 +297,134 @@ export const ruleKeyFits = (ruleKey: string): boolean =>
   new TextEncoder().encode(`RULE#${ruleKey}`).byteLength <= MAX_PARTITION_KEY_BYTES;
 
 /**
- * Resolves the rule for an item: most-specific-first over the rules found.
- * `lookup` returns the rule stored under a key, or undefined.
+ * What an operator lays over the rule chain for every item in a scope, without copying a rule:
+ * a snooze and threshold overrides (an applied `thresholds suggest`). It is applied on top of
+ * whatever rule the item resolves to, so later edits of that rule still reach the item.
+ */
+export const RuleOverlaySchema = z
+  .strictObject({
+    scope: RuleScopeSchema,
+    /** No alert is announced until this instant (ISO-8601); past instants change nothing. */
+    snoozeUntil: z.optional(z.iso.datetime({ offset: true })),
+    /** Numbers only: an overlay fixes a threshold; `auto` belongs to the rule. */
+    thresholds: z.optional(
+      z.strictObject({
+        OUT_OF_STOCK: z.optional(units),
+        LOW_STOCK: z.optional(units),
+        OVERSTOCK: z.optional(units),
+      }),
+    ),
+  })
+  .check(
+    z.refine(
+      (o) =>
+        o.snoozeUntil !== undefined ||
+        Object.values(o.thresholds ?? {}).some((t) => t !== undefined),
+      { message: 'sets nothing: give snoozeUntil or a threshold', path: [] },
+    ),
+  );
+export type RuleOverlay = z.output<typeof RuleOverlaySchema>;
+
+/** The key an overlay is reported under: its scope's rule key, marked as an overlay. */
+export const overlayKeyOf = (ruleKey: string): string => `${ruleKey} (overlay)`;
+
+/** Parses an overlay document, throwing {@link InvalidRuleError} with every field path and reason. */
+export const parseRuleOverlay = (
+  document: unknown,
+  ruleKey = ruleKeyOf((document as RuleOverlay)?.scope),
+): RuleOverlay => {
+  const result = RuleOverlaySchema.safeParse(document);
+  if (!result.success)
+    throw new InvalidRuleError(overlayKeyOf(ruleKey), formatIssues(result.error.issues));
+  return result.data;
+};
+
+const latest = (instants: readonly (string | undefined)[]): string | undefined =>
+  instants.reduce<string | undefined>(
+    (found, at) =>
+      at !== undefined && (found === undefined || Date.parse(at) > Date.parse(found)) ? at : found,
+    undefined,
+  );
+
+/**
+ * A rule with overlays laid over it, most specific overlay first. The item is snoozed until
+ * the latest snooze among the rule and the overlays (any one covering it silences it). Each
+ * threshold comes from the most specific overlay that sets it, else from the rule. The result
+ * must pass the rule's own checks: thresholds that would contradict it (LOW_STOCK + hysteresis
+ * ≥ OVERSTOCK, …) are set aside, keeping the snooze, and returned as `refused`.
+ */
+export const overlayRule = (
+  rule: Rule,
+  overlays: readonly { readonly key: string; readonly overlay: RuleOverlay }[],
+): { rule: Rule; refused?: InvalidRuleError } => {
+  if (overlays.length === 0) return { rule };
+  const snoozeUntil = latest([rule.snoozeUntil, ...overlays.map((o) => o.overlay.snoozeUntil)]);
+  const snoozed = snoozeUntil === undefined ? rule : { ...rule, snoozeUntil };
+  const setting = overlays.filter((o) => o.overlay.thresholds !== undefined);
+  if (setting.length === 0) return { rule: snoozed };
+  const thresholds = { ...rule.thresholds };
+  for (const { overlay } of [...setting].reverse()) {
+    for (const level of LEVELS) {
+      const value = overlay.thresholds?.[level];
+      if (value !== undefined) thresholds[level] = value;
+    }
+  }
+  const candidate: Rule = { ...snoozed, thresholds };
+  const checked = RuleSchema.safeParse(candidate);
+  if (checked.success) return { rule: candidate };
+  return {
+    rule: snoozed,
+    refused: new InvalidRuleError(
+      setting.map((o) => overlayKeyOf(o.key)).join(', '),
+      formatIssues(checked.error.issues).map((issue) => `${issue} (with the overlay's thresholds)`),
+    ),
+  };
+};
+
+/** The rule in force for an item, where it is stored, and the overlays laid over it. */
+export interface Resolution {
+  readonly key: string;
+  readonly rule: Rule;
+  /** Rule keys of the scopes whose overlays were applied, most specific first (absent: none). */
+  readonly overlays?: readonly string[];
+  /** Overlay thresholds set aside because they contradict the rule they were laid over. */
+  readonly refused?: InvalidRuleError;
+}
+
+/**
+ * Resolves the rule for an item: most-specific-first over the rules found, then the overlays
+ * of every scope in the item's chain laid over it (see {@link overlayRule}). `lookup` returns
+ * the rule stored under a key, `overlayOf` the overlay; without overlays the result is the
+ * rule as stored. An overlay alone, with no rule under it, monitors nothing.
  */
 export const resolveRule = (
   item: { sku: string; location: string; category?: string | undefined },
   lookup: (key: string) => Rule | undefined,
   keys: readonly string[] = ruleKeysFor(item),
-): { key: string; rule: Rule } | undefined => {
+  overlayOf: (key: string) => RuleOverlay | undefined = () => undefined,
+): Resolution | undefined => {
+  let found: { key: string; rule: Rule } | undefined;
   for (const key of keys) {
     const rule = lookup(key);
-    if (rule) return { key, rule };
+    if (rule) {
+      found = { key, rule };
+      break;
+    }
   }
-  return undefined;
+  if (!found) return undefined;
+  const { key, rule } = found;
+  const overlays = keys.flatMap((k) => {
+    const overlay = overlayOf(k);
+    return overlay ? [{ key: k, overlay }] : [];
+  });
+  if (overlays.length === 0) return { key, rule };
+  const layered = overlayRule(rule, overlays);
+  return {
+    key,
+    rule: layered.rule,
+    overlays: overlays.map((o) => o.key),
+    ...(layered.refused ? { refused: layered.refused } : {}),
+  };
 };
 
 /**

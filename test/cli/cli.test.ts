@@ -329,7 +329,7 @@ describe('inventory-alerts CLI', () => {
     );
   });
 
-  it('snoozes an item by writing a rule at its scope, copied from the rule in force', async () => {
+  it('snoozes an item by laying a snooze over the rule in force, writing no rule', async () => {
     await cli(
       'rules',
       'put',
@@ -338,11 +338,17 @@ describe('inventory-alerts CLI', () => {
         JSON.stringify({ scope: { default: true }, thresholds: { LOW_STOCK: 5 } }),
       ),
     );
+    await doc.send(
+      new PutCommand({
+        TableName: tables.inventory,
+        Item: { sku: 'CLI-1', location: 'WH-1', quantity: 10 },
+      }),
+    );
     const result = await cli('snooze', 'CLI-1', '--location', 'WH-1', '--for', '2h');
-    expect(result.out).toMatch(/snoozed until .* \(rule sku#CLI-1#location#WH-1\)/);
-    const rule = JSON.parse((await cli('rules', 'get', 'sku#CLI-1#location#WH-1', '--json')).out);
-    expect(rule.thresholds).toEqual({ LOW_STOCK: 5 });
-    expect(Date.parse(rule.snoozeUntil)).toBeGreaterThan(Date.now() + 3_500_000);
+    expect(result.out).toMatch(
+      /snoozed until .* \(overlay sku#CLI-1#location#WH-1, over: WH-1 → rule default\)/,
+    );
+    expect((await cli('rules', 'get', 'sku#CLI-1#location#WH-1')).code).toBe(2);
     expect((await cli('snooze', 'CLI-1', '--for', 'a while')).code).toBe(2);
   });
 

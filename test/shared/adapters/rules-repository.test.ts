@@ -1,7 +1,19 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  ConditionalCheckFailedException,
+  DynamoDBClient,
+  TransactionCanceledException,
+} from '@aws-sdk/client-dynamodb';
+import {
+  BatchGetCommand,
+  DeleteCommand,
+  DynamoDBDocumentClient,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { afterEach, describe, expect, it } from 'vitest';
-import { RulesRepository } from '../../../shared/adapters/rules-repository.js';
+import { OverlayChangedError, RulesRepository } from '../../../shared/adapters/rules-repository.js';
+import { ControlKeys } from '../../../shared/contracts/tables.js';
+import type { RuleInput } from '../../../shared/domain/rules.js';
 import { mockControlTable } from '../../support/control-table-fake.js';
 import { aRule } from '../../support/factories.js';
 
@@ -20,7 +32,7 @@ afterEach(() => control.mock.reset());
 /** A repository over the fake control table with a clock the test moves. */
 const repositoryAt = (clock: { now: number }, ttlMs = 60_000) => {
   control = mockControlTable();
-  control.mock.on(PutCommand).resolves({});
+  control.mock.on(UpdateCommand).resolves({});
   return new RulesRepository(
     DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'eu-west-1' })),
     'control',
@@ -81,5 +93,173 @@ describe('RulesRepository.resolveMany', () => {
     expect((await rules.resolveMany([pan])).get(pan.itemKey)).toBeUndefined();
     await rules.resolveMany([pan]);
     expect(control.mock).toHaveReceivedCommandTimes(BatchGetCommand, 1);
+  });
+});
+
+/** An overlay as stored on its scope's control item, beside the scope's rule if any. */
+const storedOverlay = (ruleKey: string, overlay: Record<string, unknown>, rule?: RuleInput) => ({
+  ...ControlKeys.rule(ruleKey),
+  ruleKey,
+  overlay,
+  overlayVersion: 1,
+  ...(rule ? { rule } : {}),
+});
+
+const later = new Date(Date.UTC(2030, 0, 1)).toISOString();
+
+describe('RulesRepository overlays', () => {
+  it('lays the overlays of the chain over the rule the item resolves to, in the same read', async () => {
+    const rules = repositoryAt({ now: 0 });
+    control.putRule(
+      aRule({ scope: { category: 'kitchen' }, thresholds: { LOW_STOCK: 10, OVERSTOCK: 100 } }),
+    );
+    control.putItem(
+      storedOverlay('sku#MUG-1#location#WH-1', {
+        scope: { sku: 'MUG-1', location: 'WH-1' },
+        thresholds: { LOW_STOCK: 20 },
+      }),
+    );
+    control.putItem(storedOverlay('sku#MUG-1', { scope: { sku: 'MUG-1' }, snoozeUntil: later }));
+
+    const resolved = await rules.resolveMany([mug, pan]);
+
+    expect(resolved.get(mug.itemKey)).toMatchObject({
+      key: 'category#kitchen',
+      rule: { thresholds: { LOW_STOCK: 20, OVERSTOCK: 100 }, snoozeUntil: later },
+      overlays: ['sku#MUG-1#location#WH-1', 'sku#MUG-1'],
+    });
+    expect(resolved.get(pan.itemKey)?.rule.thresholds).toEqual({ LOW_STOCK: 10, OVERSTOCK: 100 });
+    expect(resolved.get(pan.itemKey)?.overlays).toBeUndefined();
+    expect(control.mock).toHaveReceivedCommandTimes(BatchGetCommand, 1);
+    expect(await rules.resolve(mug.item)).toEqual(resolved.get(mug.itemKey));
+  });
+
+  it('reports an invalid overlay and one that contradicts the rule, and applies the rule without it', async () => {
+    control = mockControlTable();
+    const invalid: string[] = [];
+    const rules = new RulesRepository(
+      DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'eu-west-1' })),
+      'control',
+      60_000,
+      (error) => invalid.push(error.message),
+    );
+    control.putRule(
+      aRule({ scope: { category: 'kitchen' }, thresholds: { LOW_STOCK: 10, OVERSTOCK: 100 } }),
+    );
+    control.putItem(
+      storedOverlay('sku#MUG-1', {
+        scope: { sku: 'MUG-1' },
+        snoozeUntil: later,
+        thresholds: { LOW_STOCK: 150 },
+      }),
+    );
+    control.putItem(storedOverlay('sku#PAN-1', { scope: { sku: 'PAN-1' }, snoozeUntil: 'soon' }));
+
+    const resolved = await rules.resolveMany([mug, pan]);
+
+    expect(resolved.get(mug.itemKey)?.rule).toMatchObject({
+      thresholds: { LOW_STOCK: 10, OVERSTOCK: 100 },
+      snoozeUntil: later,
+    });
+    expect(resolved.get(pan.itemKey)?.rule.snoozeUntil).toBeUndefined();
+    expect(invalid).toEqual([
+      expect.stringContaining('Rule sku#PAN-1 (overlay) is invalid: snoozeUntil'),
+      expect.stringContaining(
+        'Rule sku#MUG-1 (overlay) is invalid: thresholds.OVERSTOCK: must be above LOW_STOCK + hysteresis (152)',
+      ),
+    ]);
+  });
+
+  it('refuses, naming the fields, an overlay whose thresholds would contradict the rule in force', async () => {
+    const rules = repositoryAt({ now: 0 });
+    control.putRule(
+      aRule({ scope: { category: 'kitchen' }, thresholds: { LOW_STOCK: 10, OVERSTOCK: 100 } }),
+    );
+    const scope = { sku: 'MUG-1', location: 'WH-1' };
+
+    await expect(
+      rules.resolveWithOverlay(mug.item, { scope, thresholds: { LOW_STOCK: 99 } }),
+    ).rejects.toThrow('thresholds.OVERSTOCK: must be above LOW_STOCK + hysteresis (101)');
+    expect(
+      (await rules.resolveWithOverlay(mug.item, { scope, thresholds: { LOW_STOCK: 30 } }))?.rule
+        .thresholds,
+    ).toEqual({ LOW_STOCK: 30, OVERSTOCK: 100 });
+  });
+
+  it('writes overlays in one transaction, conditioned on what was read, expiring only bare snoozes', async () => {
+    const rules = repositoryAt({ now: 0 });
+    control.mock.on(TransactWriteCommand).resolves({});
+
+    await rules.writeOverlays([
+      {
+        overlay: { scope: { sku: 'MUG-1' }, snoozeUntil: later },
+        read: { overlay: undefined, version: undefined, holdsRule: false },
+      },
+      {
+        overlay: { scope: { sku: 'PAN-1' }, snoozeUntil: later },
+        read: { overlay: undefined, version: 3, holdsRule: true },
+      },
+      {
+        overlay: { scope: { sku: 'CUP-1', location: 'WH-1' }, thresholds: { LOW_STOCK: 4 } },
+        read: { overlay: undefined, version: undefined, holdsRule: false },
+      },
+    ]);
+
+    const [call] = control.mock.commandCalls(TransactWriteCommand);
+    const updates = (call?.args[0].input.TransactItems ?? []).map((i) => i.Update);
+    expect(updates.map((u) => [u?.Key, u?.ConditionExpression])).toEqual([
+      [
+        ControlKeys.rule('sku#MUG-1'),
+        'attribute_not_exists(overlayVersion) AND attribute_not_exists(#rule)',
+      ],
+      [ControlKeys.rule('sku#PAN-1'), 'overlayVersion = :readVersion'],
+      [ControlKeys.rule('sku#CUP-1#location#WH-1'), 'attribute_not_exists(overlayVersion)'],
+    ]);
+    expect(updates[0]?.ExpressionAttributeValues?.[':expiresAt']).toBe(Date.parse(later) / 1000);
+    expect(updates[1]?.ExpressionAttributeValues?.[':expiresAt']).toBeUndefined();
+    expect(updates[1]?.ExpressionAttributeValues?.[':version']).toBe(4);
+    expect(updates[2]?.UpdateExpression).toContain('REMOVE expiresAt');
+  });
+
+  it('names the overlays that changed since they were read, and refuses an invalid one before writing', async () => {
+    const rules = repositoryAt({ now: 0 });
+    control.mock.on(TransactWriteCommand).rejects(
+      new TransactionCanceledException({
+        message: 'cancelled',
+        $metadata: {},
+        CancellationReasons: [{ Code: 'None' }, { Code: 'ConditionalCheckFailed' }],
+      }),
+    );
+    const read = { overlay: undefined, version: undefined, holdsRule: false };
+    const write = (sku: string) => ({ overlay: { scope: { sku }, snoozeUntil: later }, read });
+
+    await expect(rules.writeOverlays([write('A'), write('B')])).rejects.toThrow(
+      OverlayChangedError,
+    );
+    await expect(rules.writeOverlays([write('A'), write('B')])).rejects.toThrow('sku#B changed');
+    await expect(rules.writeOverlays([{ overlay: { scope: { sku: 'A' } }, read }])).rejects.toThrow(
+      'Rule sku#A (overlay) is invalid: (root): sets nothing',
+    );
+    expect(control.mock).toHaveReceivedCommandTimes(TransactWriteCommand, 2);
+  });
+
+  it('keeps the overlay when the rule at its scope is written or deleted', async () => {
+    const rules = repositoryAt({ now: 0 });
+    control.mock.on(UpdateCommand).resolves({});
+    control.mock
+      .on(DeleteCommand)
+      .rejects(new ConditionalCheckFailedException({ message: 'has an overlay', $metadata: {} }));
+
+    await rules.put(aRule({ scope: { sku: 'MUG-1' } }));
+    await rules.delete('sku#MUG-1');
+
+    const [put, remove] = control.mock.commandCalls(UpdateCommand).map((c) => c.args[0].input);
+    expect(put?.UpdateExpression).toBe(
+      'SET #rule = :rule, kind = :kind, #at = :at, ruleKey = :ruleKey, updatedBy = :by REMOVE expiresAt',
+    );
+    expect(remove?.UpdateExpression).toBe('REMOVE #rule, kind, #at, updatedBy');
+    expect(control.mock).toHaveReceivedCommandWith(DeleteCommand, {
+      ConditionExpression: 'attribute_not_exists(#overlay)',
+    });
   });
 });

@@ -1,0 +1,97 @@
+import { parseArgs } from 'node:util';
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { OverlayChangedError, RulesRepository } from '../../shared/adapters/rules-repository.js';
+import { itemKeyOf } from '../../shared/contracts/inventory.js';
+import { type RuleScope, ruleKeyOf } from '../../shared/domain/rules.js';
+import { UsageError } from '../errors.js';
+import { type Io, parseDuration } from '../io.js';
+import type { Target } from '../target.js';
+
+type StockItem = { sku: string; location: string; category?: string | undefined };
+
+/** The stock items a snooze covers: the one at `location`, or every location of the sku. */
+const itemsOf = async (target: Target, sku: string, location?: string): Promise<StockItem[]> => {
+  const found: Record<string, unknown>[] = [];
+  if (location) {
+    const { Item } = await target.doc.send(
+      new GetCommand({ TableName: target.inventoryTable, Key: { sku, location } }),
+    );
+    if (Item) found.push(Item);
+  } else {
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await target.doc.send(
+        new QueryCommand({
+          TableName: target.inventoryTable,
+          KeyConditionExpression: 'sku = :sku',
+          ExpressionAttributeValues: { ':sku': sku },
+          ExclusiveStartKey: start,
+        }),
+      );
+      found.push(...((page.Items ?? []) as Record<string, unknown>[]));
+      start = page.LastEvaluatedKey;
+    } while (start);
+  }
+  return found.map((item) => ({
+    sku: String(item.sku),
+    location: String(item.location),
+    category: typeof item.category === 'string' ? item.category : undefined,
+  }));
+};
+
+/**
+ * `snooze <sku> [--location L] --for 2h`: silences alerts for the item (or every location of
+ * the sku) by laying a snooze over the rules its items resolve to. No rule is copied: later
+ * edits of those rules (category, default, …) still reach the items, and strategies still run.
+ */
+export const snoozeCommand = async (args: string[], target: Target, io: Io): Promise<void> => {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { location: { type: 'string' }, for: { type: 'string' } },
+  });
+  const sku = positionals[0];
+  if (!sku || typeof values.for !== 'string')
+    throw new UsageError('snooze <sku> [--location L] --for 2h');
+  const until = new Date(Date.now() + parseDuration(values.for, '--for')).toISOString();
+  const location = values.location;
+  const where = location ? `${sku} at ${location}` : sku;
+
+  const items = await itemsOf(target, sku, location);
+  if (items.length === 0)
+    throw new UsageError(
+      `No stock item ${where}: check the sku${location ? ' and location' : ''} (stock get ${sku})`,
+    );
+  const repository = new RulesRepository(target.doc, target.controlTable, 0);
+  const resolved = await repository.resolveMany(
+    items.map((item) => ({ itemKey: itemKeyOf(item), item })),
+  );
+  const covered = items.flatMap((item) => {
+    const rule = resolved.get(itemKeyOf(item));
+    return rule ? [`${item.location} → rule ${rule.key}`] : [];
+  });
+  if (covered.length === 0)
+    throw new UsageError(`No rule applies to ${where}; there is nothing to snooze`);
+
+  const scope: RuleScope = location ? { sku, location } : { sku };
+  const scopeKey = ruleKeyOf(scope);
+  // Read, merge, write conditionally: a threshold override at the same scope is kept, and a
+  // change made meanwhile is read again instead of overwritten.
+  for (let attempt = 1; ; attempt++) {
+    const read = (await repository.readOverlays([scopeKey])).get(scopeKey);
+    if (!read) throw new Error(`readOverlays returned nothing for ${scopeKey}`);
+    try {
+      await repository.writeOverlays(
+        [{ overlay: { ...read.overlay, scope, snoozeUntil: until }, read }],
+        'cli snooze',
+      );
+      break;
+    } catch (error) {
+      if (!(error instanceof OverlayChangedError) || attempt >= 3) throw error;
+    }
+  }
+  io.out(
+    `Alerts for ${where} snoozed until ${until} (overlay ${scopeKey}, over: ${covered.join(', ')})`,
+  );
+  io.out('Rule edits still reach the item while it is snoozed; strategies still run.');
+};
