@@ -21,7 +21,7 @@ import { itemKeyOf } from '../../shared/contracts/inventory.js';
 import { MetricName } from '../../shared/contracts/metrics.js';
 import type { TransitionKind } from '../../shared/domain/crossing.js';
 import type { DemandPolicy } from '../../shared/domain/demand.js';
-import { resolveRule, ruleKeysFor, type Strategy } from '../../shared/domain/rules.js';
+import type { Strategy } from '../../shared/domain/rules.js';
 import { type Standing, standingOf } from '../../shared/domain/standing.js';
 import { type Decision, decide } from '../../shared/domain/strategies.js';
 import {
@@ -84,8 +84,8 @@ export const createStrategyExecutor = (deps: StrategyExecutorDeps) => {
     // A category cut to fit the event is not the item's: no category rule can be resolved from it.
     const category = detail.categoryTruncated ? undefined : detail.category;
     const lookup = { sku: detail.sku, location: detail.location, category };
-    const rules = await deps.rules.getMany(ruleKeysFor(lookup));
-    const resolved = resolveRule(lookup, (key) => rules.get(key));
+    // The same resolution as the monitor's: the rule chain with its overlays.
+    const resolved = await deps.rules.resolve(lookup);
     if (!resolved)
       return {
         ...base,

@@ -113,7 +113,8 @@ describe('demand-derived thresholds, live', () => {
         Key: { pk: 'RULE#sku#STEADY-1#location#WH-1', sk: 'RULE' },
       }),
     );
-    expect(rule.Item?.rule.thresholds).toEqual({ LOW_STOCK: 21 });
+    // An overlay over the rule chain, so later edits of the category or default rule still reach it.
+    expect(rule.Item?.overlay.thresholds).toEqual({ LOW_STOCK: 21 });
   });
 });
 

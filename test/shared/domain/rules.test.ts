@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { parseRule, type Rule, resolveRule, ruleKeyOf } from '../../../shared/domain/rules.js';
+import {
+  parseRule,
+  type Rule,
+  resolveRule,
+  ruleKeyOf,
+  ruleKeysFor,
+} from '../../../shared/domain/rules.js';
 import { InvalidRuleError } from '../../../shared/errors.js';
 import { aRule } from '../../support/factories.js';
 
@@ -47,6 +53,18 @@ describe('parseRule', () => {
   ])('refuses %j naming the field', (patch, expected) => {
     expect(() => parseRule({ ...aRule(), ...patch })).toThrow(InvalidRuleError);
     expect(() => parseRule({ ...aRule(), ...patch })).toThrow(expected);
+  });
+});
+
+describe('ruleKeysFor', () => {
+  it('does not look up a category rule whose key DynamoDB could never store', () => {
+    const keys = ruleKeysFor({ sku: 'S', location: 'L', category: 'c'.repeat(3000) });
+    expect(keys).toEqual([
+      ruleKeyOf({ sku: 'S', location: 'L' }),
+      ruleKeyOf({ sku: 'S' }),
+      'default',
+    ]);
+    expect(ruleKeysFor({ sku: 'S', location: 'L', category: 'toys' })).toContain('category#toys');
   });
 });
 
