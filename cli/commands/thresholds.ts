@@ -23,6 +23,7 @@ import {
   type RuleOverlay,
   ruleKeyOf,
 } from '../../shared/domain/rules.js';
+import { thresholdsInForce } from '../../shared/domain/thresholds.js';
 import { formatIssues, InvalidRuleError } from '../../shared/errors.js';
 import { UsageError } from '../errors.js';
 import { type Format, type Io, printRows } from '../io.js';
@@ -132,18 +133,28 @@ export const thresholdsCommand = async (
       await dailySeries(target.doc, target.controlTable, key, policy.windowDays, now),
     );
     const derived = deriveThresholds(statistics, policy);
+    // As the monitor would apply it: never reaching OVERSTOCK − hysteresis.
+    const clamp = resolved
+      ? thresholdsInForce(
+          resolved.rule,
+          typeof item.overstockThreshold === 'number' ? { OVERSTOCK: item.overstockThreshold } : {},
+          derived.lowStock,
+        ).clampedLowStock
+      : undefined;
+    const suggested = clamp?.clampedTo ?? derived.lowStock;
     const quantity = Number(item.quantity ?? 0);
     rows.push({
       sku: key.sku,
       location: key.location,
       quantity,
       current: current ?? '',
-      suggested: derived.lowStock,
+      suggested,
       orderQuantity: derived.orderQuantity ?? '',
       basis:
-        derived.basis === 'demand'
+        (derived.basis === 'demand'
           ? `demand (${statistics.days} d)`
-          : `fallback: ${derived.reason}`,
+          : `fallback: ${derived.reason}`) +
+        (clamp ? `; clamped from ${clamp.derived} below OVERSTOCK − hysteresis` : ''),
       meanDaily: round(statistics.meanDaily),
       stdDevDaily: round(statistics.stdDevDaily),
       daysOfCover: statistics.meanDaily > 0 ? round(quantity / statistics.meanDaily, 1) : '',
@@ -152,13 +163,13 @@ export const thresholdsCommand = async (
           ? `${round(stockoutRisk(quantity, statistics, policy.leadTimeDays) * 100, 1)}%`
           : '',
     });
-    if (values.apply && resolved && derived.basis === 'demand' && derived.lowStock !== current) {
+    if (values.apply && resolved && derived.basis === 'demand' && suggested !== current) {
       suggestions.push({
         ...key,
         ruleKey: resolved.key,
         before: resolved.rule.thresholds,
         current,
-        suggested: derived.lowStock,
+        suggested,
         days: statistics.days,
       });
     }

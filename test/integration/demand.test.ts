@@ -1,4 +1,4 @@
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { runCli } from '../../cli/main.js';
 import { loadEnvironment } from '../../infra/config/environments.js';
@@ -115,6 +115,21 @@ describe('demand-derived thresholds, live', () => {
     );
     // An overlay over the rule chain, so later edits of the category or default rule still reach it.
     expect(rule.Item?.overlay.thresholds).toEqual({ LOW_STOCK: 21 });
+
+    // With the item's own OVERSTOCK at 20, the suggestion is clamped below it, and says so.
+    await sandbox.doc.send(
+      new UpdateCommand({
+        TableName: sandbox.tables.inventory,
+        Key: { sku: 'STEADY-1', location: 'WH-1' },
+        UpdateExpression: 'SET overstockThreshold = :over',
+        ExpressionAttributeValues: { ':over': 20 },
+      }),
+    );
+    out.length = 0;
+    await runCli(['thresholds', 'suggest', '--sku', 'STEADY-1', '--json', '--sandbox'], io, target);
+    const [clamped] = JSON.parse(out.join('')) as { suggested: number; basis: string }[];
+    expect(clamped?.suggested).toBeLessThan(20);
+    expect(clamped?.basis).toContain('clamped from 21 below OVERSTOCK − hysteresis');
   });
 });
 
