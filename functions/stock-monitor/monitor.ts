@@ -87,16 +87,57 @@ type Prepared =
   | { readonly ok: true; readonly decoded: DecodedRecord }
   | { readonly ok: false; readonly itemKey: string | undefined; readonly error: Error };
 
+/** A record that can never succeed, and why. */
+interface Poison {
+  readonly record: DynamoDBRecord;
+  readonly reason: string;
+}
+
+/** What evaluating a batch in order left: each item's work, the poison, what failed. */
+interface Evaluation {
+  readonly work: Map<string, ItemWork>;
+  readonly poison: readonly Poison[];
+  /** Sequence numbers of records that failed (or were held back behind a failure). */
+  readonly failedSequences: readonly string[];
+  /** Records delivered again after their state was committed, skipped. */
+  readonly duplicates: number;
+}
+
+/**
+ * Evaluates one record against its item's working state, collecting its crossings; false when
+ * the record was already applied (a redelivery at or before the item's last sequence).
+ */
+const applyRecord = (item: ItemWork, d: DecodedRecord, inForce: InForce, at: Date): boolean => {
+  if (item.lastSequence !== undefined && compareSequence(d.sequenceNumber, item.lastSequence) <= 0)
+    return false;
+  const result = evaluateChange(d.change, inForce, item.state, at);
+  item.state = result.state;
+  item.lastSequence = d.sequenceNumber;
+  const { rule, ruleKey = NO_RULE_KEY } = inForce;
+  for (const transition of result.transitions)
+    item.crossings.push({ transition, record: d, ruleKey, rule, occurredAt: at.toISOString() });
+  return true;
+};
+
+const newItemWork = (stored: StoredAlertState): ItemWork => ({
+  stored,
+  state: stored.state,
+  lastSequence: stored.lastSequence,
+  crossings: [],
+});
+
 /**
  * The stock-monitor use case over one stream batch:
- * 1. decode every record (poison records fail alone) and judge each item by the rule and
- *    thresholds in force now (rules cached, read in one batch);
+ * 1. decode every record and judge each by the rule and thresholds in force now (rules
+ *    cached, read in one batch);
  * 2. read every item's alert state in one batch;
  * 3. evaluate records in order with Powertools' BatchProcessor, sequentially, because records
- *    of one item must be applied in stream order; a failed record holds back the rest of its item;
- * 4. publish alerts (SNS, ten per call) and events (EventBridge, ten per call), retrying only
- *    failed entries; then commit each item's state conditionally.
- * Items whose publish or commit failed report all their records, to be redelivered in order.
+ *    of one item must be applied in stream order; poison is set aside for the quarantine, and a
+ *    failed record holds back the rest of its item;
+ * 4. publish alerts (SNS) and events (EventBridge), retrying only failed entries, then commit
+ *    each item's state conditionally; quarantine the poison;
+ * 5. answer with the records to redeliver: failed ones, and every record of an item whose
+ *    publish or commit failed, so they come back in order.
  * Demand is the demand-recorder's job, on its own event source mapping of the same stream.
  */
 export const createStockMonitor = (deps: StockMonitorDeps) => {
@@ -146,8 +187,8 @@ export const createStockMonitor = (deps: StockMonitorDeps) => {
     return judged;
   }
 
-  return async (event: DynamoDBStreamEvent, context?: Context): Promise<DynamoDBBatchResponse> => {
-    const records = event.Records ?? [];
+  /** Step 1: decodes every record; one that cannot be decoded is kept with its reason. */
+  const decodeAll = (records: readonly DynamoDBRecord[]): Map<DynamoDBRecord, Prepared> => {
     const prepared = new Map<DynamoDBRecord, Prepared>();
     for (const record of records) {
       try {
@@ -160,56 +201,33 @@ export const createStockMonitor = (deps: StockMonitorDeps) => {
         });
       }
     }
-    const decoded = [...prepared.values()].flatMap((p) => (p.ok ? [p.decoded] : []));
-    const judged = await judge(decoded);
-    // Every item's state is read: an alert opened under an older threshold or rule must be
-    // judged by the one in force now, and only the state knows which alerts are open.
-    const stored = await deps.states.getMany([
-      ...new Map(decoded.map((d) => [d.itemKey, d.item])).values(),
-    ]);
+    return prepared;
+  };
 
+  /**
+   * Step 3: evaluates the records in stream order with Powertools' BatchProcessor, sequentially,
+   * because the records of one item must be applied in order. Poison is set aside for the
+   * quarantine and acknowledged; a record that fails holds back the rest of its item.
+   */
+  async function evaluateInOrder(
+    event: DynamoDBStreamEvent,
+    context: Context | undefined,
+    prepared: ReadonlyMap<DynamoDBRecord, Prepared>,
+    judged: ReadonlyMap<DecodedRecord, InForce>,
+    stored: ReadonlyMap<string, StoredAlertState>,
+  ): Promise<Evaluation> {
     const work = new Map<string, ItemWork>();
-    const poison: { record: DynamoDBRecord; reason: string }[] = [];
+    const poison: Poison[] = [];
     const failedItems = new Set<string>();
     let duplicates = 0;
-
-    const evaluate = (p: Extract<Prepared, { ok: true }>) => {
-      const d = p.decoded;
+    const evaluate = (d: DecodedRecord) => {
       const itemStored = stored.get(d.itemKey);
       const inForce = judged.get(d);
       if (!inForce || !itemStored) return;
-      let item = work.get(d.itemKey);
-      if (!item) {
-        item = {
-          stored: itemStored,
-          state: itemStored.state,
-          lastSequence: itemStored.lastSequence,
-          crossings: [],
-        };
-        work.set(d.itemKey, item);
-      }
-      if (
-        item.lastSequence !== undefined &&
-        compareSequence(d.sequenceNumber, item.lastSequence) <= 0
-      ) {
-        duplicates++;
-        return;
-      }
-      const at = now();
-      const result = evaluateChange(d.change, inForce, item.state, at);
-      item.state = result.state;
-      item.lastSequence = d.sequenceNumber;
-      for (const transition of result.transitions) {
-        item.crossings.push({
-          transition,
-          record: d,
-          ruleKey: inForce.ruleKey ?? NO_RULE_KEY,
-          rule: inForce.rule,
-          occurredAt: at.toISOString(),
-        });
-      }
+      const item = work.get(d.itemKey) ?? newItemWork(itemStored);
+      work.set(d.itemKey, item);
+      if (!applyRecord(item, d, inForce, now())) duplicates++;
     };
-
     // Synchronous on purpose: BatchProcessor awaits it either way, and an async function would
     // add a promise per record (each one tracked by the X-Ray SDK's async hooks).
     const recordHandler = (record: DynamoDBRecord) => {
@@ -228,52 +246,76 @@ export const createStockMonitor = (deps: StockMonitorDeps) => {
       }
       if (failedItems.has(p.decoded.itemKey)) throw new HeldBackRecordError(p.decoded.itemKey);
       try {
-        evaluate(p);
+        evaluate(p.decoded);
       } catch (error) {
         failedItems.add(p.decoded.itemKey);
         throw error;
       }
     };
-
-    const processor = new BatchProcessor(EventType.DynamoDBStreams);
-    let response: DynamoDBBatchResponse;
     try {
-      response = await processPartialResponse(event, recordHandler, processor, {
-        ...(context ? { context } : {}),
-        processInParallel: false,
-      });
+      const response = await processPartialResponse(
+        event,
+        recordHandler,
+        new BatchProcessor(EventType.DynamoDBStreams),
+        {
+          ...(context ? { context } : {}),
+          processInParallel: false,
+        },
+      );
+      const failedSequences = response.batchItemFailures.map((f) => f.itemIdentifier);
+      return { work, poison, failedSequences, duplicates };
     } catch (error) {
       // Every record failed: Lambda retries (and bisects) the whole batch. Count it first.
-      if (error instanceof FullBatchFailureError) {
-        metrics.addMetric(MetricName.RecordsFailed, MetricUnit.Count, records.length);
-      }
+      if (error instanceof FullBatchFailureError)
+        metrics.addMetric(MetricName.RecordsFailed, MetricUnit.Count, event.Records.length);
       throw error;
     }
+  }
 
-    const [flushFailures, unquarantined] = await Promise.all([
-      flush(work, failedItems),
-      quarantine(poison),
-    ]);
-
-    const failedSequences = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
-    for (const sequence of unquarantined) failedSequences.add(sequence);
-    // Every record of an item whose flush failed goes back, in one pass over the batch.
+  /**
+   * Step 5: the batch response. Records that failed, poison that could not be quarantined, and
+   * every record of an item whose publish or commit failed go back, to be redelivered in order.
+   */
+  const respond = (
+    prepared: ReadonlyMap<DynamoDBRecord, Prepared>,
+    evaluation: Evaluation,
+    flushFailures: ReadonlySet<string>,
+    unquarantined: readonly string[],
+  ): DynamoDBBatchResponse => {
+    const failedSequences = new Set([...evaluation.failedSequences, ...unquarantined]);
     for (const [record, p] of prepared) {
-      if (p.ok && flushFailures.has(p.decoded.itemKey) && record.dynamodb?.SequenceNumber) {
+      if (p.ok && flushFailures.has(p.decoded.itemKey) && record.dynamodb?.SequenceNumber)
         failedSequences.add(record.dynamodb.SequenceNumber);
-      }
     }
     metrics.addMetric(
       MetricName.RecordsProcessed,
       MetricUnit.Count,
-      records.length - failedSequences.size,
+      prepared.size - failedSequences.size,
     );
     metrics.addMetric(MetricName.RecordsFailed, MetricUnit.Count, failedSequences.size);
-    if (duplicates > 0)
-      metrics.addMetric(MetricName.DuplicateRecords, MetricUnit.Count, duplicates);
+    if (evaluation.duplicates > 0)
+      metrics.addMetric(MetricName.DuplicateRecords, MetricUnit.Count, evaluation.duplicates);
     return {
       batchItemFailures: [...failedSequences].map((itemIdentifier) => ({ itemIdentifier })),
     };
+  };
+
+  return async (event: DynamoDBStreamEvent, context?: Context): Promise<DynamoDBBatchResponse> => {
+    const prepared = decodeAll(event.Records ?? []);
+    const decoded = [...prepared.values()].flatMap((p) => (p.ok ? [p.decoded] : []));
+    const judged = await judge(decoded);
+    // Step 2: every item's state. An alert opened under an older threshold or rule must be
+    // judged by the one in force now, and only the state knows which alerts are open.
+    const stored = await deps.states.getMany([
+      ...new Map(decoded.map((d) => [d.itemKey, d.item])).values(),
+    ]);
+    const evaluation = await evaluateInOrder(event, context, prepared, judged, stored);
+    // Step 4: announce and commit; quarantine the poison.
+    const [flushFailures, unquarantined] = await Promise.all([
+      flush(evaluation.work),
+      quarantine(evaluation.poison),
+    ]);
+    return respond(prepared, evaluation, flushFailures, unquarantined);
   };
 
   /**
@@ -281,9 +323,7 @@ export const createStockMonitor = (deps: StockMonitorDeps) => {
    * could not be kept, to be redelivered (and, after the retries, reach the on-failure
    * destination as on any other failure).
    */
-  async function quarantine(
-    poison: readonly { record: DynamoDBRecord; reason: string }[],
-  ): Promise<string[]> {
+  async function quarantine(poison: readonly Poison[]): Promise<string[]> {
     const results = await Promise.allSettled(
       poison.map(({ record, reason }) => deps.quarantine.put(record, reason, now())),
     );
@@ -300,11 +340,15 @@ export const createStockMonitor = (deps: StockMonitorDeps) => {
     });
   }
 
-  /** Publishes every crossing, then commits each item's state; returns the items that failed. */
-  async function flush(
-    work: Map<string, ItemWork>,
-    failedItems: Set<string>,
-  ): Promise<Set<string>> {
+  /** Step 4: publishes every crossing, then commits each item's state; returns the items that failed. */
+  async function flush(work: ReadonlyMap<string, ItemWork>): Promise<Set<string>> {
+    const failed = await publishCrossings(work);
+    for (const itemKey of await commitStates(work, failed)) failed.add(itemKey);
+    return failed;
+  }
+
+  /** Alerts (SNS) and events (EventBridge), ten per call, failed entries retried; returns the items whose crossings still failed. */
+  async function publishCrossings(work: ReadonlyMap<string, ItemWork>): Promise<Set<string>> {
     const failed = new Set<string>();
     const owners = new Map<string, string>();
     const messages: AlertMessage[] = [];
@@ -343,48 +387,54 @@ export const createStockMonitor = (deps: StockMonitorDeps) => {
         });
       }
     }
+    const published = (count: number, outcome: { failed: Map<string, string> } | undefined) =>
+      count - (outcome?.failed.size ?? 0);
     metrics.addMetric(
       MetricName.AlertsPublished,
       MetricUnit.Count,
-      messages.length - (alertOutcome?.failed.size ?? 0),
+      published(messages.length, alertOutcome),
     );
     metrics.addMetric(
       MetricName.EventsPublished,
       MetricUnit.Count,
-      events.length - (eventOutcome?.failed.size ?? 0),
+      published(events.length, eventOutcome),
     );
+    return failed;
+  }
 
+  /**
+   * Commits the state of every item that crossed and published, each conditional on the
+   * version read; returns the items whose commit failed (to be redelivered).
+   */
+  async function commitStates(
+    work: ReadonlyMap<string, ItemWork>,
+    publishFailed: ReadonlySet<string>,
+  ): Promise<Set<string>> {
+    const failed = new Set<string>();
     const at = now().toISOString();
     // Nothing changed, or the change must be redelivered: keep the stored state as it is.
     const commits = [...work].flatMap(([itemKey, item]): StateCommit[] => {
       const first = item.crossings[0];
-      if (failed.has(itemKey) || !first || item.lastSequence === undefined) return [];
+      if (publishFailed.has(itemKey) || !first || item.lastSequence === undefined) return [];
+      const { state, lastSequence } = item;
       return [
-        {
-          item: first.record.item,
-          state: item.state,
-          expectedVersion: item.stored.version,
-          lastSequence: item.lastSequence,
-          at,
-        },
+        { item: first.record.item, state, expectedVersion: item.stored.version, lastSequence, at },
       ];
     });
-    if (commits.length > 0) {
-      try {
-        // The alerts are out: transient failures are retried here, since a lost commit would
-        // announce them again on redelivery. A failed condition means another writer won.
-        for (const itemKey of await deps.states.commitMany(commits)) {
-          failed.add(itemKey);
-          logger.error('Alert state changed since it was read; the item will be redelivered', {
-            itemKey,
-          });
-        }
-      } catch (error) {
-        for (const commit of commits) failed.add(itemKeyOf(commit.item));
-        logger.error('Alert state commit failed', { items: commits.length, error: error as Error });
+    if (commits.length === 0) return failed;
+    try {
+      // The alerts are out: transient failures are retried here, since a lost commit would
+      // announce them again on redelivery. A failed condition means another writer won.
+      for (const itemKey of await deps.states.commitMany(commits)) {
+        failed.add(itemKey);
+        logger.error('Alert state changed since it was read; the item will be redelivered', {
+          itemKey,
+        });
       }
+    } catch (error) {
+      for (const commit of commits) failed.add(itemKeyOf(commit.item));
+      logger.error('Alert state commit failed', { items: commits.length, error: error as Error });
     }
-    for (const itemKey of failed) failedItems.add(itemKey);
     return failed;
   }
 
