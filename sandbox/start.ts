@@ -1,8 +1,9 @@
 import { parseArgs } from 'node:util';
 import { loadEnvironment } from '../infra/config/environments.js';
 import { LEVELS } from '../shared/domain/levels.js';
+import { InvalidEnvironmentConfigError, SandboxSetupError } from '../shared/errors.js';
 import { playDemo, seedDemo } from './demo.js';
-import { freePort, SandboxSetupError, startDynamoDbLocal } from './dynamodb-local.js';
+import { freePort, startDynamoDbLocal } from './dynamodb-local.js';
 import { type Activity, Sandbox } from './sandbox.js';
 
 const USAGE = `Usage: npm start -- [options]
@@ -171,10 +172,7 @@ const main = async (): Promise<number> => {
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {
-    if (
-      error instanceof SandboxSetupError ||
-      (error instanceof Error && error.name === 'InvalidEnvironmentConfigError')
-    ) {
+    if (error instanceof SandboxSetupError || error instanceof InvalidEnvironmentConfigError) {
       console.error(`\n${error.message}`);
     } else {
       console.error(error);

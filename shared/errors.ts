@@ -54,6 +54,31 @@ export class InvalidEnvironmentConfigError extends Error {
   override readonly name = 'InvalidEnvironmentConfigError';
 }
 
+/** A string that is not a well-formed key (a stray `\`, or the wrong number or kind of parts). */
+export class InvalidKeyError extends Error {
+  override readonly name = 'InvalidKeyError';
+}
+
+/** An overlay changed between its read and its write: nothing of the write was applied. */
+export class OverlayChangedError extends Error {
+  override readonly name = 'OverlayChangedError';
+  constructor(readonly ruleKeys: readonly string[]) {
+    super(
+      `The overlay of ${ruleKeys.join(', ')} changed while this command ran; nothing of this write was applied. Run the command again.`,
+    );
+  }
+}
+
+/** A user error: the message says what to fix; the CLI prints it without a stack trace and exits 2. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+/** The sandbox cannot start (Java missing, DynamoDB Local not starting): the message says how to fix it. */
+export class SandboxSetupError extends Error {
+  override readonly name = 'SandboxSetupError';
+}
+
 /** Formats zod-style issues as `path: message` lines. */
 export const formatIssues = (
   issues: readonly { path: readonly PropertyKey[]; message: string }[],

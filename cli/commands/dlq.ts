@@ -6,7 +6,7 @@ import {
   type QuarantinedRecord,
   QuarantineStore,
 } from '../../shared/adapters/quarantine.js';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../../shared/errors.js';
 import { type Format, type Io, parseDuration, printRows } from '../io.js';
 import type { Target } from '../target.js';
 

@@ -8,8 +8,8 @@ import {
   humanDuration,
   type LedgerFact,
 } from '../../shared/domain/effectiveness.js';
+import { UsageError } from '../../shared/errors.js';
 import { listKind } from '../control-items.js';
-import { UsageError } from '../errors.js';
 import { type Format, type Io, parseDuration, printRows } from '../io.js';
 import type { Target } from '../target.js';
 

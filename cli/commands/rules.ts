@@ -1,7 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
 import { RulesRepository } from '../../shared/adapters/rules-repository.js';
-import { InvalidKeyError } from '../../shared/contracts/keys.js';
 import {
   parseRule,
   type Rule,
@@ -9,9 +8,8 @@ import {
   ruleKeyOf,
   ruleScopeOf,
 } from '../../shared/domain/rules.js';
-import { InvalidRuleError } from '../../shared/errors.js';
+import { InvalidKeyError, InvalidRuleError, UsageError } from '../../shared/errors.js';
 import { listKind } from '../control-items.js';
-import { UsageError } from '../errors.js';
 import { type Format, type Io, printRows } from '../io.js';
 import type { Target } from '../target.js';
 

@@ -1,9 +1,9 @@
 import { parseArgs } from 'node:util';
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { OverlayChangedError, RulesRepository } from '../../shared/adapters/rules-repository.js';
+import { RulesRepository } from '../../shared/adapters/rules-repository.js';
 import { itemKeyOf } from '../../shared/contracts/inventory.js';
 import { type RuleScope, ruleKeyOf } from '../../shared/domain/rules.js';
-import { UsageError } from '../errors.js';
+import { OverlayChangedError, UsageError } from '../../shared/errors.js';
 import { type Io, parseDuration } from '../io.js';
 import type { Target } from '../target.js';
 

@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { type InventoryItem, InventoryItemSchema } from '../../shared/contracts/inventory.js';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../../shared/errors.js';
 import { type Format, type Io, numberOption, printRows } from '../io.js';
 import type { Target } from '../target.js';
 

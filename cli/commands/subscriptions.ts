@@ -12,7 +12,7 @@ import {
   filterPolicyOf,
 } from '../../shared/contracts/subscriptions.js';
 import { LEVELS, type Level } from '../../shared/domain/levels.js';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../../shared/errors.js';
 import { type Format, type Io, printRows } from '../io.js';
 import type { Target } from '../target.js';
 

@@ -24,8 +24,7 @@ import {
   ruleKeyOf,
 } from '../../shared/domain/rules.js';
 import { thresholdsInForce } from '../../shared/domain/thresholds.js';
-import { formatIssues, InvalidRuleError } from '../../shared/errors.js';
-import { UsageError } from '../errors.js';
+import { formatIssues, InvalidRuleError, UsageError } from '../../shared/errors.js';
 import { type Format, type Io, printRows } from '../io.js';
 import type { Target } from '../target.js';
 
@@ -163,13 +162,15 @@ export const thresholdsCommand = async (
           ? `${round(stockoutRisk(quantity, statistics, policy.leadTimeDays) * 100, 1)}%`
           : '',
     });
-    if (values.apply && resolved && derived.basis === 'demand' && suggested !== current) {
+    // Applied as derived: a value that contradicts OVERSTOCK is refused by name, for the
+    // operator to resolve, rather than written clamped as if demand had said so.
+    if (values.apply && resolved && derived.basis === 'demand' && derived.lowStock !== current) {
       suggestions.push({
         ...key,
         ruleKey: resolved.key,
         before: resolved.rule.thresholds,
         current,
-        suggested,
+        suggested: derived.lowStock,
         days: statistics.days,
       });
     }

@@ -1,4 +1,5 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   type DynamoDBDocumentClient,
   PutCommand,
@@ -81,7 +82,8 @@ export class QuarantineStore {
         }),
       );
     } catch (error) {
-      if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
+      // Already kept: a redelivery of the same record.
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
   }
 

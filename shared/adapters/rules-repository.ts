@@ -13,7 +13,7 @@ import { ControlKeys } from '../contracts/tables.js';
 import {
   parseRule,
   parseRuleOverlay,
-  type Resolution,
+  type ResolvedRule,
   type Rule,
   type RuleInput,
   type RuleOverlay,
@@ -21,7 +21,7 @@ import {
   ruleKeyOf,
   ruleKeysFor,
 } from '../domain/rules.js';
-import { InvalidRuleError } from '../errors.js';
+import { InvalidRuleError, OverlayChangedError } from '../errors.js';
 import { batchGetAll } from './batch-get.js';
 import { DEFAULT_CACHE_MAX_ENTRIES, LruCache } from './lru-cache.js';
 
@@ -31,9 +31,6 @@ interface CacheEntry {
   readonly overlay?: RuleOverlay | undefined;
   readonly expiresAt: number;
 }
-
-/** The rule in force for an item, the key it is stored under, and the overlays laid over it. */
-export type ResolvedRule = Resolution;
 
 /** DynamoDB allows at most 100 items per TransactWriteItems. */
 export const OVERLAY_TRANSACTION_LIMIT = 100;
@@ -51,16 +48,6 @@ export interface StoredOverlay {
 export interface OverlayWrite {
   readonly overlay: RuleOverlay;
   readonly read: StoredOverlay;
-}
-
-/** An overlay changed between its read and its write: nothing of the write was applied. */
-export class OverlayChangedError extends Error {
-  override readonly name = 'OverlayChangedError';
-  constructor(readonly ruleKeys: readonly string[]) {
-    super(
-      `The overlay of ${ruleKeys.join(', ')} changed while this command ran; nothing of this write was applied. Run the command again.`,
-    );
-  }
 }
 
 /** An item to resolve a rule for, with its item key (`sku#location`). */

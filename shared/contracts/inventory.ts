@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
+import { InvalidKeyError } from '../errors.js';
 import '../zod-messages.js';
-import { decodeKeyParts, encodeKeyParts, InvalidKeyError } from './keys.js';
+import { decodeKeyParts, encodeKeyParts } from './keys.js';
 
 /**
  * An inventory table item (the contract with the shop's write path). Keys and quantity are

@@ -1,3 +1,4 @@
+import { InvalidKeyError } from '../errors.js';
 /**
  * The one encoding of keys built from free text (sku, location, category): distinct tuples of
  * parts never share a key, whatever characters the parts hold, and the parts come back from
@@ -17,11 +18,6 @@
 export const KEY_SEPARATOR = '#';
 
 const ESCAPE = '\\';
-
-/** A string that is not a well-formed key (a stray `\`, or the wrong number or kind of parts). */
-export class InvalidKeyError extends Error {
-  override readonly name = 'InvalidKeyError';
-}
 
 const checked = (separator: string): string => {
   if (separator.length !== 1 || separator === ESCAPE)

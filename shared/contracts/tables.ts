@@ -1,5 +1,5 @@
+import { InvalidKeyError } from '../errors.js';
 import { itemKeyOf, itemOfKey } from './inventory.js';
-import { InvalidKeyError } from './keys.js';
 
 /**
  * Table definitions: the one source for the stack, the local sandbox and the tests.

@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
+import { InvalidKeyError } from '../errors.js';
 import '../zod-messages.js';
-import { decodeKeyParts, encodeKeyParts, InvalidKeyError } from '../contracts/keys.js';
+import { decodeKeyParts, encodeKeyParts } from '../contracts/keys.js';
 import { formatIssues, InvalidRuleError } from '../errors.js';
 import { LEVELS, type Level, SEVERITIES, type Severity } from './levels.js';
 
@@ -113,7 +114,7 @@ const DEFAULT_SEVERITY: Record<Level, Severity> = {
   OVERSTOCK: 'info',
 };
 
-/** Where a rule applies. Resolution is most-specific-first: sku+location, sku, category, default. */
+/** Where a rule applies. ResolvedRule is most-specific-first: sku+location, sku, category, default. */
 export const RuleScopeSchema = z.union([
   z.strictObject({ sku: text, location: text }),
   z.strictObject({ sku: text }),
@@ -382,7 +383,7 @@ export const overlayRule = (
 };
 
 /** The rule in force for an item, where it is stored, and the overlays laid over it. */
-export interface Resolution {
+export interface ResolvedRule {
   readonly key: string;
   readonly rule: Rule;
   /** Rule keys of the scopes whose overlays were applied, most specific first (absent: none). */
@@ -402,7 +403,7 @@ export const resolveRule = (
   lookup: (key: string) => Rule | undefined,
   keys: readonly string[] = ruleKeysFor(item),
   overlayOf: (key: string) => RuleOverlay | undefined = () => undefined,
-): Resolution | undefined => {
+): ResolvedRule | undefined => {
   let found: { key: string; rule: Rule } | undefined;
   for (const key of keys) {
     const rule = lookup(key);

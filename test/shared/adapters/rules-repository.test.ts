@@ -11,9 +11,10 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { afterEach, describe, expect, it } from 'vitest';
-import { OverlayChangedError, RulesRepository } from '../../../shared/adapters/rules-repository.js';
+import { RulesRepository } from '../../../shared/adapters/rules-repository.js';
 import { ControlKeys } from '../../../shared/contracts/tables.js';
 import type { RuleInput } from '../../../shared/domain/rules.js';
+import { OverlayChangedError } from '../../../shared/errors.js';
 import { mockControlTable } from '../../support/control-table-fake.js';
 import { aRule } from '../../support/factories.js';
 

@@ -2,10 +2,11 @@ import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { itemKeyOf, itemOfKey } from '../../../shared/contracts/inventory.js';
-import { decodeKeyParts, encodeKeyParts, InvalidKeyError } from '../../../shared/contracts/keys.js';
+import { decodeKeyParts, encodeKeyParts } from '../../../shared/contracts/keys.js';
 import { ControlKeys, itemOfPk, itemPk } from '../../../shared/contracts/tables.js';
 import { alertIdOf } from '../../../shared/domain/crossing.js';
 import { type RuleScope, ruleKeyOf, ruleScopeOf } from '../../../shared/domain/rules.js';
+import { InvalidKeyError } from '../../../shared/errors.js';
 
 describe('keys of items whose sku or location holds the separator (issue 14, section 1)', () => {
   // Both items are valid inventory rows; with `#` joins they shared one key.

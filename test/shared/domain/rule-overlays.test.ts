@@ -218,7 +218,10 @@ describe('resolveRule, for any rules and overlays on the chain', () => {
           undefined,
           (k) => laid.get(k),
         );
-        if (!base || !resolved) return expect(resolved).toEqual(base);
+        if (!base || !resolved) {
+          expect(resolved).toEqual(base);
+          return;
+        }
         expect(resolved.key).toBe(base.key);
         const { thresholds, snoozeUntil, ...rest } = resolved.rule;
         const { thresholds: _t, snoozeUntil: _s, ...baseRest } = base.rule;
