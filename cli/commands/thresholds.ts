@@ -1,9 +1,10 @@
 import { parseArgs } from 'node:util';
-import { PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { dailySeries } from '../../shared/adapters/demand-repository.js';
+import { Ledger, OperatorAction } from '../../shared/adapters/ledger.js';
 import { RulesRepository } from '../../shared/adapters/rules-repository.js';
 import { itemKeyOf } from '../../shared/contracts/inventory.js';
-import { ControlKeys } from '../../shared/contracts/tables.js';
+import { operatorEntryId } from '../../shared/contracts/tables.js';
 import {
   type DemandPolicy,
   deriveThresholds,
@@ -12,6 +13,7 @@ import {
 } from '../../shared/domain/demand.js';
 import { DemandPolicySchema, effectiveThreshold, ruleKeyOf } from '../../shared/domain/rules.js';
 import { formatIssues } from '../../shared/errors.js';
+import { indexSettingsOf } from '../control-items.js';
 import { UsageError } from '../errors.js';
 import { type Format, type Io, printRows } from '../io.js';
 import type { Target } from '../target.js';
@@ -129,27 +131,21 @@ export const thresholdsCommand = async (
         'cli thresholds suggest --apply',
       );
       const at = now.toISOString();
-      await target.doc.send(
-        new PutCommand({
-          TableName: target.controlTable,
-          Item: {
-            ...ControlKeys.ledger(key.sku, key.location, at, 'thresholds', 'suggest'),
-            kind: 'LEDGER',
-            alertId: `thresholds-${at}`,
-            transition: 'TRIGGERED',
-            level: 'LOW_STOCK',
-            sku: key.sku,
-            location: key.location,
-            strategy: 'threshold-suggestion',
-            outcome: 'applied',
-            reason: `rule ${ruleKeyOf(scope)}: LOW_STOCK ${String(current)} -> ${derived.lowStock} from ${statistics.days} days of demand`,
-            before: { thresholds: before },
-            after: { thresholds },
-            occurredAt: at,
-            at,
-          },
-        }),
-      );
+      const ruleKey = ruleKeyOf(scope);
+      await new Ledger(target.doc, target.controlTable, indexSettingsOf(target).shards).record({
+        alertId: operatorEntryId('thresholds', ruleKey, at),
+        transition: 'TRIGGERED',
+        level: 'LOW_STOCK',
+        sku: key.sku,
+        location: key.location,
+        strategy: OperatorAction.applyThreshold,
+        outcome: 'applied',
+        reason: `rule ${ruleKey}: LOW_STOCK ${String(current)} -> ${derived.lowStock} from ${statistics.days} days of demand`,
+        before: { thresholds: before },
+        after: { thresholds },
+        occurredAt: at,
+        at,
+      });
       applied++;
     }
   }
