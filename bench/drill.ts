@@ -1,7 +1,7 @@
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { PutCommand, paginateScan } from '@aws-sdk/lib-dynamodb';
 import type { Context, DynamoDBRecord } from 'aws-lambda';
-import { listKind } from '../cli/control-items.js';
+import { listKind, windowSince } from '../cli/control-items.js';
 import type { Target } from '../cli/target.js';
 import { loadEnvironment } from '../infra/config/environments.js';
 import {
@@ -127,12 +127,14 @@ const unitsSold = async (sandbox: Sandbox): Promise<number> => {
  */
 const tally = async (sandbox: Sandbox): Promise<Tally> => {
   const target = { doc: sandbox.doc, controlTable: sandbox.tables.control } as Target;
-  const ledger = await listKind(target, 'LEDGER');
+  // The ledger and orders are read by time window: the day the drill ran in covers it.
+  const today = windowSince(new Date(Date.now() - 86_400_000).toISOString());
+  const ledger = await listKind(target, 'LEDGER', today);
   return {
     alerts: sandbox.outbox.length,
     events: sandbox.events.filter((e) => e.event['detail-type'].startsWith('StockLevel')).length,
     decisions: ledger.length,
-    orders: (await listKind(target, 'ORDER')).length,
+    orders: (await listKind(target, 'ORDER', today)).length,
     priceChanges: ledger.filter((e) => e.strategy === 'reprice' && e.outcome === 'applied').length,
     unitsSold: await unitsSold(sandbox),
     deadLetters: sandbox.deadLetters.length,
@@ -327,7 +329,8 @@ const raceDrill = async (endpoint: string, executors: number): Promise<DrillRow>
     ),
   );
   const target = { doc: sandbox.doc, controlTable: sandbox.tables.control } as Target;
-  const orders = (await listKind(target, 'ORDER')).filter((o) => o.sku === 'RACE-1').length;
+  const today = windowSince(new Date(Date.now() - 86_400_000).toISOString());
+  const orders = (await listKind(target, 'ORDER', today)).filter((o) => o.sku === 'RACE-1').length;
   await sandbox.stop();
   const applied = results.filter(
     (r) =>

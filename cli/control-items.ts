@@ -1,26 +1,31 @@
-import { QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { readIndex, type TimeWindow } from '../shared/adapters/control-index.js';
+import {
+  type ControlIndexSettings,
+  DEFAULT_CONTROL_INDEX,
+  type IndexedKind,
+} from '../shared/contracts/tables.js';
 import type { Target } from './target.js';
 
-/** Every control-table item of one kind (RULE, ALERTS, ORDER, LEDGER), optionally since an instant. */
+/** A target that knows its environment's index settings (else the defaults apply). */
+export type IndexedTarget = Target & { readonly index?: ControlIndexSettings | undefined };
+
+/** The index settings to read a target with: its environment's, or the defaults. */
+export const indexSettingsOf = (target: Target): ControlIndexSettings =>
+  (target as IndexedTarget).index ?? DEFAULT_CONTROL_INDEX;
+
+/**
+ * The control-table items of one kind, from the write-sharded `byKind` index, in time order:
+ * RULE and ALERTS (states with an alert open) whole, ORDER and LEDGER within a time window.
+ */
 export const listKind = async (
   target: Target,
-  kind: string,
-  since?: string,
-): Promise<Record<string, unknown>[]> => {
-  const items: Record<string, unknown>[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const input: QueryCommandInput = {
-      TableName: target.controlTable,
-      IndexName: 'byKind',
-      KeyConditionExpression: since ? 'kind = :kind AND #at >= :since' : 'kind = :kind',
-      ExpressionAttributeValues: { ':kind': kind, ...(since ? { ':since': since } : {}) },
-      ...(since ? { ExpressionAttributeNames: { '#at': 'at' } } : {}),
-      ExclusiveStartKey: start,
-    };
-    const page = await target.doc.send(new QueryCommand(input));
-    items.push(...((page.Items ?? []) as Record<string, unknown>[]));
-    start = page.LastEvaluatedKey;
-  } while (start);
-  return items;
-};
+  kind: IndexedKind,
+  window?: TimeWindow,
+): Promise<Record<string, unknown>[]> =>
+  readIndex(target.doc, target.controlTable, kind, indexSettingsOf(target).shards, window);
+
+/** The window from `since` to now. */
+export const windowSince = (since: string, now = new Date()): TimeWindow => ({
+  since,
+  until: now.toISOString(),
+});

@@ -1,7 +1,13 @@
 import { parseArgs } from 'node:util';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { ledgerKey } from '../../shared/adapters/strategy-store.js';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { isAlertEffect } from '../../shared/adapters/ledger.js';
+import {
+  OrderNotFoundError,
+  OrderNotOpenError,
+  OrderStore,
+  type PurchaseOrder,
+} from '../../shared/adapters/order-store.js';
 import { ControlKeys } from '../../shared/contracts/tables.js';
 import {
   effectiveness,
@@ -9,7 +15,7 @@ import {
   type LedgerFact,
 } from '../../shared/domain/effectiveness.js';
 import { UsageError } from '../../shared/errors.js';
-import { listKind } from '../control-items.js';
+import { indexSettingsOf, listKind, windowSince } from '../control-items.js';
 import { type Format, type Io, parseDuration, printRows } from '../io.js';
 import type { Target } from '../target.js';
 
@@ -44,11 +50,24 @@ export const alertsCommand = async (
   format: Format,
 ): Promise<void> => {
   const [action, ...rest] = args;
-  if (action !== 'list') throw new UsageError('alerts list [--open] [--sku SKU]');
+  if (action !== 'list')
+    throw new UsageError('alerts list [--open] [--sku SKU] | alerts list --sku SKU --location L');
   const { values } = options(rest);
-  const states = (await listKind(target, 'ALERTS')).filter(
-    (s) => !values.sku || s.sku === values.sku,
-  );
+  // One item by key (its state, even with nothing open); else every state with an alert open,
+  // which is what the index holds.
+  const states =
+    typeof values.sku === 'string' && typeof values.location === 'string'
+      ? [
+          (
+            await target.doc.send(
+              new GetCommand({
+                TableName: target.controlTable,
+                Key: ControlKeys.alertState(values.sku, values.location),
+              }),
+            )
+          ).Item ?? { sku: values.sku, location: values.location, open: {} },
+        ]
+      : (await listKind(target, 'ALERTS')).filter((s) => !values.sku || s.sku === values.sku);
   const rows = states.flatMap((state): Record<string, unknown>[] => {
     const open = (state.open ?? {}) as Record<
       string,
@@ -87,6 +106,9 @@ export const alertsCommand = async (
   );
 };
 
+const ORDERS_USAGE =
+  'orders list [--open] [--sku SKU] [--since 30d] | orders receive <orderId> [--quantity N] | orders cancel <orderId>';
+
 export const ordersCommand = async (
   args: string[],
   target: Target,
@@ -95,104 +117,51 @@ export const ordersCommand = async (
 ): Promise<void> => {
   const [action, ...rest] = args;
   const { values, positionals } = options(rest);
+  const settings = indexSettingsOf(target);
+  const orders = new OrderStore(target.doc, target.inventoryTable, target.controlTable, settings);
   if (action === 'list') {
-    const orders = (await listKind(target, 'ORDER'))
+    // By default as far back as an open order still blocks a new one.
+    const since = sinceOf(values.since, `${settings.openOrderMaxAgeDays}d`) as string;
+    const placed = (await orders.placedBetween(windowSince(since)))
       .filter((o) => !values.open || o.status === 'OPEN')
       .filter((o) => !values.sku || o.sku === values.sku);
     return printRows(
       io,
-      orders,
+      placed as unknown as Record<string, unknown>[],
       ['orderId', 'sku', 'location', 'quantity', 'supplier', 'status', 'at', 'receivedQuantity'],
       format,
     );
   }
-  if (action !== 'receive')
-    throw new UsageError('orders list [--open] | orders receive <orderId> [--quantity N]');
+  if (action !== 'receive' && action !== 'cancel') throw new UsageError(ORDERS_USAGE);
   const orderId = positionals[0];
-  if (!orderId)
-    throw new UsageError('orders receive <orderId> [--quantity N]: the id from orders list');
-  const order = (await listKind(target, 'ORDER')).find((o) => o.orderId === orderId);
-  if (!order) throw new UsageError(`No order ${orderId}. See: orders list --open`);
-  if (order.status !== 'OPEN')
-    throw new UsageError(`Order ${orderId} is ${String(order.status)}, not OPEN`);
-  const quantity = values.quantity === undefined ? Number(order.quantity) : Number(values.quantity);
-  if (!Number.isFinite(quantity) || quantity <= 0)
-    throw new UsageError(`--quantity must be a positive number, got "${String(values.quantity)}"`);
-  const sku = String(order.sku);
-  const location = String(order.location);
+  if (!orderId) throw new UsageError(`orders ${action} <orderId>: the id from orders list`);
   const at = new Date().toISOString();
-  const entry = {
-    alertId: String(order.reason),
-    transition: 'RESOLVED' as const,
-    level: 'LOW_STOCK' as const,
-    sku,
-    location,
-    strategy: 'receive-order',
-  };
+  let order: PurchaseOrder;
+  let quantity: number | undefined;
   try {
-    await target.doc.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          {
-            Update: {
-              TableName: target.controlTable,
-              Key: ControlKeys.order(sku, location, orderId),
-              UpdateExpression: 'SET #status = :received, receivedAt = :at, receivedQuantity = :q',
-              ConditionExpression: '#status = :open',
-              ExpressionAttributeNames: { '#status': 'status' },
-              ExpressionAttributeValues: {
-                ':received': 'RECEIVED',
-                ':open': 'OPEN',
-                ':at': at,
-                ':q': quantity,
-              },
-            },
-          },
-          {
-            Delete: {
-              TableName: target.controlTable,
-              Key: ControlKeys.openOrder(sku, location),
-              ConditionExpression: 'attribute_not_exists(pk) OR orderId = :id',
-              ExpressionAttributeValues: { ':id': orderId },
-            },
-          },
-          {
-            Update: {
-              TableName: target.inventoryTable,
-              Key: { sku, location },
-              UpdateExpression:
-                'ADD quantity :q SET lastAdjustmentId = :adjustment, lastAdjustedAt = :at',
-              ExpressionAttributeValues: {
-                ':q': quantity,
-                ':adjustment': `receive#${orderId}`,
-                ':at': at,
-              },
-            },
-          },
-          {
-            Put: {
-              TableName: target.controlTable,
-              Item: {
-                ...ledgerKey(entry),
-                kind: 'LEDGER',
-                ...entry,
-                outcome: 'applied',
-                orderId,
-                decision: { kind: 'receive', quantity },
-                occurredAt: at,
-                at,
-              },
-            },
-          },
-        ],
-      }),
-    );
+    if (action === 'cancel') order = await orders.cancel(orderId, at);
+    else {
+      const open = await orders.get(orderId);
+      if (!open) throw new OrderNotFoundError(orderId);
+      quantity = values.quantity === undefined ? Number(open.quantity) : Number(values.quantity);
+      if (!Number.isFinite(quantity) || quantity <= 0)
+        throw new UsageError(
+          `--quantity must be a positive number, got "${String(values.quantity)}"`,
+        );
+      order = await orders.receive(orderId, quantity, at);
+    }
   } catch (error) {
+    if (error instanceof OrderNotFoundError || error instanceof OrderNotOpenError)
+      throw new UsageError(error.message);
     if (error instanceof TransactionCanceledException)
-      throw new UsageError(
-        `Order ${orderId} changed meanwhile (received already?); nothing was written`,
-      );
+      throw new UsageError(`Order ${orderId} changed meanwhile; nothing was written`);
     throw error;
+  }
+  const { sku, location } = order;
+  if (action === 'cancel') {
+    if (format === 'json')
+      return io.out(JSON.stringify({ orderId, sku, location, cancelled: true }));
+    return io.out(`Order ${orderId} cancelled: ${sku} at ${location} can be ordered again`);
   }
   if (format === 'json')
     return io.out(JSON.stringify({ orderId, sku, location, received: quantity }));
@@ -208,7 +177,8 @@ export const ledgerCommand = async (
   const [action, ...rest] = args;
   if (action !== 'list') throw new UsageError('ledger list [--sku SKU] [--since 7d|2026-11-01]');
   const { values } = options(rest);
-  const entries = (await listKind(target, 'LEDGER', sinceOf(values.since))).filter(
+  const since = sinceOf(values.since, '7d') as string;
+  const entries = (await listKind(target, 'LEDGER', windowSince(since))).filter(
     (e) => !values.sku || e.sku === values.sku,
   );
   printRows(
@@ -219,6 +189,9 @@ export const ledgerCommand = async (
   );
 };
 
+/** How far before its window the report reads the ledger for the triggers of resolves inside it. */
+const REPORT_LOOKBACK_DAYS = 7;
+
 export const reportCommand = async (
   args: string[],
   target: Target,
@@ -227,13 +200,12 @@ export const reportCommand = async (
 ): Promise<void> => {
   const { values } = options(args);
   const since = sinceOf(values.since, '7d') as string;
-  // Read from before the window, so crossings that began earlier but resolve inside it pair up.
-  const facts = (await listKind(target, 'LEDGER')) as unknown as LedgerFact[];
-  const report = effectiveness(
-    facts.filter((f) => f.strategy !== 'receive-order'),
-    new Date(since),
-    new Date(),
-  );
+  // Read from a look-back before the window, so crossings that began earlier but resolve
+  // inside it pair up; one that began even earlier counts its stockout inside the window but
+  // not its recovery time.
+  const from = new Date(Date.parse(since) - REPORT_LOOKBACK_DAYS * 86_400_000).toISOString();
+  const facts = (await listKind(target, 'LEDGER', windowSince(from))) as unknown as LedgerFact[];
+  const report = effectiveness(facts.filter(isAlertEffect), new Date(since), new Date());
   if (format === 'json') return io.out(JSON.stringify(report, null, 2));
   const rows = report.items.map((r) => ({
     ...r,

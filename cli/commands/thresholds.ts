@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
-import { PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { dailySeries } from '../../shared/adapters/demand-repository.js';
+import { Ledger, OperatorAction } from '../../shared/adapters/ledger.js';
 import {
   OVERLAY_TRANSACTION_LIMIT,
   type OverlayWrite,
@@ -8,7 +9,7 @@ import {
   type StoredOverlay,
 } from '../../shared/adapters/rules-repository.js';
 import { itemKeyOf } from '../../shared/contracts/inventory.js';
-import { ControlKeys } from '../../shared/contracts/tables.js';
+import { operatorEntryId } from '../../shared/contracts/tables.js';
 import {
   type DemandPolicy,
   deriveThresholds,
@@ -25,6 +26,7 @@ import {
 } from '../../shared/domain/rules.js';
 import { thresholdsInForce } from '../../shared/domain/thresholds.js';
 import { formatIssues, InvalidRuleError, UsageError } from '../../shared/errors.js';
+import { indexSettingsOf } from '../control-items.js';
 import { type Format, type Io, printRows } from '../io.js';
 import type { Target } from '../target.js';
 
@@ -282,32 +284,26 @@ const applyChanges = async (
   return applied;
 };
 
-/** The audit ledger entry of one applied suggestion. */
+/** The audit ledger entry of one applied suggestion, through the one ledger writer. */
 const ledgerThresholdChange = async (
   target: Target,
   change: ThresholdChange,
   at: string,
 ): Promise<void> => {
   const { sku, location } = change;
-  await target.doc.send(
-    new PutCommand({
-      TableName: target.controlTable,
-      Item: {
-        ...ControlKeys.ledger(sku, location, at, 'thresholds', 'suggest'),
-        kind: 'LEDGER',
-        alertId: `thresholds-${at}`,
-        transition: 'TRIGGERED',
-        level: 'LOW_STOCK',
-        sku,
-        location,
-        strategy: 'threshold-suggestion',
-        outcome: 'applied',
-        reason: `overlay ${ruleKeyOf({ sku, location })} over rule ${change.ruleKey}: LOW_STOCK ${String(change.current)} -> ${change.suggested} from ${change.days} days of demand`,
-        before: { thresholds: change.before },
-        after: { thresholds: change.after },
-        occurredAt: at,
-        at,
-      },
-    }),
-  );
+  const overlayKey = ruleKeyOf({ sku, location });
+  await new Ledger(target.doc, target.controlTable, indexSettingsOf(target).shards).record({
+    alertId: operatorEntryId('thresholds', overlayKey, at),
+    transition: 'TRIGGERED',
+    level: 'LOW_STOCK',
+    sku,
+    location,
+    strategy: OperatorAction.applyThreshold,
+    outcome: 'applied',
+    reason: `overlay ${overlayKey} over rule ${change.ruleKey}: LOW_STOCK ${String(change.current)} -> ${change.suggested} from ${change.days} days of demand`,
+    before: { thresholds: change.before },
+    after: { thresholds: change.after },
+    occurredAt: at,
+    at,
+  });
 };

@@ -1,6 +1,11 @@
 import * as z from 'zod';
 import { DEFAULT_CACHE_MAX_ENTRIES } from '../../shared/adapters/lru-cache.js';
 import { E164_PATTERN, EMAIL_PATTERN } from '../../shared/contracts/subscriptions.js';
+import {
+  DEFAULT_INDEX_SHARDS,
+  DEFAULT_OPEN_ORDER_MAX_AGE_DAYS,
+  MAX_INDEX_SHARDS,
+} from '../../shared/contracts/tables.js';
 import { LEVELS } from '../../shared/domain/levels.js';
 import { DEFAULT_CURRENCY_DECIMALS, MAX_CURRENCY_DECIMALS } from '../../shared/domain/money.js';
 import { formatIssues, InvalidEnvironmentConfigError } from '../../shared/errors.js';
@@ -136,6 +141,15 @@ export const EnvironmentConfigSchema = z
      */
     cacheMaxEntries: z.number().int().min(1).max(100_000).default(DEFAULT_CACHE_MAX_ENTRIES),
     archiveRetentionDays: z.number().int().min(0).max(3650),
+    /**
+     * Partition values per kind and day of the control table's `byKind` index: each takes
+     * about 1,000 write units a second, so the ledger sustains about `indexShards` × 1,000
+     * entries a second; readers query every shard of each day they read. Raise it, never
+     * lower it: entries in shards above a lowered count are no longer read.
+     */
+    indexShards: z.number().int().min(1).max(MAX_INDEX_SHARDS).default(DEFAULT_INDEX_SHARDS),
+    /** An open purchase order older than this no longer blocks a new order for its item. */
+    openOrderMaxAgeDays: z.number().int().min(1).max(3650).default(DEFAULT_OPEN_ORDER_MAX_AGE_DAYS),
     alarms: z
       .object({
         /** Alarm when the oldest stream record waits longer than this. */

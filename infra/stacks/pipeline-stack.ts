@@ -21,6 +21,7 @@ import type { Topic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { EnvName } from '../../functions/commons/env.js';
+import { ControlIndexEnv } from '../../shared/adapters/control-index.js';
 import { STRATEGY_EXECUTOR_PATTERN } from '../../shared/contracts/events.js';
 import { METRICS_NAMESPACE, MetricName, SERVICE_NAMES } from '../../shared/contracts/metrics.js';
 import type { EnvironmentConfig } from '../config/environments.js';
@@ -114,6 +115,7 @@ export class PipelineStack extends Stack {
         [EnvName.eventBusName]: props.bus.eventBusName,
         [EnvName.rulesCacheTtlSeconds]: String(config.rulesCacheTtlSeconds),
         [EnvName.cacheMaxEntries]: String(config.cacheMaxEntries),
+        [ControlIndexEnv.shards]: String(config.indexShards),
       },
     });
     const monitor = this.stockMonitor.function;
@@ -178,6 +180,8 @@ export class PipelineStack extends Stack {
         [EnvName.rulesCacheTtlSeconds]: String(config.rulesCacheTtlSeconds),
         [EnvName.currencyDecimals]: String(config.currency.decimals),
         [EnvName.cacheMaxEntries]: String(config.cacheMaxEntries),
+        [ControlIndexEnv.shards]: String(config.indexShards),
+        [ControlIndexEnv.openOrderMaxAgeDays]: String(config.openOrderMaxAgeDays),
       },
     });
     const executor = this.strategyExecutor.function;

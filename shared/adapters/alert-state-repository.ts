@@ -1,8 +1,9 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { itemKeyOf } from '../contracts/inventory.js';
-import { ControlKeys } from '../contracts/tables.js';
+import { ControlIndex, ControlKeys } from '../contracts/tables.js';
 import { type AlertState, EMPTY_ALERT_STATE } from '../domain/crossing.js';
 import { batchGetAll } from './batch-get.js';
+import { controlIndexSettingsFromEnv } from './control-index.js';
 import { transactWriteEach } from './transact.js';
 
 /** Alert state of one item as stored, with what makes writes safe to repeat. */
@@ -33,9 +34,11 @@ export const decodeAlertState = (item: Record<string, unknown>): StoredAlertStat
 
 /** Per-item alert state in the control table, read in batches and written conditionally. */
 export class AlertStateRepository {
+  /** `shards`: the environment's index shards; by default those the stack set on the function. */
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly tableName: string,
+    private readonly shards: number = controlIndexSettingsFromEnv().shards,
   ) {}
 
   /** States of the items (keyed by `sku#location`); absent items get {@link NO_STORED_STATE}. */
@@ -76,12 +79,13 @@ export class AlertStateRepository {
   private put(commit: StateCommit) {
     const { item, state, expectedVersion, lastSequence, at } = commit;
     const openLevels = Object.keys(state.open);
+    const key = ControlKeys.alertState(item.sku, item.location);
     return {
       TableName: this.tableName,
       Item: {
-        ...ControlKeys.alertState(item.sku, item.location),
-        kind: 'ALERTS',
-        at,
+        ...key,
+        ...this.indexAttributes(key, state),
+        committedAt: at,
         sku: item.sku,
         location: item.location,
         open: state.open,
@@ -97,6 +101,19 @@ export class AlertStateRepository {
         ? {}
         : { ExpressionAttributeValues: { ':expected': expectedVersion } }),
     };
+  }
+
+  /**
+   * The index attributes of a state: only while an alert is open (the index is sparse), and
+   * `at` is when the latest open alert triggered. They are a function of the open alerts, so
+   * they change only when an alert opens or closes, whatever else the commit records.
+   */
+  private indexAttributes(key: { pk: string; sk: string }, state: AlertState) {
+    const latest = Object.values(state.open)
+      .map((alert) => alert?.triggeredAt ?? '')
+      .sort()
+      .at(-1);
+    return latest === undefined ? {} : ControlIndex.attributes('ALERTS', key, latest, this.shards);
   }
 }
 

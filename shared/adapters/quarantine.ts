@@ -64,7 +64,6 @@ export class QuarantineStore {
           TableName: this.tableName,
           Item: {
             ...ControlKeys.quarantine(day, eventId),
-            kind: 'QUARANTINE',
             day,
             eventId,
             reason,

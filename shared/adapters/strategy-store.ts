@@ -6,14 +6,19 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { type InventoryItem, InventoryItemSchema } from '../contracts/inventory.js';
-import { ControlKeys } from '../contracts/tables.js';
+import { type ControlIndexSettings, ControlKeys } from '../contracts/tables.js';
 import type { LedgerEntry } from '../domain/ledger.js';
 import type { RecordedState } from '../domain/standing.js';
 import type { Decision } from '../domain/strategies.js';
 import { StaleDecisionError } from '../errors.js';
 import { decodeAlertState } from './alert-state-repository.js';
+import { controlIndexSettingsFromEnv } from './control-index.js';
+import { Ledger, type LedgerSubject } from './ledger.js';
+import { type GuardedAction, type OpenOrderLock, OrderStore } from './order-store.js';
 
 export type { LedgerEntry, Outcome } from '../domain/ledger.js';
+export { ledgerKey } from './ledger.js';
+export { orderIdOf } from './order-store.js';
 
 /** How long a reprice counter outlives its period, so a late retry still finds it. */
 const REPRICE_COUNTER_EXTRA_DAYS = 7;
@@ -33,17 +38,6 @@ export interface CommitOptions {
   readonly orderFromQuantity?: boolean | undefined;
 }
 
-/** The ledger key: one entry per alert, transition and strategy, which is what makes effects once-only. */
-export const ledgerKey = (
-  entry: Pick<LedgerEntry, 'sku' | 'location' | 'alertId' | 'transition' | 'strategy'>,
-) => ({
-  pk: ControlKeys.alertState(entry.sku, entry.location).pk,
-  sk: `LEDGER#${entry.alertId}#${entry.transition}#${entry.strategy}`,
-});
-
-/** Deterministic purchase-order id: a replayed alert can only ever name the same order. */
-export const orderIdOf = (alertId: string): string => `PO-${alertId}`;
-
 /** Start of the reprice period containing `at`, as an ISO instant. */
 export const periodStartOf = (at: Date, periodHours: number): string => {
   const periodMs = periodHours * 3_600_000;
@@ -56,11 +50,22 @@ export const periodStartOf = (at: Date, periodHours: number): string => {
  * its record land together or not at all, and a replay of the same decision changes nothing.
  */
 export class StrategyStore {
+  private readonly ledger: Ledger;
+  private readonly orders: OrderStore;
+
+  /**
+   * `settings`: the environment's index shards and open-order age; by default those the stack
+   * set on the function (see {@link controlIndexSettingsFromEnv}).
+   */
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly inventoryTable: string,
     private readonly controlTable: string,
-  ) {}
+    settings: ControlIndexSettings = controlIndexSettingsFromEnv(),
+  ) {
+    this.ledger = new Ledger(doc, controlTable, settings.shards);
+    this.orders = new OrderStore(doc, inventoryTable, controlTable, settings);
+  }
 
   async getItem(sku: string, location: string): Promise<InventoryItem | undefined> {
     const output = await this.doc.send(
@@ -98,11 +103,8 @@ export class StrategyStore {
     return Number(output.Item?.changes ?? 0);
   }
 
-  async getLedgerEntry(key: Parameters<typeof ledgerKey>[0]): Promise<LedgerEntry | undefined> {
-    const output = await this.doc.send(
-      new GetCommand({ TableName: this.controlTable, Key: ledgerKey(key), ConsistentRead: true }),
-    );
-    return output.Item as LedgerEntry | undefined;
+  async getLedgerEntry(subject: LedgerSubject): Promise<LedgerEntry | undefined> {
+    return this.ledger.get(subject);
   }
 
   /**
@@ -114,15 +116,15 @@ export class StrategyStore {
     options: CommitOptions = {},
   ): Promise<{ entry: LedgerEntry; replay: boolean }> {
     const applies = entry.outcome === 'applied' && entry.decision !== undefined;
-    const effects = applies && entry.decision ? this.effects(entry, entry.decision, options) : [];
+    // An order needs the item's lock as it stands: absent, still blocking, or expired.
+    const lock =
+      applies && entry.decision?.kind === 'purchase-order'
+        ? await this.orders.lock(entry.sku, entry.location)
+        : undefined;
+    const effects =
+      applies && entry.decision ? this.effects(entry, entry.decision, options, lock) : [];
     if (applies && options.alertGuard) effects.push(this.alertGuard(entry));
-    const ledgerPut = {
-      Put: {
-        TableName: this.controlTable,
-        Item: { ...ledgerKey(entry), kind: 'LEDGER', ...entry },
-        ConditionExpression: 'attribute_not_exists(pk)',
-      },
-    };
+    const ledgerPut = { Put: this.ledger.put(entry) };
     try {
       await this.doc.send(
         new TransactWriteCommand({ TransactItems: [...effects.map((e) => e.action), ledgerPut] }),
@@ -205,7 +207,12 @@ export class StrategyStore {
     };
   }
 
-  private effects(entry: LedgerEntry, decision: Decision, options: CommitOptions): Effect[] {
+  private effects(
+    entry: LedgerEntry,
+    decision: Decision,
+    options: CommitOptions,
+    lock: OpenOrderLock | undefined,
+  ): Effect[] {
     const key = { sku: entry.sku, location: entry.location };
     // The quantity the decision was computed from.
     const read = Number(entry.before.quantity);
@@ -232,50 +239,8 @@ export class StrategyStore {
     });
     switch (decision.kind) {
       case 'purchase-order': {
-        const orderId = orderIdOf(entry.alertId);
         return [
-          {
-            action: {
-              Put: {
-                TableName: this.controlTable,
-                Item: {
-                  ...ControlKeys.openOrder(entry.sku, entry.location),
-                  orderId,
-                  at: entry.at,
-                },
-                ConditionExpression: 'attribute_not_exists(pk)',
-                ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-              },
-            },
-            onConditionFailed: (item) => ({
-              outcome: 'skipped',
-              reason: `order ${String(item?.orderId)} is still open`,
-            }),
-          },
-          {
-            action: {
-              Put: {
-                TableName: this.controlTable,
-                Item: {
-                  ...ControlKeys.order(entry.sku, entry.location, orderId),
-                  kind: 'ORDER',
-                  at: entry.at,
-                  orderId,
-                  sku: entry.sku,
-                  location: entry.location,
-                  quantity: decision.quantity,
-                  supplier: decision.supplier,
-                  status: 'OPEN',
-                  reason: entry.alertId,
-                },
-                ConditionExpression: 'attribute_not_exists(pk)',
-              },
-            },
-            onConditionFailed: () => ({
-              outcome: 'skipped',
-              reason: `order ${orderId} exists already`,
-            }),
-          },
+          ...this.orders.place(entry, decision, lock),
           ...(options.orderFromQuantity
             ? [
                 {
@@ -393,12 +358,4 @@ export class StrategyStore {
   }
 }
 
-interface Effect {
-  readonly action: NonNullable<
-    ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']
-  >[number];
-  readonly onConditionFailed: (item: Record<string, unknown> | undefined) => {
-    outcome: 'skipped' | 'rejected' | 'stale';
-    reason: string;
-  };
-}
+type Effect = GuardedAction;

@@ -1,5 +1,7 @@
+import { createHash } from 'node:crypto';
 import { InvalidKeyError } from '../errors.js';
 import { itemKeyOf, itemOfKey } from './inventory.js';
+import { encodeKeyParts, escapeKeyPart } from './keys.js';
 
 /**
  * Table definitions: the one source for the stack, the local sandbox and the tests.
@@ -31,22 +33,32 @@ export const INVENTORY_TABLE: TableDefinition = {
 /**
  * Control: rules, alert state, demand, purchase orders and the audit ledger in one table.
  *
- * | item               | pk                          | sk                         |
- * |--------------------|-----------------------------|----------------------------|
- * | rule               | `RULE#<ruleKey>`            | `RULE`                     |
- * | alert state        | `ITEM#<sku>#<location>`     | `ALERTS`                   |
- * | demand per day     | `ITEM#<sku>#<location>`     | `DEMAND#<yyyy-mm-dd>`      |
- * | open-order lock    | `ITEM#<sku>#<location>`     | `OPEN_ORDER`               |
- * | purchase order     | `ITEM#<sku>#<location>`     | `ORDER#<orderId>`          |
- * | reprice counter    | `ITEM#<sku>#<location>`     | `REPRICE#<period start>`   |
- * | ledger entry       | `ITEM#<sku>#<location>`     | `LEDGER#<at>#<alertId>#…`  |
+ * | item               | pk                          | sk                                     |
+ * |--------------------|-----------------------------|----------------------------------------|
+ * | rule               | `RULE#<ruleKey>`            | `RULE`                                 |
+ * | alert state        | `ITEM#<sku>#<location>`     | `ALERTS`                               |
+ * | demand per day     | `ITEM#<sku>#<location>`     | `DEMAND#<yyyy-mm-dd>`                  |
+ * | open-order lock    | `ITEM#<sku>#<location>`     | `OPEN_ORDER`                           |
+ * | reprice counter    | `ITEM#<sku>#<location>`     | `REPRICE#<period start>`               |
+ * | ledger entry       | `ITEM#<sku>#<location>`     | `LEDGER#<alertId>#<transition>#<what>` |
+ * | purchase order     | `ORDER#<orderId>`           | `ORDER`                                |
  *
  * Every sku, location and category in a key is escaped by contracts/keys.ts (`#` as `\#`,
  * `\` as `\\`; `<ruleKey>` is `default`, `category#<category>`, `sku#<sku>` or
  * `sku#<sku>#location#<location>`), so distinct items and scopes never share a partition.
  *
- * The `byKind` index lists one kind across items (`kind` = RULE, ORDER, LEDGER, ALERTS) in
- * time order, for the operator CLI and reports. Expiring items carry `expiresAt` (TTL).
+ * A ledger entry is keyed by what it is about, never by when: one entry per alert, transition
+ * and strategy (the executor's effects), which is what makes each effect once-only. Entries
+ * the operator's commands write use the same scheme with their own deterministic ids (an
+ * order's receipt, cancellation and expiry under the alert that raised it; an applied
+ * threshold suggestion under {@link operatorEntryId}). A purchase order lives under its own id
+ * (`PO-<alertId>`), so `orders receive <orderId>` reads it by key.
+ *
+ * The `byKind` index lists one kind across items in time order (`at`). Its partition values
+ * are write-sharded (see {@link ControlIndex}): `RULE`; `ALERTS#<shard>` on alert states with
+ * an alert open (the index is sparse: a state with none open carries no index attributes);
+ * `ORDER#<yyyy-mm-dd>#<shard>` and `LEDGER#<yyyy-mm-dd>#<shard>` by the UTC day of `at`.
+ * Expiring items carry `expiresAt` (TTL).
  */
 export const CONTROL_TABLE: TableDefinition = {
   partitionKey: { name: 'pk', type: 'S' },
@@ -76,20 +88,96 @@ export const ControlKeys = {
     sk: `DEMAND#${day}`,
   }),
   openOrder: (sku: string, location: string) => ({ pk: itemPk(sku, location), sk: 'OPEN_ORDER' }),
-  order: (sku: string, location: string, orderId: string) => ({
-    pk: itemPk(sku, location),
-    sk: `ORDER#${orderId}`,
-  }),
+  order: (orderId: string) => ({ pk: `ORDER#${escapeKeyPart(orderId)}`, sk: 'ORDER' }),
   /** A stream record that can never succeed, kept for 14 days (`dlq list`, `dlq replay`). */
   quarantine: (day: string, eventId: string) => ({ pk: `QUARANTINE#${day}`, sk: eventId }),
   repriceCounter: (sku: string, location: string, periodStart: string) => ({
     pk: itemPk(sku, location),
     sk: `REPRICE#${periodStart}`,
   }),
-  ledger: (sku: string, location: string, at: string, alertId: string, suffix: string) => ({
+  /** The one ledger key: once per (alert, transition, strategy) of an item. */
+  ledger: (sku: string, location: string, alertId: string, transition: string, what: string) => ({
     pk: itemPk(sku, location),
-    sk: `LEDGER#${at}#${alertId}#${suffix}`,
+    sk: `LEDGER#${encodeKeyParts([alertId, transition, what])}`,
   }),
+} as const;
+
+/**
+ * The id under which an operator's command ledgers a change that no alert caused (an applied
+ * threshold suggestion): the same input always gives the same id, so a retried write of the
+ * same change finds its entry instead of writing a second.
+ */
+export const operatorEntryId = (what: string, ...parts: readonly string[]): string =>
+  `${what}-${createHash('sha256').update(encodeKeyParts(parts, '\u0000')).digest('base64url').slice(0, 22)}`;
+
+/** How the `byKind` index is written and read; per environment (infra/config). */
+export interface ControlIndexSettings {
+  /** Partition values per kind and day (ALERTS: in all); raise it, never lower it. */
+  readonly shards: number;
+  /** An open order older than this no longer blocks a new one for the same item. */
+  readonly openOrderMaxAgeDays: number;
+}
+
+/**
+ * 8 shards: about 8,000 ledger entries a second sustained per kind, far above what the
+ * pipeline writes at the configured stream concurrency, for 8 queries per day read.
+ */
+export const DEFAULT_INDEX_SHARDS = 8;
+/** Two weeks: longer than a supplier's usual lead time, short enough that a lost order does not block restocking for long. */
+export const DEFAULT_OPEN_ORDER_MAX_AGE_DAYS = 14;
+export const MAX_INDEX_SHARDS = 64;
+
+export const DEFAULT_CONTROL_INDEX: ControlIndexSettings = {
+  shards: DEFAULT_INDEX_SHARDS,
+  openOrderMaxAgeDays: DEFAULT_OPEN_ORDER_MAX_AGE_DAYS,
+};
+
+/** The kinds the `byKind` index lists. */
+export type IndexedKind = 'RULE' | 'ALERTS' | 'ORDER' | 'LEDGER';
+
+const DAY_MS = 86_400_000;
+
+/**
+ * The write-sharded partition values of the `byKind` index. One partition value takes about
+ * 1,000 write units a second, and a throttled index throttles the base-table write: so each
+ * item's index entry goes to one of `shards` values chosen by a hash of its table key, and
+ * dated kinds start a new set of values every UTC day. Readers query every shard of each day
+ * of their window in parallel and merge by `at`.
+ */
+export const ControlIndex = {
+  name: 'byKind',
+  /** The shard of a table key: stable, so rewriting an item keeps it in its shard. */
+  shardOf: (key: { pk: string; sk: string }, shards: number): number =>
+    createHash('sha256').update(`${key.pk}\u0000${key.sk}`).digest().readUInt32BE(0) % shards,
+  /** The index attributes of an item of `kind` at `at` (ISO-8601). */
+  attributes: (
+    kind: Exclude<IndexedKind, 'RULE'>,
+    key: { pk: string; sk: string },
+    at: string,
+    shards: number,
+  ): { kind: string; at: string } => {
+    const shard = ControlIndex.shardOf(key, shards);
+    return {
+      kind: kind === 'ALERTS' ? `ALERTS#${shard}` : `${kind}#${at.slice(0, 10)}#${shard}`,
+      at,
+    };
+  },
+  /** Every partition value holding items of `kind` whose `at` lies in [since, until]. */
+  partitions: (
+    kind: IndexedKind,
+    shards: number,
+    window?: { since: string; until: string },
+  ): string[] => {
+    if (kind === 'RULE') return ['RULE'];
+    const all = Array.from({ length: shards }, (_, shard) => shard);
+    if (kind === 'ALERTS') return all.map((shard) => `ALERTS#${shard}`);
+    if (!window) throw new RangeError(`${kind} is read by time window: give since and until`);
+    const days: string[] = [];
+    const last = Date.parse(window.until.slice(0, 10));
+    for (let day = Date.parse(window.since.slice(0, 10)); day <= last; day += DAY_MS)
+      days.push(new Date(day).toISOString().slice(0, 10));
+    return days.flatMap((day) => all.map((shard) => `${kind}#${day}#${shard}`));
+  },
 } as const;
 
 const ITEM_PREFIX = 'ITEM#';

@@ -12,7 +12,7 @@ import { awsTarget } from '../../cli/target.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../sandbox/dynamodb-local.js';
 import { createTables, type SandboxTables } from '../../sandbox/tables.js';
 import { QuarantineStore } from '../../shared/adapters/quarantine.js';
-import { ControlKeys } from '../../shared/contracts/tables.js';
+import { ControlIndex, ControlKeys, DEFAULT_INDEX_SHARDS } from '../../shared/contracts/tables.js';
 import { streamRecord } from '../support/factories.js';
 
 let dir: string;
@@ -293,13 +293,13 @@ describe('inventory-alerts CLI', () => {
         Item: { ...ControlKeys.openOrder('CLI-PO', 'WH-1'), orderId: 'PO-cli', at },
       }),
     );
+    const orderKey = ControlKeys.order('PO-cli');
     await doc.send(
       new PutCommand({
         TableName: tables.control,
         Item: {
-          ...ControlKeys.order('CLI-PO', 'WH-1', 'PO-cli'),
-          kind: 'ORDER',
-          at,
+          ...orderKey,
+          ...ControlIndex.attributes('ORDER', orderKey, at, DEFAULT_INDEX_SHARDS),
           orderId: 'PO-cli',
           sku: 'CLI-PO',
           location: 'WH-1',
@@ -329,6 +329,74 @@ describe('inventory-alerts CLI', () => {
     );
   });
 
+  it('cancels an open order: lock released, order cancelled, ledgered; a receive and a cancel cannot both win', async () => {
+    /** An open order with its lock, as the executor places it. */
+    const place = async (sku: string, orderId: string) => {
+      const at = new Date().toISOString();
+      await doc.send(
+        new PutCommand({
+          TableName: tables.inventory,
+          Item: { sku, location: 'WH-1', quantity: 2 },
+        }),
+      );
+      await doc.send(
+        new PutCommand({
+          TableName: tables.control,
+          Item: { pk: `ITEM#${sku}#WH-1`, sk: 'OPEN_ORDER', orderId, at },
+        }),
+      );
+      await doc.send(
+        new PutCommand({
+          TableName: tables.control,
+          Item: {
+            pk: `ORDER#${orderId}`,
+            sk: 'ORDER',
+            orderId,
+            sku,
+            location: 'WH-1',
+            quantity: 30,
+            status: 'OPEN',
+            reason: `alert-${orderId}`,
+            at,
+          },
+        }),
+      );
+    };
+    await place('CLI-CX', 'PO-cx');
+    const cancelled = await cli('orders', 'cancel', 'PO-cx');
+    expect(cancelled.err).toBe('');
+    expect(cancelled.out).toBe('Order PO-cx cancelled: CLI-CX at WH-1 can be ordered again');
+    const lock = await doc.send(
+      new GetCommand({
+        TableName: tables.control,
+        Key: { pk: 'ITEM#CLI-CX#WH-1', sk: 'OPEN_ORDER' },
+      }),
+    );
+    expect(lock.Item).toBeUndefined();
+    const order = await doc.send(
+      new GetCommand({ TableName: tables.control, Key: { pk: 'ORDER#PO-cx', sk: 'ORDER' } }),
+    );
+    expect(order.Item).toMatchObject({ status: 'CANCELLED' });
+    expect((await cli('orders', 'receive', 'PO-cx')).err).toBe(
+      'Order PO-cx is CANCELLED, not OPEN',
+    );
+    expect((await cli('orders', 'cancel', 'PO-cx')).code).toBe(2);
+    expect((await cli('ledger', 'list', '--sku', 'CLI-CX', '--since', '1h')).out).toMatch(
+      /cancel-order.*applied/,
+    );
+
+    await place('CLI-RACE', 'PO-race');
+    const [receive, cancel] = await Promise.all([
+      cli('orders', 'receive', 'PO-race'),
+      cli('orders', 'cancel', 'PO-race'),
+    ]);
+    expect([receive.code, cancel.code].sort()).toEqual([0, 2]);
+    const stock = await doc.send(
+      new GetCommand({ TableName: tables.inventory, Key: { sku: 'CLI-RACE', location: 'WH-1' } }),
+    );
+    expect(stock.Item?.quantity).toBe(receive.code === 0 ? 32 : 2);
+  });
+
   it('snoozes an item by laying a snooze over the rule in force, writing no rule', async () => {
     await cli(
       'rules',
@@ -355,39 +423,37 @@ describe('inventory-alerts CLI', () => {
   it('lists open alerts and reports effectiveness from the ledger', async () => {
     const hour = 3_600_000;
     const t0 = Date.now() - 5 * hour;
+    const stateKey = ControlKeys.alertState('CLI-OUT', 'WH-1');
+    const triggeredAt = new Date(t0 + 3 * hour).toISOString();
     await doc.send(
       new PutCommand({
         TableName: tables.control,
         Item: {
-          ...ControlKeys.alertState('CLI-OUT', 'WH-1'),
-          kind: 'ALERTS',
-          at: new Date(t0).toISOString(),
+          ...stateKey,
+          ...ControlIndex.attributes('ALERTS', stateKey, triggeredAt, DEFAULT_INDEX_SHARDS),
           sku: 'CLI-OUT',
           location: 'WH-1',
           open: {
-            OUT_OF_STOCK: {
-              alertId: 'a2',
-              threshold: 0,
-              triggeredAt: new Date(t0 + 3 * hour).toISOString(),
-              announced: true,
-            },
+            OUT_OF_STOCK: { alertId: 'a2', threshold: 0, triggeredAt, announced: true },
           },
         },
       }),
     );
-    const fact = (alertId: string, transition: string, at: number) => ({
-      ...ControlKeys.ledger('CLI-OUT', 'WH-1', '', alertId, transition),
-      kind: 'LEDGER',
-      alertId,
-      transition,
-      level: 'OUT_OF_STOCK',
-      sku: 'CLI-OUT',
-      location: 'WH-1',
-      strategy: 'pause-listing',
-      outcome: 'applied',
-      occurredAt: new Date(at).toISOString(),
-      at: new Date(at).toISOString(),
-    });
+    const fact = (alertId: string, transition: string, at: number) => {
+      const key = ControlKeys.ledger('CLI-OUT', 'WH-1', alertId, transition, 'pause-listing');
+      return {
+        ...key,
+        ...ControlIndex.attributes('LEDGER', key, new Date(at).toISOString(), DEFAULT_INDEX_SHARDS),
+        alertId,
+        transition,
+        level: 'OUT_OF_STOCK',
+        sku: 'CLI-OUT',
+        location: 'WH-1',
+        strategy: 'pause-listing',
+        outcome: 'applied',
+        occurredAt: new Date(at).toISOString(),
+      };
+    };
     for (const item of [
       fact('a1', 'TRIGGERED', t0),
       fact('a1', 'RESOLVED', t0 + hour),
@@ -396,6 +462,9 @@ describe('inventory-alerts CLI', () => {
       await doc.send(new PutCommand({ TableName: tables.control, Item: item }));
     }
     expect((await cli('alerts', 'list', '--open')).out).toMatch(/CLI-OUT.*OUT_OF_STOCK/);
+    expect((await cli('alerts', 'list', '--sku', 'CLI-NONE', '--location', 'WH-1')).out).toMatch(
+      /CLI-NONE.*\(none open\)/,
+    );
     const report = JSON.parse((await cli('report', '--since', '1d', '--json')).out);
     const row = report.items.find((r: { sku: string }) => r.sku === 'CLI-OUT');
     expect(row).toMatchObject({ alerts: 2, stillOpen: 1, recoverP50Ms: hour });

@@ -26,7 +26,7 @@ const quarantined = () =>
   control.mock
     .commandCalls(PutCommand)
     .map((c) => c.args[0].input.Item as Record<string, unknown>)
-    .filter((item) => item.kind === 'QUARANTINE');
+    .filter((item) => String(item.pk).startsWith('QUARANTINE#'));
 
 const stateWrites = () =>
   control.mock

@@ -122,7 +122,9 @@ describe('strategy-executor handler', () => {
     });
     expect(items?.[1]?.Put).toMatchObject({
       Item: {
-        sk: 'ORDER#PO-alert-0001',
+        pk: 'ORDER#PO-alert-0001',
+        sk: 'ORDER',
+        kind: expect.stringMatching(/^ORDER#\d{4}-\d{2}-\d{2}#\d+$/),
         status: 'OPEN',
         quantity: 60,
         supplier: 'ACME',
@@ -145,7 +147,7 @@ describe('strategy-executor handler', () => {
     expect(items?.[4]?.Put).toMatchObject({
       Item: {
         sk: 'LEDGER#alert-0001#TRIGGERED#purchase-order',
-        kind: 'LEDGER',
+        kind: expect.stringMatching(/^LEDGER#\d{4}-\d{2}-\d{2}#\d+$/),
         outcome: 'applied',
         before: { quantity: 8 },
       },
@@ -358,6 +360,77 @@ describe('strategy-executor handler', () => {
     });
   });
 
+  it('replaces an open order older than the maximum age, and ledgers the old one as expired', async () => {
+    // Prepare: an order placed 30 days ago was never received; its lock still stands.
+    withStrategy('LOW_STOCK', { type: 'purchase-order', quantity: { mode: 'fixed', units: 50 } });
+    const lock = {
+      ...ControlKeys.openOrder('MUG-1', 'WH-1'),
+      orderId: 'PO-alert-old',
+      at: new Date(Date.now() - 30 * 86_400_000).toISOString(),
+    };
+    control.mock.on(GetCommand).callsFake((input) => ({
+      Item:
+        input.TableName === INVENTORY
+          ? inventory.get(`${input.Key.sku}|${input.Key.location}`)
+          : input.Key.sk === 'ALERTS'
+            ? states.get(input.Key.pk)
+            : input.Key.sk === 'OPEN_ORDER'
+              ? lock
+              : undefined,
+    }));
+    // DynamoDB's side: a lock written only if absent is refused while this one stands.
+    control.mock.on(TransactWriteCommand).callsFake((input) => {
+      const items = input.TransactItems as {
+        Put?: { Item: Record<string, unknown>; ConditionExpression?: string };
+      }[];
+      const at = items.findIndex((i) => i.Put?.Item.sk === 'OPEN_ORDER');
+      if (at >= 0 && items[at]?.Put?.ConditionExpression === 'attribute_not_exists(pk)')
+        throw new TransactionCanceledException({
+          message: 'cancelled',
+          $metadata: {},
+          CancellationReasons: items.map((_, i) =>
+            i === at ? { Code: 'ConditionalCheckFailed', Item: marshall(lock) } : { Code: 'None' },
+          ),
+        });
+      return {};
+    });
+
+    // Act
+    const result = await createHandler()(
+      busEnvelope('StockLevelTriggered', levelDetail()),
+      context,
+    );
+
+    // Assess
+    expect(result).toMatchObject({ status: 'done', applied: { outcome: 'applied' } });
+    const items = transactions().at(-1) ?? [];
+    const lockPut = items.find((i) => i.Put?.Item?.sk === 'OPEN_ORDER')?.Put;
+    expect(lockPut?.Item).toMatchObject({ orderId: 'PO-alert-0001' });
+    expect(lockPut?.ConditionExpression).toContain('orderId = :expiredOrder');
+    expect(lockPut?.ExpressionAttributeValues).toMatchObject({ ':expiredOrder': 'PO-alert-old' });
+    expect(
+      items.map((i) => i.Update).find((u) => u?.Key?.pk === 'ORDER#PO-alert-old'),
+    ).toMatchObject({
+      ConditionExpression: '#status = :open',
+      ExpressionAttributeValues: { ':expired': 'EXPIRED' },
+    });
+    const ledgered = items.flatMap((i) =>
+      i.Put?.Item?.sk?.startsWith('LEDGER#') ? [i.Put.Item] : [],
+    );
+    expect(ledgered).toEqual([
+      expect.objectContaining({
+        alertId: 'alert-old',
+        strategy: 'expire-order',
+        orderId: 'PO-alert-old',
+      }),
+      expect.objectContaining({
+        alertId: 'alert-0001',
+        strategy: 'purchase-order',
+        outcome: 'applied',
+      }),
+    ]);
+  });
+
   it('refuses an invalid event with the field and reason, writing nothing', async () => {
     const result = await createHandler()(
       busEnvelope('StockLevelTriggered', levelDetail({ quantity: 'eight', level: 'MEDIUM' })),
@@ -434,7 +507,9 @@ describe('strategy-executor under late and reordered events', () => {
   const ledgerPuts = () =>
     transactions()
       .flat()
-      .flatMap((action) => (action.Put?.Item?.kind === 'LEDGER' ? [action.Put.Item] : []));
+      .flatMap((action) =>
+        String(action.Put?.Item?.sk).startsWith('LEDGER#') ? [action.Put?.Item] : [],
+      );
   const inventoryUpdates = () =>
     transactions()
       .flat()

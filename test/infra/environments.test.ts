@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { ENVIRONMENTS, loadEnvironment } from '../../infra/config/environments.js';
+import {
+  DEFAULT_INDEX_SHARDS,
+  DEFAULT_OPEN_ORDER_MAX_AGE_DAYS,
+} from '../../shared/contracts/tables.js';
 import { InvalidEnvironmentConfigError } from '../../shared/errors.js';
 
 describe('environment configuration', () => {
@@ -57,6 +61,10 @@ describe('environment configuration', () => {
     [{ currency: { code: 'EUR', decimals: 1.5 } }, 'currency.decimals: must be a whole number'],
     [{ currency: { code: 'EUR' } }, 'currency.decimals: must be a whole number'],
     [{ cacheMaxEntries: 0 }, 'cacheMaxEntries'],
+    [{ indexShards: 0 }, 'indexShards'],
+    [{ indexShards: 65 }, 'indexShards'],
+    [{ openOrderMaxAgeDays: 0 }, 'openOrderMaxAgeDays'],
+    [{ openOrderMaxAgeDays: 1.5 }, 'openOrderMaxAgeDays'],
     [{ cacheMaxEntries: 1_000_000 }, 'cacheMaxEntries'],
     [
       { cacheMaxEntries: 50 },
@@ -73,5 +81,18 @@ describe('environment configuration', () => {
     expect(loadEnvironment('dev').cacheMaxEntries).toBe(20_000);
     const sized = { sized: { ...ENVIRONMENTS.dev, cacheMaxEntries: 5_000 } };
     expect(loadEnvironment('sized', sized).cacheMaxEntries).toBe(5_000);
+  });
+
+  it('shards the control index and ages open orders by the defaults the sandbox and the CLI read with', () => {
+    // The sandbox's functions and the CLI fall back to these when nothing sets them.
+    expect(loadEnvironment('dev')).toMatchObject({
+      indexShards: DEFAULT_INDEX_SHARDS,
+      openOrderMaxAgeDays: DEFAULT_OPEN_ORDER_MAX_AGE_DAYS,
+    });
+    const busy = { busy: { ...ENVIRONMENTS.dev, indexShards: 16, openOrderMaxAgeDays: 30 } };
+    expect(loadEnvironment('busy', busy)).toMatchObject({
+      indexShards: 16,
+      openOrderMaxAgeDays: 30,
+    });
   });
 });

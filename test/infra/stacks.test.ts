@@ -173,6 +173,23 @@ describe.each(Object.keys(ENVIRONMENTS))('the %s environment', (envName) => {
     });
   });
 
+  it('gives the control-table writers the configured index shards, and the executor the open-order age', () => {
+    const variables = Object.values(pipeline.findResources('AWS::Lambda::Function')).map(
+      (f) => f.Properties.Environment.Variables,
+    );
+    const settings = Object.fromEntries(
+      variables.map((v) => [
+        v.POWERTOOLS_SERVICE_NAME,
+        [v.CONTROL_INDEX_SHARDS, v.OPEN_ORDER_MAX_AGE_DAYS],
+      ]),
+    );
+    expect(settings).toEqual({
+      'stock-monitor': [String(config.indexShards), undefined],
+      'strategy-executor': [String(config.indexShards), String(config.openOrderMaxAgeDays)],
+      ...(config.demandConsumer.enabled ? { 'demand-recorder': [undefined, undefined] } : {}),
+    });
+  });
+
   it('lets the demand-recorder only update the control table, and the stock-monitor no longer', () => {
     const statements = (service: string) => {
       const fn = Object.entries(pipeline.findResources('AWS::Lambda::Function')).find(

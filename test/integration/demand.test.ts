@@ -1,4 +1,4 @@
-import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { runCli } from '../../cli/main.js';
 import { loadEnvironment } from '../../infra/config/environments.js';
@@ -130,6 +130,23 @@ describe('demand-derived thresholds, live', () => {
     const [clamped] = JSON.parse(out.join('')) as { suggested: number; basis: string }[];
     expect(clamped?.suggested).toBeLessThan(20);
     expect(clamped?.basis).toContain('clamped from 21 below OVERSTOCK − hysteresis');
+
+    // Issue 14 §2: the executor's entries and this one share one key scheme and one reader.
+    const ledger = await sandbox.doc.send(
+      new QueryCommand({
+        TableName: sandbox.tables.control,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :ledger)',
+        ExpressionAttributeValues: { ':pk': 'ITEM#STEADY-1#WH-1', ':ledger': 'LEDGER#' },
+      }),
+    );
+    const entries = ledger.Items ?? [];
+    expect(entries.map((e) => e.strategy)).toEqual(
+      expect.arrayContaining(['purchase-order', 'threshold-suggestion']),
+    );
+    for (const e of entries) expect(e.sk).toBe(`LEDGER#${e.alertId}#${e.transition}#${e.strategy}`);
+    out.length = 0;
+    await runCli(['ledger', 'list', '--sku', 'STEADY-1', '--since', '1h', '--sandbox'], io, target);
+    expect(out.join('\n')).toMatch(/threshold-suggestion.*applied/);
   });
 });
 

@@ -1,5 +1,5 @@
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createHandler as createExecutor } from '../../functions/strategy-executor/handler.js';
@@ -7,8 +7,9 @@ import { loadEnvironment } from '../../infra/config/environments.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../sandbox/dynamodb-local.js';
 import { LocalRequestHandler, type WireEvent } from '../../sandbox/local-transport.js';
 import { Sandbox } from '../../sandbox/sandbox.js';
+import { OrderStore } from '../../shared/adapters/order-store.js';
 import { QuarantineStore } from '../../shared/adapters/quarantine.js';
-import { ControlKeys, itemPk } from '../../shared/contracts/tables.js';
+import { ControlKeys } from '../../shared/contracts/tables.js';
 import { busEnvelope, levelDetail, openAlertsItem } from '../support/factories.js';
 
 /**
@@ -49,15 +50,14 @@ afterAll(async () => {
 });
 
 const alertsFor = (sku: string) => sandbox.outbox.filter((a) => a.attributes.sku === sku);
+/** The item's orders placed in the last day, read as `orders list` reads them. */
 const ordersFor = async (sku: string, location = 'WH-1') => {
-  const output = await sandbox.doc.send(
-    new QueryCommand({
-      TableName: sandbox.tables.control,
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :order)',
-      ExpressionAttributeValues: { ':pk': itemPk(sku, location), ':order': 'ORDER#' },
-    }),
+  const orders = new OrderStore(sandbox.doc, sandbox.tables.inventory, sandbox.tables.control);
+  const until = new Date().toISOString();
+  const since = new Date(Date.now() - 86_400_000).toISOString();
+  return (await orders.placedBetween({ since, until })).filter(
+    (o) => o.sku === sku && o.location === location,
   );
-  return output.Items ?? [];
 };
 
 describe('the pipeline on DynamoDB Local', () => {

@@ -1,0 +1,89 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  QueryCommand,
+  TransactWriteCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runCli } from '../../cli/main.js';
+import type { Target } from '../../cli/target.js';
+
+/**
+ * Issue 14 §6: `report`, `orders list` and `orders receive` read by time window or by key,
+ * never a whole kind: what each sends to DynamoDB, on a mocked client.
+ */
+const mock = mockClient(DynamoDBDocumentClient);
+const target: Target = {
+  kind: 'sandbox',
+  doc: DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'eu-west-1' })),
+  inventoryTable: 'inventory',
+  controlTable: 'control',
+};
+
+const cli = async (...argv: string[]) => {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runCli(
+    [...argv, '--sandbox'],
+    { out: (t) => out.push(t), err: (t) => err.push(t), isTty: false },
+    async () => target,
+  );
+  return { code, out: out.join('\n'), err: err.join('\n') };
+};
+
+/** The index partition values the command queried. */
+const queried = () =>
+  mock.commandCalls(QueryCommand).map((c) => {
+    expect(c.args[0].input.IndexName).toBe('byKind');
+    return String(c.args[0].input.ExpressionAttributeValues?.[':kind']);
+  });
+
+beforeEach(() => {
+  mock.on(QueryCommand).resolves({ Items: [] });
+});
+afterEach(() => mock.reset());
+
+describe('reads by window or key', () => {
+  it('reports from the ledger shards of the window (and the look-back before it) only', async () => {
+    expect((await cli('report', '--since', '1d', '--json')).code).toBe(0);
+    const kinds = queried();
+    expect(kinds.length).toBeGreaterThan(0);
+    for (const kind of kinds) expect(kind).toMatch(/^LEDGER#\d{4}-\d{2}-\d{2}#\d+$/);
+    for (const call of mock.commandCalls(QueryCommand))
+      expect(call.args[0].input.KeyConditionExpression).toContain('BETWEEN');
+  });
+
+  it('lists orders from the order shards of the window', async () => {
+    expect((await cli('orders', 'list', '--since', '2d')).code).toBe(0);
+    const kinds = queried();
+    expect(new Set(kinds.map((k) => k.split('#')[1])).size).toBe(3);
+    for (const kind of kinds) expect(kind).toMatch(/^ORDER#\d{4}-\d{2}-\d{2}#\d+$/);
+  });
+
+  it('receives an order read by its id, without listing orders', async () => {
+    mock.on(GetCommand).resolves({
+      Item: {
+        pk: 'ORDER#PO-alert-1',
+        sk: 'ORDER',
+        orderId: 'PO-alert-1',
+        sku: 'MUG-1',
+        location: 'WH-1',
+        quantity: 30,
+        status: 'OPEN',
+        reason: 'alert-1',
+        at: '2026-11-25T12:00:00.000Z',
+      },
+    });
+    mock.on(TransactWriteCommand).resolves({});
+    const received = await cli('orders', 'receive', 'PO-alert-1');
+    expect(received.err).toBe('');
+    expect(received.code).toBe(0);
+    expect(mock).not.toHaveReceivedCommand(QueryCommand);
+    expect(mock).toHaveReceivedCommandWith(GetCommand, {
+      TableName: 'control',
+      Key: { pk: 'ORDER#PO-alert-1', sk: 'ORDER' },
+    });
+  });
+});
