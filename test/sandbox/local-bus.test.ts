@@ -90,7 +90,7 @@ describe('LocalBus', () => {
     for (const d of delivered) byEvent.set(d.n, [...(byEvent.get(d.n) ?? []), d]);
     const again = [...byEvent.values()].filter((ds) => ds.length === 2);
     expect(again).toHaveLength(bus.redelivered);
-    for (const [original, late] of again as [{ at: number }, { at: number }][]) {
+    for (const [original, late] of again as unknown as [{ at: number }, { at: number }][]) {
       // Late enough that every first delivery (at most 20 ms of jitter) is long done.
       expect(late.at - original.at).toBeGreaterThanOrEqual(1000);
     }
