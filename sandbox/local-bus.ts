@@ -20,6 +20,51 @@ export interface BusRecord {
   readonly matchedRules: string[];
 }
 
+/**
+ * How far the local bus departs from put order, as EventBridge and Lambda's asynchronous
+ * invocation may: neither promises any order, and retries and archive replays arrive late.
+ */
+export interface BusDisorder {
+  /** Each delivery waits a random 0 … maxDelayMs before an environment takes it. */
+  readonly maxDelayMs: number;
+  /** Share of deliveries (0 … 1) delivered once more after the first one finished. */
+  readonly redeliveryRate?: number;
+  /**
+   * How long after the first delivery finished a redelivery comes: a random
+   * redeliveryDelayMs … 2 × redeliveryDelayMs (default 10 × maxDelayMs), late enough that the
+   * level may have resolved meanwhile, like a late retry or an archive replay.
+   */
+  readonly redeliveryDelayMs?: number;
+  /** Seed of the delays and of which deliveries come again, so a run can be repeated. */
+  readonly seed?: number;
+}
+
+/**
+ * The sandbox's default: a little jitter, so nothing can rely on put order, and an occasional
+ * late redelivery, so nothing can rely on exactly once; small enough that the console reads
+ * in order for a person watching the demo.
+ */
+export const SANDBOX_BUS_DISORDER: BusDisorder = {
+  maxDelayMs: 50,
+  redeliveryRate: 0.02,
+  redeliveryDelayMs: 500,
+};
+
+/** Put order, exactly once: only for tests that need a fixed sequence of deliveries. */
+export const IN_ORDER: BusDisorder = { maxDelayMs: 0, redeliveryRate: 0 };
+
+/** mulberry32: a small seeded generator, enough for reproducible delays. */
+export const seededRandom = (seed: number): (() => number) => {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+};
+
 export interface BusDeadLetter {
   readonly rule: string;
   readonly event: EventBridgeEvent<string, unknown>;
@@ -32,11 +77,30 @@ export interface BusDeadLetter {
  * asynchronously to each matching rule's target, with retries and a dead-letter list. Retry
  * delays are compressed (100 ms doubling, at most 2 s) so a sandbox run stays short. A target handles one
  * event at a time, like a single Lambda execution environment.
+ *
+ * It gives no ordering AWS would not give: each delivery is held a random 0 … `maxDelayMs`
+ * before an environment takes it, so later events overtake earlier ones (also on one
+ * environment), and a share of deliveries come again later, after the first finished. The
+ * default ({@link SANDBOX_BUS_DISORDER}: up to 50 ms of jitter, 2 % delivered again 0.5–1 s
+ * later) is enough that nothing can rely on order or on exactly once, and small enough that
+ * the demo's console still reads in order; drills widen it. `reordered` counts deliveries
+ * that started before an event put earlier for the same rule, `redelivered` the second
+ * deliveries.
  */
 export class LocalBus {
   private pending = 0;
   /** One invocation at a time per execution environment, as in Lambda. */
   private readonly lanes = new Map<string, { tail: Promise<void>; depth: number }[]>();
+  private readonly random: () => number;
+  /** Per rule: the next put number, and the put numbers that started out of turn. */
+  private readonly order = new Map<
+    string,
+    { next: number; lowest: number; started: Set<number> }
+  >();
+  /** Deliveries that started before an event put earlier for the same rule. */
+  reordered = 0;
+  /** Deliveries made a second time, late. */
+  redelivered = 0;
 
   constructor(
     private readonly rules: readonly LocalRule[],
@@ -45,9 +109,12 @@ export class LocalBus {
       readonly onDeadLetter: (letter: BusDeadLetter) => void;
       readonly onResult?: (rule: string, result: unknown) => void;
     },
+    private readonly disorder: BusDisorder = SANDBOX_BUS_DISORDER,
     private readonly account = '000000000000',
     private readonly region = 'eu-west-1',
-  ) {}
+  ) {
+    this.random = seededRandom(disorder.seed ?? 1);
+  }
 
   get idle(): boolean {
     return this.pending === 0;
@@ -79,12 +146,50 @@ export class LocalBus {
   }
 
   private deliver(rule: LocalRule, event: EventBridgeEvent<string, unknown>): void {
+    const order = this.order.get(rule.name) ?? { next: 0, lowest: 0, started: new Set() };
+    this.order.set(rule.name, order);
+    const put = order.next++;
+    const { maxDelayMs, redeliveryRate = 0 } = this.disorder;
+    const delay = Math.floor(this.random() * (maxDelayMs + 1));
+    // Drawn now, so which deliveries come again depends on the seed alone, not on timing.
+    const again = this.random() < redeliveryRate;
+    const lateBy = (this.disorder.redeliveryDelayMs ?? maxDelayMs * 10) * (1 + this.random());
     this.pending++;
+    const started = () => {
+      if (put > order.lowest) this.reordered++;
+      order.started.add(put);
+      while (order.started.delete(order.lowest)) order.lowest++;
+    };
+    const first = this.after(delay, () => this.invoke(rule, event, started));
+    if (!again) {
+      first.finally(() => this.pending--);
+      return;
+    }
+    first
+      .then(() =>
+        this.after(lateBy, () => {
+          this.redelivered++;
+          return this.invoke(rule, event, () => {});
+        }),
+      )
+      .finally(() => this.pending--);
+  }
+
+  private after(ms: number, then: () => Promise<void>): Promise<void> {
+    if (ms <= 0) return then();
+    return new Promise<void>((resolve) => setTimeout(resolve, ms)).then(then);
+  }
+
+  /** Hands the event to the least busy environment; resolves when it is done with it. */
+  private invoke(
+    rule: LocalRule,
+    event: EventBridgeEvent<string, unknown>,
+    onStart: () => void,
+  ): Promise<void> {
     const lanes =
       this.lanes.get(rule.name) ??
       Array.from({ length: rule.concurrency ?? 1 }, () => ({ tail: Promise.resolve(), depth: 0 }));
     this.lanes.set(rule.name, lanes);
-    // The least busy environment takes the event.
     const laneIndex = lanes.reduce(
       (best, lane, i) => (lane.depth < (lanes[best]?.depth ?? 0) ? i : best),
       0,
@@ -108,11 +213,13 @@ export class LocalBus {
       }
     };
     lane.depth++;
-    lane.tail = lane.tail
-      .then(() => attempt(1))
-      .finally(() => {
-        lane.depth--;
-        this.pending--;
-      });
+    const done = lane.tail.then(() => {
+      onStart();
+      return attempt(1);
+    });
+    lane.tail = done.finally(() => {
+      lane.depth--;
+    });
+    return lane.tail;
   }
 }

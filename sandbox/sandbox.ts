@@ -4,7 +4,12 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import type { Context, DynamoDBRecord } from 'aws-lambda';
+import type {
+  Context,
+  DynamoDBBatchResponse,
+  DynamoDBRecord,
+  DynamoDBStreamEvent,
+} from 'aws-lambda';
 import type { ExecutorResult } from '../functions/strategy-executor/handler.js';
 import {
   type EnvironmentConfig,
@@ -22,13 +27,24 @@ import { filterPolicyOf, matchesFilterPolicy } from '../shared/contracts/subscri
 import type { RuleInput } from '../shared/domain/rules.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from './dynamodb-local.js';
 import { FaultyRequestHandler, type RequestHandlerLike } from './faults.js';
-import { type BusDeadLetter, type BusRecord, LocalBus } from './local-bus.js';
+import {
+  type BusDeadLetter,
+  type BusDisorder,
+  type BusRecord,
+  LocalBus,
+  SANDBOX_BUS_DISORDER,
+} from './local-bus.js';
 import {
   type FaultInjector,
   LocalRequestHandler,
   type WirePublishEntry,
 } from './local-transport.js';
-import { type StreamDeadLetter, StreamPoller, type StreamPollerOptions } from './stream-poller.js';
+import {
+  type StreamBatching,
+  type StreamDeadLetter,
+  StreamPoller,
+  type StreamPollerOptions,
+} from './stream-poller.js';
 import { readSandboxSubscriptions } from './subscriptions-file.js';
 import { createTables, type SandboxTables } from './tables.js';
 
@@ -63,6 +79,18 @@ export interface SandboxOptions {
   readonly keepSubscriptions?: boolean;
   /** Deliver every stream batch this many times, as an at-least-once stream may. */
   readonly streamDeliveries?: number;
+  /** How the stock-monitor's reader cuts the stream into batches (default: as the mapping does). */
+  readonly streamBatching?: StreamBatching;
+  /**
+   * Wraps every stock-monitor invocation, e.g. to see which records each batch held, or to hold
+   * batches back while a drill edits rules (default: none).
+   */
+  readonly aroundStockMonitor?: (
+    event: DynamoDBStreamEvent,
+    invoke: () => Promise<DynamoDBBatchResponse | undefined>,
+  ) => Promise<DynamoDBBatchResponse | undefined>;
+  /** Delays and late redeliveries on the bus (default {@link SANDBOX_BUS_DISORDER}). */
+  readonly busDisorder?: BusDisorder;
   /** Called for every alert, event and effect, for the console. */
   readonly onActivity?: (activity: Activity) => void;
 }
@@ -312,6 +340,7 @@ export class Sandbox {
           }
         },
       },
+      options.busDisorder ?? SANDBOX_BUS_DISORDER,
     );
 
     // A reader of the inventory stream with an event source mapping's semantics, as deployed.
@@ -320,6 +349,7 @@ export class Sandbox {
       handler: StreamPollerOptions['handler'],
       consumer: EnvironmentConfig['streamConsumer'],
       explain?: (record: DynamoDBRecord) => string | undefined,
+      batching?: StreamBatching,
     ) =>
       new StreamPoller({
         client: streams,
@@ -329,6 +359,7 @@ export class Sandbox {
         pollIntervalMs: options.pollIntervalMs ?? 250,
         ...(options.streamDeliveries ? { deliveries: options.streamDeliveries } : {}),
         ...(explain ? { explain } : {}),
+        ...(batching ? { batching } : {}),
         onDeadLetter: (letter: StreamDeadLetter) =>
           deadLetter(
             source,
@@ -338,11 +369,15 @@ export class Sandbox {
             `${source === 'demand' ? 'sales in ' : ''}record ${letter.record.dynamodb?.SequenceNumber}`,
           ),
       });
+    const invokeMonitor = (event: DynamoDBStreamEvent) =>
+      stockMonitor(event, lambdaContext('stock-monitor'));
+    const around = options.aroundStockMonitor;
     const poller = reader(
       'stream',
-      (event) => stockMonitor(event, lambdaContext('stock-monitor')),
+      around ? (event) => around(event, () => invokeMonitor(event)) : invokeMonitor,
       config.streamConsumer,
       undecodableReason,
+      options.streamBatching,
     );
     // The demand-recorder reads the same stream on its own mapping; it skips what it cannot read.
     const demandPoller = config.demandConsumer.enabled
@@ -394,6 +429,11 @@ export class Sandbox {
       quiet =
         this.poller.idle && (this.demandPoller?.idle ?? true) && this.bus.idle ? quiet + 1 : 0;
     }
+  }
+
+  /** Bus deliveries that overtook an event put earlier, and deliveries made a second time. */
+  get busOrdering(): { reordered: number; redelivered: number } {
+    return { reordered: this.bus.reordered, redelivered: this.bus.redelivered };
   }
 
   get streamInvocations(): number {

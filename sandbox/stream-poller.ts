@@ -7,8 +7,22 @@ import {
 } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import type { EnvironmentConfig } from '../infra/config/environments.js';
+import { seededRandom } from './local-bus.js';
 
 type StreamConsumer = EnvironmentConfig['streamConsumer'];
+
+/**
+ * How a reader cuts what it has read into batches. `mapping` is the event source mapping's
+ * own (batch size and window); `one` gives every record its own invocation; `all` reads until
+ * it has caught up with the shard and hands everything read in one invocation; `random` cuts
+ * what was read into seeded random batches of 1 … batch size. The same changes must give the
+ * same results under each.
+ */
+export type StreamBatching =
+  | 'mapping'
+  | 'one'
+  | 'all'
+  | { readonly random: { readonly seed: number } };
 
 /** A record the poller gave up on, with why (the local stream DLQ). */
 export interface StreamDeadLetter {
@@ -31,6 +45,8 @@ export interface StreamPollerOptions {
   readonly deliveries?: number;
   /** The clock, in ms (tests). */
   readonly now?: () => number;
+  /** How records are cut into batches (default `mapping`). */
+  readonly batching?: StreamBatching;
 }
 
 interface ShardState {
@@ -76,8 +92,23 @@ export class StreamPoller {
   private inFlight = 0;
   private lastDescribe = 0;
   invocations = 0;
+  /** The size of the next batch, given how many records are buffered. */
+  private readonly batchSizeFor: (buffered: number) => number;
+  /** Records read before a batch is cut: the batch size, or everything there is for `all`. */
+  private readonly readLimit: number;
 
-  constructor(private readonly options: StreamPollerOptions) {}
+  constructor(private readonly options: StreamPollerOptions) {
+    const { batchSize } = options.consumer;
+    const batching = options.batching ?? 'mapping';
+    this.readLimit = batching === 'all' ? Number.POSITIVE_INFINITY : batchSize;
+    if (batching === 'one') this.batchSizeFor = () => 1;
+    else if (batching === 'all') this.batchSizeFor = (buffered) => buffered;
+    else if (batching === 'mapping') this.batchSizeFor = () => batchSize;
+    else {
+      const random = seededRandom(batching.random.seed);
+      this.batchSizeFor = (buffered) => 1 + Math.floor(random() * Math.min(buffered, batchSize));
+    }
+  }
 
   start(): void {
     if (this.running) return;
@@ -150,7 +181,7 @@ export class StreamPoller {
         // while reads come back full (catching up), until the batch is full. Reading on while
         // records trickle in would hammer DynamoDB Local and starve the other reader.
         const pageSize = Math.min(1000, consumer.batchSize);
-        while (shard.iterator && shard.buffer.length < consumer.batchSize) {
+        while (shard.iterator && shard.buffer.length < this.readLimit) {
           let output: Awaited<ReturnType<typeof this.readRecords>>;
           try {
             output = await this.readRecords(shard.iterator, consumer.batchSize);
@@ -176,14 +207,18 @@ export class StreamPoller {
       }
       const windowMs = consumer.maxBatchingWindowSeconds * 1000;
       const ready =
-        shard.buffer.length >= consumer.batchSize ||
+        shard.buffer.length >= this.readLimit ||
+        this.options.batching === 'all' ||
         (shard.bufferSince !== undefined && Date.now() - shard.bufferSince >= windowMs) ||
         (shard.closed && shard.buffer.length > 0);
       if (!ready || shard.buffer.length === 0) continue;
-      const batch = shard.buffer.splice(0, consumer.batchSize);
       this.inFlight++;
       try {
-        for (let n = 0; n < (this.options.deliveries ?? 1); n++) await this.deliver(batch);
+        // The mapping cuts one batch per poll; the other batchings cut all that is ready, in order.
+        do {
+          const batch = shard.buffer.splice(0, this.batchSizeFor(shard.buffer.length));
+          for (let n = 0; n < (this.options.deliveries ?? 1); n++) await this.deliver(batch);
+        } while ((this.options.batching ?? 'mapping') !== 'mapping' && shard.buffer.length > 0);
       } finally {
         this.inFlight--;
         shard.bufferSince = shard.buffer.length > 0 ? Date.now() : undefined;

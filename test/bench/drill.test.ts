@@ -1,10 +1,15 @@
 import { describe, expect, inject, it } from 'vitest';
-import { runDrills } from '../../bench/drill.js';
+import { orderingExamples, runDrills } from '../../bench/drill.js';
 
 /** The reliability drills at a small size (npm run drill runs 10,000 changes). */
 describe('reliability drills', () => {
   it('doubles nothing on redelivery, loses nothing under faults, isolates poison, raises one order in a race', async () => {
-    const rows = await runDrills(inject('dynamoEndpoint'), 120);
+    const rows = await runDrills(inject('dynamoEndpoint'), 120, [
+      'redelivery',
+      'faults',
+      'poison',
+      'race',
+    ]);
     for (const row of rows) {
       expect({ drill: row.drill, duplicates: row.duplicates, losses: row.losses }).toEqual({
         drill: row.drill,
@@ -21,5 +26,15 @@ describe('reliability drills', () => {
     expect(rows[1]?.faultsInjected).toBeGreaterThan(0);
     // Demand is part of what must come out once: the scenario's sales were counted.
     expect(rows[0]?.detail).toMatch(/unitsSold [1-9]\d*\/[1-9]\d*/);
+  }, 300_000);
+
+  it('never lets a late or reordered event, a rule edit or a batching undo newer state', async () => {
+    const [row] = await runDrills(inject('dynamoEndpoint'), 200, ['ordering']);
+    // The drill really shuffled deliveries and edited rules while they were in flight.
+    expect(row?.reordered).toBeGreaterThan(0);
+    expect(row?.ruleEdits).toBeGreaterThan(0);
+    // Each kind of violation with its first example, so a failure says what broke.
+    expect(Object.fromEntries(orderingExamples())).toEqual({});
+    expect(row?.violations).toBe(0);
   }, 300_000);
 });

@@ -7,7 +7,11 @@ import {
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type StreamDeadLetter, StreamPoller } from '../../sandbox/stream-poller.js';
+import {
+  type StreamBatching,
+  type StreamDeadLetter,
+  StreamPoller,
+} from '../../sandbox/stream-poller.js';
 import { quantityChange } from '../support/factories.js';
 import { mockStreamOf } from '../support/stream-fake.js';
 
@@ -28,6 +32,7 @@ const run = async (
   handler: (event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse>,
   created = new Date(),
   pageSize?: number,
+  batching?: StreamBatching,
 ) => {
   const records = Array.from({ length: count }, (_, i) => quantityChange(`SKU-${i}`, 20, 19));
   streams = mockStreamOf(records, created, pageSize);
@@ -39,6 +44,7 @@ const run = async (
     consumer,
     pollIntervalMs: 5,
     onDeadLetter: (letter) => letters.push(letter),
+    ...(batching ? { batching } : {}),
   });
   poller.start();
   await new Promise((r) => setTimeout(r, 50));
@@ -162,5 +168,26 @@ describe('StreamPoller', () => {
     while (seen.length < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     await poller.stop();
     expect(seen).toEqual(['P-1', 'P-2', 'C-1']);
+  });
+
+  it.each([
+    ['one', (sizes: number[]) => sizes.every((n) => n === 1)],
+    ['all', (sizes: number[]) => sizes.length === 1],
+    [{ random: { seed: 5 } }, (sizes: number[]) => new Set(sizes).size > 1],
+  ] as const)('cuts the same records in order under the %j batching', async (batching, cut) => {
+    const seen: string[][] = [];
+    const { records } = await run(
+      25,
+      async (event) => {
+        seen.push(seq(event));
+        return { batchItemFailures: [] };
+      },
+      new Date(),
+      undefined,
+      batching,
+    );
+    expect(seen.flat()).toEqual(records.map((r) => r.dynamodb?.SequenceNumber));
+    expect(seen.every((batch) => batch.length <= (batching === 'all' ? 25 : 10))).toBe(true);
+    expect(cut(seen.map((batch) => batch.length))).toBe(true);
   });
 });
