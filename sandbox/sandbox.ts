@@ -4,12 +4,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import type {
-  Context,
-  DynamoDBBatchResponse,
-  DynamoDBRecord,
-  DynamoDBStreamEvent,
-} from 'aws-lambda';
+import type { Context, DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import type { ExecutorResult } from '../functions/strategy-executor/handler.js';
 import {
   type EnvironmentConfig,
@@ -17,7 +12,6 @@ import {
   type Subscriber,
 } from '../infra/config/environments.js';
 import { RulesRepository } from '../shared/adapters/rules-repository.js';
-import { undecodableReason } from '../shared/adapters/stream-records.js';
 import {
   DetailType,
   STRATEGY_EXECUTOR_PATTERN,
@@ -115,6 +109,40 @@ export const DEMO_SUBSCRIBERS: Subscriber[] = [
     filter: { levels: ['OUT_OF_STOCK'], resolved: false },
   },
 ];
+
+/**
+ * What Lambda sends an event source mapping's on-failure destination for a DynamoDB stream:
+ * the invocation's context and the batch's shard and sequence range, never the records.
+ */
+export const onFailureRecord = (
+  letter: StreamDeadLetter,
+  streamArn: string,
+  functionName: string,
+) => {
+  const sequence = letter.record.dynamodb?.SequenceNumber;
+  const arrival = letter.record.dynamodb?.ApproximateCreationDateTime;
+  const arrivedAt = arrival !== undefined ? new Date(arrival * 1000).toISOString() : undefined;
+  return {
+    requestContext: {
+      requestId: `local-${Date.now()}`,
+      functionArn: `arn:aws:lambda:${LOCAL_REGION}:000000000000:function:${functionName}`,
+      condition: letter.condition,
+      approximateInvokeCount: letter.attempts,
+    },
+    responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
+    version: '1.0',
+    timestamp: new Date().toISOString(),
+    DDBStreamBatchInfo: {
+      shardId: letter.shardId,
+      startSequenceNumber: sequence,
+      endSequenceNumber: sequence,
+      approximateArrivalOfFirstRecord: arrivedAt,
+      approximateArrivalOfLastRecord: arrivedAt,
+      batchSize: 1,
+      streamArn,
+    },
+  };
+};
 
 const lambdaContext = (functionName: string): Context =>
   ({
@@ -348,7 +376,6 @@ export class Sandbox {
       source: 'stream' | 'demand',
       handler: StreamPollerOptions['handler'],
       consumer: EnvironmentConfig['streamConsumer'],
-      explain?: (record: DynamoDBRecord) => string | undefined,
       batching?: StreamBatching,
     ) =>
       new StreamPoller({
@@ -358,15 +385,16 @@ export class Sandbox {
         consumer,
         pollIntervalMs: options.pollIntervalMs ?? 250,
         ...(options.streamDeliveries ? { deliveries: options.streamDeliveries } : {}),
-        ...(explain ? { explain } : {}),
         ...(batching ? { batching } : {}),
+        // The on-failure destination keeps what Lambda sends it, pointers into a stream that
+        // forgets its records after 24 hours; why it failed is in the function's logs only.
         onDeadLetter: (letter: StreamDeadLetter) =>
           deadLetter(
             source,
-            letter.reason,
-            letter.record,
-            { attempts: letter.attempts },
-            `${source === 'demand' ? 'sales in ' : ''}record ${letter.record.dynamodb?.SequenceNumber}`,
+            letter.condition,
+            onFailureRecord(letter, tables.inventoryStreamArn, source),
+            {},
+            `${source === 'demand' ? 'sales in ' : ''}record ${letter.record.dynamodb?.SequenceNumber} (${letter.reason})`,
           ),
       });
     const invokeMonitor = (event: DynamoDBStreamEvent) =>
@@ -376,7 +404,6 @@ export class Sandbox {
       'stream',
       around ? (event) => around(event, () => invokeMonitor(event)) : invokeMonitor,
       config.streamConsumer,
-      undecodableReason,
       options.streamBatching,
     );
     // The demand-recorder reads the same stream on its own mapping; it skips what it cannot read.

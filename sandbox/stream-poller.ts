@@ -29,6 +29,10 @@ export interface StreamDeadLetter {
   readonly record: DynamoDBRecord;
   readonly reason: string;
   readonly attempts: number;
+  /** The shard the record was read from. */
+  readonly shardId?: string | undefined;
+  /** Why it was given up: the retries ran out, or it grew older than the maximum age. */
+  readonly condition: 'RetryAttemptsExhausted' | 'RecordAgeExceeded';
 }
 
 export interface StreamPollerOptions {
@@ -217,7 +221,8 @@ export class StreamPoller {
         // The mapping cuts one batch per poll; the other batchings cut all that is ready, in order.
         do {
           const batch = shard.buffer.splice(0, this.batchSizeFor(shard.buffer.length));
-          for (let n = 0; n < (this.options.deliveries ?? 1); n++) await this.deliver(batch);
+          for (let n = 0; n < (this.options.deliveries ?? 1); n++)
+            await this.deliver(batch, shardId);
         } while ((this.options.batching ?? 'mapping') !== 'mapping' && shard.buffer.length > 0);
       } finally {
         this.inFlight--;
@@ -227,7 +232,7 @@ export class StreamPoller {
   }
 
   /** Records older than the maximum record age go to the DLQ instead of the function, as on Lambda. */
-  private dropExpired(records: DynamoDBRecord[]): DynamoDBRecord[] {
+  private dropExpired(records: DynamoDBRecord[], shardId?: string): DynamoDBRecord[] {
     const oldest =
       (this.options.now?.() ?? Date.now()) / 1000 - this.options.consumer.maxRecordAgeSeconds;
     return records.filter((record) => {
@@ -237,6 +242,8 @@ export class StreamPoller {
         record,
         reason: `record older than the maximum record age of ${this.options.consumer.maxRecordAgeSeconds} s`,
         attempts: 0,
+        shardId,
+        condition: 'RecordAgeExceeded',
       });
       return false;
     });
@@ -269,13 +276,13 @@ export class StreamPoller {
    * resume from the lowest failed record; after `retryAttempts` a batch is bisected, and a
    * single record that still fails goes to the DLQ, so it never blocks its neighbours.
    */
-  private async deliver(records: DynamoDBRecord[]): Promise<void> {
+  private async deliver(records: DynamoDBRecord[], shardId?: string): Promise<void> {
     const { consumer } = this.options;
     let pending = records;
     let attempts = 0;
     let lastError = '';
     while (pending.length > 0) {
-      pending = this.dropExpired(pending);
+      pending = this.dropExpired(pending, shardId);
       if (pending.length === 0) return;
       this.invocations++;
       let failedFrom: number | undefined;
@@ -299,8 +306,8 @@ export class StreamPoller {
       if (pending.length > 1) {
         // Bisect: each half gets its own retries.
         const half = Math.ceil(pending.length / 2);
-        await this.deliver(pending.slice(0, half));
-        await this.deliver(pending.slice(half));
+        await this.deliver(pending.slice(0, half), shardId);
+        await this.deliver(pending.slice(half), shardId);
         return;
       }
       const [record] = pending as [DynamoDBRecord];
@@ -308,6 +315,8 @@ export class StreamPoller {
         record,
         reason: this.options.explain?.(record) ?? lastError,
         attempts,
+        shardId,
+        condition: 'RetryAttemptsExhausted',
       });
       return;
     }
