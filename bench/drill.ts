@@ -5,6 +5,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Context, DynamoDBRecord } from 'aws-lambda';
 import { listKind, windowSince } from '../cli/control-items.js';
 import type { Target } from '../cli/target.js';
+import { EnvName } from '../functions/commons/env.js';
 import { loadEnvironment } from '../infra/config/environments.js';
 import {
   freePort,
@@ -13,7 +14,11 @@ import {
   startDynamoDbLocal,
 } from '../sandbox/dynamodb-local.js';
 import { type BusRecord, seededRandom } from '../sandbox/local-bus.js';
-import { LocalRequestHandler } from '../sandbox/local-transport.js';
+import {
+  LocalRequestHandler,
+  type WireEvent,
+  type WirePublishEntry,
+} from '../sandbox/local-transport.js';
 import { Sandbox } from '../sandbox/sandbox.js';
 import {
   type StreamBatching,
@@ -28,7 +33,7 @@ import {
   openAlertsItem,
   quantityChange,
 } from '../test/support/factories.js';
-import { POISON_CATALOGUE } from '../test/support/poison.js';
+import { BAD_INPUT_CATALOGUE, monitorOutcome, POISON_CATALOGUE } from '../test/support/poison.js';
 import { mockStreamOf } from '../test/support/stream-fake.js';
 import {
   expectedAlerts,
@@ -59,7 +64,7 @@ export interface DrillRow {
 }
 
 /** The drills, by the name `--only` takes. */
-export const DRILLS = ['redelivery', 'faults', 'poison', 'race', 'ordering'] as const;
+export const DRILLS = ['redelivery', 'faults', 'poison', 'bad-input', 'race', 'ordering'] as const;
 export type DrillName = (typeof DRILLS)[number];
 
 const DRILL_RULES: RuleInput[] = [
@@ -230,8 +235,17 @@ const compare = (
   return { drill, load, faultsInjected: injected, duplicates, losses, detail: parts.join(', ') };
 };
 
+/** The environment the stock-monitor reads, for drills on the stub transport (run on their own). */
+const stubEnvironment = () => {
+  process.env[EnvName.inventoryTable] ??= 'inventory';
+  process.env[EnvName.controlTable] ??= 'control';
+  process.env[EnvName.alertsTopicArn] ??= 'arn:aws:sns:eu-west-1:000000000000:alerts';
+  process.env[EnvName.eventBusName] ??= 'inventory';
+};
+
 /** Poison records between good ones through the poller's semantics and the real stock-monitor. */
 const poisonDrill = async (): Promise<DrillRow> => {
+  stubEnvironment();
   const stub = new StubAws(new Map([['default', DRILL_RULES[0] as RuleInput]]));
   const client = {
     region: LOCAL_REGION,
@@ -298,6 +312,58 @@ const poisonDrill = async (): Promise<DrillRow> => {
     duplicates: Math.max(0, quarantined - deliverable.length),
     losses: lostNeighbours + letters.length + Math.max(0, deliverable.length - quarantined),
     detail: `${quarantined} quarantined with their reason, ${letters.length} in the DLQ, ${good.length - lostNeighbours}/${good.length} neighbours alerted`,
+  };
+};
+
+/**
+ * Valid but hostile records (keys holding the separator, a 300 KB name, contradicting item
+ * thresholds) through the real stock-monitor over the sandbox's strict SNS and EventBridge,
+ * each checked against its expected outcome.
+ */
+const badInputDrill = async (): Promise<DrillRow> => {
+  stubEnvironment();
+  const stub = new StubAws(new Map([['default', DRILL_RULES[0] as RuleInput]]));
+  const { createHandler } = await import('../functions/stock-monitor/handler.js');
+  const context = {
+    functionName: 'drill',
+    getRemainingTimeInMillis: () => 60_000,
+  } as unknown as Context;
+  const failed: string[] = [];
+  for (const [name, make, holds] of BAD_INPUT_CATALOGUE) {
+    const delivered: WirePublishEntry[] = [];
+    const events: WireEvent[] = [];
+    const local = new LocalRequestHandler({
+      publish: (_t, entries) => void delivered.push(...entries),
+      putEvents: (entries) => void events.push(...entries),
+    });
+    const via = (handler: unknown) => ({
+      region: LOCAL_REGION,
+      credentials: LOCAL_CREDENTIALS,
+      requestHandler: handler as never,
+    });
+    const monitor = createHandler({
+      dynamodb: via(stub.handler),
+      sns: via(local),
+      eventBridge: via(local),
+    });
+    const result = await monitor({ Records: make() }, context);
+    const outcome = monitorOutcome(
+      result.batchItemFailures.map((f) => f.itemIdentifier),
+      delivered,
+      events,
+    );
+    if (!holds(outcome)) failed.push(name);
+  }
+  return {
+    drill: 'bad-input catalogue',
+    load: `${BAD_INPUT_CATALOGUE.length} kinds`,
+    faultsInjected: BAD_INPUT_CATALOGUE.length,
+    duplicates: 0,
+    losses: failed.length,
+    detail:
+      failed.length === 0
+        ? 'each with its expected outcome'
+        : `wrong outcome: ${failed.join('; ')}`,
   };
 };
 
@@ -411,6 +477,7 @@ export const runDrills = async (
     }
   }
   if (wanted('poison')) rows.push(await poisonDrill());
+  if (wanted('bad-input')) rows.push(await badInputDrill());
   if (wanted('race')) rows.push(await raceDrill(endpoint, 8));
   if (wanted('ordering')) {
     const { row, examples } = await orderingDrill(endpoint, changes);

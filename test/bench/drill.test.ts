@@ -8,6 +8,7 @@ describe('reliability drills', () => {
       'redelivery',
       'faults',
       'poison',
+      'bad-input',
       'race',
     ]);
     for (const row of rows) {
@@ -21,6 +22,7 @@ describe('reliability drills', () => {
       'redelivery: every batch 3×',
       'faults: 20 % of AWS calls fail',
       'poison catalogue',
+      'bad-input catalogue',
       'race: executors on one item',
     ]);
     expect(rows[1]?.faultsInjected).toBeGreaterThan(0);

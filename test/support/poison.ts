@@ -1,4 +1,6 @@
 import type { DynamoDBRecord } from 'aws-lambda';
+import type { WireEvent, WirePublishEntry } from '../../sandbox/local-transport.js';
+import { snsMessageBytes } from '../../shared/adapters/alert-publisher.js';
 import { quantityChange, streamRecord } from './factories.js';
 
 const withStream = (record: DynamoDBRecord, patch: Record<string, unknown>): DynamoDBRecord => ({
@@ -74,6 +76,30 @@ export interface MonitorOutcome {
   readonly events: readonly string[];
   readonly alertBytes: readonly number[];
 }
+
+/** What the sandbox's SNS and EventBridge received from one batch, as the catalogue checks it. */
+export const monitorOutcome = (
+  failures: readonly string[],
+  delivered: readonly WirePublishEntry[],
+  events: readonly WireEvent[],
+): MonitorOutcome => ({
+  failures,
+  alerts: delivered.map(
+    (e) =>
+      `${e.attributes.transition?.value} ${e.attributes.level?.value} ${e.attributes.sku?.value} ${e.attributes.location?.value}`,
+  ),
+  events: events.map((e) => {
+    const detail = JSON.parse(e.Detail) as Record<string, string>;
+    return `${e.DetailType} ${detail.level} ${detail.sku} ${detail.location}`;
+  }),
+  alertBytes: delivered.map((e) =>
+    snsMessageBytes({
+      body: e.message,
+      subject: e.subject,
+      attributes: Object.entries(e.attributes).map(([n, a]) => [n, a.dataType, a.value] as const),
+    }),
+  ),
+});
 
 /**
  * Inputs that are valid but hostile (they come from real catalogues and operators, not from a
