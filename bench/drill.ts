@@ -5,7 +5,6 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Context, DynamoDBRecord } from 'aws-lambda';
 import { listKind, windowSince } from '../cli/control-items.js';
 import type { Target } from '../cli/target.js';
-import { EnvName } from '../functions/commons/env.js';
 import { loadEnvironment } from '../infra/config/environments.js';
 import {
   freePort,
@@ -26,6 +25,7 @@ import {
   StreamPoller,
 } from '../sandbox/stream-poller.js';
 import { undecodableReason } from '../shared/adapters/stream-records.js';
+import { EnvName } from '../shared/contracts/env.js';
 import type { RuleInput } from '../shared/domain/rules.js';
 import {
   busEnvelope,

@@ -12,6 +12,7 @@ import {
   type Subscriber,
 } from '../infra/config/environments.js';
 import { RulesRepository } from '../shared/adapters/rules-repository.js';
+import { EnvName } from '../shared/contracts/env.js';
 import {
   DetailType,
   STRATEGY_EXECUTOR_PATTERN,
@@ -214,16 +215,21 @@ export class Sandbox {
       if (out) appendFileSync(join(out, file), `${JSON.stringify(value)}\n`);
     };
 
-    // The handlers read their configuration from the environment, as in Lambda.
+    // The handlers read their configuration from the environment, as in Lambda, by the names
+    // the stack sets them under.
     Object.assign(process.env, {
-      INVENTORY_TABLE_NAME: tables.inventory,
-      CONTROL_TABLE_NAME: tables.control,
-      IDEMPOTENCY_TABLE_NAME: tables.idempotency,
-      ALERTS_TOPIC_ARN: `arn:aws:sns:${LOCAL_REGION}:000000000000:local-alerts`,
-      EVENT_BUS_NAME: 'local-inventory',
-      RULES_CACHE_TTL_SECONDS: String(options.rulesCacheTtlSeconds ?? config.rulesCacheTtlSeconds),
-      CACHE_MAX_ENTRIES: String(config.cacheMaxEntries),
-      CURRENCY_DECIMALS: String(config.currency.decimals),
+      [EnvName.inventoryTable]: tables.inventory,
+      [EnvName.controlTable]: tables.control,
+      [EnvName.idempotencyTable]: tables.idempotency,
+      [EnvName.alertsTopicArn]: `arn:aws:sns:${LOCAL_REGION}:000000000000:local-alerts`,
+      [EnvName.eventBusName]: 'local-inventory',
+      [EnvName.rulesCacheTtlSeconds]: String(
+        options.rulesCacheTtlSeconds ?? config.rulesCacheTtlSeconds,
+      ),
+      [EnvName.cacheMaxEntries]: String(config.cacheMaxEntries),
+      [EnvName.currencyDecimals]: String(config.currency.decimals),
+      [EnvName.indexShards]: String(config.indexShards),
+      [EnvName.openOrderMaxAgeDays]: String(config.openOrderMaxAgeDays),
     });
     process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
     process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';

@@ -1,17 +1,5 @@
 import { DEFAULT_CACHE_MAX_ENTRIES } from '../../shared/adapters/lru-cache.js';
-
-/** Environment variables the functions read; the stack sets them from these names. */
-export const EnvName = {
-  inventoryTable: 'INVENTORY_TABLE_NAME',
-  controlTable: 'CONTROL_TABLE_NAME',
-  idempotencyTable: 'IDEMPOTENCY_TABLE_NAME',
-  alertsTopicArn: 'ALERTS_TOPIC_ARN',
-  eventBusName: 'EVENT_BUS_NAME',
-  rulesCacheTtlSeconds: 'RULES_CACHE_TTL_SECONDS',
-  /** Decimals of the environment's currency: reprice rounds to its minor units. */
-  currencyDecimals: 'CURRENCY_DECIMALS',
-  cacheMaxEntries: 'CACHE_MAX_ENTRIES',
-} as const;
+import { EnvName } from '../../shared/contracts/env.js';
 
 /** Reads a required environment variable, failing fast with its name when it is missing. */
 export const requireEnv = (name: string): string => {

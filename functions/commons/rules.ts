@@ -2,7 +2,8 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DemandThresholds } from '../../shared/adapters/demand-repository.js';
 import { RulesRepository } from '../../shared/adapters/rules-repository.js';
-import { cacheMaxEntries, EnvName, intEnv } from './env.js';
+import { EnvName } from '../../shared/contracts/env.js';
+import { cacheMaxEntries, intEnv } from './env.js';
 
 /**
  * The rules repository of a function: cache TTL and bound from the environment, invalid rules

@@ -1,8 +1,9 @@
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { DemandRepository } from '../../shared/adapters/demand-repository.js';
+import { EnvName } from '../../shared/contracts/env.js';
 import { SERVICE_NAMES } from '../../shared/contracts/metrics.js';
 import { type ClientOverrides, createDocumentClient } from '../commons/clients.js';
-import { EnvName, requireEnv } from '../commons/env.js';
+import { requireEnv } from '../commons/env.js';
 import { createPowertools, observed } from '../commons/powertools.js';
 import { createDemandRecorder } from './recorder.js';
 

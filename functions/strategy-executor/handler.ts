@@ -6,6 +6,7 @@ import type { ParsedResult } from '@aws-lambda-powertools/parser/types';
 import type { Context, EventBridgeEvent } from 'aws-lambda';
 import { EventPublisher } from '../../shared/adapters/event-publisher.js';
 import { StrategyStore } from '../../shared/adapters/strategy-store.js';
+import { EnvName } from '../../shared/contracts/env.js';
 import {
   type StockLevelEvent,
   StockLevelEventSchema,
@@ -15,7 +16,7 @@ import { MetricName, SERVICE_NAMES } from '../../shared/contracts/metrics.js';
 import { DEFAULT_CURRENCY_DECIMALS } from '../../shared/domain/money.js';
 import { formatIssues } from '../../shared/errors.js';
 import { type ClientOverrides, createClients } from '../commons/clients.js';
-import { EnvName, intEnv, requireEnv } from '../commons/env.js';
+import { intEnv, requireEnv } from '../commons/env.js';
 import { createPowertools, observed } from '../commons/powertools.js';
 import { createDemandThresholds, createRulesRepository } from '../commons/rules.js';
 import { createStrategyExecutor, type StrategyTask } from './executor.js';

@@ -20,8 +20,7 @@ import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Topic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { EnvName } from '../../functions/commons/env.js';
-import { ControlIndexEnv } from '../../shared/adapters/control-index.js';
+import { EnvName } from '../../shared/contracts/env.js';
 import { STRATEGY_EXECUTOR_PATTERN } from '../../shared/contracts/events.js';
 import { METRICS_NAMESPACE, MetricName, SERVICE_NAMES } from '../../shared/contracts/metrics.js';
 import type { EnvironmentConfig } from '../config/environments.js';
@@ -115,7 +114,7 @@ export class PipelineStack extends Stack {
         [EnvName.eventBusName]: props.bus.eventBusName,
         [EnvName.rulesCacheTtlSeconds]: String(config.rulesCacheTtlSeconds),
         [EnvName.cacheMaxEntries]: String(config.cacheMaxEntries),
-        [ControlIndexEnv.shards]: String(config.indexShards),
+        [EnvName.indexShards]: String(config.indexShards),
       },
     });
     const monitor = this.stockMonitor.function;
@@ -180,8 +179,8 @@ export class PipelineStack extends Stack {
         [EnvName.rulesCacheTtlSeconds]: String(config.rulesCacheTtlSeconds),
         [EnvName.currencyDecimals]: String(config.currency.decimals),
         [EnvName.cacheMaxEntries]: String(config.cacheMaxEntries),
-        [ControlIndexEnv.shards]: String(config.indexShards),
-        [ControlIndexEnv.openOrderMaxAgeDays]: String(config.openOrderMaxAgeDays),
+        [EnvName.indexShards]: String(config.indexShards),
+        [EnvName.openOrderMaxAgeDays]: String(config.openOrderMaxAgeDays),
       },
     });
     const executor = this.strategyExecutor.function;

@@ -1,4 +1,5 @@
 import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { EnvName } from '../contracts/env.js';
 import {
   ControlIndex,
   type ControlIndexSettings,
@@ -7,12 +8,6 @@ import {
   type IndexedKind,
   MAX_INDEX_SHARDS,
 } from '../contracts/tables.js';
-
-/** Environment variables the stack sets on the functions from the environment's config. */
-export const ControlIndexEnv = {
-  shards: 'CONTROL_INDEX_SHARDS',
-  openOrderMaxAgeDays: 'OPEN_ORDER_MAX_AGE_DAYS',
-} as const;
 
 const positiveInt = (name: string, fallback: number, max: number): number => {
   const raw = process.env[name];
@@ -26,13 +21,13 @@ const positiveInt = (name: string, fallback: number, max: number): number => {
 };
 
 /**
- * The index settings a function runs with, from {@link ControlIndexEnv} (the stack sets them
+ * The index settings a function runs with, from {@link EnvName} (the stack sets them
  * from infra/config); the defaults where they are not set, as in the local sandbox.
  */
 export const controlIndexSettingsFromEnv = (): ControlIndexSettings => ({
-  shards: positiveInt(ControlIndexEnv.shards, DEFAULT_INDEX_SHARDS, MAX_INDEX_SHARDS),
+  shards: positiveInt(EnvName.indexShards, DEFAULT_INDEX_SHARDS, MAX_INDEX_SHARDS),
   openOrderMaxAgeDays: positiveInt(
-    ControlIndexEnv.openOrderMaxAgeDays,
+    EnvName.openOrderMaxAgeDays,
     DEFAULT_OPEN_ORDER_MAX_AGE_DAYS,
     3650,
   ),
