@@ -51,7 +51,7 @@ const print = (activity: Activity) => {
       // Resolves of strategies with nothing to undo are ledgered; the console keeps to effects.
       if (a.outcome === 'skipped' && a.transition === 'RESOLVED') return;
       const decision = (a.effect.decision ?? {}) as Record<string, unknown>;
-      if (decision.kind === undefined || decision.kind === 'none') {
+      if (decision.kind === undefined || decision.kind === 'no-change') {
         console.log(`  ⚙  ${a.strategy} ${a.outcome}${a.reason ? ` (${a.reason})` : ''}`);
         return;
       }

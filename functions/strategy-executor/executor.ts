@@ -3,12 +3,10 @@ import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { DemandThresholds } from '../../shared/adapters/demand-repository.js';
 import type { BusEvent, EventPublisher } from '../../shared/adapters/event-publisher.js';
 import type { RulesRepository } from '../../shared/adapters/rules-repository.js';
-import {
-  type CommitOptions,
-  type LedgerEntry,
-  orderIdOf,
-  periodStartOf,
-  type StrategyStore,
+import type {
+  CommitOptions,
+  LedgerEntry,
+  StrategyStore,
 } from '../../shared/adapters/strategy-store.js';
 import {
   DetailType,
@@ -23,7 +21,7 @@ import type { TransitionKind } from '../../shared/domain/crossing.js';
 import type { DemandPolicy } from '../../shared/domain/demand.js';
 import type { Strategy } from '../../shared/domain/rules.js';
 import { type Standing, standingOf } from '../../shared/domain/standing.js';
-import { type Decision, decide } from '../../shared/domain/strategies.js';
+import { type Decision, decide, orderIdOf, periodStartOf } from '../../shared/domain/strategies.js';
 import {
   AlertNotYetRecordedError,
   PublishFailedError,
@@ -44,6 +42,9 @@ export interface StrategyExecutorDeps {
   /** Decimals of the environment's currency (default 2): reprice rounds to its minor units. */
   readonly currencyDecimals?: number;
 }
+
+/** The strategy a level change gets when no rule, or no strategy for its level, applies. */
+export const NO_STRATEGY = 'no-strategy';
 
 /** Fresh decisions before the invocation gives up and fails (to be retried as a whole). */
 const MAX_DECISION_ATTEMPTS = 5;
@@ -89,7 +90,7 @@ export const createStrategyExecutor = (deps: StrategyExecutorDeps) => {
     if (!resolved)
       return {
         ...base,
-        strategyType: 'none',
+        strategyType: NO_STRATEGY,
         strategy: undefined,
         rejection: 'no rule applies to this item',
       };
@@ -97,7 +98,7 @@ export const createStrategyExecutor = (deps: StrategyExecutorDeps) => {
     if (!strategy) {
       return {
         ...base,
-        strategyType: 'none',
+        strategyType: NO_STRATEGY,
         strategy: undefined,
         rejection: `rule ${resolved.key} has no strategy for ${detail.level}`,
       };
@@ -216,7 +217,7 @@ export const createStrategyExecutor = (deps: StrategyExecutorDeps) => {
       orderFromQuantity:
         strategy.type === 'purchase-order' && strategy.quantity.mode === 'up-to-max',
     };
-    if (decision.kind === 'none') {
+    if (decision.kind === 'no-change') {
       const entry = {
         ...base,
         outcome: 'skipped',
@@ -322,13 +323,13 @@ const afterOf = (
   decision: Decision,
 ) => {
   switch (decision.kind) {
-    case 'restock':
+    case 'direct-restock':
       return { ...before, quantity: before.quantity + decision.quantity };
     case 'reduce':
       return { ...before, quantity: before.quantity - decision.quantity };
     case 'reprice':
       return { ...before, price: decision.to };
-    case 'listing':
+    case 'pause-listing':
       return { ...before, listed: decision.listed };
     default:
       return before;

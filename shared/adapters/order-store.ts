@@ -13,6 +13,7 @@ import {
 import type { LedgerEntry } from '../domain/ledger.js';
 import type { Level } from '../domain/levels.js';
 import type { Decision } from '../domain/strategies.js';
+import { orderIdOf } from '../domain/strategies.js';
 import { readIndex, type TimeWindow } from './control-index.js';
 import { Ledger, OperatorAction } from './ledger.js';
 
@@ -26,9 +27,6 @@ export interface GuardedAction {
     reason: string;
   };
 }
-
-/** Deterministic purchase-order id: a replayed alert can only ever name the same order. */
-export const orderIdOf = (alertId: string): string => `PO-${alertId}`;
 
 /** The alert an order was raised for (its id is {@link orderIdOf} that alert). */
 export const alertIdOfOrder = (orderId: string): string =>

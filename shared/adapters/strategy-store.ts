@@ -18,7 +18,6 @@ import { type GuardedAction, type OpenOrderLock, OrderStore } from './order-stor
 
 export type { LedgerEntry, Outcome } from '../domain/ledger.js';
 export { ledgerKey } from './ledger.js';
-export { orderIdOf } from './order-store.js';
 
 /** How long a reprice counter outlives its period, so a late retry still finds it. */
 const REPRICE_COUNTER_EXTRA_DAYS = 7;
@@ -37,12 +36,6 @@ export interface CommitOptions {
   /** An order computed up to a maximum from the quantity read: stock must not have risen. */
   readonly orderFromQuantity?: boolean | undefined;
 }
-
-/** Start of the reprice period containing `at`, as an ISO instant. */
-export const periodStartOf = (at: Date, periodHours: number): string => {
-  const periodMs = periodHours * 3_600_000;
-  return new Date(Math.floor(at.getTime() / periodMs) * periodMs).toISOString();
-};
 
 /**
  * Applies strategy decisions to the inventory and control tables. Each effect is one
@@ -263,7 +256,7 @@ export class StrategyStore {
             : []),
         ];
       }
-      case 'restock':
+      case 'direct-restock':
         // Stock may have fallen since the read (sales), never risen: no overshoot of the target.
         return [
           {
@@ -337,7 +330,7 @@ export class StrategyStore {
             : [this.repriceCounter(entry, periodStart, counterTtl, options)]),
         ];
       }
-      case 'listing':
+      case 'pause-listing':
         // Only from the listing state read: an item without `listed` is live.
         return [
           {
@@ -352,7 +345,7 @@ export class StrategyStore {
               itemGone(item) ?? { outcome: 'stale', reason: 'the listing changed meanwhile' },
           },
         ];
-      case 'none':
+      case 'no-change':
         return [];
     }
   }

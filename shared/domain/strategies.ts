@@ -39,7 +39,7 @@ export type Decision =
       readonly quantity: number;
       readonly supplier?: string | undefined;
     }
-  | { readonly kind: 'restock'; readonly quantity: number; readonly source: string }
+  | { readonly kind: 'direct-restock'; readonly quantity: number; readonly source: string }
   | {
       readonly kind: 'reduce';
       readonly quantity: number;
@@ -56,14 +56,23 @@ export type Decision =
       /** Set when this undoes the alert's own change on resolve; the period limit does not apply. */
       readonly restore?: true | undefined;
     }
-  | { readonly kind: 'listing'; readonly listed: boolean }
-  | { readonly kind: 'none'; readonly reason: string };
+  | { readonly kind: 'pause-listing'; readonly listed: boolean }
+  | { readonly kind: 'no-change'; readonly reason: string };
+
+/** Deterministic purchase-order id: a replayed alert can only ever name the same order. */
+export const orderIdOf = (alertId: string): string => `PO-${alertId}`;
+
+/** Start of the reprice period containing `at`, as an ISO instant. */
+export const periodStartOf = (at: Date, periodHours: number): string => {
+  const periodMs = periodHours * 3_600_000;
+  return new Date(Math.floor(at.getTime() / periodMs) * periodMs).toISOString();
+};
 
 /** Rounds up to a positive multiple of `multiple`. */
 export const roundUpToMultiple = (quantity: number, multiple: number): number =>
   Math.max(multiple, Math.ceil(quantity / multiple) * multiple);
 
-const none = (reason: string): Decision => ({ kind: 'none', reason });
+const none = (reason: string): Decision => ({ kind: 'no-change', reason });
 
 /**
  * Decides what a strategy does for one level change. Pure: the executor applies the decision
@@ -76,9 +85,11 @@ export const decide = (strategy: Strategy, context: StrategyContext): Decision =
       return none('notify-only: people were alerted, nothing is changed');
     case 'pause-listing':
       if (resolved)
-        return context.listed ? none('listing is already live') : { kind: 'listing', listed: true };
+        return context.listed
+          ? none('listing is already live')
+          : { kind: 'pause-listing', listed: true };
       return context.listed
-        ? { kind: 'listing', listed: false }
+        ? { kind: 'pause-listing', listed: false }
         : none('listing is already paused');
     case 'purchase-order': {
       if (resolved) return none('stock recovered; open orders stay until received');
@@ -106,7 +117,7 @@ export const decide = (strategy: Strategy, context: StrategyContext): Decision =
         return none(
           `stock ${context.quantity} is already at or above ${quantity.mode === 'up-to-max' ? quantity.max : 'target'}`,
         );
-      return { kind: 'restock', quantity: wanted, source: strategy.source };
+      return { kind: 'direct-restock', quantity: wanted, source: strategy.source };
     }
     case 'reduce': {
       if (resolved) return none('surplus cleared; nothing to undo');

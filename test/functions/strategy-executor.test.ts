@@ -310,7 +310,7 @@ describe('strategy-executor handler', () => {
     expect(items).toHaveLength(1);
     expect(items?.[0]?.Put?.Item).toMatchObject({
       outcome: 'dry-run',
-      decision: { kind: 'restock', quantity: 25 },
+      decision: { kind: 'direct-restock', quantity: 25 },
       after: { quantity: 8 },
     });
     expect(result).toMatchObject({ applied: { outcome: 'dry-run' } });

@@ -63,7 +63,7 @@ describe('decide', () => {
       'direct restock up to max',
       { type: 'direct-restock', quantity: { mode: 'up-to-max', max: 40 } },
       {},
-      { kind: 'restock', quantity: 36, source: 'internal' },
+      { kind: 'direct-restock', quantity: 36, source: 'internal' },
     ],
     [
       'reprice up on low stock',
@@ -77,12 +77,17 @@ describe('decide', () => {
       {},
       { kind: 'reprice', from: 20, to: 25 },
     ],
-    ['pause listing on trigger', { type: 'pause-listing' }, {}, { kind: 'listing', listed: false }],
+    [
+      'pause listing on trigger',
+      { type: 'pause-listing' },
+      {},
+      { kind: 'pause-listing', listed: false },
+    ],
     [
       'resume listing on resolve',
       { type: 'pause-listing' },
       { transition: 'RESOLVED', listed: false },
-      { kind: 'listing', listed: true },
+      { kind: 'pause-listing', listed: true },
     ],
   ])('%s', (_, strategy, ctx, expected) => {
     expect(decide(strategyOf(strategy), context(ctx as Partial<StrategyContext>))).toMatchObject(
@@ -124,8 +129,8 @@ describe('decide', () => {
     ],
   ])('%s decides nothing and says why', (_, strategy, ctx, reason) => {
     const decision = decide(strategyOf(strategy), context(ctx as Partial<StrategyContext>));
-    expect(decision.kind).toBe('none');
-    expect(decision.kind === 'none' && decision.reason).toContain(reason);
+    expect(decision.kind).toBe('no-change');
+    expect(decision.kind === 'no-change' && decision.reason).toContain(reason);
   });
 
   it('reduces overstock down to the target, towards the named location', () => {
@@ -161,7 +166,7 @@ describe('reprice (issue 13.5)', () => {
       context({ price: 5 }),
     );
     expect(decision).toEqual({
-      kind: 'none',
+      kind: 'no-change',
       reason: 'price 5.00 is below the floor 15.00: not repriced',
     });
   });
@@ -173,7 +178,7 @@ describe('reprice (issue 13.5)', () => {
       context({ price: 50 }),
     );
     expect(decision).toEqual({
-      kind: 'none',
+      kind: 'no-change',
       reason: 'price 50.00 is above the ceiling 35.00: not repriced',
     });
   });
@@ -216,7 +221,7 @@ describe('reprice (issue 13.5)', () => {
       reprice({ percent: 10, floor: 5, ceiling: 30, ...patch }),
       context({ price: 20 }),
     );
-    expect(decision).toEqual({ kind: 'none', reason: expect.stringContaining(reason) });
+    expect(decision).toEqual({ kind: 'no-change', reason: expect.stringContaining(reason) });
   });
 
   describe('restoreOnResolve', () => {
@@ -250,14 +255,14 @@ describe('reprice (issue 13.5)', () => {
         resolved({ price: 11.5, restore: { priceBefore: 10, priceAfter: 12 } }),
       );
       expect(decision).toEqual({
-        kind: 'none',
+        kind: 'no-change',
         reason: "price changed since this alert's change (12.00 → now 11.50): not restored",
       });
     });
 
     it('has nothing to restore when this alert changed no price', () => {
       expect(decide(restoring, resolved({ price: 20 }))).toEqual({
-        kind: 'none',
+        kind: 'no-change',
         reason: 'this alert changed no price; nothing to restore',
       });
     });
@@ -274,7 +279,7 @@ describe('reprice (issue 13.5)', () => {
         restoring,
         resolved({ restore: { priceBefore: 20, priceAfter: 22 }, ...overrides }),
       );
-      expect(decision).toEqual({ kind: 'none', reason });
+      expect(decision).toEqual({ kind: 'no-change', reason });
     });
 
     it('keeps the price on resolve without restoreOnResolve', () => {
@@ -282,7 +287,7 @@ describe('reprice (issue 13.5)', () => {
         reprice({ percent: 10, floor: 5, ceiling: 30 }),
         resolved({ price: 22, restore: { priceBefore: 20, priceAfter: 22 } }),
       );
-      expect(decision.kind).toBe('none');
+      expect(decision.kind).toBe('no-change');
     });
   });
 });
@@ -306,7 +311,7 @@ describe('properties', () => {
             strategyOf({ type: 'purchase-order', quantity: quantitySpec, orderMultiple: multiple }),
             context({ quantity }),
           );
-          if (decision.kind === 'none') {
+          if (decision.kind === 'no-change') {
             expect(mode).toBe('up-to-max');
             expect(quantity).toBeGreaterThanOrEqual(amount);
             return;
@@ -366,7 +371,7 @@ describe('reprice properties', () => {
               repriceWith({ percent: p, direction: dir, floor, ceiling, decimals: d }),
               context({ price: fromMinorUnits(price, d), currencyDecimals: d }),
             );
-            if (decision.kind === 'none') continue;
+            if (decision.kind === 'no-change') continue;
             expect(decision.kind).toBe('reprice');
             if (decision.kind !== 'reprice') return;
             price = toMinorUnits(decision.to, d);
@@ -394,12 +399,12 @@ describe('reprice properties', () => {
           );
           if (price < floor || price > ceiling) {
             expect(decision).toEqual({
-              kind: 'none',
+              kind: 'no-change',
               reason: expect.stringContaining('not repriced'),
             });
             return;
           }
-          if (decision.kind === 'none') return;
+          if (decision.kind === 'no-change') return;
           expect(decision.kind).toBe('reprice');
           if (decision.kind !== 'reprice') return;
           const to = toMinorUnits(decision.to, d);
