@@ -126,6 +126,14 @@ const newItemWork = (stored: StoredAlertState): ItemWork => ({
   crossings: [],
 });
 
+/** What the stock-monitor's steps share: its dependencies and clock. */
+interface Monitor {
+  readonly deps: StockMonitorDeps;
+  readonly now: () => Date;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+}
+
 /**
  * The stock-monitor use case over one stream batch:
  * 1. decode every record and judge each by the rule and thresholds in force now (rules
@@ -140,354 +148,367 @@ const newItemWork = (stored: StoredAlertState): ItemWork => ({
  *    publish or commit failed, so they come back in order.
  * Demand is the demand-recorder's job, on its own event source mapping of the same stream.
  */
+
 export const createStockMonitor = (deps: StockMonitorDeps) => {
-  const now = deps.now ?? (() => new Date());
-  const { logger, metrics } = deps;
-
-  /**
-   * What each decoded record is judged by: the rule in force for its item now (cached), the
-   * demand-derived LOW_STOCK for `auto` rules, and the thresholds on the record's own image
-   * (they can move from one write of an item to the next), reconciled.
-   */
-  async function judge(decoded: readonly DecodedRecord[]): Promise<Map<DecodedRecord, InForce>> {
-    const rules = await deps.rules.resolveMany(decoded);
-    const autoItems = new Map<string, { sku: string; location: string; policy: DemandPolicy }>();
-    for (const d of decoded) {
-      const rule = rules.get(d.itemKey)?.rule;
-      if (rule && isAutoLowStock(rule) && d.overrides.LOW_STOCK === undefined)
-        autoItems.set(d.itemKey, { ...d.item, policy: rule.demand });
-    }
-    const derived =
-      autoItems.size > 0 && deps.thresholds
-        ? await deps.thresholds.get([...autoItems.values()])
-        : new Map<string, { lowStock?: number | undefined }>();
-    const judged = new Map<DecodedRecord, InForce>();
-    const warned = new Set<string>();
-    for (const d of decoded) {
-      const resolved = rules.get(d.itemKey);
-      const derivedLow = autoItems.has(d.itemKey) ? derived.get(d.itemKey)?.lowStock : undefined;
-      const inForce = thresholdsInForce(resolved?.rule, d.overrides, derivedLow);
-      judged.set(d, {
-        rule: resolved?.rule,
-        ruleKey: resolved?.key,
-        thresholds: inForce.thresholds,
-      });
-      if (warned.has(d.itemKey)) continue;
-      warned.add(d.itemKey);
-      if (inForce.clampedLowStock) {
-        metrics.addMetric(MetricName.DerivedThresholdsClamped, MetricUnit.Count, 1);
-        logger.warn('Derived LOW_STOCK clamped below OVERSTOCK − hysteresis', {
-          itemKey: d.itemKey,
-          ...inForce.clampedLowStock,
-        });
-      }
-      if (inForce.itemThresholdsIgnored)
-        logger.warn(inForce.itemThresholdsIgnored, { itemKey: d.itemKey });
-    }
-    return judged;
-  }
-
-  /** Step 1: decodes every record; one that cannot be decoded is kept with its reason. */
-  const decodeAll = (records: readonly DynamoDBRecord[]): Map<DynamoDBRecord, Prepared> => {
-    const prepared = new Map<DynamoDBRecord, Prepared>();
-    for (const record of records) {
-      try {
-        prepared.set(record, { ok: true, decoded: decodeRecord(record) });
-      } catch (error) {
-        prepared.set(record, {
-          ok: false,
-          itemKey: itemKeyOfRecord(record),
-          error: error as Error,
-        });
-      }
-    }
-    return prepared;
+  const m: Monitor = {
+    deps,
+    now: deps.now ?? (() => new Date()),
+    logger: deps.logger,
+    metrics: deps.metrics,
   };
-
-  /**
-   * Step 3: evaluates the records in stream order with Powertools' BatchProcessor, sequentially,
-   * because the records of one item must be applied in order. Poison is set aside for the
-   * quarantine and acknowledged; a record that fails holds back the rest of its item.
-   */
-  async function evaluateInOrder(
-    event: DynamoDBStreamEvent,
-    context: Context | undefined,
-    prepared: ReadonlyMap<DynamoDBRecord, Prepared>,
-    judged: ReadonlyMap<DecodedRecord, InForce>,
-    stored: ReadonlyMap<string, StoredAlertState>,
-  ): Promise<Evaluation> {
-    const work = new Map<string, ItemWork>();
-    const poison: Poison[] = [];
-    const failedItems = new Set<string>();
-    let duplicates = 0;
-    const evaluate = (d: DecodedRecord) => {
-      const itemStored = stored.get(d.itemKey);
-      const inForce = judged.get(d);
-      if (!inForce || !itemStored) return;
-      const item = work.get(d.itemKey) ?? newItemWork(itemStored);
-      work.set(d.itemKey, item);
-      if (!applyRecord(item, d, inForce, now())) duplicates++;
-    };
-    // Synchronous on purpose: BatchProcessor awaits it either way, and an async function would
-    // add a promise per record (each one tracked by the X-Ray SDK's async hooks).
-    const recordHandler = (record: DynamoDBRecord) => {
-      const p = prepared.get(record);
-      if (!p) throw new Error('record was not prepared');
-      if (!p.ok) {
-        // It can never succeed: quarantined with its images after the loop and acknowledged,
-        // so it neither holds back its item nor is retried into the on-failure destination.
-        logger.error('Poison record quarantined', {
-          reason: p.error.message,
-          sequenceNumber: record.dynamodb?.SequenceNumber,
-          itemKey: p.itemKey,
-        });
-        poison.push({ record, reason: p.error.message });
-        return;
-      }
-      if (failedItems.has(p.decoded.itemKey)) throw new HeldBackRecordError(p.decoded.itemKey);
-      try {
-        evaluate(p.decoded);
-      } catch (error) {
-        failedItems.add(p.decoded.itemKey);
-        throw error;
-      }
-    };
-    try {
-      const response = await processPartialResponse(
-        event,
-        recordHandler,
-        new BatchProcessor(EventType.DynamoDBStreams),
-        {
-          ...(context ? { context } : {}),
-          processInParallel: false,
-        },
-      );
-      const failedSequences = response.batchItemFailures.map((f) => f.itemIdentifier);
-      return { work, poison, failedSequences, duplicates };
-    } catch (error) {
-      // Every record failed: Lambda retries (and bisects) the whole batch. Count it first.
-      if (error instanceof FullBatchFailureError)
-        metrics.addMetric(MetricName.RecordsFailed, MetricUnit.Count, event.Records.length);
-      throw error;
-    }
-  }
-
-  /**
-   * Step 5: the batch response. Records that failed, poison that could not be quarantined, and
-   * every record of an item whose publish or commit failed go back, to be redelivered in order.
-   */
-  const respond = (
-    prepared: ReadonlyMap<DynamoDBRecord, Prepared>,
-    evaluation: Evaluation,
-    flushFailures: ReadonlySet<string>,
-    unquarantined: readonly string[],
-  ): DynamoDBBatchResponse => {
-    const failedSequences = new Set([...evaluation.failedSequences, ...unquarantined]);
-    for (const [record, p] of prepared) {
-      if (p.ok && flushFailures.has(p.decoded.itemKey) && record.dynamodb?.SequenceNumber)
-        failedSequences.add(record.dynamodb.SequenceNumber);
-    }
-    metrics.addMetric(
-      MetricName.RecordsProcessed,
-      MetricUnit.Count,
-      prepared.size - failedSequences.size,
-    );
-    metrics.addMetric(MetricName.RecordsFailed, MetricUnit.Count, failedSequences.size);
-    if (evaluation.duplicates > 0)
-      metrics.addMetric(MetricName.DuplicateRecords, MetricUnit.Count, evaluation.duplicates);
-    return {
-      batchItemFailures: [...failedSequences].map((itemIdentifier) => ({ itemIdentifier })),
-    };
-  };
-
   return async (event: DynamoDBStreamEvent, context?: Context): Promise<DynamoDBBatchResponse> => {
     const prepared = decodeAll(event.Records ?? []);
     const decoded = [...prepared.values()].flatMap((p) => (p.ok ? [p.decoded] : []));
-    const judged = await judge(decoded);
+    const judged = await judge(m, decoded);
     // Step 2: every item's state. An alert opened under an older threshold or rule must be
     // judged by the one in force now, and only the state knows which alerts are open.
-    const stored = await deps.states.getMany([
+    const stored = await m.deps.states.getMany([
       ...new Map(decoded.map((d) => [d.itemKey, d.item])).values(),
     ]);
-    const evaluation = await evaluateInOrder(event, context, prepared, judged, stored);
+    const evaluation = await evaluateInOrder(m, event, context, prepared, judged, stored);
     // Step 4: announce and commit; quarantine the poison.
     const [flushFailures, unquarantined] = await Promise.all([
-      flush(evaluation.work),
-      quarantine(evaluation.poison),
+      flush(m, evaluation.work),
+      quarantine(m, evaluation.poison),
     ]);
-    return respond(prepared, evaluation, flushFailures, unquarantined);
+    return respond(m, prepared, evaluation, flushFailures, unquarantined);
   };
-
-  /**
-   * Keeps each poison record in the quarantine; returns the sequence numbers of those that
-   * could not be kept, to be redelivered (and, after the retries, reach the on-failure
-   * destination as on any other failure).
-   */
-  async function quarantine(poison: readonly Poison[]): Promise<string[]> {
-    const results = await Promise.allSettled(
-      poison.map(({ record, reason }) => deps.quarantine.put(record, reason, now())),
-    );
-    const kept = results.filter((r) => r.status === 'fulfilled').length;
-    if (kept > 0) metrics.addMetric(MetricName.RecordsQuarantined, MetricUnit.Count, kept);
-    return results.flatMap((result, index) => {
-      if (result.status === 'fulfilled') return [];
-      const sequence = poison[index]?.record.dynamodb?.SequenceNumber;
-      logger.error('Quarantine write failed; the record will be redelivered', {
-        sequenceNumber: sequence,
-        error: result.reason as Error,
-      });
-      return sequence ? [sequence] : [];
-    });
-  }
-
-  /** Step 4: publishes every crossing, then commits each item's state; returns the items that failed. */
-  async function flush(work: ReadonlyMap<string, ItemWork>): Promise<Set<string>> {
-    const failed = await publishCrossings(work);
-    for (const itemKey of await commitStates(work, failed)) failed.add(itemKey);
-    return failed;
-  }
-
-  /** Alerts (SNS) and events (EventBridge), ten per call, failed entries retried; returns the items whose crossings still failed. */
-  async function publishCrossings(work: ReadonlyMap<string, ItemWork>): Promise<Set<string>> {
-    const failed = new Set<string>();
-    const owners = new Map<string, string>();
-    const messages: AlertMessage[] = [];
-    const events: BusEvent[] = [];
-    for (const [itemKey, item] of work) {
-      for (const crossing of item.crossings) {
-        const id = `${crossing.transition.alertId}-${crossing.transition.kind === 'TRIGGERED' ? 'T' : 'R'}`;
-        owners.set(id, itemKey);
-        events.push(toBusEvent(id, crossing));
-        const message = toAlertMessage(id, crossing);
-        if (message) messages.push(message);
-        metrics
-          .singleMetric()
-          .addDimension('level', crossing.transition.level)
-          .addMetric(MetricName.Crossings, MetricUnit.Count, 1);
-      }
-    }
-    const [alertOutcome, eventOutcome] = await Promise.all([
-      messages.length > 0 ? deps.alerts.publish(messages) : undefined,
-      events.length > 0 ? deps.events.publish(events) : undefined,
-    ]);
-    for (const [outcome, what] of [
-      [alertOutcome, 'alert'],
-      [eventOutcome, 'event'],
-    ] as const) {
-      if (!outcome) continue;
-      metrics.addMetric(MetricName.PublishRetries, MetricUnit.Count, outcome.retries);
-      for (const [id, reason] of outcome.failed) {
-        const itemKey = owners.get(id);
-        if (itemKey) failed.add(itemKey);
-        logger.error(`${what} publish failed after retries`, {
-          id,
-          reason,
-          itemKey,
-          error: new PublishFailedError(reason),
-        });
-      }
-    }
-    const published = (count: number, outcome: { failed: Map<string, string> } | undefined) =>
-      count - (outcome?.failed.size ?? 0);
-    metrics.addMetric(
-      MetricName.AlertsPublished,
-      MetricUnit.Count,
-      published(messages.length, alertOutcome),
-    );
-    metrics.addMetric(
-      MetricName.EventsPublished,
-      MetricUnit.Count,
-      published(events.length, eventOutcome),
-    );
-    return failed;
-  }
-
-  /**
-   * Commits the state of every item that crossed and published, each conditional on the
-   * version read; returns the items whose commit failed (to be redelivered).
-   */
-  async function commitStates(
-    work: ReadonlyMap<string, ItemWork>,
-    publishFailed: ReadonlySet<string>,
-  ): Promise<Set<string>> {
-    const failed = new Set<string>();
-    const at = now().toISOString();
-    // Nothing changed, or the change must be redelivered: keep the stored state as it is.
-    const commits = [...work].flatMap(([itemKey, item]): StateCommit[] => {
-      const first = item.crossings[0];
-      if (publishFailed.has(itemKey) || !first || item.lastSequence === undefined) return [];
-      const { state, lastSequence } = item;
-      return [
-        { item: first.record.item, state, expectedVersion: item.stored.version, lastSequence, at },
-      ];
-    });
-    if (commits.length === 0) return failed;
-    try {
-      // The alerts are out: transient failures are retried here, since a lost commit would
-      // announce them again on redelivery. A failed condition means another writer won.
-      for (const itemKey of await deps.states.commitMany(commits)) {
-        failed.add(itemKey);
-        logger.error('Alert state changed since it was read; the item will be redelivered', {
-          itemKey,
-        });
-      }
-    } catch (error) {
-      for (const commit of commits) failed.add(itemKeyOf(commit.item));
-      logger.error('Alert state commit failed', { items: commits.length, error: error as Error });
-    }
-    return failed;
-  }
-
-  function toBusEvent(id: string, crossing: Crossing): BusEvent {
-    const { transition, record, rule, ruleKey, occurredAt } = crossing;
-    const detail: StockLevelDetail = {
-      version: EVENT_VERSION,
-      alertId: transition.alertId,
-      sku: record.item.sku,
-      location: record.item.location,
-      // Bounded: a catalogue category may be any length, an event may not.
-      ...levelEventCategory(record.item.category || undefined),
-      level: transition.level,
-      previousQuantity: record.change.previousQuantity ?? null,
-      quantity: record.change.quantity ?? null,
-      threshold: transition.threshold,
-      occurredAt,
-      severity: severityOf(rule, transition.level),
-      ruleKey,
-      notified: transition.announced && channelsOf(rule).length > 0,
-      changeId: record.change.changeId,
-      sequenceNumber: record.sequenceNumber,
-    };
-    return {
-      id,
-      detailType:
-        transition.kind === 'TRIGGERED'
-          ? DetailType.StockLevelTriggered
-          : DetailType.StockLevelResolved,
-      detail,
-      time: new Date(occurredAt),
-    };
-  }
-
-  function toAlertMessage(id: string, crossing: Crossing): AlertMessage | undefined {
-    const { transition, record, rule, ruleKey, occurredAt } = crossing;
-    if (!transition.announced || channelsOf(rule).length === 0) return undefined;
-    const message = buildAlertMessage(
-      transition,
-      {
-        ...record.item,
-        previousQuantity: record.change.previousQuantity,
-        quantity: record.change.quantity,
-      },
-      {
-        ruleKey,
-        ruleName: rule?.name,
-        severity: severityOf(rule, transition.level),
-        strategy: rule?.strategies[transition.level]?.type,
-        channels: channelsOf(rule),
-        occurredAt,
-      },
-    );
-    return { ...message, id };
-  }
 };
+
+/**
+ * What each decoded record is judged by: the rule in force for its item now (cached), the
+ * demand-derived LOW_STOCK for `auto` rules, and the thresholds on the record's own image
+ * (they can move from one write of an item to the next), reconciled.
+ */
+async function judge(
+  m: Monitor,
+  decoded: readonly DecodedRecord[],
+): Promise<Map<DecodedRecord, InForce>> {
+  const rules = await m.deps.rules.resolveMany(decoded);
+  const autoItems = new Map<string, { sku: string; location: string; policy: DemandPolicy }>();
+  for (const d of decoded) {
+    const rule = rules.get(d.itemKey)?.rule;
+    if (rule && isAutoLowStock(rule) && d.overrides.LOW_STOCK === undefined)
+      autoItems.set(d.itemKey, { ...d.item, policy: rule.demand });
+  }
+  const derived =
+    autoItems.size > 0 && m.deps.thresholds
+      ? await m.deps.thresholds.get([...autoItems.values()])
+      : new Map<string, { lowStock?: number | undefined }>();
+  const judged = new Map<DecodedRecord, InForce>();
+  const warned = new Set<string>();
+  for (const d of decoded) {
+    const resolved = rules.get(d.itemKey);
+    const derivedLow = autoItems.has(d.itemKey) ? derived.get(d.itemKey)?.lowStock : undefined;
+    const inForce = thresholdsInForce(resolved?.rule, d.overrides, derivedLow);
+    judged.set(d, {
+      rule: resolved?.rule,
+      ruleKey: resolved?.key,
+      thresholds: inForce.thresholds,
+    });
+    if (warned.has(d.itemKey)) continue;
+    warned.add(d.itemKey);
+    if (inForce.clampedLowStock) {
+      m.metrics.addMetric(MetricName.DerivedThresholdsClamped, MetricUnit.Count, 1);
+      m.logger.warn('Derived LOW_STOCK clamped below OVERSTOCK − hysteresis', {
+        itemKey: d.itemKey,
+        ...inForce.clampedLowStock,
+      });
+    }
+    if (inForce.itemThresholdsIgnored)
+      m.logger.warn(inForce.itemThresholdsIgnored, { itemKey: d.itemKey });
+  }
+  return judged;
+}
+
+/** Step 1: decodes every record; one that cannot be decoded is kept with its reason. */
+const decodeAll = (records: readonly DynamoDBRecord[]): Map<DynamoDBRecord, Prepared> => {
+  const prepared = new Map<DynamoDBRecord, Prepared>();
+  for (const record of records) {
+    try {
+      prepared.set(record, { ok: true, decoded: decodeRecord(record) });
+    } catch (error) {
+      prepared.set(record, {
+        ok: false,
+        itemKey: itemKeyOfRecord(record),
+        error: error as Error,
+      });
+    }
+  }
+  return prepared;
+};
+
+/**
+ * Step 3: evaluates the records in stream order with Powertools' BatchProcessor, sequentially,
+ * because the records of one item must be applied in order. Poison is set aside for the
+ * quarantine and acknowledged; a record that fails holds back the rest of its item.
+ */
+async function evaluateInOrder(
+  m: Monitor,
+  event: DynamoDBStreamEvent,
+  context: Context | undefined,
+  prepared: ReadonlyMap<DynamoDBRecord, Prepared>,
+  judged: ReadonlyMap<DecodedRecord, InForce>,
+  stored: ReadonlyMap<string, StoredAlertState>,
+): Promise<Evaluation> {
+  const work = new Map<string, ItemWork>();
+  const poison: Poison[] = [];
+  const failedItems = new Set<string>();
+  let duplicates = 0;
+  const evaluate = (d: DecodedRecord) => {
+    const itemStored = stored.get(d.itemKey);
+    const inForce = judged.get(d);
+    if (!inForce || !itemStored) return;
+    const item = work.get(d.itemKey) ?? newItemWork(itemStored);
+    work.set(d.itemKey, item);
+    if (!applyRecord(item, d, inForce, m.now())) duplicates++;
+  };
+  // Synchronous on purpose: BatchProcessor awaits it either way, and an async function would
+  // add a promise per record (each one tracked by the X-Ray SDK's async hooks).
+  const recordHandler = (record: DynamoDBRecord) => {
+    const p = prepared.get(record);
+    if (!p) throw new Error('record was not prepared');
+    if (!p.ok) {
+      // It can never succeed: quarantined with its images after the loop and acknowledged,
+      // so it neither holds back its item nor is retried into the on-failure destination.
+      m.logger.error('Poison record quarantined', {
+        reason: p.error.message,
+        sequenceNumber: record.dynamodb?.SequenceNumber,
+        itemKey: p.itemKey,
+      });
+      poison.push({ record, reason: p.error.message });
+      return;
+    }
+    if (failedItems.has(p.decoded.itemKey)) throw new HeldBackRecordError(p.decoded.itemKey);
+    try {
+      evaluate(p.decoded);
+    } catch (error) {
+      failedItems.add(p.decoded.itemKey);
+      throw error;
+    }
+  };
+  try {
+    const response = await processPartialResponse(
+      event,
+      recordHandler,
+      new BatchProcessor(EventType.DynamoDBStreams),
+      {
+        ...(context ? { context } : {}),
+        processInParallel: false,
+      },
+    );
+    const failedSequences = response.batchItemFailures.map((f) => f.itemIdentifier);
+    return { work, poison, failedSequences, duplicates };
+  } catch (error) {
+    // Every record failed: Lambda retries (and bisects) the whole batch. Count it first.
+    if (error instanceof FullBatchFailureError)
+      m.metrics.addMetric(MetricName.RecordsFailed, MetricUnit.Count, event.Records.length);
+    throw error;
+  }
+}
+
+/**
+ * Step 5: the batch response. Records that failed, poison that could not be quarantined, and
+ * every record of an item whose publish or commit failed go back, to be redelivered in order.
+ */
+const respond = (
+  m: Monitor,
+  prepared: ReadonlyMap<DynamoDBRecord, Prepared>,
+  evaluation: Evaluation,
+  flushFailures: ReadonlySet<string>,
+  unquarantined: readonly string[],
+): DynamoDBBatchResponse => {
+  const failedSequences = new Set([...evaluation.failedSequences, ...unquarantined]);
+  for (const [record, p] of prepared) {
+    if (p.ok && flushFailures.has(p.decoded.itemKey) && record.dynamodb?.SequenceNumber)
+      failedSequences.add(record.dynamodb.SequenceNumber);
+  }
+  m.metrics.addMetric(
+    MetricName.RecordsProcessed,
+    MetricUnit.Count,
+    prepared.size - failedSequences.size,
+  );
+  m.metrics.addMetric(MetricName.RecordsFailed, MetricUnit.Count, failedSequences.size);
+  if (evaluation.duplicates > 0)
+    m.metrics.addMetric(MetricName.DuplicateRecords, MetricUnit.Count, evaluation.duplicates);
+  return {
+    batchItemFailures: [...failedSequences].map((itemIdentifier) => ({ itemIdentifier })),
+  };
+};
+
+/**
+ * Keeps each poison record in the quarantine; returns the sequence numbers of those that
+ * could not be kept, to be redelivered (and, after the retries, reach the on-failure
+ * destination as on any other failure).
+ */
+async function quarantine(m: Monitor, poison: readonly Poison[]): Promise<string[]> {
+  const results = await Promise.allSettled(
+    poison.map(({ record, reason }) => m.deps.quarantine.put(record, reason, m.now())),
+  );
+  const kept = results.filter((r) => r.status === 'fulfilled').length;
+  if (kept > 0) m.metrics.addMetric(MetricName.RecordsQuarantined, MetricUnit.Count, kept);
+  return results.flatMap((result, index) => {
+    if (result.status === 'fulfilled') return [];
+    const sequence = poison[index]?.record.dynamodb?.SequenceNumber;
+    m.logger.error('Quarantine write failed; the record will be redelivered', {
+      sequenceNumber: sequence,
+      error: result.reason as Error,
+    });
+    return sequence ? [sequence] : [];
+  });
+}
+
+/** Step 4: publishes every crossing, then commits each item's state; returns the items that failed. */
+async function flush(m: Monitor, work: ReadonlyMap<string, ItemWork>): Promise<Set<string>> {
+  const failed = await publishCrossings(m, work);
+  for (const itemKey of await commitStates(m, work, failed)) failed.add(itemKey);
+  return failed;
+}
+
+/** Alerts (SNS) and events (EventBridge), ten per call, failed entries retried; returns the items whose crossings still failed. */
+async function publishCrossings(
+  m: Monitor,
+  work: ReadonlyMap<string, ItemWork>,
+): Promise<Set<string>> {
+  const failed = new Set<string>();
+  const owners = new Map<string, string>();
+  const messages: AlertMessage[] = [];
+  const events: BusEvent[] = [];
+  for (const [itemKey, item] of work) {
+    for (const crossing of item.crossings) {
+      const id = `${crossing.transition.alertId}-${crossing.transition.kind === 'TRIGGERED' ? 'T' : 'R'}`;
+      owners.set(id, itemKey);
+      events.push(toBusEvent(id, crossing));
+      const message = toAlertMessage(id, crossing);
+      if (message) messages.push(message);
+      m.metrics
+        .singleMetric()
+        .addDimension('level', crossing.transition.level)
+        .addMetric(MetricName.Crossings, MetricUnit.Count, 1);
+    }
+  }
+  const [alertOutcome, eventOutcome] = await Promise.all([
+    messages.length > 0 ? m.deps.alerts.publish(messages) : undefined,
+    events.length > 0 ? m.deps.events.publish(events) : undefined,
+  ]);
+  for (const [outcome, what] of [
+    [alertOutcome, 'alert'],
+    [eventOutcome, 'event'],
+  ] as const) {
+    if (!outcome) continue;
+    m.metrics.addMetric(MetricName.PublishRetries, MetricUnit.Count, outcome.retries);
+    for (const [id, reason] of outcome.failed) {
+      const itemKey = owners.get(id);
+      if (itemKey) failed.add(itemKey);
+      m.logger.error(`${what} publish failed after retries`, {
+        id,
+        reason,
+        itemKey,
+        error: new PublishFailedError(reason),
+      });
+    }
+  }
+  const published = (count: number, outcome: { failed: Map<string, string> } | undefined) =>
+    count - (outcome?.failed.size ?? 0);
+  m.metrics.addMetric(
+    MetricName.AlertsPublished,
+    MetricUnit.Count,
+    published(messages.length, alertOutcome),
+  );
+  m.metrics.addMetric(
+    MetricName.EventsPublished,
+    MetricUnit.Count,
+    published(events.length, eventOutcome),
+  );
+  return failed;
+}
+
+/**
+ * Commits the state of every item that crossed and published, each conditional on the
+ * version read; returns the items whose commit failed (to be redelivered).
+ */
+async function commitStates(
+  m: Monitor,
+  work: ReadonlyMap<string, ItemWork>,
+  publishFailed: ReadonlySet<string>,
+): Promise<Set<string>> {
+  const failed = new Set<string>();
+  const at = m.now().toISOString();
+  // Nothing changed, or the change must be redelivered: keep the stored state as it is.
+  const commits = [...work].flatMap(([itemKey, item]): StateCommit[] => {
+    const first = item.crossings[0];
+    if (publishFailed.has(itemKey) || !first || item.lastSequence === undefined) return [];
+    const { state, lastSequence } = item;
+    return [
+      { item: first.record.item, state, expectedVersion: item.stored.version, lastSequence, at },
+    ];
+  });
+  if (commits.length === 0) return failed;
+  try {
+    // The alerts are out: transient failures are retried here, since a lost commit would
+    // announce them again on redelivery. A failed condition means another writer won.
+    for (const itemKey of await m.deps.states.commitMany(commits)) {
+      failed.add(itemKey);
+      m.logger.error('Alert state changed since it was read; the item will be redelivered', {
+        itemKey,
+      });
+    }
+  } catch (error) {
+    for (const commit of commits) failed.add(itemKeyOf(commit.item));
+    m.logger.error('Alert state commit failed', { items: commits.length, error: error as Error });
+  }
+  return failed;
+}
+
+function toBusEvent(id: string, crossing: Crossing): BusEvent {
+  const { transition, record, rule, ruleKey, occurredAt } = crossing;
+  const detail: StockLevelDetail = {
+    version: EVENT_VERSION,
+    alertId: transition.alertId,
+    sku: record.item.sku,
+    location: record.item.location,
+    // Bounded: a catalogue category may be any length, an event may not.
+    ...levelEventCategory(record.item.category || undefined),
+    level: transition.level,
+    previousQuantity: record.change.previousQuantity ?? null,
+    quantity: record.change.quantity ?? null,
+    threshold: transition.threshold,
+    occurredAt,
+    severity: severityOf(rule, transition.level),
+    ruleKey,
+    notified: transition.announced && channelsOf(rule).length > 0,
+    changeId: record.change.changeId,
+    sequenceNumber: record.sequenceNumber,
+  };
+  return {
+    id,
+    detailType:
+      transition.kind === 'TRIGGERED'
+        ? DetailType.StockLevelTriggered
+        : DetailType.StockLevelResolved,
+    detail,
+    time: new Date(occurredAt),
+  };
+}
+
+function toAlertMessage(id: string, crossing: Crossing): AlertMessage | undefined {
+  const { transition, record, rule, ruleKey, occurredAt } = crossing;
+  if (!transition.announced || channelsOf(rule).length === 0) return undefined;
+  const message = buildAlertMessage(
+    transition,
+    {
+      ...record.item,
+      previousQuantity: record.change.previousQuantity,
+      quantity: record.change.quantity,
+    },
+    {
+      ruleKey,
+      ruleName: rule?.name,
+      severity: severityOf(rule, transition.level),
+      strategy: rule?.strategies[transition.level]?.type,
+      channels: channelsOf(rule),
+      occurredAt,
+    },
+  );
+  return { ...message, id };
+}
