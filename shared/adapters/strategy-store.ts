@@ -200,114 +200,29 @@ export class StrategyStore {
     };
   }
 
+  /** The writes that apply a decision, each conditioned on what the decision was computed from. */
   private effects(
     entry: LedgerEntry,
     decision: Decision,
     options: CommitOptions,
     lock: OpenOrderLock | undefined,
   ): Effect[] {
-    const key = { sku: entry.sku, location: entry.location };
-    // The quantity the decision was computed from.
-    const read = Number(entry.before.quantity);
-    const adjustment = `${entry.alertId}#${entry.transition}#${entry.strategy}`;
-    const itemGone = (item: Record<string, unknown> | undefined) =>
-      item
-        ? undefined
-        : ({ outcome: 'rejected', reason: 'the inventory item no longer exists' } as const);
-    const update = (
-      expression: string,
-      values: Record<string, unknown>,
-      condition = 'attribute_exists(sku)',
-      names: Record<string, string> = {},
-    ) => ({
-      Update: {
-        TableName: this.inventoryTable,
-        Key: key,
-        UpdateExpression: `${expression}, lastAdjustmentId = :adjustment, lastAdjustedAt = :at`,
-        ConditionExpression: condition,
-        ExpressionAttributeValues: { ...values, ':adjustment': adjustment, ':at': entry.at },
-        ...(Object.keys(names).length > 0 ? { ExpressionAttributeNames: names } : {}),
-        ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
-      },
-    });
+    const write: InventoryWrite = {
+      table: this.inventoryTable,
+      entry,
+      // The quantity the decision was computed from.
+      read: Number(entry.before.quantity),
+    };
     switch (decision.kind) {
-      case 'purchase-order': {
+      case 'purchase-order':
         return [
           ...this.orders.place(entry, decision, lock),
-          ...(options.orderFromQuantity
-            ? [
-                {
-                  action: {
-                    ConditionCheck: {
-                      TableName: this.inventoryTable,
-                      Key: key,
-                      ConditionExpression: 'attribute_exists(sku) AND quantity <= :read',
-                      ExpressionAttributeValues: { ':read': read },
-                      ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
-                    },
-                  },
-                  onConditionFailed: (item: Record<string, unknown> | undefined) =>
-                    itemGone(item) ?? {
-                      outcome: 'stale' as const,
-                      reason: `stock rose above ${read} since the order was computed`,
-                    },
-                },
-              ]
-            : []),
+          ...(options.orderFromQuantity ? [stockNotRisen(write)] : []),
         ];
-      }
       case 'direct-restock':
-        // Stock may have fallen since the read (sales), never risen: no overshoot of the target.
-        return [
-          {
-            action: update(
-              'SET quantity = quantity + :units',
-              { ':units': decision.quantity, ':read': read },
-              'attribute_exists(sku) AND quantity <= :read',
-            ),
-            onConditionFailed: (item) =>
-              itemGone(item) ?? { outcome: 'stale', reason: `stock rose above ${read} meanwhile` },
-          },
-        ];
-      case 'reduce': {
-        const effects: Effect[] = [
-          {
-            // Stock may have risen since the read, never fallen: it never ends below downTo.
-            action: update(
-              'SET quantity = quantity - :units',
-              { ':units': decision.quantity, ':read': read },
-              'attribute_exists(sku) AND quantity >= :read',
-            ),
-            onConditionFailed: (item) =>
-              itemGone(item) ?? { outcome: 'stale', reason: `stock fell below ${read} meanwhile` },
-          },
-        ];
-        if (decision.destination.type === 'transfer') {
-          effects.push({
-            action: {
-              Update: {
-                TableName: this.inventoryTable,
-                Key: { sku: entry.sku, location: decision.destination.location },
-                UpdateExpression:
-                  'ADD quantity :units SET lastAdjustmentId = :adjustment, lastAdjustedAt = :at',
-                ConditionExpression:
-                  'attribute_not_exists(lastAdjustmentId) OR lastAdjustmentId <> :adjustment',
-                ExpressionAttributeValues: {
-                  ':units': decision.quantity,
-                  ':adjustment': adjustment,
-                  ':at': entry.at,
-                },
-                ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-              },
-            },
-            onConditionFailed: () => ({
-              outcome: 'stale',
-              reason: 'destination already received this transfer',
-            }),
-          });
-        }
-        return effects;
-      }
+        return [restock(write, decision.quantity)];
+      case 'reduce':
+        return reduce(write, decision);
       case 'reprice': {
         const periodStart = options.periodStart ?? entry.at;
         const counterTtl =
@@ -315,15 +230,7 @@ export class StrategyStore {
           Math.ceil((options.periodHours ?? 24) * 3600) +
           REPRICE_COUNTER_EXTRA_DAYS * 86_400;
         return [
-          {
-            action: update(
-              'SET price = :to',
-              { ':to': decision.to, ':from': decision.from },
-              'attribute_exists(sku) AND price = :from',
-            ),
-            onConditionFailed: (item) =>
-              itemGone(item) ?? { outcome: 'stale', reason: 'the price changed meanwhile' },
-          },
+          reprice(write, decision),
           // A restore undoes this alert's change: it does not count against the period's limit.
           ...(decision.restore
             ? []
@@ -331,24 +238,150 @@ export class StrategyStore {
         ];
       }
       case 'pause-listing':
-        // Only from the listing state read: an item without `listed` is live.
-        return [
-          {
-            action: update(
-              'SET listed = :listed',
-              { ':listed': decision.listed, ':was': !decision.listed },
-              decision.listed
-                ? 'attribute_exists(sku) AND listed = :was'
-                : 'attribute_exists(sku) AND (attribute_not_exists(listed) OR listed = :was)',
-            ),
-            onConditionFailed: (item) =>
-              itemGone(item) ?? { outcome: 'stale', reason: 'the listing changed meanwhile' },
-          },
-        ];
+        return [setListing(write, decision.listed)];
       case 'no-change':
         return [];
     }
   }
 }
+
+/** One effect's write to the inventory item: which table, for which ledger entry, from what read. */
+interface InventoryWrite {
+  readonly table: string;
+  readonly entry: LedgerEntry;
+  readonly read: number;
+}
+
+const itemGone = (item: Record<string, unknown> | undefined) =>
+  item
+    ? undefined
+    : ({ outcome: 'rejected', reason: 'the inventory item no longer exists' } as const);
+
+/** An update of the item that marks it as the system's (so demand does not count it). */
+const inventoryUpdate = (
+  write: InventoryWrite,
+  expression: string,
+  values: Record<string, unknown>,
+  condition: string,
+) => ({
+  Update: {
+    TableName: write.table,
+    Key: { sku: write.entry.sku, location: write.entry.location },
+    UpdateExpression: `${expression}, lastAdjustmentId = :adjustment, lastAdjustedAt = :at`,
+    ConditionExpression: condition,
+    ExpressionAttributeValues: {
+      ...values,
+      ':adjustment': adjustmentIdOf(write.entry),
+      ':at': write.entry.at,
+    },
+    ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
+  },
+});
+
+const adjustmentIdOf = (entry: LedgerEntry) =>
+  `${entry.alertId}#${entry.transition}#${entry.strategy}`;
+
+/** An up-to-max order was computed from the stock read: it must not have risen since. */
+const stockNotRisen = (write: InventoryWrite): Effect => ({
+  action: {
+    ConditionCheck: {
+      TableName: write.table,
+      Key: { sku: write.entry.sku, location: write.entry.location },
+      ConditionExpression: 'attribute_exists(sku) AND quantity <= :read',
+      ExpressionAttributeValues: { ':read': write.read },
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+    },
+  },
+  onConditionFailed: (item) =>
+    itemGone(item) ?? {
+      outcome: 'stale',
+      reason: `stock rose above ${write.read} since the order was computed`,
+    },
+});
+
+/** Stock may have fallen since the read (sales), never risen: no overshoot of the target. */
+const restock = (write: InventoryWrite, units: number): Effect => ({
+  action: inventoryUpdate(
+    write,
+    'SET quantity = quantity + :units',
+    { ':units': units, ':read': write.read },
+    'attribute_exists(sku) AND quantity <= :read',
+  ),
+  onConditionFailed: (item) =>
+    itemGone(item) ?? { outcome: 'stale', reason: `stock rose above ${write.read} meanwhile` },
+});
+
+/**
+ * Stock may have risen since the read, never fallen: it never ends below downTo. A transfer
+ * adds the surplus at the destination once (its adjustment id guards a replay).
+ */
+const reduce = (
+  write: InventoryWrite,
+  decision: Extract<Decision, { kind: 'reduce' }>,
+): Effect[] => {
+  const out: Effect = {
+    action: inventoryUpdate(
+      write,
+      'SET quantity = quantity - :units',
+      { ':units': decision.quantity, ':read': write.read },
+      'attribute_exists(sku) AND quantity >= :read',
+    ),
+    onConditionFailed: (item) =>
+      itemGone(item) ?? { outcome: 'stale', reason: `stock fell below ${write.read} meanwhile` },
+  };
+  if (decision.destination.type !== 'transfer') return [out];
+  const into: Effect = {
+    action: {
+      Update: {
+        TableName: write.table,
+        Key: { sku: write.entry.sku, location: decision.destination.location },
+        UpdateExpression:
+          'ADD quantity :units SET lastAdjustmentId = :adjustment, lastAdjustedAt = :at',
+        ConditionExpression:
+          'attribute_not_exists(lastAdjustmentId) OR lastAdjustmentId <> :adjustment',
+        ExpressionAttributeValues: {
+          ':units': decision.quantity,
+          ':adjustment': adjustmentIdOf(write.entry),
+          ':at': write.entry.at,
+        },
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      },
+    },
+    onConditionFailed: () => ({
+      outcome: 'stale',
+      reason: 'destination already received this transfer',
+    }),
+  };
+  return [out, into];
+};
+
+/** A price change, only from the price read. */
+const reprice = (
+  write: InventoryWrite,
+  decision: Extract<Decision, { kind: 'reprice' }>,
+): Effect => ({
+  action: inventoryUpdate(
+    write,
+    'SET price = :to',
+    { ':to': decision.to, ':from': decision.from },
+    'attribute_exists(sku) AND price = :from',
+  ),
+  onConditionFailed: (item) =>
+    itemGone(item) ?? { outcome: 'stale', reason: 'the price changed meanwhile' },
+});
+
+/** Only from the listing state read: an item without `listed` is live. */
+const setListing = (write: InventoryWrite, listed: boolean): Effect => ({
+  action: inventoryUpdate(
+    write,
+    'SET listed = :listed',
+    { ':listed': listed, ':was': !listed },
+    listed
+      ? 'attribute_exists(sku) AND listed = :was'
+      : 'attribute_exists(sku) AND (attribute_not_exists(listed) OR listed = :was)',
+  ),
+  onConditionFailed: (item) =>
+    itemGone(item) ?? { outcome: 'stale', reason: 'the listing changed meanwhile' },
+});
 
 type Effect = GuardedAction;
