@@ -1,54 +1,27 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
-import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { runCli } from '../../cli/main.js';
 import { awsTarget } from '../../cli/target.js';
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../sandbox/dynamodb-local.js';
-import { createTables, type SandboxTables } from '../../sandbox/tables.js';
+import type { SandboxTables } from '../../sandbox/tables.js';
 import { QuarantineStore } from '../../shared/adapters/quarantine.js';
 import { ControlIndex, ControlKeys, DEFAULT_INDEX_SHARDS } from '../../shared/contracts/tables.js';
+import { type CliFixture, cliFixture } from '../support/cli-fixture.js';
 import { streamRecord } from '../support/factories.js';
 
-let dir: string;
-let resources: string;
+let fixture: CliFixture;
 let tables: SandboxTables;
 let doc: DynamoDBDocumentClient;
-
-/** Runs the CLI against the test's DynamoDB Local tables and captures what it prints. */
-const cli = async (...argv: string[]) => {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli([...argv, '--resources', resources], {
-    out: (t) => out.push(t),
-    err: (t) => err.push(t),
-    isTty: false,
-  });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-};
-
-const file = (name: string, text: string) => {
-  const path = join(dir, name);
-  writeFileSync(path, text);
-  return path;
-};
+const cli = (...argv: string[]) => fixture.cli(...argv);
+const file = (name: string, text: string) => fixture.file(name, text);
 
 beforeAll(async () => {
-  const endpoint = inject('dynamoEndpoint');
-  const client = new DynamoDBClient({
-    endpoint,
-    region: LOCAL_REGION,
-    credentials: LOCAL_CREDENTIALS,
-  });
-  tables = await createTables(client, 'cli-');
-  doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
-  dir = mkdtempSync(join(tmpdir(), 'inventory-alerts-cli-'));
-  resources = file('resources.json', JSON.stringify({ endpoint, tables }));
+  fixture = await cliFixture(inject('dynamoEndpoint'), 'cli-');
+  ({ tables, doc } = fixture);
 });
 
 describe('inventory-alerts CLI', () => {
@@ -484,7 +457,7 @@ describe('inventory-alerts CLI', () => {
       (await cli('subscribe', 'sms', '+14155550100', '--levels', 'OUT_OF_STOCK', '--no-resolved'))
         .code,
     ).toBe(0);
-    const saved = JSON.parse(readFileSync(join(dir, 'subscriptions.json'), 'utf8'));
+    const saved = JSON.parse(readFileSync(join(fixture.dir, 'subscriptions.json'), 'utf8'));
     expect(saved[0]).toMatchObject({
       protocol: 'sms',
       filterPolicy: { channels: ['sms'], level: ['OUT_OF_STOCK'], transition: ['TRIGGERED'] },

@@ -1,40 +1,22 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { runCli } from '../../cli/main.js';
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../sandbox/dynamodb-local.js';
-import { createTables, type SandboxTables } from '../../sandbox/tables.js';
+import type { SandboxTables } from '../../sandbox/tables.js';
 import { DemandRepository } from '../../shared/adapters/demand-repository.js';
 import { RulesRepository } from '../../shared/adapters/rules-repository.js';
 import { itemKeyOf } from '../../shared/contracts/inventory.js';
 import { itemPk } from '../../shared/contracts/tables.js';
 import type { RuleInput } from '../../shared/domain/rules.js';
+import { type CliFixture, cliFixture } from '../support/cli-fixture.js';
 
 const DAY = 86_400_000;
-let dir: string;
-let resources: string;
+let fixture: CliFixture;
 let tables: SandboxTables;
 let doc: DynamoDBDocumentClient;
-
-/** Runs the CLI against this file's DynamoDB Local tables and captures what it prints. */
-const cli = async (...argv: string[]) => {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli([...argv, '--resources', resources], {
-    out: (t) => out.push(t),
-    err: (t) => err.push(t),
-    isTty: false,
-  });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-};
+const cli = (...argv: string[]) => fixture.cli(...argv);
 
 let files = 0;
 const putRule = async (rule: RuleInput) => {
-  const path = join(dir, `rule-${files++}.json`);
-  writeFileSync(path, JSON.stringify(rule));
+  const path = fixture.file(`rule-${files++}.json`, JSON.stringify(rule));
   const result = await cli('rules', 'put', path);
   expect(result.err).toBe('');
 };
@@ -78,17 +60,8 @@ const ledgerOf = async (sku: string, location: string) =>
   ).Items ?? [];
 
 beforeAll(async () => {
-  const endpoint = inject('dynamoEndpoint');
-  const client = new DynamoDBClient({
-    endpoint,
-    region: LOCAL_REGION,
-    credentials: LOCAL_CREDENTIALS,
-  });
-  tables = await createTables(client, 'overlay-');
-  doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
-  dir = mkdtempSync(join(tmpdir(), 'inventory-alerts-overlays-'));
-  writeFileSync(join(dir, 'resources.json'), JSON.stringify({ endpoint, tables }));
-  resources = join(dir, 'resources.json');
+  fixture = await cliFixture(inject('dynamoEndpoint'), 'overlay-');
+  ({ tables, doc } = fixture);
   await putRule({ scope: { default: true }, thresholds: { LOW_STOCK: 2 } });
 });
 

@@ -2,9 +2,7 @@ import { TransactWriteItemsCommand } from '@aws-sdk/client-dynamodb';
 import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createHandler } from '../../functions/stock-monitor/handler.js';
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../sandbox/dynamodb-local.js';
-import { LocalRequestHandler, type WireEvent } from '../../sandbox/local-transport.js';
+import type { WireEvent } from '../../sandbox/local-transport.js';
 import { putEventsEntryBytes } from '../../shared/adapters/event-publisher.js';
 import {
   CATEGORY_MAX_BYTES,
@@ -18,6 +16,7 @@ import { DISPLAY_BYTES } from '../../shared/domain/messages.js';
 import { ruleKeyFits, ruleKeyOf } from '../../shared/domain/rules.js';
 import { mockControlTable } from '../support/control-table-fake.js';
 import { aRule, quantityChange, streamEvent } from '../support/factories.js';
+import { monitorOverSandboxTransport } from '../support/monitor-over-sandbox.js';
 
 const context = {
   functionName: 'stock-monitor',
@@ -25,30 +24,6 @@ const context = {
   getRemainingTimeInMillis: () => 60_000,
 } as unknown as Context;
 let control: ReturnType<typeof mockControlTable>;
-
-/**
- * The stock-monitor with its production SNS and EventBridge clients sending through the
- * sandbox's transport, which refuses what EventBridge refuses; the control table is the usual
- * fake.
- */
-const monitorOverSandboxBus = () => {
-  const events: WireEvent[] = [];
-  const transport = new LocalRequestHandler({
-    publish: () => {},
-    putEvents: (entries) => void events.push(...entries),
-  });
-  const local = {
-    region: LOCAL_REGION,
-    credentials: LOCAL_CREDENTIALS,
-    requestHandler: transport as never,
-  };
-  const handler = createHandler({
-    dynamodb: { region: LOCAL_REGION },
-    sns: local,
-    eventBridge: local,
-  });
-  return { handler, events };
-};
 
 const detailOf = (event: WireEvent) => JSON.parse(event.Detail) as StockLevelDetail;
 
@@ -72,7 +47,7 @@ describe('stock-monitor events and EventBridge limits', () => {
         quantityChange(`MUG-${i}`, 20, 5, { name: `Mug ${i}`, category: 'kitchen' }),
       ),
     ];
-    const { handler, events } = monitorOverSandboxBus();
+    const { handler, events } = monitorOverSandboxTransport();
 
     // Act
     const result = await handler(streamEvent(...records), context);
@@ -101,7 +76,7 @@ describe('stock-monitor events and EventBridge limits', () => {
     // at the inventory contract's 256 code units; the longest category a rule can name, with
     // that category rule in force (its key the longest ruleKey).
     for (const ch of ['"', '\\', '\u0001', '😀', 'é']) {
-      const { handler, events } = monitorOverSandboxBus();
+      const { handler, events } = monitorOverSandboxTransport();
       // The longest such category a rule can be stored under (a `\\` doubles in the key).
       let category = ch.repeat(Math.floor(CATEGORY_MAX_BYTES / Buffer.byteLength(ch)));
       while (!ruleKeyFits(ruleKeyOf({ category }))) category = category.slice(ch.length);
