@@ -70,7 +70,8 @@ const print = (activity: Activity) => {
   }
 };
 
-const main = async (): Promise<number> => {
+/** The command line: the port, the data folder, the environment, and what to run. */
+const parseOptions = async () => {
   const { values } = parseArgs({
     options: {
       port: { type: 'string', default: '8000' },
@@ -82,24 +83,77 @@ const main = async (): Promise<number> => {
       help: { type: 'boolean', default: false },
     },
   });
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
   const requested = Number(values.port);
   if (!Number.isInteger(requested) || requested < 0 || requested > 65_535) {
     throw new SandboxSetupError(
       `--port must be a port number (0 for any free port), got "${values.port}"`,
     );
   }
-  const port = requested === 0 ? await freePort() : requested;
-  const config = loadEnvironment(values.env);
-  const demo = !values['no-demo'];
+  return {
+    help: values.help,
+    port: requested === 0 ? await freePort() : requested,
+    data: values.data,
+    config: loadEnvironment(values.env),
+    demo: !values['no-demo'],
+    once: values.once,
+  };
+};
 
+/** What a run did, by the figures a new user checks. */
+const printSummary = (sandbox: Sandbox): void => {
+  const crossings = Object.fromEntries(LEVELS.map((level) => [level, 0]));
+  for (const { event } of sandbox.events) {
+    if (event['detail-type'] === 'StockLevelTriggered')
+      crossings[String(event.detail.level)] = (crossings[String(event.detail.level)] ?? 0) + 1;
+  }
+  const effects: Record<string, number> = {};
+  for (const e of sandbox.effects)
+    effects[`${e.strategy} ${e.outcome}`] = (effects[`${e.strategy} ${e.outcome}`] ?? 0) + 1;
+  const list = (counts: Record<string, number>) =>
+    Object.entries(counts)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ');
+  console.log('\nSummary');
+  console.log(`  writes:              ${sandbox.writes}`);
+  console.log(`  stream invocations:  ${sandbox.streamInvocations}`);
+  console.log(`  demand batches:      ${sandbox.demandInvocations}`);
+  console.log(`  crossings by level:  ${list(crossings)}`);
+  console.log(`  alerts published:    ${sandbox.outbox.length}`);
+  console.log(`  events on the bus:   ${sandbox.events.length}`);
+  console.log(`  effects by strategy: ${list(effects) || 'none'}`);
+  console.log(`  DLQ entries:         ${sandbox.deadLetters.length}`);
+};
+
+/** How to write to the running sandbox, then wait for Ctrl-C. */
+const runUntilStopped = async (sandbox: Sandbox, endpoint: string): Promise<void> => {
   console.log(
-    `Starting DynamoDB Local on port ${port} (${values.data ? `data in ${values.data}` : 'in memory'})…`,
+    `\nRunning. Write to table "${sandbox.tables.inventory}" at ${endpoint} (region eu-west-1, any credentials), e.g.:`,
   );
-  const dynamo = await startDynamoDbLocal({ port, dataDir: values.data });
+  console.log(
+    `  AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local aws dynamodb put-item --endpoint-url ${endpoint} --region eu-west-1 \\\n    --table-name ${sandbox.tables.inventory} --item '{"sku":{"S":"MUG-BLUE"},"location":{"S":"WH-1"},"quantity":{"N":"3"}}'`,
+  );
+  console.log('Press Ctrl-C to stop.');
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
+};
+
+/**
+ * Starts DynamoDB Local and the sandbox, plays the demo, then either prints a summary and
+ * exits (`--once`: non-zero if anything reached a DLQ) or runs until stopped.
+ */
+const main = async (): Promise<number> => {
+  const options = await parseOptions();
+  if (options.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const { port, data, config } = options;
+  console.log(
+    `Starting DynamoDB Local on port ${port} (${data ? `data in ${data}` : 'in memory'})…`,
+  );
+  const dynamo = await startDynamoDbLocal({ port, dataDir: data });
   const sandbox = await Sandbox.create({
     endpoint: dynamo.endpoint,
     config,
@@ -112,61 +166,17 @@ const main = async (): Promise<number> => {
   console.log(
     'Alerts go to .sandbox/outbox.jsonl, events to .sandbox/events.jsonl, failures to .sandbox/dlq.jsonl.',
   );
-
-  const shutdown = async () => {
-    await sandbox.stop();
-    await dynamo.stop();
-  };
-  if (demo) {
+  if (options.demo) {
     await seedDemo(sandbox);
     console.log('Seeded the demo catalog and rules.');
     await playDemo(sandbox, (line) => console.log(line));
   }
-  if (values.once) {
-    await sandbox.settle();
-    const crossings = Object.fromEntries(LEVELS.map((level) => [level, 0]));
-    for (const { event } of sandbox.events) {
-      if (event['detail-type'] === 'StockLevelTriggered')
-        crossings[String(event.detail.level)] = (crossings[String(event.detail.level)] ?? 0) + 1;
-    }
-    const effects: Record<string, number> = {};
-    for (const e of sandbox.effects)
-      effects[`${e.strategy} ${e.outcome}`] = (effects[`${e.strategy} ${e.outcome}`] ?? 0) + 1;
-    console.log('\nSummary');
-    console.log(`  writes:              ${sandbox.writes}`);
-    console.log(`  stream invocations:  ${sandbox.streamInvocations}`);
-    console.log(`  demand batches:      ${sandbox.demandInvocations}`);
-    console.log(
-      `  crossings by level:  ${Object.entries(crossings)
-        .map(([k, v]) => `${k} ${v}`)
-        .join(', ')}`,
-    );
-    console.log(`  alerts published:    ${sandbox.outbox.length}`);
-    console.log(`  events on the bus:   ${sandbox.events.length}`);
-    console.log(
-      `  effects by strategy: ${
-        Object.entries(effects)
-          .map(([k, v]) => `${k} ${v}`)
-          .join(', ') || 'none'
-      }`,
-    );
-    console.log(`  DLQ entries:         ${sandbox.deadLetters.length}`);
-    await shutdown();
-    return sandbox.deadLetters.length > 0 ? 1 : 0;
-  }
-  console.log(
-    `\nRunning. Write to table "${sandbox.tables.inventory}" at ${dynamo.endpoint} (region eu-west-1, any credentials), e.g.:`,
-  );
-  console.log(
-    `  AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local aws dynamodb put-item --endpoint-url ${dynamo.endpoint} --region eu-west-1 \\\n    --table-name ${sandbox.tables.inventory} --item '{"sku":{"S":"MUG-BLUE"},"location":{"S":"WH-1"},"quantity":{"N":"3"}}'`,
-  );
-  console.log('Press Ctrl-C to stop.');
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', () => resolve());
-    process.once('SIGTERM', () => resolve());
-  });
-  await shutdown();
-  return 0;
+  if (options.once) await sandbox.settle();
+  if (options.once) printSummary(sandbox);
+  else await runUntilStopped(sandbox, dynamo.endpoint);
+  await sandbox.stop();
+  await dynamo.stop();
+  return options.once && sandbox.deadLetters.length > 0 ? 1 : 0;
 };
 
 main().then(
