@@ -23,6 +23,7 @@ import {
   type StreamBatching,
   type StreamDeadLetter,
   StreamPoller,
+  type StreamPollerOptions,
 } from '../sandbox/stream-poller.js';
 import { undecodableReason } from '../shared/adapters/stream-records.js';
 import { EnvName } from '../shared/contracts/env.js';
@@ -158,9 +159,8 @@ const unitsSold = async (sandbox: Sandbox): Promise<number> => {
  * their announcements, which are at-least-once by design.
  */
 const tally = async (sandbox: Sandbox): Promise<Tally> => {
-  const target = { doc: sandbox.doc, controlTable: sandbox.tables.control } as Target;
-  // The ledger and orders are read by time window: the day the drill ran in covers it.
-  const today = windowSince(new Date(Date.now() - 86_400_000).toISOString());
+  const target = controlTarget(sandbox);
+  const today = lastDay();
   const ledger = await listKind(target, 'LEDGER', today);
   return {
     alerts: sandbox.outbox.length,
@@ -243,16 +243,26 @@ const stubEnvironment = () => {
   process.env[EnvName.eventBusName] ??= 'inventory';
 };
 
-/** Poison records between good ones through the poller's semantics and the real stock-monitor. */
-const poisonDrill = async (): Promise<DrillRow> => {
-  stubEnvironment();
-  const stub = new StubAws(new Map([['default', DRILL_RULES[0] as RuleInput]]));
-  const client = {
-    region: LOCAL_REGION,
-    credentials: LOCAL_CREDENTIALS,
-    requestHandler: stub.handler as never,
-  };
-  const { createHandler } = await import('../functions/stock-monitor/handler.js');
+/** A client configuration whose calls go to `handler` instead of the network. */
+const via = (handler: unknown) => ({
+  region: LOCAL_REGION,
+  credentials: LOCAL_CREDENTIALS,
+  requestHandler: handler as never,
+});
+
+/** The Lambda context a drill invokes a handler with. */
+const drillContext = (functionName: string, remainingMs: number) =>
+  ({ functionName, getRemainingTimeInMillis: () => remainingMs }) as unknown as Context;
+
+/** The control table as the CLI's readers take it. */
+const controlTarget = (sandbox: Sandbox) =>
+  ({ doc: sandbox.doc, controlTable: sandbox.tables.control }) as Target;
+
+/** The last 24 hours: the ledger and orders are read by time window, and this covers a drill. */
+const lastDay = () => windowSince(new Date(Date.now() - 86_400_000).toISOString());
+
+/** Each deliverable kind of poison after a good change of its own item, and those items. */
+const poisonBatch = () => {
   const records: DynamoDBRecord[] = [];
   const good: string[] = [];
   // A record without a sequence number cannot come from a stream; the rest can.
@@ -262,29 +272,18 @@ const poisonDrill = async (): Promise<DrillRow> => {
     good.push(`GOOD-${i}`);
     records.push(neighbour, make());
   });
-  const streams = mockStreamOf(records);
-  const published = new Set<string>();
-  const local = new LocalRequestHandler({
-    publish: (_t, entries) => {
-      for (const e of entries) published.add(String(e.attributes.sku?.value));
-    },
-    putEvents: () => {},
-  });
-  const snsClient = {
-    region: LOCAL_REGION,
-    credentials: LOCAL_CREDENTIALS,
-    requestHandler: local as never,
-  };
-  const monitor = createHandler({ dynamodb: client, sns: snsClient, eventBridge: client });
+  return { records, good, deliverable };
+};
+
+/** Runs `handler` over the mocked stream with the poller's retries until idle; its dead letters. */
+const drainStream = async (
+  handler: StreamPollerOptions['handler'],
+): Promise<StreamDeadLetter[]> => {
   const letters: StreamDeadLetter[] = [];
   const poller = new StreamPoller({
     client: new DynamoDBStreamsClient({ region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS }),
     streamArn: 'arn:aws:dynamodb:eu-west-1:000000000000:table/inventory/stream/drill',
-    handler: (event) =>
-      monitor(event, {
-        functionName: 'drill',
-        getRemainingTimeInMillis: () => 60_000,
-      } as unknown as Context),
+    handler,
     consumer: {
       batchSize: 100,
       maxBatchingWindowSeconds: 0,
@@ -300,6 +299,26 @@ const poisonDrill = async (): Promise<DrillRow> => {
   await new Promise((r) => setTimeout(r, 50));
   while (!poller.idle) await new Promise((r) => setTimeout(r, 10));
   await poller.stop();
+  return letters;
+};
+
+/** Poison records between good ones through the poller's semantics and the real stock-monitor. */
+const poisonDrill = async (): Promise<DrillRow> => {
+  stubEnvironment();
+  const stub = new StubAws(new Map([['default', DRILL_RULES[0] as RuleInput]]));
+  const { createHandler } = await import('../functions/stock-monitor/handler.js');
+  const { records, good, deliverable } = poisonBatch();
+  const streams = mockStreamOf(records);
+  const published = new Set<string>();
+  const local = new LocalRequestHandler({
+    publish: (_t, entries) => {
+      for (const e of entries) published.add(String(e.attributes.sku?.value));
+    },
+    putEvents: () => {},
+  });
+  const client = via(stub.handler);
+  const monitor = createHandler({ dynamodb: client, sns: via(local), eventBridge: client });
+  const letters = await drainStream((event) => monitor(event, drillContext('drill', 60_000)));
   streams.restore();
   // Poison is quarantined (one PutItem each, the only writes of this batch) and acknowledged:
   // nothing may reach the on-failure destination, which on AWS keeps no record to look at.
@@ -324,10 +343,7 @@ const badInputDrill = async (): Promise<DrillRow> => {
   stubEnvironment();
   const stub = new StubAws(new Map([['default', DRILL_RULES[0] as RuleInput]]));
   const { createHandler } = await import('../functions/stock-monitor/handler.js');
-  const context = {
-    functionName: 'drill',
-    getRemainingTimeInMillis: () => 60_000,
-  } as unknown as Context;
+  const context = drillContext('drill', 60_000);
   const failed: string[] = [];
   for (const [name, make, holds] of BAD_INPUT_CATALOGUE) {
     const delivered: WirePublishEntry[] = [];
@@ -335,11 +351,6 @@ const badInputDrill = async (): Promise<DrillRow> => {
     const local = new LocalRequestHandler({
       publish: (_t, entries) => void delivered.push(...entries),
       putEvents: (entries) => void events.push(...entries),
-    });
-    const via = (handler: unknown) => ({
-      region: LOCAL_REGION,
-      credentials: LOCAL_CREDENTIALS,
-      requestHandler: handler as never,
     });
     const monitor = createHandler({
       dynamodb: via(stub.handler),
@@ -367,8 +378,8 @@ const badInputDrill = async (): Promise<DrillRow> => {
   };
 };
 
-/** Concurrent executors, each its own execution environment, all on one item. */
-const raceDrill = async (endpoint: string, executors: number): Promise<DrillRow> => {
+/** The race's item, low and out of stock at once, each level's alert open and its strategy ordering. */
+const raceSandbox = async (endpoint: string) => {
   const sandbox = await Sandbox.create({
     endpoint,
     prefix: `race-${Date.now()}-`,
@@ -390,23 +401,25 @@ const raceDrill = async (endpoint: string, executors: number): Promise<DrillRow>
       Item: openAlertsItem('RACE-1', 'WH-1', { LOW_STOCK: alerts[0], OUT_OF_STOCK: alerts[1] }),
     }),
   );
+  return { sandbox, alerts };
+};
+
+/** `executors` strategy-executor environments, each handed one of the two alerts, all at once. */
+const raceExecutors = async (
+  endpoint: string,
+  executors: number,
+  alerts: readonly [string, string],
+) => {
   const { createHandler } = await import('../functions/strategy-executor/handler.js');
   const transport = new LocalRequestHandler({ publish: () => {}, putEvents: () => {} });
   const overrides = {
     dynamodb: { endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS },
-    eventBridge: {
-      region: LOCAL_REGION,
-      credentials: LOCAL_CREDENTIALS,
-      requestHandler: transport as never,
-    },
+    eventBridge: via(transport),
   };
-  const context = {
-    functionName: 'race',
-    getRemainingTimeInMillis: () => 30_000,
-  } as unknown as Context;
+  const context = drillContext('race', 30_000);
   // Each environment gets one of the two alerts; deliveries of one alert race each other too
   // (the idempotency layer refuses a concurrent duplicate, which EventBridge would retry).
-  const results = await Promise.allSettled(
+  return Promise.allSettled(
     Array.from({ length: executors }, (_, i) =>
       createHandler(overrides)(
         busEnvelope(
@@ -421,9 +434,15 @@ const raceDrill = async (endpoint: string, executors: number): Promise<DrillRow>
       ),
     ),
   );
-  const target = { doc: sandbox.doc, controlTable: sandbox.tables.control } as Target;
-  const today = windowSince(new Date(Date.now() - 86_400_000).toISOString());
-  const orders = (await listKind(target, 'ORDER', today)).filter((o) => o.sku === 'RACE-1').length;
+};
+
+/** Concurrent executors, each its own execution environment, all on one item. */
+const raceDrill = async (endpoint: string, executors: number): Promise<DrillRow> => {
+  const { sandbox, alerts } = await raceSandbox(endpoint);
+  const results = await raceExecutors(endpoint, executors, alerts);
+  const orders = (await listKind(controlTarget(sandbox), 'ORDER', lastDay())).filter(
+    (o) => o.sku === 'RACE-1',
+  ).length;
   await sandbox.stop();
   const applied = results.filter(
     (r) =>
