@@ -18,7 +18,7 @@ import {
   type WireEvent,
   type WirePublishEntry,
 } from '../sandbox/local-transport.js';
-import { Sandbox } from '../sandbox/sandbox.js';
+import { Sandbox, type SandboxOptions } from '../sandbox/sandbox.js';
 import {
   type StreamBatching,
   type StreamDeadLetter,
@@ -733,23 +733,71 @@ const image = (record: DynamoDBRecord, which: 'NewImage' | 'OldImage') => {
   return raw ? unmarshall(raw as Record<string, AttributeValue>) : undefined;
 };
 
-/** Plays the ordering scenario on a fresh sandbox with the given batching of the stream. */
-const playOrdering = async (
+/** Waits `ms` milliseconds. */
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * The rules each batch was judged under. Every batch notes its records under the epoch in
+ * force; a rule edit waits for the batch in flight and holds the next one back, so no batch
+ * straddles an edit.
+ */
+class RuleEpochs {
+  /** Every record the stock-monitor received, by sequence number, with its last epoch. */
+  readonly judged = new Map<string, Judged>();
+  /** The shop's own changes the stock-monitor received (not the strategies' writes). */
+  shopSeen = 0;
+  private epoch = 0;
+  private editing = false;
+  private release: () => void = () => {};
+  private gate = Promise.resolve();
+  private busy = 0;
+
+  /** Wraps each stock-monitor invocation: held while an edit runs, its records noted. */
+  readonly around: NonNullable<SandboxOptions['aroundStockMonitor']> = async (event, invoke) => {
+    while (this.editing) await this.gate;
+    this.busy++;
+    try {
+      for (const record of event.Records) this.note(record);
+      return await invoke();
+    } finally {
+      this.busy--;
+    }
+  };
+
+  /** Runs `edit` with no batch in flight and the next held back; later batches judge anew. */
+  async edit(edit: () => Promise<void>): Promise<void> {
+    this.editing = true;
+    this.gate = new Promise<void>((resolve) => {
+      this.release = resolve;
+    });
+    while (this.busy > 0) await pause(5);
+    await edit();
+    this.epoch++;
+    this.editing = false;
+    this.release();
+  }
+
+  private note(record: DynamoDBRecord) {
+    const sequence = record.dynamodb?.SequenceNumber ?? '';
+    const known = this.judged.get(sequence);
+    if (known) known.epoch = this.epoch;
+    else {
+      this.judged.set(sequence, { record, epoch: this.epoch });
+      if (image(record, 'NewImage')?.shopStep !== image(record, 'OldImage')?.shopStep)
+        this.shopSeen++;
+    }
+  }
+}
+
+/** A fresh sandbox for the ordering drill, its stock-monitor wrapped by `epochs`. */
+const orderingSandbox = (
   endpoint: string,
-  scenario: OrderingScenario,
   batching: StreamBatching,
-  name: string,
   pollIntervalMs: number,
-): Promise<OrderingRun> => {
+  epochs: RuleEpochs,
+) => {
   const base = loadEnvironment('dev');
-  const judged = new Map<string, Judged>();
-  let epoch = 0;
-  let editing = false;
-  let release: () => void = () => {};
-  let gate = Promise.resolve();
-  let monitorBusy = 0;
-  let shopSeen = 0;
-  const sandbox = await Sandbox.create({
+  return Sandbox.create({
     endpoint,
     prefix: `ordering-${Date.now()}-${Math.floor(Math.random() * 1e6)}-`,
     config: {
@@ -764,31 +812,12 @@ const playOrdering = async (
     executorConcurrency: 4,
     streamBatching: batching,
     busDisorder: { maxDelayMs: 400, redeliveryRate: 0.1, redeliveryDelayMs: 800, seed: 21 },
-    // Each batch notes its records under the rules in force; a rule edit waits for the batch
-    // in flight and holds the next one back, so no batch straddles an edit.
-    aroundStockMonitor: async (event, invoke) => {
-      while (editing) await gate;
-      monitorBusy++;
-      try {
-        for (const record of event.Records) {
-          const sequence = record.dynamodb?.SequenceNumber ?? '';
-          const known = judged.get(sequence);
-          if (known) known.epoch = epoch;
-          else {
-            judged.set(sequence, { record, epoch });
-            if (image(record, 'NewImage')?.shopStep !== image(record, 'OldImage')?.shopStep)
-              shopSeen++;
-          }
-        }
-        return await invoke();
-      } finally {
-        monitorBusy--;
-      }
-    },
+    aroundStockMonitor: epochs.around,
   });
-  const versions: Map<OrderingCategory, ThresholdVersion>[] = [
-    new Map(ORDERING_CATEGORIES.map((c) => [c, INITIAL_THRESHOLDS])),
-  ];
+};
+
+/** Each category's rule at its initial thresholds, and the scenario's items at 40 on hand. */
+const seedOrdering = async (sandbox: Sandbox, scenario: OrderingScenario) => {
   for (const category of ORDERING_CATEGORIES)
     await sandbox.putRule(orderingRule(category, INITIAL_THRESHOLDS));
   for (const item of scenario.items) {
@@ -802,103 +831,141 @@ const playOrdering = async (
       ...(item.low !== undefined ? { lowStockThreshold: item.low } : {}),
     });
   }
+};
+
+/** One sale or receipt of the shop, numbered `index`; false when there was nothing to sell. */
+const shopWrite = async (sandbox: Sandbox, step: ShopStep, index: number): Promise<boolean> => {
+  const table = sandbox.tables.inventory;
+  const key = { sku: step.sku, location: 'WH-1' };
+  const set = `SET shopStep = :step${step.lowStockThreshold !== undefined ? ', lowStockThreshold = :low' : ''}`;
+  const values = {
+    ':step': index,
+    ...(step.lowStockThreshold !== undefined ? { ':low': step.lowStockThreshold } : {}),
+  };
+  const update = (delta: number, condition?: string, extra: Record<string, unknown> = {}) =>
+    sandbox.doc.send(
+      new UpdateCommand({
+        TableName: table,
+        Key: key,
+        UpdateExpression: `${set} ADD quantity :delta`,
+        ...(condition ? { ConditionExpression: condition } : {}),
+        ExpressionAttributeValues: { ...values, ':delta': delta, ...extra },
+      }),
+    );
+  try {
+    if (step.delta >= 0) await update(step.delta);
+    else await update(step.delta, 'quantity >= :units', { ':units': -step.delta });
+  } catch (error) {
+    if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
+    // Fewer on hand than the sale wants: the shop sells what is there, unless it just moved.
+    const current = await sandbox.doc.send(
+      new GetCommand({ TableName: table, Key: key, ConsistentRead: true }),
+    );
+    const quantity = Number(current.Item?.quantity ?? 0);
+    if (quantity <= 0) return false;
+    try {
+      await update(-quantity, 'quantity = :on', { ':on': quantity });
+    } catch (again) {
+      if ((again as Error).name !== 'ConditionalCheckFailedException') throw again;
+      return false;
+    }
+  }
+  return true;
+};
+
+/** The scenario's phases: the shop's steps, then the phase's rule edit; the changes and edits made. */
+const playPhases = async (
+  sandbox: Sandbox,
+  scenario: OrderingScenario,
+  epochs: RuleEpochs,
+  versions: Map<OrderingCategory, ThresholdVersion>[],
+) => {
   let shopChanges = scenario.items.length;
   let ruleEdits = 0;
-  const table = sandbox.tables.inventory;
-  const write = async (step: ShopStep, index: number) => {
-    const key = { sku: step.sku, location: 'WH-1' };
-    const set = `SET shopStep = :step${step.lowStockThreshold !== undefined ? ', lowStockThreshold = :low' : ''}`;
-    const values = {
-      ':step': index,
-      ...(step.lowStockThreshold !== undefined ? { ':low': step.lowStockThreshold } : {}),
-    };
-    const update = (delta: number, condition?: string, extra: Record<string, unknown> = {}) =>
-      sandbox.doc.send(
-        new UpdateCommand({
-          TableName: table,
-          Key: key,
-          UpdateExpression: `${set} ADD quantity :delta`,
-          ...(condition ? { ConditionExpression: condition } : {}),
-          ExpressionAttributeValues: { ...values, ':delta': delta, ...extra },
-        }),
-      );
-    try {
-      if (step.delta >= 0) await update(step.delta);
-      else await update(step.delta, 'quantity >= :units', { ':units': -step.delta });
-    } catch (error) {
-      if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
-      // Fewer on hand than the sale wants: the shop sells what is there, unless it just moved.
-      const current = await sandbox.doc.send(
-        new GetCommand({ TableName: table, Key: key, ConsistentRead: true }),
-      );
-      const quantity = Number(current.Item?.quantity ?? 0);
-      if (quantity <= 0) return;
-      try {
-        await update(-quantity, 'quantity = :on', { ':on': quantity });
-      } catch (again) {
-        if ((again as Error).name !== 'ConditionalCheckFailedException') throw again;
-        return;
-      }
-    }
-    shopChanges++;
-  };
   let index = 0;
   for (const phase of scenario.phases) {
     // Sales and receipts in quick succession, never two for one item at once, while the
     // executors restock, reduce, reprice and unlist the same items.
     for (const wave of waves(phase.steps, 8)) {
-      await Promise.all(wave.map((step) => write(step, ++index)));
-      await new Promise((r) => setTimeout(r, 15));
+      await Promise.all(
+        wave.map(async (step) => {
+          if (await shopWrite(sandbox, step, ++index)) shopChanges++;
+        }),
+      );
+      await pause(15);
     }
-    if (!phase.edit) continue;
+    const edit = phase.edit;
+    if (!edit) continue;
     // The shop's changes so far are judged before the edit, so every run judges them alike.
     const deadline = Date.now() + 60_000;
-    while (shopSeen < shopChanges && Date.now() < deadline)
-      await new Promise((r) => setTimeout(r, 10));
-    editing = true;
-    gate = new Promise<void>((resolve) => {
-      release = resolve;
+    while (epochs.shopSeen < shopChanges && Date.now() < deadline) await pause(10);
+    await epochs.edit(async () => {
+      await sandbox.putRule(orderingRule(edit.category, edit.to));
+      const next = new Map(versions.at(-1));
+      next.set(edit.category, edit.to);
+      versions.push(next);
+      ruleEdits++;
     });
-    while (monitorBusy > 0) await new Promise((r) => setTimeout(r, 5));
-    await sandbox.putRule(orderingRule(phase.edit.category, phase.edit.to));
-    const next = new Map(versions.at(-1));
-    next.set(phase.edit.category, phase.edit.to);
-    versions.push(next);
-    epoch++;
-    ruleEdits++;
-    editing = false;
-    release();
   }
-  await sandbox.settle(600_000);
-  const target = { doc: sandbox.doc, controlTable: sandbox.tables.control } as Target;
+  return { shopChanges, ruleEdits };
+};
+
+/** What the run left behind in the tables and on the bus, read once it settled. */
+const readOrderingRun = async (
+  sandbox: Sandbox,
+  played: Pick<OrderingRun, 'batching' | 'versions' | 'ruleEdits' | 'shopChanges'> & {
+    judged: ReadonlyMap<string, Judged>;
+  },
+): Promise<OrderingRun> => {
+  const target = controlTarget(sandbox);
   const items = new Map<string, Record<string, unknown>>();
-  for await (const page of paginateScan({ client: sandbox.doc }, { TableName: table })) {
+  for await (const page of paginateScan(
+    { client: sandbox.doc },
+    { TableName: sandbox.tables.inventory },
+  )) {
     for (const item of page.Items ?? []) items.set(String(item.sku), item);
   }
   const alertStates = new Map(
     (await listKind(target, 'ALERTS')).map((s) => [String(s.sku), s] as const),
   );
-  const run: OrderingRun = {
-    batching: name,
-    judged: [...judged.values()],
-    versions,
+  return {
+    batching: played.batching,
+    judged: [...played.judged.values()],
+    versions: played.versions,
     events: [...sandbox.events],
     items,
     alertStates,
-    ledger: await listKind(
-      target,
-      'LEDGER',
-      windowSince(new Date(Date.now() - 86_400_000).toISOString()),
-    ),
-    orders: await listKind(
-      target,
-      'ORDER',
-      windowSince(new Date(Date.now() - 86_400_000).toISOString()),
-    ),
+    ledger: await listKind(target, 'LEDGER', lastDay()),
+    orders: await listKind(target, 'ORDER', lastDay()),
     ...sandbox.busOrdering,
+    ruleEdits: played.ruleEdits,
+    shopChanges: played.shopChanges,
+  };
+};
+
+/** Plays the ordering scenario on a fresh sandbox with the given batching of the stream. */
+const playOrdering = async (
+  endpoint: string,
+  scenario: OrderingScenario,
+  batching: StreamBatching,
+  name: string,
+  pollIntervalMs: number,
+): Promise<OrderingRun> => {
+  const epochs = new RuleEpochs();
+  const sandbox = await orderingSandbox(endpoint, batching, pollIntervalMs, epochs);
+  const versions: Map<OrderingCategory, ThresholdVersion>[] = [
+    new Map(ORDERING_CATEGORIES.map((c) => [c, INITIAL_THRESHOLDS])),
+  ];
+  await seedOrdering(sandbox, scenario);
+  const { shopChanges, ruleEdits } = await playPhases(sandbox, scenario, epochs, versions);
+  await sandbox.settle(600_000);
+  const run = await readOrderingRun(sandbox, {
+    batching: name,
+    judged: epochs.judged,
+    versions,
     ruleEdits,
     shopChanges,
-  };
+  });
   await sandbox.stop();
   return run;
 };
@@ -921,18 +988,30 @@ const VIOLATION_KINDS = [
 ] as const;
 type ViolationKind = (typeof VIOLATION_KINDS)[number];
 
-/** Checks one run against the model; returns violations by kind and the level changes seen. */
-const checkOrdering = (run: OrderingRun) => {
-  const violations = new Map<ViolationKind, ViolationTally>(
-    VIOLATION_KINDS.map((k) => [k, { count: 0 }]),
-  );
-  const note = (kind: ViolationKind, example: string) => {
-    const tally = violations.get(kind) as ViolationTally;
-    tally.count++;
-    tally.example ??= example;
-  };
-  // Each item's changes in stream order, with the thresholds in force when each was judged.
-  const perItem = new Map<string, { judged: Judged; change: ModelChange }[]>();
+/** A tally of every kind of violation, none found yet. */
+const noViolations = () =>
+  new Map<ViolationKind, ViolationTally>(VIOLATION_KINDS.map((k) => [k, { count: 0 }]));
+
+/** One of an item's changes as the model takes it, with the record it came from. */
+interface ItemChange {
+  readonly judged: Judged;
+  readonly change: ModelChange;
+}
+
+/** What each check of a run reads, and where it notes what it finds. */
+interface OrderingCheck {
+  readonly run: OrderingRun;
+  /** Each item's changes in stream order, with the thresholds in force when each was judged. */
+  readonly perItem: Map<string, ItemChange[]>;
+  /** Counts a violation; the first of each kind stays as its example. */
+  readonly note: (kind: ViolationKind, example: string) => void;
+  /** The item's last quantities and thresholds, up to change `upTo` if given. */
+  readonly describe: (sku: string, upTo?: string) => string;
+}
+
+/** Each item's changes in stream order, with the thresholds in force when each was judged. */
+const changesPerItem = (run: OrderingRun): Map<string, ItemChange[]> => {
+  const perItem = new Map<string, ItemChange[]>();
   for (const j of run.judged) {
     const now = image(j.record, 'NewImage');
     if (!now) continue;
@@ -951,7 +1030,13 @@ const checkOrdering = (run: OrderingRun) => {
     list.push({ judged: j, change });
     perItem.set(String(now.sku), list);
   }
-  const describe = (sku: string, upTo?: string) => {
+  return perItem;
+};
+
+/** An item's last six quantities with their thresholds, up to change `upTo` if given. */
+const describer =
+  (perItem: Map<string, ItemChange[]>) =>
+  (sku: string, upTo?: string): string => {
     const list = perItem.get(sku) ?? [];
     const end = upTo ? list.findIndex((c) => c.change.changeId === upTo) + 1 : list.length;
     return list
@@ -963,7 +1048,11 @@ const checkOrdering = (run: OrderingRun) => {
       .join(' → ');
   };
 
-  // Alerts: every crossing of the threshold in force exactly once, nothing else.
+/**
+ * The level changes put on the bus: counted by item, level, kind and change, and listed by the
+ * shop step that gave them (for `watch` items, the same under every batching).
+ */
+const announcedLevelChanges = ({ run, perItem }: OrderingCheck) => {
   const observed = new Map<string, number>();
   const stepOf = new Map<string, string>();
   for (const { change, judged } of [...perItem.values()].flat()) {
@@ -971,7 +1060,6 @@ const checkOrdering = (run: OrderingRun) => {
     const changed = step !== image(judged.record, 'OldImage')?.shopStep;
     stepOf.set(change.changeId, changed ? `shop step ${step}` : 'a strategy write');
   }
-  // Which changes gave a level change, by shop step: for `watch` items, the same under every batching.
   // (Effects are checked per run instead: whether a correct executor still acts on a trigger
   // depends on when it runs relative to the sales after it, which no batching fixes.)
   const levelChanges: string[] = [];
@@ -984,7 +1072,17 @@ const checkOrdering = (run: OrderingRun) => {
     observed.set(key, (observed.get(key) ?? 0) + 1);
     levelChanges.push(`${d.sku}|${d.level}|${kind}|${stepOf.get(d.changeId)}`);
   }
+  return { observed, levelChanges };
+};
 
+/**
+ * Alerts: every crossing of the threshold in force exactly once, nothing else. Returns the
+ * levels the model leaves open per item.
+ */
+const checkAlerts = (
+  { perItem, note, describe }: OrderingCheck,
+  observed: Map<string, number>,
+): Map<string, Partial<Record<ModelLevel, string>>> => {
   const expectedOpen = new Map<string, Partial<Record<ModelLevel, string>>>();
   for (const [sku, list] of perItem) {
     const outcome = expectedAlerts(list.map((c) => c.change));
@@ -1009,6 +1107,14 @@ const checkOrdering = (run: OrderingRun) => {
         `${sku}: ${describe(sku, changeId)}: ${level} ${kind} announced at the last change, which the thresholds in force do not give`,
       );
   }
+  return expectedOpen;
+};
+
+/** Alert states: each item's open levels are those the model leaves open. */
+const checkLeftOpen = (
+  { run, note, describe }: OrderingCheck,
+  expectedOpen: Map<string, Partial<Record<ModelLevel, string>>>,
+) => {
   for (const [sku, open] of expectedOpen) {
     const stored = (run.alertStates.get(sku)?.open ?? {}) as Record<string, unknown>;
     for (const level of MODEL_LEVELS) {
@@ -1020,8 +1126,13 @@ const checkOrdering = (run: OrderingRun) => {
       note('left open', `${sku}: ${describe(sku)}: ${what}`);
     }
   }
+};
 
-  // Listing: pause-listing items are listed exactly when no pause-listing level is open.
+/** Listing: pause-listing items are listed exactly when no pause-listing level is open. */
+const checkListing = (
+  { run, note, describe }: OrderingCheck,
+  expectedOpen: Map<string, Partial<Record<ModelLevel, string>>>,
+) => {
   for (const [sku, item] of run.items) {
     const category = item.category as OrderingCategory;
     const pauses = (level: ModelLevel) =>
@@ -1043,16 +1154,20 @@ const checkOrdering = (run: OrderingRun) => {
       `${sku}: ${describe(sku)}: ends at ${item.quantity} ${listed ? 'listed' : 'unlisted'}, expected ${want ? 'listed' : 'unlisted'}; pause-listing decisions in the order they started: ${trail}`,
     );
   }
+};
 
-  // Orders: never two open for one item.
+/** Orders: never two open for one item. */
+const checkOrders = ({ run, note }: OrderingCheck) => {
   const open = new Map<string, number>();
   for (const order of run.orders)
     if (order.status === 'OPEN')
       open.set(String(order.sku), (open.get(String(order.sku)) ?? 0) + 1);
   for (const [sku, count] of open)
     if (count > 1) note('orders', `${sku}: ${count} open purchase orders`);
+};
 
-  // Restock and reduce, from the writes themselves (the ledger's after is what was decided).
+/** Restock and reduce, from the writes themselves (the ledger's after is what was decided). */
+const checkAdjustments = ({ run, note }: OrderingCheck) => {
   for (const { record } of run.judged) {
     const now = image(record, 'NewImage');
     const before = image(record, 'OldImage');
@@ -1075,8 +1190,10 @@ const checkOrdering = (run: OrderingRun) => {
       `${sku}: ${why}; decided on stock ${(decided?.before as { quantity?: number })?.quantity} (${decided?.level} ${decided?.transition}), the item had moved to ${from} when it was written; other executors and sales ran meanwhile`,
     );
   }
+};
 
-  // Price: inside [floor, ceiling] and never against the direction.
+/** Price: inside [floor, ceiling] and never against the direction. */
+const checkPrices = ({ run, note }: OrderingCheck) => {
   for (const entry of run.ledger) {
     const decision = entry.decision as { kind?: string; from?: number; to?: number } | undefined;
     if (entry.outcome !== 'applied' || decision?.kind !== 'reprice') continue;
@@ -1094,7 +1211,107 @@ const checkOrdering = (run: OrderingRun) => {
         `${entry.sku}: reprice ${strategy.percent} % ${strategy.direction} within [${strategy.floor}, ${strategy.ceiling}] on ${entry.level}: ${why}`,
       );
   }
+};
+
+/** Checks one run against the model; returns violations by kind and the level changes seen. */
+const checkOrdering = (run: OrderingRun) => {
+  const violations = noViolations();
+  const perItem = changesPerItem(run);
+  const check: OrderingCheck = {
+    run,
+    perItem,
+    note: (kind, example) => {
+      const tally = violations.get(kind) as ViolationTally;
+      tally.count++;
+      tally.example ??= example;
+    },
+    describe: describer(perItem),
+  };
+  const { observed, levelChanges } = announcedLevelChanges(check);
+  const expectedOpen = checkAlerts(check, observed);
+  checkLeftOpen(check, expectedOpen);
+  checkListing(check, expectedOpen);
+  checkOrders(check);
+  checkAdjustments(check);
+  checkPrices(check);
   return { violations, levelChanges };
+};
+
+/**
+ * The batchings each run of the drill reads the stream with, and how often its reader polls:
+ * "all in one" polls seldom, so that each batch holds all that was written meanwhile, several
+ * changes of one item among them.
+ */
+const ORDERING_BATCHINGS: [string, StreamBatching, number][] = [
+  ['one per batch', 'one', 50],
+  ['all in one', 'all', 500],
+  ['random splits', { random: { seed: 17 } }, 100],
+];
+
+/** Adds one run's violations to the total; an example keeps the batching it was found under. */
+const addViolations = (
+  total: Map<ViolationKind, ViolationTally>,
+  violations: Map<ViolationKind, ViolationTally>,
+  name: string,
+) => {
+  for (const [kind, tally] of violations) {
+    const sum = total.get(kind) as ViolationTally;
+    sum.count += tally.count;
+    if (tally.example) sum.example ??= `[${name}] ${tally.example}`;
+  }
+};
+
+/** Batching violations: `watch` level changes given under the reference batching and not this one, or the other way. */
+const compareWatchChanges = (
+  total: Map<ViolationKind, ViolationTally>,
+  reference: { name: string; changes: string[] },
+  name: string,
+  watchChanges: string[],
+) => {
+  const mine = [...watchChanges];
+  const missing: string[] = [];
+  for (const c of reference.changes) {
+    const at = mine.indexOf(c);
+    if (at === -1) missing.push(c);
+    else mine.splice(at, 1);
+  }
+  const sum = total.get('batching') as ViolationTally;
+  sum.count += missing.length + mine.length;
+  const first = missing[0] ?? mine[0];
+  if (first)
+    sum.example ??= `${first.replaceAll('|', ' ')}: ${missing[0] ? `given under ${reference.name}, not under ${name}` : `given under ${name}, not under ${reference.name}`}`;
+};
+
+/** What the ordering drill's runs add up to, for its row. */
+interface OrderingCounts {
+  reordered: number;
+  redelivered: number;
+  ruleEdits: number;
+  shopChanges: number;
+  records: number;
+}
+
+/** The ordering drill's row: its load, the violations by kind, and what the runs went through. */
+const orderingRow = (
+  total: Map<ViolationKind, ViolationTally>,
+  counts: OrderingCounts,
+): DrillRow => {
+  const violations = [...total.values()].reduce((sum, t) => sum + t.count, 0);
+  const byKind = [...total]
+    .filter(([, t]) => t.count > 0)
+    .map(([kind, t]) => `${kind} ${t.count}`)
+    .join(', ');
+  return {
+    drill: 'ordering',
+    load: `${counts.shopChanges} changes × ${ORDERING_BATCHINGS.length} batchings`,
+    faultsInjected: 0,
+    reordered: counts.reordered,
+    ruleEdits: counts.ruleEdits,
+    duplicates: 0,
+    losses: 0,
+    violations,
+    detail: `${counts.records} records judged, ${counts.redelivered} late redeliveries${byKind ? `; ${byKind}` : ''}`,
+  };
 };
 
 /**
@@ -1108,72 +1325,30 @@ export const orderingDrill = async (
   changes: number,
 ): Promise<{ row: DrillRow; examples: Map<ViolationKind, ViolationTally> }> => {
   const scenario = orderingScenario(changes);
-  // How often each reader polls: "all in one" polls seldom, so that each batch holds all
-  // that was written meanwhile, several changes of one item among them.
-  const batchings: [string, StreamBatching, number][] = [
-    ['one per batch', 'one', 50],
-    ['all in one', 'all', 500],
-    ['random splits', { random: { seed: 17 } }, 100],
-  ];
-  const total = new Map<ViolationKind, ViolationTally>(
-    VIOLATION_KINDS.map((k) => [k, { count: 0 }]),
-  );
+  const total = noViolations();
   const watched = new Set(scenario.items.filter((i) => i.category === 'watch').map((i) => i.sku));
   let reference: { name: string; changes: string[] } | undefined;
-  let reordered = 0;
-  let redelivered = 0;
-  let ruleEdits = 0;
-  let shopChanges = 0;
-  let records = 0;
-  for (const [name, batching, pollIntervalMs] of batchings) {
+  const counts: OrderingCounts = {
+    reordered: 0,
+    redelivered: 0,
+    ruleEdits: 0,
+    shopChanges: 0,
+    records: 0,
+  };
+  for (const [name, batching, pollIntervalMs] of ORDERING_BATCHINGS) {
     const run = await playOrdering(endpoint, scenario, batching, name, pollIntervalMs);
     const { violations, levelChanges } = checkOrdering(run);
-    for (const [kind, tally] of violations) {
-      const sum = total.get(kind) as ViolationTally;
-      sum.count += tally.count;
-      if (tally.example) sum.example ??= `[${name}] ${tally.example}`;
-    }
+    addViolations(total, violations, name);
     const watchChanges = levelChanges.filter((c) => watched.has(c.split('|')[0] ?? '')).sort();
     if (!reference) reference = { name, changes: watchChanges };
-    else {
-      const mine = [...watchChanges];
-      const missing: string[] = [];
-      for (const c of reference.changes) {
-        const at = mine.indexOf(c);
-        if (at === -1) missing.push(c);
-        else mine.splice(at, 1);
-      }
-      const sum = total.get('batching') as ViolationTally;
-      sum.count += missing.length + mine.length;
-      const first = missing[0] ?? mine[0];
-      if (first)
-        sum.example ??= `${first.replaceAll('|', ' ')}: ${missing[0] ? `given under ${reference.name}, not under ${name}` : `given under ${name}, not under ${reference.name}`}`;
-    }
-    reordered += run.reordered;
-    redelivered += run.redelivered;
-    ruleEdits = run.ruleEdits;
-    shopChanges = run.shopChanges;
-    records += run.judged.length;
+    else compareWatchChanges(total, reference, name, watchChanges);
+    counts.reordered += run.reordered;
+    counts.redelivered += run.redelivered;
+    counts.ruleEdits = run.ruleEdits;
+    counts.shopChanges = run.shopChanges;
+    counts.records += run.judged.length;
   }
-  const violations = [...total.values()].reduce((sum, t) => sum + t.count, 0);
-  const byKind = [...total]
-    .filter(([, t]) => t.count > 0)
-    .map(([kind, t]) => `${kind} ${t.count}`)
-    .join(', ');
-  return {
-    row: {
-      drill: 'ordering',
-      load: `${shopChanges} changes × ${batchings.length} batchings`,
-      faultsInjected: 0,
-      reordered,
-      ruleEdits,
-      duplicates: 0,
-      losses: 0,
-      violations,
-      detail: `${records} records judged, ${redelivered} late redeliveries${byKind ? `; ${byKind}` : ''}`,
-    },
-    examples: total,
-  };
+  return { row: orderingRow(total, counts), examples: total };
 };
 
 /** The value of `--name=value` or `--name value`. */
