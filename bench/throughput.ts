@@ -95,21 +95,17 @@ const context = {
   getRemainingTimeInMillis: () => 60_000,
 } as unknown as Context;
 
-/**
- * stock-monitor throughput: the real Middy handler over ≥100k generated records at 0 %, 5 %
- * and 50 % crossings (steady state: median of five passes after a warm-up, with their range), every SDK client on an in-process stub with `latencyMs`; the
- * demand-recorder over the same changes in its own batch size; and the naive consumer over the
- * same batches on the same stub. Every quiet change is a sale, so the recorder writes a day
- * total for every item of every batch: its worst case.
- */
-export const throughputBench = async (options: {
+/** What the throughput run is asked to do. */
+interface ThroughputOptions {
   records: number;
   latencyMs: number;
   batchSize: number;
   /** Crossing rates to run; the issue's three by default. */
   rates?: readonly number[];
-}): Promise<Figure[]> => {
-  const figures: Figure[] = [];
+}
+
+/** The environment the handlers read, quiet: no logs, metrics or traces. */
+const benchEnvironment = () => {
   Object.assign(process.env, {
     CONTROL_TABLE_NAME: 'bench-control',
     ALERTS_TOPIC_ARN: 'arn:aws:sns:eu-west-1:000000000000:bench',
@@ -120,81 +116,137 @@ export const throughputBench = async (options: {
     POWERTOOLS_TRACE_ENABLED: 'false',
     AWS_REGION: REGION,
   });
-  const { createHandler } = await import('../functions/stock-monitor/handler.js');
-  const recorderModule = await import('../functions/demand-recorder/handler.js');
-  const demandBatchSize = loadEnvironment('dev').demandConsumer.batchSize;
-  for (const rate of options.rates ?? [0, 0.05, 0.5]) {
-    const label = `${Math.round(rate * 100)} % crossings`;
-    const stub = new StubAws(new Map([['default', RULE]]), options.latencyMs);
-    const client = {
-      region: REGION,
-      credentials: CREDENTIALS,
-      requestHandler: stub.handler as never,
-    };
-    const handler = createHandler({ dynamodb: client, sns: client, eventBridge: client });
-    const batches = generateBatches(options.records, options.batchSize, rate);
-    const monitorRate = await steadyState(
-      batches,
-      (batch) => handler(batch, context),
-      () => stub.reset(),
-    );
+};
 
-    // The demand-recorder reads the same changes on its own mapping, in its larger batches.
-    const recorderStub = new StubAws(new Map(), options.latencyMs);
-    const recorder = recorderModule.createHandler({
-      dynamodb: { ...client, requestHandler: recorderStub.handler as never },
-    });
-    const demandBatches = generateBatches(options.records, demandBatchSize, rate);
-    const recorderRate = await steadyState(
-      demandBatches,
-      (batch) => recorder(batch, context),
-      () => recorderStub.reset(),
-    );
-    const monitorCalls = ((stub.totalCalls + recorderStub.totalCalls) / options.records) * 1000;
+/** The handler factories of the two functions measured, imported once the environment is set. */
+interface Functions {
+  readonly monitor: typeof import('../functions/stock-monitor/handler.js').createHandler;
+  readonly recorder: typeof import('../functions/demand-recorder/handler.js').createHandler;
+  readonly demandBatchSize: number;
+}
 
-    const naiveStub = new StubAws(new Map([['default', RULE]]), options.latencyMs);
-    const naive = createNaiveConsumer({
-      region: REGION,
-      credentials: CREDENTIALS,
-      requestHandler: naiveStub.handler,
-      controlTable: 'bench-control',
-      topicArn: 'arn:aws:sns:eu-west-1:000000000000:bench',
-      busName: 'bench',
-    });
-    // The naive consumer makes a network call per record: time it on a tenth of the records.
-    const naiveRecords = Math.max(options.batchSize, Math.round(options.records / 10));
-    const naiveBatches = generateBatches(naiveRecords, options.batchSize, rate);
-    const naiveStarted = performance.now();
-    for (const batch of naiveBatches) await naive(batch);
-    const naiveSeconds = (performance.now() - naiveStarted) / 1000;
-    const naiveCalls = (naiveStub.totalCalls / naiveRecords) * 1000;
+/** The naive consumer over a tenth of the records: records per second and calls per 1,000. */
+const naiveThroughput = async (options: ThroughputOptions, rate: number) => {
+  const naiveStub = new StubAws(new Map([['default', RULE]]), options.latencyMs);
+  const naive = createNaiveConsumer({
+    region: REGION,
+    credentials: CREDENTIALS,
+    requestHandler: naiveStub.handler,
+    controlTable: 'bench-control',
+    topicArn: 'arn:aws:sns:eu-west-1:000000000000:bench',
+    busName: 'bench',
+  });
+  // The naive consumer makes a network call per record: time it on a tenth of the records.
+  const naiveRecords = Math.max(options.batchSize, Math.round(options.records / 10));
+  const naiveBatches = generateBatches(naiveRecords, options.batchSize, rate);
+  const naiveStarted = performance.now();
+  for (const batch of naiveBatches) await naive(batch);
+  const naiveSeconds = (performance.now() - naiveStarted) / 1000;
+  return {
+    perSecond: naiveRecords / naiveSeconds,
+    calls: (naiveStub.totalCalls / naiveRecords) * 1000,
+  };
+};
 
-    const perSecond = monitorRate.median;
-    figures.push(
-      figure({
-        name: `stock-monitor throughput, ${label}`,
-        value: perSecond,
-        unit: 'records/s/core',
-        range: monitorRate.range,
-        baseline: { name: 'naive consumer', value: naiveRecords / naiveSeconds },
-        ...(rate === 0 ? { target: '≥ 100,000', meetsTarget: perSecond >= 100_000 } : {}),
-      }),
-      figure({
-        name: `demand-recorder throughput, ${label} (batches of ${demandBatchSize})`,
-        value: recorderRate.median,
-        unit: 'records/s/core',
-        range: recorderRate.range,
-      }),
-      figure({
-        name: `AWS calls per 1,000 changes (both functions), ${label}`,
-        value: monitorCalls,
-        unit: 'calls',
-        baseline: { name: 'naive consumer', value: naiveCalls },
-        ...(rate === 0.05
-          ? { target: '≤ 1/10 of naive', meetsTarget: monitorCalls <= naiveCalls / 10 }
-          : {}),
-      }),
-    );
-  }
+/** Both functions in steady state at one crossing rate, then the naive consumer, as figures. */
+const throughputAt = async (
+  functions: Functions,
+  options: ThroughputOptions,
+  rate: number,
+): Promise<Figure[]> => {
+  const label = `${Math.round(rate * 100)} % crossings`;
+  const stub = new StubAws(new Map([['default', RULE]]), options.latencyMs);
+  const client = {
+    region: REGION,
+    credentials: CREDENTIALS,
+    requestHandler: stub.handler as never,
+  };
+  const handler = functions.monitor({ dynamodb: client, sns: client, eventBridge: client });
+  const batches = generateBatches(options.records, options.batchSize, rate);
+  const monitorRate = await steadyState(
+    batches,
+    (batch) => handler(batch, context),
+    () => stub.reset(),
+  );
+
+  // The demand-recorder reads the same changes on its own mapping, in its larger batches.
+  const recorderStub = new StubAws(new Map(), options.latencyMs);
+  const recorder = functions.recorder({
+    dynamodb: { ...client, requestHandler: recorderStub.handler as never },
+  });
+  const demandBatches = generateBatches(options.records, functions.demandBatchSize, rate);
+  const recorderRate = await steadyState(
+    demandBatches,
+    (batch) => recorder(batch, context),
+    () => recorderStub.reset(),
+  );
+  const monitorCalls = ((stub.totalCalls + recorderStub.totalCalls) / options.records) * 1000;
+  const naive = await naiveThroughput(options, rate);
+  return rateFigures(label, rate, functions.demandBatchSize, {
+    monitorRate,
+    recorderRate,
+    monitorCalls,
+    naive,
+  });
+};
+
+/** The three figures of one crossing rate: each function's throughput, and calls per 1,000. */
+const rateFigures = (
+  label: string,
+  rate: number,
+  demandBatchSize: number,
+  measured: {
+    monitorRate: { median: number; range: [number, number] };
+    recorderRate: { median: number; range: [number, number] };
+    monitorCalls: number;
+    naive: { perSecond: number; calls: number };
+  },
+): Figure[] => {
+  const { monitorRate, recorderRate, monitorCalls, naive } = measured;
+  const perSecond = monitorRate.median;
+  return [
+    figure({
+      name: `stock-monitor throughput, ${label}`,
+      value: perSecond,
+      unit: 'records/s/core',
+      range: monitorRate.range,
+      baseline: { name: 'naive consumer', value: naive.perSecond },
+      ...(rate === 0 ? { target: '≥ 100,000', meetsTarget: perSecond >= 100_000 } : {}),
+    }),
+    figure({
+      name: `demand-recorder throughput, ${label} (batches of ${demandBatchSize})`,
+      value: recorderRate.median,
+      unit: 'records/s/core',
+      range: recorderRate.range,
+    }),
+    figure({
+      name: `AWS calls per 1,000 changes (both functions), ${label}`,
+      value: monitorCalls,
+      unit: 'calls',
+      baseline: { name: 'naive consumer', value: naive.calls },
+      ...(rate === 0.05
+        ? { target: '≤ 1/10 of naive', meetsTarget: monitorCalls <= naive.calls / 10 }
+        : {}),
+    }),
+  ];
+};
+
+/**
+ * stock-monitor throughput: the real Middy handler over ≥100k generated records at 0 %, 5 %
+ * and 50 % crossings (steady state: median of five passes after a warm-up, with their range), every SDK client on an in-process stub with `latencyMs`; the
+ * demand-recorder over the same changes in its own batch size; and the naive consumer over the
+ * same batches on the same stub. Every quiet change is a sale, so the recorder writes a day
+ * total for every item of every batch: its worst case.
+ */
+export const throughputBench = async (options: ThroughputOptions): Promise<Figure[]> => {
+  const figures: Figure[] = [];
+  benchEnvironment();
+  const functions: Functions = {
+    monitor: (await import('../functions/stock-monitor/handler.js')).createHandler,
+    recorder: (await import('../functions/demand-recorder/handler.js')).createHandler,
+    demandBatchSize: loadEnvironment('dev').demandConsumer.batchSize,
+  };
+  for (const rate of options.rates ?? [0, 0.05, 0.5])
+    figures.push(...(await throughputAt(functions, options, rate)));
   return figures;
 };
