@@ -229,28 +229,59 @@ export class PipelineStack extends Stack {
     this.acknowledgeFindings();
   }
 
+  /**
+   * Alarms to the ops topic: messages in a dead-letter queue, stream readers falling behind,
+   * function errors and throttles, and level changes EventBridge could not deliver.
+   */
   private addAlarms(props: PipelineStackProps, strategyRule: Rule): void {
-    const { config } = props;
     const action = new SnsAction(props.opsTopic);
-    const alarm = (id: string, metric: IMetric, threshold: number, description: string) => {
-      const created = new Alarm(this, id, {
-        metric,
-        threshold,
-        evaluationPeriods: 1,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: TreatMissingData.NOT_BREACHING,
-        alarmDescription: description,
-      });
-      created.addAlarmAction(action);
-      this.alarms.push(created);
-    };
-    const fiveMinutes = Duration.minutes(5);
+    this.addDeadLetterAlarms(action);
+    this.addIteratorAgeAlarms(action, props.config);
+    this.addFunctionAlarms(action, props.config);
+    this.addAlarm(
+      action,
+      'StrategyDeliveryFailures',
+      new Metric({
+        namespace: 'AWS/Events',
+        metricName: 'FailedInvocations',
+        dimensionsMap: { RuleName: strategyRule.ruleName, EventBusName: props.bus.eventBusName },
+        period: Duration.minutes(5),
+        statistic: 'Sum',
+      }),
+      1,
+      'EventBridge could not deliver level changes to the strategy-executor.',
+    );
+  }
+
+  /** One alarm to `action`: at or above `threshold` for one period; no data is no breach. */
+  private addAlarm(
+    action: SnsAction,
+    id: string,
+    metric: IMetric,
+    threshold: number,
+    description: string,
+  ): void {
+    const created = new Alarm(this, id, {
+      metric,
+      threshold,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+      alarmDescription: description,
+    });
+    created.addAlarmAction(action);
+    this.alarms.push(created);
+  }
+
+  /** A message waiting in any dead-letter queue. */
+  private addDeadLetterAlarms(action: SnsAction): void {
     for (const [id, queue] of [
       ['StreamDlqNotEmpty', this.streamDlq],
       ['StrategyDlqNotEmpty', this.strategyDlq],
       ...(this.demandDlq ? [['DemandDlqNotEmpty', this.demandDlq] as const] : []),
     ] as const) {
-      alarm(
+      this.addAlarm(
+        action,
         id,
         queue.metricApproximateNumberOfMessagesVisible({
           period: Duration.minutes(1),
@@ -260,7 +291,12 @@ export class PipelineStack extends Stack {
         `Messages are waiting in ${id.replace('NotEmpty', '')}: inspect and redrive them.`,
       );
     }
-    alarm(
+  }
+
+  /** A stream reader whose oldest record is older than the environment allows. */
+  private addIteratorAgeAlarms(action: SnsAction, config: EnvironmentConfig): void {
+    this.addAlarm(
+      action,
       'StreamIteratorAge',
       this.stockMonitor.function.metric('IteratorAge', {
         period: Duration.minutes(1),
@@ -270,7 +306,8 @@ export class PipelineStack extends Stack {
       'The stock-monitor is falling behind the inventory stream.',
     );
     if (this.demandRecorder) {
-      alarm(
+      this.addAlarm(
+        action,
         'DemandIteratorAge',
         this.demandRecorder.function.metric('IteratorAge', {
           period: Duration.minutes(1),
@@ -281,36 +318,44 @@ export class PipelineStack extends Stack {
         'The demand-recorder is falling behind the inventory stream.',
       );
     }
+  }
+
+  /** Errors and throttles of every function. */
+  private addFunctionAlarms(action: SnsAction, config: EnvironmentConfig): void {
+    const fiveMinutes = Duration.minutes(5);
     for (const fn of this.functions) {
       const name = fn.node.id;
-      alarm(
+      this.addAlarm(
+        action,
         `${name}Errors`,
         fn.function.metricErrors({ period: fiveMinutes }),
         config.alarms.functionErrors,
         `${name} reports errors.`,
       );
-      alarm(
+      this.addAlarm(
+        action,
         `${name}Throttles`,
         fn.function.metricThrottles({ period: fiveMinutes }),
         1,
         `${name} is throttled.`,
       );
     }
-    alarm(
-      'StrategyDeliveryFailures',
-      new Metric({
-        namespace: 'AWS/Events',
-        metricName: 'FailedInvocations',
-        dimensionsMap: { RuleName: strategyRule.ruleName, EventBusName: props.bus.eventBusName },
-        period: fiveMinutes,
-        statistic: 'Sum',
-      }),
-      1,
-      'EventBridge could not deliver level changes to the strategy-executor.',
-    );
   }
 
+  /**
+   * The dashboard: what each function counts on the first row; stream lag, function errors and
+   * dead letters on the second.
+   */
   private addDashboard(props: PipelineStackProps): void {
+    const dashboard = new Dashboard(this, 'Dashboard', {
+      dashboardName: `inventory-alerts-${props.config.name}`,
+    });
+    dashboard.addWidgets(...this.countWidgets());
+    dashboard.addWidgets(...this.healthWidgets());
+  }
+
+  /** The pipeline's own counts: records, crossings and alerts, strategies, demand. */
+  private countWidgets(): GraphWidget[] {
     const custom = (metricName: string, service: string) =>
       new Metric({
         namespace: METRICS_NAMESPACE,
@@ -322,10 +367,7 @@ export class PipelineStack extends Stack {
     const monitor = SERVICE_NAMES.stockMonitor;
     const executor = SERVICE_NAMES.strategyExecutor;
     const recorder = SERVICE_NAMES.demandRecorder;
-    const dashboard = new Dashboard(this, 'Dashboard', {
-      dashboardName: `inventory-alerts-${props.config.name}`,
-    });
-    dashboard.addWidgets(
+    return [
       new GraphWidget({
         title: 'Stream records',
         left: [
@@ -360,8 +402,12 @@ export class PipelineStack extends Stack {
           custom(MetricName.RecordsSkipped, recorder),
         ],
       }),
-    );
-    dashboard.addWidgets(
+    ];
+  }
+
+  /** AWS's own health metrics: stream lag, function errors, dead letters. */
+  private healthWidgets(): GraphWidget[] {
+    return [
       new GraphWidget({
         title: 'Iterator age (ms)',
         left: [this.stockMonitor, this.demandRecorder].flatMap((fn) =>
@@ -378,7 +424,7 @@ export class PipelineStack extends Stack {
           queue ? [queue.metricApproximateNumberOfMessagesVisible()] : [],
         ),
       }),
-    );
+    ];
   }
 
   /** Every function of the pipeline. */

@@ -28,6 +28,21 @@ export interface GuardedAction {
   };
 }
 
+/** The actions of one DynamoDB transaction. */
+type TransactItems = NonNullable<
+  ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']
+>;
+
+/** What receiving or cancelling adds to closing an order: its own writes, fields and ledger wording. */
+interface ClosingEffect {
+  readonly actions: TransactItems;
+  /** More of the order's update expression (`a = :v`), or nothing. */
+  readonly set: string | undefined;
+  readonly values: Record<string, unknown>;
+  readonly strategy: string;
+  readonly decision: Record<string, unknown>;
+}
+
 /** The alert an order was raised for (its id is {@link orderIdOf} that alert). */
 export const alertIdOfOrder = (orderId: string): string =>
   orderId.startsWith('PO-') ? orderId.slice('PO-'.length) : orderId;
@@ -272,69 +287,20 @@ export class OrderStore {
     }));
   }
 
+  /**
+   * Closes an open order as `status` in one transaction: the order, its lock, the `effect`'s own
+   * writes and the ledger entry. If the order is closed meanwhile, says how it ended.
+   */
   private async close(
     orderId: string,
     status: 'RECEIVED' | 'CANCELLED',
     at: string,
-    effect: (order: PurchaseOrder) => {
-      actions: NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>;
-      set: string | undefined;
-      values: Record<string, unknown>;
-      strategy: string;
-      decision: Record<string, unknown>;
-    },
+    effect: (order: PurchaseOrder) => ClosingEffect,
   ): Promise<PurchaseOrder> {
-    const order = await this.get(orderId);
-    if (!order) throw new OrderNotFoundError(orderId);
-    if (order.status !== 'OPEN') throw new OrderNotOpenError(orderId, order.status);
-    const { actions, set, values, strategy, decision } = effect(order);
-    const entry = {
-      alertId: order.reason,
-      transition: 'RESOLVED',
-      level: order.level ?? 'LOW_STOCK',
-      sku: order.sku,
-      location: order.location,
-      strategy,
-      outcome: 'applied',
-      orderId,
-      decision,
-      before: { status: 'OPEN' },
-      after: { status },
-      occurredAt: at,
-      at,
-    } as unknown as LedgerEntry;
+    const order = await this.openOrder(orderId);
+    const actions = this.closingActions(orderId, order, status, at, effect(order));
     try {
-      await this.doc.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Update: {
-                TableName: this.controlTable,
-                Key: ControlKeys.order(orderId),
-                UpdateExpression: `SET #status = :closed, closedAt = :at${set ? `, ${set}` : ''}`,
-                ConditionExpression: '#status = :open',
-                ExpressionAttributeNames: { '#status': 'status' },
-                ExpressionAttributeValues: {
-                  ':closed': status,
-                  ':open': 'OPEN',
-                  ':at': at,
-                  ...values,
-                },
-              },
-            },
-            {
-              Delete: {
-                TableName: this.controlTable,
-                Key: ControlKeys.openOrder(order.sku, order.location),
-                ConditionExpression: 'attribute_not_exists(pk) OR orderId = :id',
-                ExpressionAttributeValues: { ':id': orderId },
-              },
-            },
-            ...actions,
-            { Put: this.ledger.put(entry) },
-          ],
-        }),
-      );
+      await this.doc.send(new TransactWriteCommand({ TransactItems: actions }));
     } catch (error) {
       if (!(error instanceof TransactionCanceledException)) throw error;
       // Someone closed it first (a receive racing a cancel, or an expiry): say how it ended.
@@ -344,4 +310,74 @@ export class OrderStore {
     }
     return order;
   }
+
+  /** The order as read now, if it is open; otherwise the error that says why not. */
+  private async openOrder(orderId: string): Promise<PurchaseOrder> {
+    const order = await this.get(orderId);
+    if (!order) throw new OrderNotFoundError(orderId);
+    if (order.status !== 'OPEN') throw new OrderNotOpenError(orderId, order.status);
+    return order;
+  }
+
+  /** Order closed only while open, lock released only if it is this order's, effect, ledger. */
+  private closingActions(
+    orderId: string,
+    order: PurchaseOrder,
+    status: 'RECEIVED' | 'CANCELLED',
+    at: string,
+    closing: ClosingEffect,
+  ): TransactItems {
+    const { actions, set, values } = closing;
+    return [
+      {
+        Update: {
+          TableName: this.controlTable,
+          Key: ControlKeys.order(orderId),
+          UpdateExpression: `SET #status = :closed, closedAt = :at${set ? `, ${set}` : ''}`,
+          ConditionExpression: '#status = :open',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':closed': status,
+            ':open': 'OPEN',
+            ':at': at,
+            ...values,
+          },
+        },
+      },
+      {
+        Delete: {
+          TableName: this.controlTable,
+          Key: ControlKeys.openOrder(order.sku, order.location),
+          ConditionExpression: 'attribute_not_exists(pk) OR orderId = :id',
+          ExpressionAttributeValues: { ':id': orderId },
+        },
+      },
+      ...actions,
+      { Put: this.ledger.put(closingEntry(orderId, order, status, at, closing)) },
+    ];
+  }
 }
+
+/** The ledger entry that resolves the order's alert by receiving or cancelling it. */
+const closingEntry = (
+  orderId: string,
+  order: PurchaseOrder,
+  status: 'RECEIVED' | 'CANCELLED',
+  at: string,
+  { strategy, decision }: ClosingEffect,
+): LedgerEntry =>
+  ({
+    alertId: order.reason,
+    transition: 'RESOLVED',
+    level: order.level ?? 'LOW_STOCK',
+    sku: order.sku,
+    location: order.location,
+    strategy,
+    outcome: 'applied',
+    orderId,
+    decision,
+    before: { status: 'OPEN' },
+    after: { status },
+    occurredAt: at,
+    at,
+  }) as unknown as LedgerEntry;

@@ -1,6 +1,6 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import type { DynamoDBRecord } from 'aws-lambda';
+import type { DynamoDBRecord, StreamRecord } from 'aws-lambda';
 import { type InventoryItem, InventoryItemSchema, itemKeyOf } from '../contracts/inventory.js';
 import type { Change, ThresholdOverrides } from '../domain/crossing.js';
 import { PoisonRecordError } from '../errors.js';
@@ -47,64 +47,40 @@ const decodeImage = (image: Record<string, unknown>, which: string): InventoryIt
   return parsed.data;
 };
 
+/** A record whose envelope `assertEnvelope` has checked. */
+type EnvelopeChecked = DynamoDBRecord & {
+  readonly dynamodb: StreamRecord & { readonly SequenceNumber: string };
+  readonly eventName: DecodedRecord['eventName'];
+};
+
+/** The old item as far as the change needs it. */
+type OldItem = { quantity: number; lastAdjustmentId?: unknown };
+
 /**
  * Decodes and validates one stream record, throwing {@link PoisonRecordError} with the reason
  * for anything that cannot be an inventory change: missing keys, wrong types, a non-numeric
  * or non-finite quantity, a negative price, unknown attribute types, an oversized record.
  */
 export const decodeRecord = (record: DynamoDBRecord): DecodedRecord => {
+  // This runs for every record: each step returns one value or none, never a tuple, so the
+  // split allocates nothing beyond what decoding itself needs.
+  assertEnvelope(record);
   const stream = record.dynamodb;
-  const sequenceNumber = stream?.SequenceNumber;
-  if (!stream || !sequenceNumber || !/^\d+$/.test(sequenceNumber)) {
-    throw new PoisonRecordError('record has no dynamodb section or no numeric SequenceNumber');
-  }
+  const sequenceNumber = stream.SequenceNumber;
   const eventName = record.eventName;
-  if (eventName !== 'INSERT' && eventName !== 'MODIFY' && eventName !== 'REMOVE') {
-    throw new PoisonRecordError(`unknown eventName "${String(eventName)}"`);
-  }
-  if ((stream.SizeBytes ?? 0) > MAX_RECORD_BYTES) {
-    throw new PoisonRecordError(`record of ${stream.SizeBytes} bytes exceeds ${MAX_RECORD_BYTES}`);
-  }
   const itemKey = itemKeyOfRecord(record);
   if (!itemKey) throw new PoisonRecordError('Keys must hold string attributes sku and location');
-
-  const needsNew = eventName !== 'REMOVE';
-  if (needsNew && !stream.NewImage) {
-    throw new PoisonRecordError(
-      `${eventName} without NewImage: the stream must use NEW_AND_OLD_IMAGES`,
-    );
-  }
-  if (eventName !== 'INSERT' && !stream.OldImage) {
-    throw new PoisonRecordError(
-      `${eventName} without OldImage: the stream must use NEW_AND_OLD_IMAGES`,
-    );
-  }
+  assertImages(stream, eventName);
   const newItem = stream.NewImage ? decodeImage(stream.NewImage, 'NewImage') : undefined;
-  // With a new image, only the old quantity matters: read it straight from the wire format
-  // (the hot path), and let a malformed earlier write not block an item that is valid again.
-  let oldItem: { quantity: number; lastAdjustmentId?: unknown } | undefined;
-  if (stream.OldImage && newItem) {
-    const quantity = Number(stream.OldImage.quantity?.N);
-    oldItem = Number.isFinite(quantity)
-      ? { quantity, lastAdjustmentId: stream.OldImage.lastAdjustmentId?.S }
-      : undefined;
-  } else if (stream.OldImage) {
-    oldItem = decodeImage(stream.OldImage, 'OldImage');
-  }
+  const oldItem = oldItemOf(stream, newItem);
   const item = (newItem ?? oldItem) as InventoryItem;
-  if (item.sku !== stream.Keys?.sku?.S || item.location !== stream.Keys?.location?.S) {
-    throw new PoisonRecordError(`image keys ${itemKeyOf(item)} differ from record Keys ${itemKey}`);
-  }
-  // Built field by field: this runs for every record.
-  const overrides: ThresholdOverrides = {};
-  if (item.lowStockThreshold !== undefined) overrides.LOW_STOCK = item.lowStockThreshold;
-  if (item.overstockThreshold !== undefined) overrides.OVERSTOCK = item.overstockThreshold;
+  assertSameItem(item, stream, itemKey);
   return {
     itemKey,
     sequenceNumber,
     eventName,
     item,
-    overrides,
+    overrides: overridesOf(item),
     change: {
       sku: item.sku,
       location: item.location,
@@ -120,6 +96,66 @@ export const decodeRecord = (record: DynamoDBRecord): DecodedRecord => {
         ? new Date(stream.ApproximateCreationDateTime * 1000)
         : undefined,
   };
+};
+
+/** Throws unless there is a stream section with a numeric SequenceNumber, a known event, a sane size. */
+const assertEnvelope: (record: DynamoDBRecord) => asserts record is EnvelopeChecked = (record) => {
+  const stream = record.dynamodb;
+  const sequenceNumber = stream?.SequenceNumber;
+  if (!stream || !sequenceNumber || !/^\d+$/.test(sequenceNumber)) {
+    throw new PoisonRecordError('record has no dynamodb section or no numeric SequenceNumber');
+  }
+  const eventName = record.eventName;
+  if (eventName !== 'INSERT' && eventName !== 'MODIFY' && eventName !== 'REMOVE') {
+    throw new PoisonRecordError(`unknown eventName "${String(eventName)}"`);
+  }
+  if ((stream.SizeBytes ?? 0) > MAX_RECORD_BYTES) {
+    throw new PoisonRecordError(`record of ${stream.SizeBytes} bytes exceeds ${MAX_RECORD_BYTES}`);
+  }
+};
+
+/** Throws unless the record holds the images its event has under NEW_AND_OLD_IMAGES. */
+const assertImages = (stream: StreamRecord, eventName: DecodedRecord['eventName']): void => {
+  if (eventName !== 'REMOVE' && !stream.NewImage) {
+    throw new PoisonRecordError(
+      `${eventName} without NewImage: the stream must use NEW_AND_OLD_IMAGES`,
+    );
+  }
+  if (eventName !== 'INSERT' && !stream.OldImage) {
+    throw new PoisonRecordError(
+      `${eventName} without OldImage: the stream must use NEW_AND_OLD_IMAGES`,
+    );
+  }
+};
+
+/** The item before the write: all of it after a REMOVE, otherwise its quantity and adjustment. */
+const oldItemOf = (
+  stream: StreamRecord,
+  newItem: InventoryItem | undefined,
+): OldItem | undefined => {
+  if (!stream.OldImage) return undefined;
+  if (!newItem) return decodeImage(stream.OldImage, 'OldImage');
+  // With a new image, only the old quantity matters: read it straight from the wire format
+  // (the hot path), and let a malformed earlier write not block an item that is valid again.
+  const quantity = Number(stream.OldImage.quantity?.N);
+  return Number.isFinite(quantity)
+    ? { quantity, lastAdjustmentId: stream.OldImage.lastAdjustmentId?.S }
+    : undefined;
+};
+
+/** Throws when the image names another item than the record's Keys. */
+const assertSameItem = (item: InventoryItem, stream: StreamRecord, itemKey: string): void => {
+  if (item.sku !== stream.Keys?.sku?.S || item.location !== stream.Keys?.location?.S) {
+    throw new PoisonRecordError(`image keys ${itemKeyOf(item)} differ from record Keys ${itemKey}`);
+  }
+};
+
+/** The item's own thresholds, built field by field: this runs for every record. */
+const overridesOf = (item: InventoryItem): ThresholdOverrides => {
+  const overrides: ThresholdOverrides = {};
+  if (item.lowStockThreshold !== undefined) overrides.LOW_STOCK = item.lowStockThreshold;
+  if (item.overstockThreshold !== undefined) overrides.OVERSTOCK = item.overstockThreshold;
+  return overrides;
 };
 
 /** Why a record cannot be decoded, or undefined when it can: the reason a dead letter carries. */

@@ -37,6 +37,26 @@ export const percentile = (sorted: readonly number[], p: number): number | undef
   return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1];
 };
 
+/** One alert's crossing of one level: when it triggered and when it resolved, if seen. */
+interface Crossing {
+  sku: string;
+  location: string;
+  level: Level;
+  triggered?: number;
+  resolved?: number;
+}
+
+/** Per item and level, the tallies the report is built from. */
+interface ItemLevelTally {
+  sku: string;
+  location: string;
+  level: Level;
+  alerts: number;
+  open: number;
+  recover: number[];
+  stockout: number;
+}
+
 /**
  * How well stock recovers, from the audit ledger: per item and level the alerts raised, how
  * long recovery took (p50/p90), stockout time within the window, plus effects by strategy and
@@ -48,11 +68,20 @@ export const effectiveness = (
   since: Date,
   until: Date,
 ): EffectivenessReport => {
-  const crossings = new Map<
-    string,
-    { sku: string; location: string; level: Level; triggered?: number; resolved?: number }
-  >();
-  const effects = new Map<string, number>();
+  const tallies = tallyItemLevels(crossingsOf(facts), since.getTime(), until.getTime());
+  const items = itemLevelReports(tallies);
+  return {
+    since: since.toISOString(),
+    until: until.toISOString(),
+    items,
+    effects: effectCounts(facts),
+    mostAlerting: mostAlerting(items),
+  };
+};
+
+/** Pairs each alert's TRIGGERED and RESOLVED facts per level, in ledger order. */
+const crossingsOf = (facts: readonly LedgerFact[]): Map<string, Crossing> => {
+  const crossings = new Map<string, Crossing>();
   for (const fact of facts) {
     const key = encodeKeyParts([fact.alertId, fact.level]);
     const crossing = crossings.get(key) ?? {
@@ -64,23 +93,17 @@ export const effectiveness = (
     if (fact.transition === 'TRIGGERED') crossing.triggered = at;
     else crossing.resolved = at;
     crossings.set(key, crossing);
-    const effect = encodeKeyParts([fact.strategy, fact.outcome]);
-    effects.set(effect, (effects.get(effect) ?? 0) + 1);
   }
-  const windowStart = since.getTime();
-  const windowEnd = until.getTime();
-  const byItem = new Map<
-    string,
-    {
-      sku: string;
-      location: string;
-      level: Level;
-      alerts: number;
-      open: number;
-      recover: number[];
-      stockout: number;
-    }
-  >();
+  return crossings;
+};
+
+/** Counts alerts, open alerts, recovery times and in-window stockout time per item and level. */
+const tallyItemLevels = (
+  crossings: Map<string, Crossing>,
+  windowStart: number,
+  windowEnd: number,
+): Map<string, ItemLevelTally> => {
+  const byItem = new Map<string, ItemLevelTally>();
   for (const c of crossings.values()) {
     // Escaped parts, so items whose sku or location hold the separator stay apart.
     const key = encodeKeyParts([c.sku, c.location, c.level]);
@@ -104,7 +127,12 @@ export const effectiveness = (
     }
     byItem.set(key, row);
   }
-  const items = [...byItem.values()]
+  return byItem;
+};
+
+/** One report row per item and level, most alerting first. */
+const itemLevelReports = (tallies: Map<string, ItemLevelTally>): ItemLevelReport[] =>
+  [...tallies.values()]
     .map((row) => {
       const sorted = [...row.recover].sort((a, b) => a - b);
       return {
@@ -121,6 +149,24 @@ export const effectiveness = (
     .sort(
       (a, b) => b.alerts - a.alerts || a.sku.localeCompare(b.sku) || a.level.localeCompare(b.level),
     );
+
+/** How many ledger entries each strategy and outcome produced, most frequent first. */
+const effectCounts = (facts: readonly LedgerFact[]): EffectivenessReport['effects'] => {
+  const effects = new Map<string, number>();
+  for (const fact of facts) {
+    const effect = encodeKeyParts([fact.strategy, fact.outcome]);
+    effects.set(effect, (effects.get(effect) ?? 0) + 1);
+  }
+  return [...effects]
+    .map(([key, count]) => {
+      const [strategy = '', outcome = ''] = decodeKeyParts(key);
+      return { strategy, outcome, count };
+    })
+    .sort((a, b) => b.count - a.count);
+};
+
+/** The ten items with the most alerts over all levels. */
+const mostAlerting = (items: readonly ItemLevelReport[]): EffectivenessReport['mostAlerting'] => {
   const perItem = new Map<string, { sku: string; location: string; alerts: number }>();
   for (const row of items) {
     const key = itemKeyOf(row);
@@ -128,21 +174,10 @@ export const effectiveness = (
     current.alerts += row.alerts;
     perItem.set(key, current);
   }
-  return {
-    since: since.toISOString(),
-    until: until.toISOString(),
-    items,
-    effects: [...effects]
-      .map(([key, count]) => {
-        const [strategy = '', outcome = ''] = decodeKeyParts(key);
-        return { strategy, outcome, count };
-      })
-      .sort((a, b) => b.count - a.count),
-    mostAlerting: [...perItem.values()]
-      .filter((i) => i.alerts > 0)
-      .sort((a, b) => b.alerts - a.alerts)
-      .slice(0, 10),
-  };
+  return [...perItem.values()]
+    .filter((i) => i.alerts > 0)
+    .sort((a, b) => b.alerts - a.alerts)
+    .slice(0, 10);
 };
 
 /** `1h 5m`, `42s`, `3d 4h`: a duration for people. */

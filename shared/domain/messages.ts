@@ -125,6 +125,28 @@ const truncate = (text: string, max: number): string =>
 const fmt = (quantity: number | undefined): string =>
   quantity === undefined ? 'none' : String(quantity);
 
+/** What the alert is about beyond the item: the rule that fired and how it is handled. */
+export interface AlertContext {
+  readonly ruleKey: string;
+  readonly ruleName?: string | undefined;
+  readonly severity: Severity;
+  readonly strategy?: string | undefined;
+  readonly channels: readonly string[];
+  readonly occurredAt: string;
+}
+
+/** The pieces of text every form of the alert is written from, free text already bounded. */
+interface AlertText {
+  readonly verb: string;
+  readonly label: string;
+  readonly sku: string;
+  readonly location: string;
+  readonly rule: string;
+  readonly change: string;
+  readonly comparison: string;
+  readonly threshold: string;
+}
+
 /**
  * Builds the subject, e-mail body, one-line summary, SMS text and filterable attributes of an
  * alert. `strategy` names the automatic handling that will run, if any. Free text is cut to
@@ -133,80 +155,99 @@ const fmt = (quantity: number | undefined): string =>
 export const buildAlertMessage = (
   transition: Transition,
   item: AlertSubject,
-  context: {
-    readonly ruleKey: string;
-    readonly ruleName?: string | undefined;
-    readonly severity: Severity;
-    readonly strategy?: string | undefined;
-    readonly channels: readonly string[];
-    readonly occurredAt: string;
-  },
+  context: AlertContext,
 ): AlertMessage => {
-  const levelText = LEVEL_TEXT[transition.level];
-  const sku = shown(item.sku, DISPLAY_BYTES.sku);
-  const location = shown(item.location, DISPLAY_BYTES.location);
-  const name = item.name ? shown(item.name, DISPLAY_BYTES.name) : undefined;
-  const category = item.category ? clip(item.category, DISPLAY_BYTES.category) : undefined;
-  const rule = shown(
-    context.ruleName ? `${context.ruleName} (${context.ruleKey})` : context.ruleKey,
-    DISPLAY_BYTES.rule,
-  );
-  const label = name ? `${name} (${sku})` : sku;
-  const verb = transition.kind === 'TRIGGERED' ? levelText : `${levelText} resolved`;
-  const subject = truncate(
-    toAsciiSubject(`[${context.severity.toUpperCase()}] ${verb}: ${label} at ${location}`),
-    SUBJECT_MAX_LENGTH,
-  );
-  const change = `${fmt(item.previousQuantity)} -> ${fmt(item.quantity)}`;
-  const comparison = transition.level === 'OVERSTOCK' ? '>=' : '<=';
-  const threshold = `${comparison} ${transition.threshold}`;
-  const strategyLine =
-    transition.kind === 'TRIGGERED'
-      ? context.strategy
-        ? `Automatic handling: ${context.strategy} will run.`
-        : 'Automatic handling: none configured; please act.'
-      : context.strategy
-        ? `Automatic handling: ${context.strategy} will close out.`
-        : 'No action needed.';
-  const email = [
-    `${verb} for ${label} at ${location}.`,
-    '',
-    `Item:       ${label}`,
-    `Location:   ${location}`,
-    ...(item.category ? [`Category:   ${shown(item.category, DISPLAY_BYTES.category)}`] : []),
-    `Quantity:   ${change}`,
-    `Threshold:  ${threshold}`,
-    `Rule:       ${rule}`,
-    `Severity:   ${context.severity}`,
-    `Alert id:   ${transition.alertId}`,
-    `Occurred:   ${context.occurredAt}`,
-    '',
-    strategyLine,
-  ].join('\n');
-  const sms = truncate(
-    toGsm7(
-      `${verb}: ${sku} @ ${location} qty ${change} (${comparison}${transition.threshold})` +
-        (context.strategy && transition.kind === 'TRIGGERED' ? ` ${context.strategy}` : '') +
-        ` #${transition.alertId.slice(0, 8)}`,
-    ),
-    SMS_MAX_LENGTH,
-  );
-  const summary = `${verb}: ${label} at ${location}, quantity ${change} (${threshold}), alert ${transition.alertId}.`;
+  const text = alertText(transition, item, context);
   return {
     id: transition.alertId,
-    subject,
-    email,
-    summary,
-    sms,
+    subject: subjectOf(text, context.severity),
+    email: emailOf(text, transition, item, context),
+    summary: `${text.verb}: ${text.label} at ${text.location}, quantity ${text.change} (${text.threshold}), alert ${transition.alertId}.`,
+    sms: smsOf(text, transition, context.strategy),
     attributes: {
       level: transition.level,
       severity: context.severity,
       sku: item.sku,
       location: item.location,
       // Cut like the text, so a filter on a category matches every category of a sane length.
-      category: category ?? 'uncategorised',
+      category: item.category ? clip(item.category, DISPLAY_BYTES.category) : 'uncategorised',
       transition: transition.kind,
       channels: context.channels,
     },
   };
 };
+
+/** Bounds the free text and words the level, the quantity change and the threshold. */
+const alertText = (
+  transition: Transition,
+  item: AlertSubject,
+  context: AlertContext,
+): AlertText => {
+  const levelText = LEVEL_TEXT[transition.level];
+  const sku = shown(item.sku, DISPLAY_BYTES.sku);
+  const name = item.name ? shown(item.name, DISPLAY_BYTES.name) : undefined;
+  const comparison = transition.level === 'OVERSTOCK' ? '>=' : '<=';
+  return {
+    verb: transition.kind === 'TRIGGERED' ? levelText : `${levelText} resolved`,
+    label: name ? `${name} (${sku})` : sku,
+    sku,
+    location: shown(item.location, DISPLAY_BYTES.location),
+    rule: shown(
+      context.ruleName ? `${context.ruleName} (${context.ruleKey})` : context.ruleKey,
+      DISPLAY_BYTES.rule,
+    ),
+    change: `${fmt(item.previousQuantity)} -> ${fmt(item.quantity)}`,
+    comparison,
+    threshold: `${comparison} ${transition.threshold}`,
+  };
+};
+
+/** The subject line: printable ASCII within SNS's limit. */
+const subjectOf = (text: AlertText, severity: Severity): string =>
+  truncate(
+    toAsciiSubject(`[${severity.toUpperCase()}] ${text.verb}: ${text.label} at ${text.location}`),
+    SUBJECT_MAX_LENGTH,
+  );
+
+/** What the reader is told about automatic handling, or that they must act. */
+const handlingLine = (transition: Transition, strategy: string | undefined): string => {
+  if (transition.kind === 'TRIGGERED')
+    return strategy
+      ? `Automatic handling: ${strategy} will run.`
+      : 'Automatic handling: none configured; please act.';
+  return strategy ? `Automatic handling: ${strategy} will close out.` : 'No action needed.';
+};
+
+/** The e-mail body: one line per fact, then the handling. */
+const emailOf = (
+  text: AlertText,
+  transition: Transition,
+  item: AlertSubject,
+  context: AlertContext,
+): string =>
+  [
+    `${text.verb} for ${text.label} at ${text.location}.`,
+    '',
+    `Item:       ${text.label}`,
+    `Location:   ${text.location}`,
+    ...(item.category ? [`Category:   ${shown(item.category, DISPLAY_BYTES.category)}`] : []),
+    `Quantity:   ${text.change}`,
+    `Threshold:  ${text.threshold}`,
+    `Rule:       ${text.rule}`,
+    `Severity:   ${context.severity}`,
+    `Alert id:   ${transition.alertId}`,
+    `Occurred:   ${context.occurredAt}`,
+    '',
+    handlingLine(transition, context.strategy),
+  ].join('\n');
+
+/** The SMS: GSM-7 only, one segment, naming the strategy only when it is about to run. */
+const smsOf = (text: AlertText, transition: Transition, strategy: string | undefined): string =>
+  truncate(
+    toGsm7(
+      `${text.verb}: ${text.sku} @ ${text.location} qty ${text.change} (${text.comparison}${transition.threshold})` +
+        (strategy && transition.kind === 'TRIGGERED' ? ` ${strategy}` : '') +
+        ` #${transition.alertId.slice(0, 8)}`,
+    ),
+    SMS_MAX_LENGTH,
+  );
