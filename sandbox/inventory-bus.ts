@@ -27,7 +27,8 @@ const strategyRule = (
 
 /**
  * The inventory bus, locally, with the strategy rule. Every event put on it is recorded; an
- * event that fails every retry is dead-lettered in the run.
+ * event that fails every retry, and one the strategy-executor refuses as invalid (refused once,
+ * never retried), is dead-lettered in the run.
  */
 export const inventoryBus = (
   executors: StrategyExecutorHandler[],
@@ -50,7 +51,13 @@ export const inventoryBus = (
       onResult: (rule, result) => {
         const outcome = result as ExecutorResult | undefined;
         if (outcome?.status !== 'invalid-event') return;
-        run.deadLetters.push({ source: 'bus', reason: outcome.issues.join('; '), item: outcome });
+        run.deadLetter({
+          source: 'bus',
+          reason: outcome.issues.join('; '),
+          item: outcome,
+          details: { rule, attempts: 1 },
+          what: 'an event the strategy-executor refused as invalid',
+        });
       },
     },
     disorder,

@@ -43,7 +43,10 @@ export interface SandboxOptions {
   readonly callFaultRate?: number;
   /** Strategy-executor environments working in parallel, as Lambda scales out (default 1). */
   readonly executorConcurrency?: number;
-  /** Keep subscriptions added with the CLI in an earlier run (`--data` keeps them). */
+  /**
+   * @deprecated Has no effect: subscriptions added with the CLI (subscriptions.json in `outDir`)
+   * are never reset, so they are always kept.
+   */
   readonly keepSubscriptions?: boolean;
   /** Deliver every stream batch this many times, as an at-least-once stream may. */
   readonly streamDeliveries?: number;
@@ -59,7 +62,7 @@ export interface SandboxOptions {
   ) => Promise<DynamoDBBatchResponse | undefined>;
   /** Delays and late redeliveries on the bus (default: local-bus.ts's SANDBOX_BUS_DISORDER). */
   readonly busDisorder?: BusDisorder;
-  /** Called for every alert, event and effect, for the console. */
+  /** Called for every alert, event, effect and dead letter, for the console. */
   readonly onActivity?: (activity: Activity) => void;
 }
 
@@ -182,7 +185,7 @@ export class Sandbox {
     this.writes++;
   }
 
-  /** Resolves when the stream is drained and the bus is empty, twice in a row. */
+  /** Resolves when the stream readers are drained and the bus is empty, three polls in a row. */
   async settle(timeoutMs = 60_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     let quiet = 0;
