@@ -1,14 +1,17 @@
 import { InvalidRuleError, UsageError } from '../shared/errors.js';
-import { costCommand } from './commands/cost.js';
-import { dlqCommand } from './commands/dlq.js';
+import { COST_USAGE, costCommand } from './commands/cost.js';
+import { DLQ_USAGE, dlqCommand } from './commands/dlq.js';
 import {
+  ALERTS_USAGE,
   alertsCommand,
+  LEDGER_USAGE,
   ledgerCommand,
+  ORDERS_USAGE,
   ordersCommand,
   reportCommand,
 } from './commands/operations.js';
 import { rulesCommand } from './commands/rules.js';
-import { snoozeCommand } from './commands/snooze.js';
+import { SNOOZE_USAGE, snoozeCommand } from './commands/snooze.js';
 import { stockCommand } from './commands/stock.js';
 import { subscribeCommand, subscriptionsCommand } from './commands/subscriptions.js';
 import { thresholdsCommand } from './commands/thresholds.js';
@@ -27,7 +30,7 @@ Commands:
   subscriptions   list or remove subscriptions
   alerts          list alerts (open ones with --open)
   snooze          silence alerts for an item for a while
-  orders          list purchase orders, receive one
+  orders          list purchase orders, receive or cancel one
   ledger          list the audit ledger
   report          effectiveness: alerts, time to recover, stockout time, effects
   thresholds      suggest low-stock thresholds from observed demand; --apply writes them
@@ -71,19 +74,26 @@ Examples:
   subscriptions: `subscriptions list | remove <id>
 Example:
   subscriptions list --env prod`,
-  alerts: `alerts list [--open] [--sku SKU]
+  alerts: `${ALERTS_USAGE}
+  Open alerts (with --sku, of that sku); with --sku and --location, that item's alerts even
+  when none is open (--open leaves it out then).
 Example:
   alerts list --open --sandbox`,
-  snooze: `snooze <sku> [--location L] --for <30m|2h|1d>
+  snooze: `${SNOOZE_USAGE}
   Silences alerts for the item at L, or for every location of the sku, over whatever rule
   each resolves to: rule edits still reach it, strategies still run.
 Example:
   snooze MUG-1 --location WH-1 --for 4h --env prod`,
-  orders: `orders list [--open] [--sku SKU] | receive <orderId> [--quantity N]
-  Receiving raises stock, closes the order and records it in the ledger.
+  orders: `${ORDERS_USAGE}
+  list goes back as far as an open order still blocks a new one (openOrderMaxAgeDays in the
+  environment config) unless --since says otherwise. Receiving raises stock, closes the order
+  and records it in the ledger; cancelling closes it unreceived, so the item can be ordered
+  again, and records that too.
 Example:
-  orders receive PO-abc123 --quantity 48 --sandbox`,
-  ledger: `ledger list [--sku SKU] [--since 7d|2026-11-01]
+  orders list --open --sku MUG-1 --since 30d --sandbox
+  orders receive PO-abc123 --quantity 48 --sandbox
+  orders cancel PO-abc123 --env prod`,
+  ledger: `${LEDGER_USAGE}
 Example:
   ledger list --sku MUG-1 --since 1d --sandbox`,
   thresholds: `thresholds suggest [--apply] [--sku SKU] [--lead-time 7] [--service-level 0.95]
@@ -93,15 +103,16 @@ Example:
 Example:
   thresholds suggest --env prod
   thresholds suggest --apply --sku MUG-1 --sandbox`,
-  cost: `cost --writes-per-day N --crossing-rate r [--sms-share s] [--email-subscribers n] [--records-per-invocation n] [--sale-share s]
+  cost: `${COST_USAGE}
   Monthly cost by service from the price table in shared/domain/pricing.ts (dated, with sources).
 Example:
   cost --writes-per-day 500000 --crossing-rate 0.02 --sms-share 0.1`,
-  dlq: `dlq list [--since 7d] | replay <eventId…> | replay --all [--since 7d]
+  dlq: `${DLQ_USAGE}
   Stream records that can never succeed (undecodable, not an inventory item) are quarantined
   for 14 days with their old and new images and the reason, and acknowledged. Fix the cause
   (usually the item in the inventory table), then replay: the item is touched (a write that
-  changes no stock) and judged again on its current stock.
+  changes no stock) and judged again on its current stock. --since (default and at most 14d)
+  is how far back list and replay look.
 Example:
   dlq list --since 1d --env prod
   dlq replay --all --sandbox`,
@@ -112,21 +123,32 @@ Example:
   report --since 30d --env prod`,
 };
 
-const COMMANDS: Record<
-  string,
-  (args: string[], target: Target, io: Io, format: Format) => Promise<void>
-> = {
-  rules: rulesCommand,
-  stock: stockCommand,
-  subscribe: (args, target, io) => subscribeCommand(args, target, io),
-  subscriptions: subscriptionsCommand,
-  alerts: alertsCommand,
-  snooze: (args, target, io) => snoozeCommand(args, target, io),
-  orders: ordersCommand,
-  ledger: ledgerCommand,
-  report: reportCommand,
-  thresholds: thresholdsCommand,
-  dlq: dlqCommand,
+/** A command that reads or changes what the target holds. */
+type TargetCommand = (args: string[], target: Target, io: Io, format: Format) => Promise<void>;
+
+/** A command, and whether it needs a target: every one but `cost`, which only computes. */
+type Command =
+  | { readonly needsTarget: true; readonly run: TargetCommand }
+  | {
+      readonly needsTarget: false;
+      readonly run: (args: string[], io: Io, format: Format) => Promise<void>;
+    };
+
+const onTarget = (run: TargetCommand): Command => ({ needsTarget: true, run });
+
+const COMMANDS: Record<string, Command> = {
+  rules: onTarget(rulesCommand),
+  stock: onTarget(stockCommand),
+  subscribe: onTarget(subscribeCommand),
+  subscriptions: onTarget(subscriptionsCommand),
+  alerts: onTarget(alertsCommand),
+  snooze: onTarget(snoozeCommand),
+  orders: onTarget(ordersCommand),
+  ledger: onTarget(ledgerCommand),
+  report: onTarget(reportCommand),
+  thresholds: onTarget(thresholdsCommand),
+  cost: { needsTarget: false, run: costCommand },
+  dlq: onTarget(dlqCommand),
 };
 
 /** Takes the global options out of argv, wherever they stand. */
@@ -171,15 +193,15 @@ export const runCli = async (
       io.out(HELP[command ?? ''] ?? (HELP[''] as string));
       return command || globals.help ? 0 : 2;
     }
-    if (command === 'cost') {
-      await costCommand(args, io, globals.format);
-      return 0;
-    }
-    const run = COMMANDS[command];
-    if (!run)
+    const found = COMMANDS[command];
+    if (!found)
       throw new UsageError(
         `Unknown command "${command}". Commands: ${Object.keys(COMMANDS).join(', ')}`,
       );
+    if (!found.needsTarget) {
+      await found.run(args, io, globals.format);
+      return 0;
+    }
     if (!globals.sandbox && !globals.env && !globals.resources) {
       throw new UsageError(
         'Choose a target: --sandbox (the local sandbox) or --env <name> (a deployed environment)',
@@ -190,7 +212,7 @@ export const runCli = async (
       : globals.env
         ? await awsTarget(globals.env)
         : sandboxTarget(globals.resources);
-    await run(args, target, io, globals.format);
+    await found.run(args, target, io, globals.format);
     return 0;
   } catch (error) {
     if (error instanceof UsageError || error instanceof InvalidRuleError) {

@@ -2,7 +2,11 @@ import { parseArgs } from 'node:util';
 import { DEFAULT_COST_INPUTS, monthlyCost } from '../../shared/domain/cost.js';
 import { type Format, type Io, numberOption, printRows } from '../io.js';
 
-/** `cost --writes-per-day N --crossing-rate r [--sms-share s]`: monthly cost by service, next to the naive consumer's. */
+/** The first line of `cost --help`. */
+export const COST_USAGE =
+  'cost --writes-per-day N --crossing-rate r [--sms-share s] [--email-subscribers n] [--records-per-invocation n] [--sale-share s]';
+
+/** {@link COST_USAGE}: monthly cost by service, next to the naive consumer's. */
 export const costCommand = async (args: string[], io: Io, format: Format): Promise<void> => {
   const { values } = parseArgs({
     args,

@@ -10,7 +10,8 @@ import { UsageError } from '../../shared/errors.js';
 import { type Format, type Io, parseDuration, printRows } from '../io.js';
 import type { Target } from '../target.js';
 
-const USAGE = 'dlq list [--since 7d] | replay <eventId…> | replay --all [--since 7d]';
+/** The first line of `dlq --help`, and what a wrong call is told. */
+export const DLQ_USAGE = 'dlq list [--since 7d] | replay (<eventId…> | --all) [--since 7d]';
 
 /** The days (`yyyy-mm-dd`, UTC) from `since` ago up to today, at most the quarantine's 14. */
 const daysSince = (since: string | undefined, now: Date): string[] => {
@@ -62,7 +63,8 @@ export const dlqCommand = async (
       format,
     );
   }
-  if (action !== 'replay' || (!values.all && positionals.length === 0)) throw new UsageError(USAGE);
+  if (action !== 'replay' || (!values.all && positionals.length === 0))
+    throw new UsageError(DLQ_USAGE);
   const chosen = values.all ? entries : entries.filter((e) => positionals.includes(e.eventId));
   const unknown = positionals.filter((id) => !entries.some((e) => e.eventId === id));
   if (unknown.length > 0)

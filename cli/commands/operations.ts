@@ -43,6 +43,9 @@ const sinceOf = (value: unknown, fallback?: string): string | undefined => {
   return new Date(Date.now() - parseDuration(text, '--since')).toISOString();
 };
 
+/** The first line of `alerts --help`, and what a wrong call is told. */
+export const ALERTS_USAGE = 'alerts list [--open] [--sku SKU [--location L]]';
+
 export const alertsCommand = async (
   args: string[],
   target: Target,
@@ -50,8 +53,7 @@ export const alertsCommand = async (
   format: Format,
 ): Promise<void> => {
   const [action, ...rest] = args;
-  if (action !== 'list')
-    throw new UsageError('alerts list [--open] [--sku SKU] | alerts list --sku SKU --location L');
+  if (action !== 'list') throw new UsageError(ALERTS_USAGE);
   const { values } = options(rest);
   // One item by key (its state, even with nothing open); else every state with an alert open,
   // which is what the index holds.
@@ -106,8 +108,9 @@ export const alertsCommand = async (
   );
 };
 
-const ORDERS_USAGE =
-  'orders list [--open] [--sku SKU] [--since 30d] | orders receive <orderId> [--quantity N] | orders cancel <orderId>';
+/** The first line of `orders --help`, and what a wrong call is told. */
+export const ORDERS_USAGE =
+  'orders list [--open] [--sku SKU] [--since 14d|2026-11-01] | receive <orderId> [--quantity N] | cancel <orderId>';
 
 export const ordersCommand = async (
   args: string[],
@@ -168,6 +171,9 @@ export const ordersCommand = async (
   io.out(`Order ${orderId} received: ${sku} at ${location} +${quantity}`);
 };
 
+/** The first line of `ledger --help`, and what a wrong call is told. */
+export const LEDGER_USAGE = 'ledger list [--sku SKU] [--since 7d|2026-11-01]';
+
 export const ledgerCommand = async (
   args: string[],
   target: Target,
@@ -175,7 +181,7 @@ export const ledgerCommand = async (
   format: Format,
 ): Promise<void> => {
   const [action, ...rest] = args;
-  if (action !== 'list') throw new UsageError('ledger list [--sku SKU] [--since 7d|2026-11-01]');
+  if (action !== 'list') throw new UsageError(LEDGER_USAGE);
   const { values } = options(rest);
   const since = sinceOf(values.since, '7d') as string;
   const entries = (await listKind(target, 'LEDGER', windowSince(since))).filter(

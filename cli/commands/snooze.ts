@@ -39,6 +39,9 @@ const itemsOf = async (target: Target, sku: string, location?: string): Promise<
   }));
 };
 
+/** The first line of `snooze --help`, and what a wrong call is told. */
+export const SNOOZE_USAGE = 'snooze <sku> [--location L] --for <30m|2h|1d>';
+
 /**
  * `snooze <sku> [--location L] --for 2h`: silences alerts for the item (or every location of
  * the sku) by laying a snooze over the rules its items resolve to. No rule is copied: later
@@ -51,8 +54,7 @@ export const snoozeCommand = async (args: string[], target: Target, io: Io): Pro
     options: { location: { type: 'string' }, for: { type: 'string' } },
   });
   const sku = positionals[0];
-  if (!sku || typeof values.for !== 'string')
-    throw new UsageError('snooze <sku> [--location L] --for 2h');
+  if (!sku || typeof values.for !== 'string') throw new UsageError(SNOOZE_USAGE);
   const until = new Date(Date.now() + parseDuration(values.for, '--for')).toISOString();
   const location = values.location;
   const where = location ? `${sku} at ${location}` : sku;

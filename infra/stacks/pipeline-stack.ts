@@ -40,7 +40,6 @@ export interface PipelineStackProps extends StackProps {
 /** What a function needs of the customer-managed key to read and write encrypted data. */
 const KMS_DATA_ACTIONS = ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'];
 
-/** Least privilege: exact actions on exact resources, no wildcard actions. */
 /** An event source mapping's settings from the environment's config of one stream reader. */
 const streamReading = (consumer: EnvironmentConfig['streamConsumer']) => ({
   startingPosition: StartingPosition.LATEST,
@@ -51,6 +50,7 @@ const streamReading = (consumer: EnvironmentConfig['streamConsumer']) => ({
   parallelizationFactor: consumer.parallelizationFactor,
 });
 
+/** Least privilege: exact actions on exact resources, no wildcard actions. */
 const allow = (fn: IFunction, actions: string[], resources: string[]) =>
   fn.addToRolePolicy(new PolicyStatement({ actions, resources }));
 
@@ -130,8 +130,7 @@ export class PipelineStack extends Stack {
     const { streamConsumer } = config;
     // No filter criteria: INSERT, MODIFY and REMOVE can each open or close a level, and a
     // pattern cannot compare the old quantity with the new one, which is what would tell a
-    // price-only write apart. Malformed records must reach the handler to be dead-lettered.
-
+    // price-only write apart. Malformed records must reach the handler to be quarantined.
     monitor.addEventSource(
       new DynamoEventSource(props.inventoryTable, {
         ...streamReading(streamConsumer),

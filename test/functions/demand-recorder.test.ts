@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createHandler } from '../../functions/demand-recorder/handler.js';
 import { quantityChange, streamEvent, streamRecord } from '../support/factories.js';
 import { POISON_CATALOGUE } from '../support/poison.js';
+import { FIRST_TRY_AND_THREE_RETRIES } from '../support/retries.js';
 
 const context = {
   functionName: 'demand-recorder',
@@ -113,6 +114,9 @@ describe('demand-recorder handler', () => {
     await expect(handler(streamEvent(quantityChange('A', 50, 47)), context)).rejects.toThrow(
       'Rate exceeded',
     );
-    expect(control).toHaveReceivedCommandTimes(TransactWriteItemsCommand, 4);
+    expect(control).toHaveReceivedCommandTimes(
+      TransactWriteItemsCommand,
+      FIRST_TRY_AND_THREE_RETRIES,
+    );
   });
 });

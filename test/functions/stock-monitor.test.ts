@@ -1,26 +1,26 @@
 import { TransactionCanceledException, TransactWriteItemsCommand } from '@aws-sdk/client-dynamodb';
-import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { PublishBatchCommand, SNSClient } from '@aws-sdk/client-sns';
+import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { PublishBatchCommand } from '@aws-sdk/client-sns';
 import { BatchGetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
-import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createHandler } from '../../functions/stock-monitor/handler.js';
 import { ControlKeys } from '../../shared/contracts/tables.js';
 import { alertIdOf } from '../../shared/domain/crossing.js';
 import { mockControlTable } from '../support/control-table-fake.js';
 import { aRule, quantityChange, streamEvent, streamRecord } from '../support/factories.js';
+import { mockAlertsTopic, mockInventoryBus } from '../support/publish-fakes.js';
+import { FIRST_TRY_AND_THREE_RETRIES } from '../support/retries.js';
 
 const context = {
   functionName: 'stock-monitor',
   awsRequestId: 'req-1',
   getRemainingTimeInMillis: () => 60_000,
 } as unknown as Context;
-const sns = mockClient(SNSClient);
-const eventBridge = mockClient(EventBridgeClient);
+let sns: ReturnType<typeof mockAlertsTopic>;
+let eventBridge: ReturnType<typeof mockInventoryBus>;
 let control: ReturnType<typeof mockControlTable>;
 
-/** The alert-state puts of every transaction the handler sent, in order. */
 /** The quarantine items the handler wrote. */
 const quarantined = () =>
   control.mock
@@ -28,6 +28,7 @@ const quarantined = () =>
     .map((c) => c.args[0].input.Item as Record<string, unknown>)
     .filter((item) => String(item.pk).startsWith('QUARANTINE#'));
 
+/** The alert-state puts of every transaction the handler sent, in order. */
 const stateWrites = () =>
   control.mock
     .commandCalls(TransactWriteCommand)
@@ -41,17 +42,8 @@ beforeEach(() => {
   control.putRule(aRule({ name: 'Standard' }));
   control.mock.on(TransactWriteCommand).resolves({});
   control.mock.on(TransactWriteItemsCommand).resolves({});
-  sns.on(PublishBatchCommand).callsFake((input) => ({
-    Successful: input.PublishBatchRequestEntries.map((e: { Id: string }) => ({
-      Id: e.Id,
-      MessageId: `m-${e.Id}`,
-    })),
-    Failed: [],
-  }));
-  eventBridge.on(PutEventsCommand).callsFake((input) => ({
-    FailedEntryCount: 0,
-    Entries: input.Entries.map((_: unknown, i: number) => ({ EventId: `e-${i}` })),
-  }));
+  sns = mockAlertsTopic();
+  eventBridge = mockInventoryBus();
 });
 
 afterEach(() => {
@@ -230,7 +222,8 @@ describe('stock-monitor handler', () => {
     expect(result.batchItemFailures).toEqual([{ itemIdentifier: b.dynamodb?.SequenceNumber }]);
     const written = stateWrites().map((put) => put.Item?.sku);
     expect(written).toEqual(['A']);
-    expect(sns).toHaveReceivedCommandTimes(PublishBatchCommand, 4);
+    // A and B in the first call, then B alone in each retry.
+    expect(sns).toHaveReceivedCommandTimes(PublishBatchCommand, FIRST_TRY_AND_THREE_RETRIES);
   });
 
   it('gives back only the item whose state changed since it was read, writing the others', async () => {

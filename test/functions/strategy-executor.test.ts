@@ -1,10 +1,9 @@
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { Context } from 'aws-lambda';
-import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createHandler } from '../../functions/strategy-executor/handler.js';
 import { ControlKeys } from '../../shared/contracts/tables.js';
@@ -12,13 +11,15 @@ import type { RuleInput } from '../../shared/domain/rules.js';
 import { mockControlTable } from '../support/control-table-fake.js';
 import { aRule, busEnvelope, levelDetail } from '../support/factories.js';
 import { mockIdempotencyTable } from '../support/idempotency-table-fake.js';
+import { mockInventoryBus } from '../support/publish-fakes.js';
+import { FIRST_TRY_AND_THREE_RETRIES } from '../support/retries.js';
 
 const context = {
   functionName: 'strategy-executor',
   awsRequestId: 'req-1',
   getRemainingTimeInMillis: () => 30_000,
 } as unknown as Context;
-const eventBridge = mockClient(EventBridgeClient);
+let eventBridge: ReturnType<typeof mockInventoryBus>;
 let control: ReturnType<typeof mockControlTable>;
 let idempotency: ReturnType<typeof mockIdempotencyTable>;
 let inventory: Map<string, Record<string, unknown>>;
@@ -81,10 +82,7 @@ beforeEach(() => {
   alertState({ LOW_STOCK: 'alert-0001' });
   answerGets();
   control.mock.on(TransactWriteCommand).resolves({});
-  eventBridge.on(PutEventsCommand).callsFake((input) => ({
-    FailedEntryCount: 0,
-    Entries: input.Entries.map((_: unknown, i: number) => ({ EventId: `e-${i}` })),
-  }));
+  eventBridge = mockInventoryBus();
 });
 
 afterEach(() => {
@@ -499,7 +497,11 @@ describe('strategy-executor handler', () => {
     });
     const retried = await handler(busEnvelope('StockLevelTriggered', levelDetail()), context);
     expect(retried).toMatchObject({ status: 'done', applied: { outcome: 'applied' } });
-    expect(eventBridge).toHaveReceivedCommandTimes(PutEventsCommand, 5);
+    // Every try of the failed invocation, then the retried invocation's one announcement.
+    expect(eventBridge).toHaveReceivedCommandTimes(
+      PutEventsCommand,
+      FIRST_TRY_AND_THREE_RETRIES + 1,
+    );
   });
 });
 

@@ -1,0 +1,106 @@
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import type { Context } from 'aws-lambda';
+import type { ClientOverrides } from '../functions/commons/clients.js';
+import type { EnvironmentConfig } from '../infra/config/environments.js';
+import { EnvName } from '../shared/contracts/env.js';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from './dynamodb-local.js';
+import { FaultyRequestHandler, type RequestHandlerLike } from './faults.js';
+import type { LocalRequestHandler } from './local-transport.js';
+import type { SandboxTables } from './tables.js';
+
+/** The local alerts topic's and inventory bus's names. */
+export const LOCAL_TOPIC = 'local-alerts';
+export const LOCAL_BUS = 'local-inventory';
+
+/** The context Lambda hands a function, as far as the handlers read it. */
+export const lambdaContext = (functionName: string): Context =>
+  ({
+    functionName,
+    functionVersion: '$LATEST',
+    awsRequestId: `local-${Date.now()}`,
+    invokedFunctionArn: `arn:aws:lambda:${LOCAL_REGION}:000000000000:function:${functionName}`,
+    memoryLimitInMB: '512',
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: 'local',
+    callbackWaitsForEmptyEventLoop: false,
+    // Also bounds how long Powertools idempotency holds an interrupted invocation in progress.
+    getRemainingTimeInMillis: () => 10_000,
+    done: () => {},
+    fail: () => {},
+    succeed: () => {},
+  }) as Context;
+
+/**
+ * Sets the configuration the handlers read from the environment, as in Lambda, under the
+ * names the stack sets it under; Powertools stays quiet unless the caller's environment says
+ * otherwise.
+ */
+export const exportHandlerEnvironment = (
+  tables: SandboxTables,
+  config: EnvironmentConfig,
+  rulesCacheTtlSeconds = config.rulesCacheTtlSeconds,
+): void => {
+  Object.assign(process.env, {
+    [EnvName.inventoryTable]: tables.inventory,
+    [EnvName.controlTable]: tables.control,
+    [EnvName.idempotencyTable]: tables.idempotency,
+    [EnvName.alertsTopicArn]: `arn:aws:sns:${LOCAL_REGION}:000000000000:${LOCAL_TOPIC}`,
+    [EnvName.eventBusName]: LOCAL_BUS,
+    [EnvName.rulesCacheTtlSeconds]: String(rulesCacheTtlSeconds),
+    [EnvName.cacheMaxEntries]: String(config.cacheMaxEntries),
+    [EnvName.currencyDecimals]: String(config.currency.decimals),
+    [EnvName.indexShards]: String(config.indexShards),
+    [EnvName.openOrderMaxAgeDays]: String(config.openOrderMaxAgeDays),
+  });
+  process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
+  process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+  process.env.POWERTOOLS_TRACE_ENABLED ??= 'false';
+  process.env.AWS_REGION ??= LOCAL_REGION;
+};
+
+/**
+ * The handlers' clients: DynamoDB at `endpoint`, SNS and EventBridge on the local transport,
+ * each through a fault injector when `callFaultRate` is set (its injectors are returned too).
+ */
+export const handlerClients = (
+  endpoint: string,
+  transport: LocalRequestHandler,
+  callFaultRate: number | undefined,
+): { overrides: ClientOverrides; faultHandlers: FaultyRequestHandler[] } => {
+  const faulty = (handler: RequestHandlerLike) =>
+    callFaultRate ? new FaultyRequestHandler(handler, callFaultRate) : handler;
+  const dynamoTransport = faulty(new NodeHttpHandler());
+  const busTransport = faulty(transport);
+  const local = { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
+  return {
+    overrides: {
+      dynamodb: { endpoint, ...local, requestHandler: dynamoTransport as never },
+      sns: { ...local, requestHandler: busTransport as never },
+      eventBridge: { ...local, requestHandler: busTransport as never },
+    },
+    faultHandlers: [dynamoTransport, busTransport].filter(
+      (h): h is FaultyRequestHandler => h instanceof FaultyRequestHandler,
+    ),
+  };
+};
+
+/**
+ * The real handlers on the given clients, one strategy-executor per execution environment.
+ * Imported only now: each module builds its production handler when loaded, from the
+ * environment {@link exportHandlerEnvironment} sets.
+ */
+export const loadHandlers = async (overrides: ClientOverrides, executorConcurrency: number) => {
+  const monitorModule = await import('../functions/stock-monitor/handler.js');
+  const executorModule = await import('../functions/strategy-executor/handler.js');
+  const recorderModule = await import('../functions/demand-recorder/handler.js');
+  return {
+    stockMonitor: monitorModule.createHandler(overrides),
+    demandRecorder: recorderModule.createHandler(overrides),
+    executors: Array.from({ length: executorConcurrency }, () =>
+      executorModule.createHandler(overrides),
+    ),
+  };
+};
+
+/** The handlers the sandbox invokes. */
+export type LocalHandlers = Awaited<ReturnType<typeof loadHandlers>>;
