@@ -43,11 +43,6 @@ export interface SandboxOptions {
   readonly callFaultRate?: number;
   /** Strategy-executor environments working in parallel, as Lambda scales out (default 1). */
   readonly executorConcurrency?: number;
-  /**
-   * @deprecated Has no effect: subscriptions added with the CLI (subscriptions.json in `outDir`)
-   * are never reset, so they are always kept.
-   */
-  readonly keepSubscriptions?: boolean;
   /** Deliver every stream batch this many times, as an at-least-once stream may. */
   readonly streamDeliveries?: number;
   /** How the stock-monitor's reader cuts the stream into batches (default: as the mapping does). */

@@ -1,6 +1,7 @@
 import type { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBStreamEvent } from 'aws-lambda';
 import type { EnvironmentConfig } from '../infra/config/environments.js';
+import { SERVICE_NAMES } from '../shared/contracts/metrics.js';
 import { LOCAL_REGION } from './dynamodb-local.js';
 import { type LocalHandlers, lambdaContext } from './local-handlers.js';
 import type { RunRecord } from './run-record.js';
@@ -117,7 +118,11 @@ const readerOf =
         run.deadLetter({
           source,
           reason: letter.condition,
-          item: onFailureRecord(letter, reading.streamArn, source),
+          item: onFailureRecord(
+            letter,
+            reading.streamArn,
+            source === 'demand' ? SERVICE_NAMES.demandRecorder : SERVICE_NAMES.stockMonitor,
+          ),
           what: `${source === 'demand' ? 'sales in ' : ''}record ${letter.record.dynamodb?.SequenceNumber} (${letter.reason})`,
         }),
     });

@@ -1,14 +1,12 @@
-import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { PublishBatchCommand, SNSClient } from '@aws-sdk/client-sns';
 import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
-import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { generateBatches } from '../../../bench/throughput.js';
 import { createHandler } from '../../../functions/stock-monitor/handler.js';
 import { DEFAULT_INDEX_SHARDS } from '../../../shared/contracts/tables.js';
 import { mockControlTable } from '../../support/control-table-fake.js';
 import { aRule } from '../../support/factories.js';
+import { mockAlertsTopic, mockInventoryBus } from '../../support/publish-fakes.js';
 
 /**
  * Issue 14 §3, counted: the alert-state index writes of the bench's load (1,000 changes, 5 %
@@ -20,8 +18,8 @@ const context = {
   awsRequestId: 'req-1',
   getRemainingTimeInMillis: () => 60_000,
 } as unknown as Context;
-const sns = mockClient(SNSClient);
-const eventBridge = mockClient(EventBridgeClient);
+let sns: ReturnType<typeof mockAlertsTopic>;
+let eventBridge: ReturnType<typeof mockInventoryBus>;
 let control: ReturnType<typeof mockControlTable>;
 
 beforeEach(() => {
@@ -30,14 +28,8 @@ beforeEach(() => {
     aRule({ scope: { default: true }, thresholds: { LOW_STOCK: 10, OVERSTOCK: 1000 } }),
   );
   control.mock.on(TransactWriteCommand).resolves({});
-  sns.on(PublishBatchCommand).callsFake((input) => ({
-    Successful: input.PublishBatchRequestEntries.map((e: { Id: string }) => ({ Id: e.Id })),
-    Failed: [],
-  }));
-  eventBridge.on(PutEventsCommand).callsFake((input) => ({
-    FailedEntryCount: 0,
-    Entries: input.Entries.map((_: unknown, i: number) => ({ EventId: `e-${i}` })),
-  }));
+  sns = mockAlertsTopic();
+  eventBridge = mockInventoryBus();
 });
 
 afterEach(() => {
