@@ -20,6 +20,7 @@ import {
   DemandPolicySchema,
   effectiveThreshold,
   parseRuleOverlay,
+  type ResolvedRule,
   type Rule,
   type RuleOverlay,
   ruleKeyOf,
@@ -50,6 +51,30 @@ interface ThresholdChange {
 /** A suggestion to apply, before it is checked against the rule it would be laid over. */
 type Suggestion = Omit<ThresholdChange, 'after' | 'write'>;
 
+/** Columns of the suggestion table, in order. */
+const COLUMNS = [
+  'sku',
+  'location',
+  'quantity',
+  'current',
+  'suggested',
+  'orderQuantity',
+  'basis',
+  'meanDaily',
+  'stdDevDaily',
+  'daysOfCover',
+  'stockoutRisk',
+] as const;
+
+const USAGE = 'thresholds suggest [--apply] [--sku SKU] [--lead-time 7] [--service-level 0.95]';
+
+/** An inventory item as scanned, with its rule key subject. */
+interface Subject {
+  readonly item: Record<string, unknown>;
+  readonly key: { sku: string; location: string; category: string | undefined };
+  readonly itemKey: string;
+}
+
 /**
  * `thresholds suggest [--apply]`: per item, the low-stock threshold in force next to the one its
  * demand suggests, days of cover and the risk of a stockout within the lead time. Items whose
@@ -65,10 +90,7 @@ export const thresholdsCommand = async (
   format: Format,
 ): Promise<void> => {
   const [action, ...rest] = args;
-  if (action !== 'suggest')
-    throw new UsageError(
-      'thresholds suggest [--apply] [--sku SKU] [--lead-time 7] [--service-level 0.95]',
-    );
+  if (action !== 'suggest') throw new UsageError(USAGE);
   const { values } = parseArgs({
     args: rest,
     options: {
@@ -78,9 +100,36 @@ export const thresholdsCommand = async (
       'service-level': { type: 'string', default: '0.95' },
     },
   });
+  const defaults = defaultPolicy(values['lead-time'], values['service-level']);
+  const subjects = await scanItems(target, values.sku);
+  const repository = new RulesRepository(target.doc, target.controlTable, 60_000);
+  // Every item's rule in one batched read. `--apply` writes only item-scoped overlays, each
+  // for its own item, so no resolution here is changed by another item's change.
+  const resolutions = await repository.resolveMany(
+    subjects.map((s) => ({ itemKey: s.itemKey, item: s.key })),
+  );
+  const now = new Date();
+  const rows: Record<string, unknown>[] = [];
+  const suggestions: Suggestion[] = [];
+  for (const subject of subjects) {
+    const resolved = resolutions.get(subject.itemKey);
+    const { row, suggestion } = await suggestFor(target, subject, resolved, defaults, now);
+    rows.push(row);
+    if (values.apply && suggestion) suggestions.push(suggestion);
+  }
+  printRows(io, rows, [...COLUMNS], format);
+  if (!values.apply) return;
+  const changes = await validateChanges(repository, suggestions);
+  const applied = await applyChanges(target, repository, changes, now.toISOString());
+  if (format === 'table')
+    io.out(`${applied} suggestion(s) applied as item overlays over their rules`);
+};
+
+/** The demand policy for items whose rule has none, from the command's options. */
+const defaultPolicy = (leadTime: string | undefined, serviceLevel: string | undefined) => {
   const defaults = DemandPolicySchema.safeParse({
-    leadTimeDays: Number(values['lead-time']),
-    serviceLevel: Number(values['service-level']),
+    leadTimeDays: Number(leadTime),
+    serviceLevel: Number(serviceLevel),
     fallbackLowStock: 0,
   });
   if (!defaults.success) {
@@ -88,118 +137,100 @@ export const thresholdsCommand = async (
       `--lead-time or --service-level: ${formatIssues(defaults.error.issues).join('; ')}`,
     );
   }
+  return defaults.data;
+};
+
+/** The catalogue's items (one sku's with `--sku`): an operator report, so it may scan. */
+const scanItems = async (target: Target, sku: string | undefined): Promise<Subject[]> => {
   const items: Record<string, unknown>[] = [];
   let start: Record<string, unknown> | undefined;
   do {
-    // An operator report over the catalogue; the pipeline itself never scans.
     const page = await target.doc.send(
       new ScanCommand({ TableName: target.inventoryTable, ExclusiveStartKey: start }),
     );
     items.push(
-      ...((page.Items ?? []) as Record<string, unknown>[]).filter(
-        (i) => !values.sku || i.sku === values.sku,
-      ),
+      ...((page.Items ?? []) as Record<string, unknown>[]).filter((i) => !sku || i.sku === sku),
     );
     start = page.LastEvaluatedKey;
   } while (start);
-  const repository = new RulesRepository(target.doc, target.controlTable, 60_000);
-  const subjects = items.map((item) => {
+  return items.map((item) => {
     const key = {
       sku: String(item.sku),
       location: String(item.location),
       category: item.category as string | undefined,
     };
-    return { item: key, itemKey: itemKeyOf(key) };
+    return { item, key, itemKey: itemKeyOf(key) };
   });
-  // Every item's rule in one batched read. `--apply` writes only item-scoped overlays, each
-  // for its own item, so no resolution here is changed by another item's change.
-  const resolutions = await repository.resolveMany(subjects);
-  const now = new Date();
-  const rows: Record<string, unknown>[] = [];
-  const suggestions: Suggestion[] = [];
-  for (const [index, { item: key, itemKey }] of subjects.entries()) {
-    const item = items[index] as Record<string, unknown>;
-    const resolved = resolutions.get(itemKey);
-    const current =
-      typeof item.lowStockThreshold === 'number'
-        ? item.lowStockThreshold
-        : resolved
-          ? effectiveThreshold(resolved.rule, 'LOW_STOCK')
-          : undefined;
-    const policy: DemandPolicy = resolved?.rule.demand ?? {
-      ...defaults.data,
-      fallbackLowStock: current ?? 0,
-    };
-    const statistics = rollingStatistics(
-      await dailySeries(target.doc, target.controlTable, key, policy.windowDays, now),
-    );
-    const derived = deriveThresholds(statistics, policy);
-    // As the monitor would apply it: never reaching OVERSTOCK − hysteresis.
-    const clamp = resolved
-      ? thresholdsInForce(
-          resolved.rule,
-          typeof item.overstockThreshold === 'number' ? { OVERSTOCK: item.overstockThreshold } : {},
-          derived.lowStock,
-        ).clampedLowStock
-      : undefined;
-    const suggested = clamp?.clampedTo ?? derived.lowStock;
-    const quantity = Number(item.quantity ?? 0);
-    rows.push({
-      sku: key.sku,
-      location: key.location,
-      quantity,
-      current: current ?? '',
-      suggested,
-      orderQuantity: derived.orderQuantity ?? '',
-      basis:
-        (derived.basis === 'demand'
-          ? `demand (${statistics.days} d)`
-          : `fallback: ${derived.reason}`) +
-        (clamp ? `; clamped from ${clamp.derived} below OVERSTOCK − hysteresis` : ''),
-      meanDaily: round(statistics.meanDaily),
-      stdDevDaily: round(statistics.stdDevDaily),
-      daysOfCover: statistics.meanDaily > 0 ? round(quantity / statistics.meanDaily, 1) : '',
-      stockoutRisk:
-        statistics.meanDaily > 0
-          ? `${round(stockoutRisk(quantity, statistics, policy.leadTimeDays) * 100, 1)}%`
-          : '',
-    });
-    // Applied as derived: a value that contradicts OVERSTOCK is refused by name, for the
-    // operator to resolve, rather than written clamped as if demand had said so.
-    if (values.apply && resolved && derived.basis === 'demand' && derived.lowStock !== current) {
-      suggestions.push({
+};
+
+/**
+ * One item's row (threshold in force, suggestion, demand figures) and, when demand suggests a
+ * different LOW_STOCK than the one in force, the suggestion to apply.
+ */
+const suggestFor = async (
+  target: Target,
+  { item, key }: Subject,
+  resolved: ResolvedRule | undefined,
+  defaults: ReturnType<typeof defaultPolicy>,
+  now: Date,
+): Promise<{ row: Record<string, unknown>; suggestion: Suggestion | undefined }> => {
+  const current =
+    typeof item.lowStockThreshold === 'number'
+      ? item.lowStockThreshold
+      : resolved
+        ? effectiveThreshold(resolved.rule, 'LOW_STOCK')
+        : undefined;
+  const policy: DemandPolicy = resolved?.rule.demand ?? {
+    ...defaults,
+    fallbackLowStock: current ?? 0,
+  };
+  const statistics = rollingStatistics(
+    await dailySeries(target.doc, target.controlTable, key, policy.windowDays, now),
+  );
+  const derived = deriveThresholds(statistics, policy);
+  // As the monitor would apply it: never reaching OVERSTOCK − hysteresis.
+  const clamp = resolved
+    ? thresholdsInForce(
+        resolved.rule,
+        typeof item.overstockThreshold === 'number' ? { OVERSTOCK: item.overstockThreshold } : {},
+        derived.lowStock,
+      ).clampedLowStock
+    : undefined;
+  const quantity = Number(item.quantity ?? 0);
+  const covered = statistics.meanDaily > 0;
+  const row = {
+    sku: key.sku,
+    location: key.location,
+    quantity,
+    current: current ?? '',
+    suggested: clamp?.clampedTo ?? derived.lowStock,
+    orderQuantity: derived.orderQuantity ?? '',
+    basis:
+      (derived.basis === 'demand'
+        ? `demand (${statistics.days} d)`
+        : `fallback: ${derived.reason}`) +
+      (clamp ? `; clamped from ${clamp.derived} below OVERSTOCK − hysteresis` : ''),
+    meanDaily: round(statistics.meanDaily),
+    stdDevDaily: round(statistics.stdDevDaily),
+    daysOfCover: covered ? round(quantity / statistics.meanDaily, 1) : '',
+    stockoutRisk: covered
+      ? `${round(stockoutRisk(quantity, statistics, policy.leadTimeDays) * 100, 1)}%`
+      : '',
+  };
+  // Applied as derived: a value that contradicts OVERSTOCK is refused by name, for the
+  // operator to resolve, rather than written clamped as if demand had said so.
+  const differs = resolved && derived.basis === 'demand' && derived.lowStock !== current;
+  const suggestion = differs
+    ? {
         ...key,
         ruleKey: resolved.key,
         before: resolved.rule.thresholds,
         current,
         suggested: derived.lowStock,
         days: statistics.days,
-      });
-    }
-  }
-  printRows(
-    io,
-    rows,
-    [
-      'sku',
-      'location',
-      'quantity',
-      'current',
-      'suggested',
-      'orderQuantity',
-      'basis',
-      'meanDaily',
-      'stdDevDaily',
-      'daysOfCover',
-      'stockoutRisk',
-    ],
-    format,
-  );
-  if (!values.apply) return;
-  const changes = await validateChanges(repository, suggestions);
-  const applied = await applyChanges(target, repository, changes, now.toISOString());
-  if (format === 'table')
-    io.out(`${applied} suggestion(s) applied as item overlays over their rules`);
+      }
+    : undefined;
+  return { row, suggestion };
 };
 
 /**
