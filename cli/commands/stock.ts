@@ -153,25 +153,19 @@ const progressBar = (io: Io) => (done: number, total: number) => {
   if (done === total) process.stderr.write('\n');
 };
 
-export const stockCommand = async (
-  args: string[],
-  target: Target,
-  io: Io,
-  format: Format,
-): Promise<void> => {
-  const [action, ...raw] = args;
-  // `--by -3` is a sale; node's parser would take -3 for an option.
+/** The options of `stock`, with `--by -3` (a sale) read as a number, not as an option. */
+const stockOptions = (raw: readonly string[]) => {
   const takesNumber = (arg: string | undefined) => arg === '--by' || arg === '--quantity';
   const negative = (arg: string | undefined) => /^-\d/.test(arg ?? '');
-  const rest = raw.flatMap((arg, i) =>
+  const args = raw.flatMap((arg, i) =>
     negative(arg) && takesNumber(raw[i - 1])
       ? []
       : takesNumber(arg) && negative(raw[i + 1])
         ? [`${arg}=${raw[i + 1]}`]
         : [arg],
   );
-  const { values, positionals } = parseArgs({
-    args: rest,
+  return parseArgs({
+    args,
     allowPositionals: true,
     options: {
       location: { type: 'string' },
@@ -181,86 +175,126 @@ export const stockCommand = async (
       create: { type: 'boolean', default: false },
     },
   });
+};
+
+type StockValues = ReturnType<typeof stockOptions>['values'];
+
+/** `stock get|set|adjust|import`: each action its own function below. */
+export const stockCommand = async (
+  args: string[],
+  target: Target,
+  io: Io,
+  format: Format,
+): Promise<void> => {
+  const [action, ...raw] = args;
+  const { values, positionals } = stockOptions(raw);
   const sku = positionals[0];
   switch (action) {
-    case 'get': {
-      if (!sku) throw new UsageError('stock get <sku> [--location L]');
-      const items = values.location
-        ? [
-            (
-              await target.doc.send(
-                new GetCommand({
-                  TableName: target.inventoryTable,
-                  Key: { sku, location: values.location },
-                }),
-              )
-            ).Item,
-          ].filter(Boolean)
-        : ((
-            await target.doc.send(
-              new QueryCommand({
-                TableName: target.inventoryTable,
-                KeyConditionExpression: 'sku = :sku',
-                ExpressionAttributeValues: { ':sku': sku },
-              }),
-            )
-          ).Items ?? []);
-      if (items.length === 0)
-        throw new UsageError(
-          `No stock for ${sku}${values.location ? ` at ${values.location}` : ''}`,
-        );
-      return printRows(
-        io,
-        items as Record<string, unknown>[],
-        ['sku', 'location', 'quantity', 'price', 'category', 'listed'],
-        format,
-      );
-    }
-    case 'set': {
-      if (!sku || !values.location)
-        throw new UsageError('stock set <sku> --location L --quantity N [--create]');
-      const quantity = numberOption(values.quantity, '--quantity');
-      await updateStock(target, sku, values.location, values.create, {
-        UpdateExpression: 'SET quantity = :q',
-        ExpressionAttributeValues: { ':q': quantity },
-      });
-      return io.out(`${sku} at ${values.location}: quantity ${quantity}`);
-    }
-    case 'adjust': {
-      if (!sku || !values.location)
-        throw new UsageError(
-          'stock adjust <sku> --location L --by N [--create] (negative for a sale)',
-        );
-      const by = numberOption(values.by, '--by');
-      const attributes = await updateStock(target, sku, values.location, values.create, {
-        UpdateExpression: 'ADD quantity :by',
-        ExpressionAttributeValues: { ':by': by },
-        ReturnValues: 'UPDATED_NEW',
-      });
-      return io.out(`${sku} at ${values.location}: quantity ${attributes?.quantity}`);
-    }
-    case 'import': {
-      if (!sku) throw new UsageError('stock import <file.csv> [--resume]');
-      const summary = await importStock(target, sku, {
-        resume: values.resume,
-        onProgress: progressBar(io),
-      });
-      if (format === 'json') return io.out(JSON.stringify(summary, null, 2));
-      const messages = [
-        ...summary.skipped.map((bad) => ({ line: bad.line, text: `skipped: ${bad.reason}` })),
-        ...summary.replaced.map((row) => ({
-          line: row.line,
-          text: `replaced by line ${row.byLine}, which has the same sku and location`,
-        })),
-      ].sort((a, b) => a.line - b.line);
-      for (const message of messages) io.err(`line ${message.line}: ${message.text}`);
-      return io.out(
-        `${summary.written} row(s) written, ${summary.skipped.length} skipped${summary.replaced.length ? `, ${summary.replaced.length} replaced` : ''}${summary.resumedAfterLine ? `, resumed after line ${summary.resumedAfterLine}` : ''}${summary.retries ? `, ${summary.retries} retried` : ''}`,
-      );
-    }
+    case 'get':
+      return getStock(target, io, format, sku, values);
+    case 'set':
+      return setStock(target, io, sku, values);
+    case 'adjust':
+      return adjustStock(target, io, sku, values);
+    case 'import':
+      return importStockCommand(target, io, format, sku, values);
     default:
       throw new UsageError(
         'stock get <sku>|set <sku> --location L --quantity N [--create]|adjust <sku> --location L --by N [--create]|import <file.csv> [--resume]',
       );
   }
+};
+
+/** An item at one location, or the sku at every location. */
+const getStock = async (
+  target: Target,
+  io: Io,
+  format: Format,
+  sku: string | undefined,
+  values: StockValues,
+) => {
+  if (!sku) throw new UsageError('stock get <sku> [--location L]');
+  const items = values.location
+    ? [
+        (
+          await target.doc.send(
+            new GetCommand({
+              TableName: target.inventoryTable,
+              Key: { sku, location: values.location },
+            }),
+          )
+        ).Item,
+      ].filter(Boolean)
+    : ((
+        await target.doc.send(
+          new QueryCommand({
+            TableName: target.inventoryTable,
+            KeyConditionExpression: 'sku = :sku',
+            ExpressionAttributeValues: { ':sku': sku },
+          }),
+        )
+      ).Items ?? []);
+  if (items.length === 0)
+    throw new UsageError(`No stock for ${sku}${values.location ? ` at ${values.location}` : ''}`);
+  printRows(
+    io,
+    items as Record<string, unknown>[],
+    ['sku', 'location', 'quantity', 'price', 'category', 'listed'],
+    format,
+  );
+};
+
+const setStock = async (target: Target, io: Io, sku: string | undefined, values: StockValues) => {
+  if (!sku || !values.location)
+    throw new UsageError('stock set <sku> --location L --quantity N [--create]');
+  const quantity = numberOption(values.quantity, '--quantity');
+  await updateStock(target, sku, values.location, values.create, {
+    UpdateExpression: 'SET quantity = :q',
+    ExpressionAttributeValues: { ':q': quantity },
+  });
+  io.out(`${sku} at ${values.location}: quantity ${quantity}`);
+};
+
+const adjustStock = async (
+  target: Target,
+  io: Io,
+  sku: string | undefined,
+  values: StockValues,
+) => {
+  if (!sku || !values.location)
+    throw new UsageError('stock adjust <sku> --location L --by N [--create] (negative for a sale)');
+  const by = numberOption(values.by, '--by');
+  const attributes = await updateStock(target, sku, values.location, values.create, {
+    UpdateExpression: 'ADD quantity :by',
+    ExpressionAttributeValues: { ':by': by },
+    ReturnValues: 'UPDATED_NEW',
+  });
+  io.out(`${sku} at ${values.location}: quantity ${attributes?.quantity}`);
+};
+
+/** Imports a CSV and reports each skipped or replaced row by line, then the totals. */
+const importStockCommand = async (
+  target: Target,
+  io: Io,
+  format: Format,
+  file: string | undefined,
+  values: StockValues,
+) => {
+  if (!file) throw new UsageError('stock import <file.csv> [--resume]');
+  const summary = await importStock(target, file, {
+    resume: values.resume,
+    onProgress: progressBar(io),
+  });
+  if (format === 'json') return io.out(JSON.stringify(summary, null, 2));
+  const messages = [
+    ...summary.skipped.map((bad) => ({ line: bad.line, text: `skipped: ${bad.reason}` })),
+    ...summary.replaced.map((row) => ({
+      line: row.line,
+      text: `replaced by line ${row.byLine}, which has the same sku and location`,
+    })),
+  ].sort((a, b) => a.line - b.line);
+  for (const message of messages) io.err(`line ${message.line}: ${message.text}`);
+  io.out(
+    `${summary.written} row(s) written, ${summary.skipped.length} skipped${summary.replaced.length ? `, ${summary.replaced.length} replaced` : ''}${summary.resumedAfterLine ? `, resumed after line ${summary.resumedAfterLine}` : ''}${summary.retries ? `, ${summary.retries} retried` : ''}`,
+  );
 };
