@@ -42,9 +42,29 @@ export const importStock = async (
     sleep?: (ms: number) => Promise<void>;
   },
 ): Promise<ImportSummary> => {
-  let rows: Record<string, string>[];
+  const rows = readCsv(file);
+  const progressFile = `${file}.progress`;
+  const resumedAfterLine =
+    options.resume && existsSync(progressFile) ? Number(readFileSync(progressFile, 'utf8')) : 0;
+  const { good, skipped, replaced } = sortRows(rows, resumedAfterLine);
+  const sleep = options.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
+  let written = 0;
+  let retries = 0;
+  for (let i = 0; i < good.length; i += BATCH_WRITE_LIMIT) {
+    const chunk = good.slice(i, i + BATCH_WRITE_LIMIT);
+    retries += await writeChunk(target, chunk, sleep);
+    written += chunk.length;
+    writeFileSync(progressFile, String(chunk.at(-1)?.line ?? resumedAfterLine));
+    options.onProgress?.(written, good.length);
+  }
+  rmSync(progressFile, { force: true });
+  return { written, skipped, replaced, resumedAfterLine, retries };
+};
+
+/** The CSV's rows by header, or a usage error saying why it cannot be read. */
+const readCsv = (file: string): Record<string, string>[] => {
   try {
-    rows = parseCsv(readFileSync(file, 'utf8'), {
+    return parseCsv(readFileSync(file, 'utf8'), {
       columns: true,
       skip_empty_lines: true,
       trim: true,
@@ -53,10 +73,13 @@ export const importStock = async (
   } catch (error) {
     throw new UsageError(`${file} is not a readable CSV: ${(error as Error).message}`);
   }
-  const progressFile = `${file}.progress`;
-  const resumedAfterLine =
-    options.resume && existsSync(progressFile) ? Number(readFileSync(progressFile, 'utf8')) : 0;
-  const sleep = options.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
+};
+
+/**
+ * The rows after `resumedAfterLine` sorted into items to write (one per item, from its last
+ * row, in file order), rows skipped with the reason, and rows replaced by a later one.
+ */
+const sortRows = (rows: readonly Record<string, string>[], resumedAfterLine: number) => {
   const skipped: { line: number; reason: string }[] = [];
   const replaced: { line: number; byLine: number }[] = [];
   // By item: JSON of [sku, location] keeps distinct pairs apart whatever characters they hold.
@@ -70,43 +93,43 @@ export const importStock = async (
       else delete candidate[field];
     }
     const parsed = InventoryItemSchema.safeParse(candidate);
-    if (parsed.success) {
-      const key = JSON.stringify([parsed.data.sku, parsed.data.location]);
-      const earlier = latest.get(key);
-      if (earlier) replaced.push({ line: earlier.line, byLine: line });
-      latest.set(key, { line, item: parsed.data });
-    } else
-      skipped.push({
-        line,
-        reason: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
-      });
+    if (!parsed.success) {
+      const reason = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+      skipped.push({ line, reason });
+      return;
+    }
+    const key = JSON.stringify([parsed.data.sku, parsed.data.location]);
+    const earlier = latest.get(key);
+    if (earlier) replaced.push({ line: earlier.line, byLine: line });
+    latest.set(key, { line, item: parsed.data });
   });
   const good = [...latest.values()].sort((a, b) => a.line - b.line);
-  let written = 0;
+  return { good, skipped, replaced };
+};
+
+/** Writes one chunk, retrying unprocessed rows with backoff; returns how many were retried. */
+const writeChunk = async (
+  target: Target,
+  chunk: readonly { line: number; item: InventoryItem }[],
+  sleep: (ms: number) => Promise<void>,
+): Promise<number> => {
   let retries = 0;
-  for (let i = 0; i < good.length; i += BATCH_WRITE_LIMIT) {
-    const chunk = good.slice(i, i + BATCH_WRITE_LIMIT);
-    let pending = chunk.map(({ item }) => ({ PutRequest: { Item: item } }));
-    for (let attempt = 1; pending.length > 0; attempt++) {
-      if (attempt > 8)
-        throw new Error(
-          `DynamoDB kept ${pending.length} rows unprocessed; rerun with --resume to continue from line ${chunk[0]?.line}`,
-        );
-      if (attempt > 1) {
-        retries += pending.length;
-        await sleep(50 * 2 ** attempt);
-      }
-      const output = await target.doc.send(
-        new BatchWriteCommand({ RequestItems: { [target.inventoryTable]: pending } }),
+  let pending = chunk.map(({ item }) => ({ PutRequest: { Item: item } }));
+  for (let attempt = 1; pending.length > 0; attempt++) {
+    if (attempt > 8)
+      throw new Error(
+        `DynamoDB kept ${pending.length} rows unprocessed; rerun with --resume to continue from line ${chunk[0]?.line}`,
       );
-      pending = (output.UnprocessedItems?.[target.inventoryTable] ?? []) as typeof pending;
+    if (attempt > 1) {
+      retries += pending.length;
+      await sleep(50 * 2 ** attempt);
     }
-    written += chunk.length;
-    writeFileSync(progressFile, String(chunk.at(-1)?.line ?? resumedAfterLine));
-    options.onProgress?.(written, good.length);
+    const output = await target.doc.send(
+      new BatchWriteCommand({ RequestItems: { [target.inventoryTable]: pending } }),
+    );
+    pending = (output.UnprocessedItems?.[target.inventoryTable] ?? []) as typeof pending;
   }
-  rmSync(progressFile, { force: true });
-  return { written, skipped, replaced, resumedAfterLine, retries };
+  return retries;
 };
 
 /**
