@@ -86,6 +86,44 @@ const validateAll = (documents: unknown[], file: string): Rule[] => {
   return rules;
 };
 
+/** Every rule with its thresholds and strategies in a line, or the documents as JSON. */
+const listRulesCommand = async (target: Target, io: Io, format: Format) => {
+  const rules = await listRules(target);
+  if (format === 'json') return io.out(JSON.stringify(rules, null, 2));
+  printRows(
+    io,
+    rules.map((r) => {
+      const parsed = RuleSchemaSafe(r.rule);
+      return {
+        key: r.key,
+        name: (r.rule as RuleInput | undefined)?.name ?? '',
+        ...(parsed ? summary(parsed) : { strategies: 'INVALID' }),
+        updated: r.at,
+      };
+    }),
+    ['key', 'name', 'low', 'overstock', 'hysteresis', 'strategies', 'snoozeUntil', 'updated'],
+    format,
+  );
+};
+
+/** `put` (one rule) or `import` (a list): all validated first, then written. */
+const putRules = async (
+  repository: RulesRepository,
+  io: Io,
+  action: 'put' | 'import',
+  file: string | undefined,
+) => {
+  if (!file) throw new UsageError(`rules ${action} <file>: a JSON or YAML file`);
+  const document = readDocument(file);
+  if (action === 'put' && Array.isArray(document))
+    throw new UsageError(`${file} holds a list: use rules import for several rules`);
+  const documents = Array.isArray(document) ? document : [document];
+  const rules = validateAll(documents, file);
+  for (const rule of rules) await repository.put(rule, 'cli');
+  io.out(`${rules.length} rule(s) written: ${rules.map((r) => ruleKeyOf(r.scope)).join(', ')}`);
+  io.out(RULE_EDIT_TAKES_EFFECT);
+};
+
 export const rulesCommand = async (
   args: string[],
   target: Target,
@@ -95,24 +133,8 @@ export const rulesCommand = async (
   const [action, argument] = args;
   const repository = new RulesRepository(target.doc, target.controlTable, 0);
   switch (action) {
-    case 'list': {
-      const rules = await listRules(target);
-      if (format === 'json') return io.out(JSON.stringify(rules, null, 2));
-      return printRows(
-        io,
-        rules.map((r) => {
-          const parsed = RuleSchemaSafe(r.rule);
-          return {
-            key: r.key,
-            name: (r.rule as RuleInput | undefined)?.name ?? '',
-            ...(parsed ? summary(parsed) : { strategies: 'INVALID' }),
-            updated: r.at,
-          };
-        }),
-        ['key', 'name', 'low', 'overstock', 'hysteresis', 'strategies', 'snoozeUntil', 'updated'],
-        format,
-      );
-    }
+    case 'list':
+      return listRulesCommand(target, io, format);
     case 'get': {
       if (!argument)
         throw new UsageError(
@@ -124,18 +146,8 @@ export const rulesCommand = async (
       return io.out(format === 'table' ? toYaml(rule) : JSON.stringify(rule, null, 2));
     }
     case 'put':
-    case 'import': {
-      if (!argument) throw new UsageError(`rules ${action} <file>: a JSON or YAML file`);
-      const document = readDocument(argument);
-      const documents =
-        action === 'import' ? (Array.isArray(document) ? document : [document]) : [document];
-      if (action === 'put' && Array.isArray(document))
-        throw new UsageError(`${argument} holds a list: use rules import for several rules`);
-      const rules = validateAll(documents, argument);
-      for (const rule of rules) await repository.put(rule, 'cli');
-      io.out(`${rules.length} rule(s) written: ${rules.map((r) => ruleKeyOf(r.scope)).join(', ')}`);
-      return io.out(RULE_EDIT_TAKES_EFFECT);
-    }
+    case 'import':
+      return putRules(repository, io, action, argument);
     case 'delete': {
       if (!argument) throw new UsageError('rules delete <key>');
       await repository.delete(ruleKeyArgument(argument));
