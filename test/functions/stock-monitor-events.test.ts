@@ -1,5 +1,3 @@
-import { TransactWriteItemsCommand } from '@aws-sdk/client-dynamodb';
-import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { WireEvent } from '../../sandbox/local-transport.js';
@@ -14,7 +12,7 @@ import {
 import { ControlKeys } from '../../shared/contracts/tables.js';
 import { DISPLAY_BYTES } from '../../shared/domain/messages.js';
 import { ruleKeyFits, ruleKeyOf } from '../../shared/domain/rules.js';
-import { mockControlTable } from '../support/control-table-fake.js';
+import { type mockControlTable, mockControlTableWith } from '../support/control-table-fake.js';
 import { aRule, quantityChange, streamEvent } from '../support/factories.js';
 import { monitorOverSandboxTransport } from '../support/monitor-over-sandbox.js';
 
@@ -28,10 +26,7 @@ let control: ReturnType<typeof mockControlTable>;
 const detailOf = (event: WireEvent) => JSON.parse(event.Detail) as StockLevelDetail;
 
 beforeEach(() => {
-  control = mockControlTable();
-  control.putRule(aRule({ name: 'Standard' }));
-  control.mock.on(TransactWriteCommand).resolves({});
-  control.mock.on(TransactWriteItemsCommand).resolves({});
+  control = mockControlTableWith(aRule({ name: 'Standard' }));
 });
 
 afterEach(() => control.mock.reset());

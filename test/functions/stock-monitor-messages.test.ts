@@ -1,10 +1,8 @@
-import { TransactWriteItemsCommand } from '@aws-sdk/client-dynamodb';
-import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { WirePublishEntry } from '../../sandbox/local-transport.js';
 import { ALERT_MESSAGE_MAX_BYTES, snsMessageBytes } from '../../shared/adapters/alert-publisher.js';
-import { mockControlTable } from '../support/control-table-fake.js';
+import { type mockControlTable, mockControlTableWith } from '../support/control-table-fake.js';
 import { aRule, quantityChange, streamEvent } from '../support/factories.js';
 import { monitorOverSandboxTransport } from '../support/monitor-over-sandbox.js';
 
@@ -23,10 +21,7 @@ const sizeOf = (entry: WirePublishEntry) =>
   });
 
 beforeEach(() => {
-  control = mockControlTable();
-  control.putRule(aRule({ name: 'Standard' }));
-  control.mock.on(TransactWriteCommand).resolves({});
-  control.mock.on(TransactWriteItemsCommand).resolves({});
+  control = mockControlTableWith(aRule({ name: 'Standard' }));
 });
 
 afterEach(() => control.mock.reset());

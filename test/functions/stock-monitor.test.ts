@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createHandler } from '../../functions/stock-monitor/handler.js';
 import { ControlKeys } from '../../shared/contracts/tables.js';
 import { alertIdOf } from '../../shared/domain/crossing.js';
-import { mockControlTable } from '../support/control-table-fake.js';
+import { type mockControlTable, mockControlTableWith } from '../support/control-table-fake.js';
 import { aRule, quantityChange, streamEvent, streamRecord } from '../support/factories.js';
 import { mockAlertsTopic, mockInventoryBus } from '../support/publish-fakes.js';
 import { FIRST_TRY_AND_THREE_RETRIES } from '../support/retries.js';
@@ -38,10 +38,7 @@ const stateWrites = () =>
     );
 
 beforeEach(() => {
-  control = mockControlTable();
-  control.putRule(aRule({ name: 'Standard' }));
-  control.mock.on(TransactWriteCommand).resolves({});
-  control.mock.on(TransactWriteItemsCommand).resolves({});
+  control = mockControlTableWith(aRule({ name: 'Standard' }));
   sns = mockAlertsTopic();
   eventBridge = mockInventoryBus();
 });

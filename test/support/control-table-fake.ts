@@ -1,7 +1,9 @@
+import { TransactWriteItemsCommand } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
   type BatchGetCommandInput,
   DynamoDBDocumentClient,
+  TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { ControlKeys } from '../../shared/contracts/tables.js';
@@ -36,4 +38,16 @@ export const mockControlTable = () => {
       items.set(keyOf(item), item);
     },
   };
+};
+
+/**
+ * The control table as the stock-monitor's tests want it: `rule` stored, and every state
+ * transaction accepted (a test about a failed commit overrides it).
+ */
+export const mockControlTableWith = (rule: RuleInput) => {
+  const control = mockControlTable();
+  control.putRule(rule);
+  control.mock.on(TransactWriteCommand).resolves({});
+  control.mock.on(TransactWriteItemsCommand).resolves({});
+  return control;
 };
