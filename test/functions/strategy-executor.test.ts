@@ -268,6 +268,46 @@ describe('strategy-executor handler', () => {
     expect(items?.[3]?.Put?.Item).toMatchObject({ before: { price: 20 }, after: { price: 21 } });
   });
 
+  it('keeps the reprice counter for its whole period, however long', async () => {
+    withStrategy('LOW_STOCK', {
+      type: 'reprice',
+      percent: 10,
+      floor: 10,
+      ceiling: 30,
+      periodHours: 24 * 30,
+    });
+    await createHandler()(busEnvelope('StockLevelTriggered', levelDetail()), context);
+    const counter = transactions()[0]?.[1]?.Update;
+    const periodStart = Date.parse(String(counter?.Key?.sk).slice('REPRICE#'.length));
+    const expiresAt = Number(counter?.ExpressionAttributeValues?.[':ttl']) * 1000;
+    // Not the 7 days it was: the counter must outlive a 30-day period, or the limit resets.
+    expect(expiresAt - periodStart).toBeGreaterThanOrEqual(30 * 86_400_000);
+  });
+
+  it('leaves a price outside its bounds alone rather than moving it against the direction', async () => {
+    // Price 5 under floor 15, and the strategy lowers prices: before, it "lowered" 5 to 15.
+    inventory.set('MUG-1|WH-1', { sku: 'MUG-1', location: 'WH-1', quantity: 8, price: 5 });
+    withStrategy('LOW_STOCK', {
+      type: 'reprice',
+      percent: 10,
+      direction: 'down',
+      floor: 15,
+      ceiling: 30,
+    });
+    const result = await createHandler()(
+      busEnvelope('StockLevelTriggered', levelDetail()),
+      context,
+    );
+    expect(result).toMatchObject({
+      applied: { outcome: 'skipped', reason: expect.stringContaining('below the floor') },
+    });
+    expect(
+      transactions()
+        .flat()
+        .filter((a) => a.Update?.TableName === INVENTORY),
+    ).toEqual([]);
+  });
+
   it('pauses the listing on out of stock and resumes it when the level resolves', async () => {
     withStrategy('OUT_OF_STOCK', { type: 'pause-listing' });
     alertState({ OUT_OF_STOCK: 'alert-0001' });
