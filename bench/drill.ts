@@ -1,3 +1,6 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { machine } from './results.js';
 /** The reliability drills: `npm run drill` runs them and prints their table. */
 
 import { freePort, startDynamoDbLocal } from '../sandbox/dynamodb-local.js';
@@ -99,6 +102,20 @@ export const printDrills = (rows: readonly DrillRow[]): void => {
   for (const c of cells) console.log(line(c));
 };
 
+/** Where `npm run drill` keeps its rows, beside bench/results/latest.json. */
+const DRILL_RESULTS = 'bench/results/drills.json';
+
+/** Merges these rows into the results file, by drill, with the machine and the size run. */
+const writeDrillResults = (rows: readonly DrillRow[], changes: number, file: string): void => {
+  const previous = existsSync(file)
+    ? (JSON.parse(readFileSync(file, 'utf8')) as { drills?: Record<string, unknown> })
+    : {};
+  const drills: Record<string, unknown> = { ...previous.drills };
+  for (const row of rows) drills[row.drill] = { ...row, changes, machine: machine() };
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, `${JSON.stringify({ drills }, null, 2)}\n`);
+};
+
 /** The value of `--name=value` or `--name value`. */
 const argument = (name: string): string | undefined => {
   const args = process.argv.slice(2);
@@ -129,6 +146,9 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     const started = Date.now();
     const rows = await runDrills(dynamo.endpoint, changes, only);
     printDrills(rows);
+    // Each drill's row beside the bench's figures, by drill, so a run of some drills keeps
+    // the rows of the others.
+    writeDrillResults(rows, changes, argument('out') ?? DRILL_RESULTS);
     for (const [kind, tally] of orderingExamples())
       console.log(`\nordering, ${kind} (${tally.count}), e.g. ${tally.example}`);
     console.log(`\n${((Date.now() - started) / 1000).toFixed(1)} s`);
