@@ -563,6 +563,13 @@ describe('strategy-executor under late and reordered events', () => {
       .filter((e) => e.DetailType === 'StrategyApplied')
       .map((e) => JSON.parse(e.Detail ?? '{}'));
 
+  /** An out-of-stock level change of the usual alert, as the bus delivers it. */
+  const deliverOutOfStock = (detailType: string, quantity: number) =>
+    createHandler()(
+      busEnvelope(detailType, levelDetail({ level: 'OUT_OF_STOCK', quantity, threshold: 0 })),
+      context,
+    );
+
   it('does not unlist a restocked item when a trigger arrives after its resolve', async () => {
     // Prepare: out of stock opened and resolved; the item is back in stock and listed.
     withStrategy('OUT_OF_STOCK', { type: 'pause-listing' });
@@ -570,13 +577,7 @@ describe('strategy-executor under late and reordered events', () => {
     alertState({}, { OUT_OF_STOCK: 'alert-0001' });
 
     // Act: the trigger, retried late.
-    const result = await createHandler()(
-      busEnvelope(
-        'StockLevelTriggered',
-        levelDetail({ level: 'OUT_OF_STOCK', quantity: 0, threshold: 0 }),
-      ),
-      context,
-    );
+    const result = await deliverOutOfStock('StockLevelTriggered', 0);
 
     // Assess: nothing applied; ledgered and announced as stale, with the reason.
     expect(inventoryUpdates()).toEqual([]);
@@ -596,13 +597,7 @@ describe('strategy-executor under late and reordered events', () => {
     withStrategy('OUT_OF_STOCK', { type: 'pause-listing' });
     inventory.set('MUG-1|WH-1', { sku: 'MUG-1', location: 'WH-1', quantity: 0, listed: false });
     alertState({ OUT_OF_STOCK: 'alert-0002' });
-    const result = await createHandler()(
-      busEnvelope(
-        'StockLevelResolved',
-        levelDetail({ level: 'OUT_OF_STOCK', quantity: 5, threshold: 0 }),
-      ),
-      context,
-    );
+    const result = await deliverOutOfStock('StockLevelResolved', 5);
     expect(inventoryUpdates()).toEqual([]);
     expect(result).toMatchObject({
       applied: {

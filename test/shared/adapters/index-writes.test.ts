@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { generateBatches } from '../../../bench/throughput.js';
 import { createHandler } from '../../../functions/stock-monitor/handler.js';
 import { DEFAULT_INDEX_SHARDS } from '../../../shared/contracts/tables.js';
-import { mockControlTable } from '../../support/control-table-fake.js';
+import { type mockControlTable, mockControlTableWith } from '../../support/control-table-fake.js';
 import { aRule } from '../../support/factories.js';
 import { mockAlertsTopic, mockInventoryBus } from '../../support/publish-fakes.js';
 
@@ -23,11 +23,9 @@ let eventBridge: ReturnType<typeof mockInventoryBus>;
 let control: ReturnType<typeof mockControlTable>;
 
 beforeEach(() => {
-  control = mockControlTable();
-  control.putRule(
+  control = mockControlTableWith(
     aRule({ scope: { default: true }, thresholds: { LOW_STOCK: 10, OVERSTOCK: 1000 } }),
   );
-  control.mock.on(TransactWriteCommand).resolves({});
   sns = mockAlertsTopic();
   eventBridge = mockInventoryBus();
 });
