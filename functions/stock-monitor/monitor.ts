@@ -204,6 +204,7 @@ async function judge(
     judged.set(d, {
       rule: resolved?.rule,
       ruleKey: resolved?.key,
+      ruleVersion: resolved?.version,
       thresholds: inForce.thresholds,
     });
     if (warned.has(d.itemKey)) continue;

@@ -29,6 +29,9 @@ import { DEFAULT_CACHE_MAX_ENTRIES, LruCache } from './lru-cache.js';
 interface CacheEntry {
   readonly rule: Rule | undefined;
   readonly overlay?: RuleOverlay | undefined;
+  /** When the rule was last written: its version, as open alerts record it. */
+  readonly ruleAt?: string | undefined;
+  readonly overlayVersion?: number | undefined;
   readonly expiresAt: number;
 }
 
@@ -119,6 +122,8 @@ export class RulesRepository {
       const entry = {
         rule: this.decode(key, item),
         overlay: this.decodeOverlay(key, item),
+        ruleAt: typeof item?.at === 'string' ? item.at : undefined,
+        overlayVersion: typeof item?.overlayVersion === 'number' ? item.overlayVersion : undefined,
         expiresAt: now + this.ttlMs,
       };
       this.cache.set(key, entry);
@@ -157,8 +162,9 @@ export class RulesRepository {
       );
       if (value?.refused) this.onInvalid(value.refused);
       const expiresAt = Math.min(...keys.map((key) => entries.get(key)?.expiresAt ?? now));
-      this.resolutions.set(itemKey, { value, expiresAt });
-      result.set(itemKey, value);
+      const versioned = value && { ...value, version: versionOf(value, entries) };
+      this.resolutions.set(itemKey, { value: versioned, expiresAt });
+      result.set(itemKey, versioned);
     }
     return result;
   }
@@ -378,3 +384,15 @@ export class RulesRepository {
     }
   }
 }
+
+/**
+ * The version of a resolution: when its rule was written, and the version of each overlay laid
+ * over it. An open alert records it, so the audit can tell which edit it was opened under.
+ */
+const versionOf = (resolved: ResolvedRule, entries: ReadonlyMap<string, CacheEntry>): string =>
+  [
+    entries.get(resolved.key)?.ruleAt ?? 'unversioned',
+    ...(resolved.overlays ?? []).map(
+      (key) => `${key} overlay v${entries.get(key)?.overlayVersion ?? 0}`,
+    ),
+  ].join(' + ');

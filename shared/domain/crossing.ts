@@ -13,6 +13,8 @@ export interface OpenAlert {
   readonly announced: boolean;
   /** The rule the alert was opened under (absent in state written before it was recorded). */
   readonly ruleKey?: string | undefined;
+  /** Which edit of that rule (see `ResolvedRule.version`). */
+  readonly ruleVersion?: string | undefined;
 }
 
 /** What is remembered per item between changes. */
@@ -138,6 +140,7 @@ export const evaluateChange = (
       triggeredAt: now.toISOString(),
       announced,
       ...(inForce.ruleKey ? { ruleKey: inForce.ruleKey } : {}),
+      ...(inForce.ruleVersion ? { ruleVersion: inForce.ruleVersion } : {}),
     };
     lastOpened[level] = alertId;
     if (announced) lastAnnouncedAt[level] = now.toISOString();

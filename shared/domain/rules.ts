@@ -390,6 +390,8 @@ export interface ResolvedRule {
   readonly overlays?: readonly string[];
   /** Overlay thresholds set aside because they contradict the rule they were laid over. */
   readonly refused?: InvalidRuleError;
+  /** Which edit of the rule (and of its overlays) this is, where the store knows it. */
+  readonly version?: string | undefined;
 }
 
 /**

@@ -6,6 +6,8 @@ export interface InForce {
   /** Undefined when no rule applies: nothing is monitored, and open alerts resolve. */
   readonly rule: Rule | undefined;
   readonly ruleKey?: string | undefined;
+  /** Which edit of the rule is in force (see `ResolvedRule.version`). */
+  readonly ruleVersion?: string | undefined;
   /** The thresholds in force; a level without one is not monitored. */
   readonly thresholds: Partial<Record<Level, number>>;
 }

@@ -376,6 +376,13 @@ describe('stock-monitor under moved thresholds and edited rules', () => {
     expect(eventsPut()).toEqual(['StockLevelResolved LOW_STOCK low-removed']);
   });
 
+  it('records with an open alert the rule and the edit of it that opened the alert', async () => {
+    await createHandler()(streamEvent(quantityChange('MUG-1', 12, 8)), context);
+    expect(stateWrites()[0]?.Item?.open).toMatchObject({
+      LOW_STOCK: { threshold: 10, ruleKey: 'default', ruleVersion: '2026-11-25T09:00:00.000Z' },
+    });
+  });
+
   it('judges each change of an item by the thresholds on its own image, within one batch', async () => {
     // The item's own LOW_STOCK moves from 25 to 30 between two writes in the same batch.
     await createHandler()(

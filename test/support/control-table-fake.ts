@@ -32,6 +32,7 @@ export const mockControlTable = () => {
         ...ControlKeys.rule(ruleKey),
         ruleKey,
         rule: input,
+        at: '2026-11-25T09:00:00.000Z',
       });
     },
     putItem(item: Record<string, unknown>) {
