@@ -126,6 +126,9 @@ const newItemWork = (stored: StoredAlertState): ItemWork => ({
   crossings: [],
 });
 
+const sameOverrides = (a: DecodedRecord['overrides'], b: DecodedRecord['overrides']) =>
+  a.LOW_STOCK === b.LOW_STOCK && a.OVERSTOCK === b.OVERSTOCK;
+
 /** What the stock-monitor's steps share: its dependencies and clock. */
 interface Monitor {
   readonly deps: StockMonitorDeps;
@@ -196,19 +199,27 @@ async function judge(
       ? await m.deps.thresholds.get([...autoItems.values()])
       : new Map<string, { lowStock?: number | undefined }>();
   const judged = new Map<DecodedRecord, InForce>();
-  const warned = new Set<string>();
+  // The last judgement per item: records of an item whose own thresholds did not move share it.
+  const last = new Map<string, { overrides: DecodedRecord['overrides']; inForce: InForce }>();
   for (const d of decoded) {
+    const previous = last.get(d.itemKey);
+    if (previous && sameOverrides(previous.overrides, d.overrides)) {
+      judged.set(d, previous.inForce);
+      continue;
+    }
     const resolved = rules.get(d.itemKey);
     const derivedLow = autoItems.has(d.itemKey) ? derived.get(d.itemKey)?.lowStock : undefined;
     const inForce = thresholdsInForce(resolved?.rule, d.overrides, derivedLow);
-    judged.set(d, {
+    const judgement: InForce = {
       rule: resolved?.rule,
       ruleKey: resolved?.key,
       ruleVersion: resolved?.version,
       thresholds: inForce.thresholds,
-    });
-    if (warned.has(d.itemKey)) continue;
-    warned.add(d.itemKey);
+    };
+    judged.set(d, judgement);
+    const warned = previous !== undefined;
+    last.set(d.itemKey, { overrides: d.overrides, inForce: judgement });
+    if (warned) continue;
     if (inForce.clampedLowStock) {
       m.metrics.addMetric(MetricName.DerivedThresholdsClamped, MetricUnit.Count, 1);
       m.logger.warn('Derived LOW_STOCK clamped below OVERSTOCK − hysteresis', {

@@ -87,6 +87,28 @@ const inCooldown = (
   now.getTime() - Date.parse(lastAnnouncedAt) < rule.cooldownSeconds * 1000;
 
 /**
+ * True unless the quantity leaves every level as it is: no open alert it would resolve, and no
+ * level it is inside without an alert. Exactly the cases {@link evaluateChange} acts on.
+ */
+const transitionsPossible = (
+  q: number | undefined,
+  thresholds: Partial<Record<Level, number>>,
+  hysteresis: number,
+  state: AlertState,
+): boolean => {
+  for (const level of LEVELS) {
+    const threshold = thresholds[level];
+    if (state.open[level]) {
+      if (q === undefined || threshold === undefined || hasCleared(level, q, threshold, hysteresis))
+        return true;
+    } else if (q !== undefined && threshold !== undefined && isInLevel(level, q, threshold)) {
+      return true;
+    }
+  }
+  return false;
+};
+
+/**
  * Edge-triggered evaluation of one change against what is in force now. A level triggers when
  * the change finds the item inside it with no alert open; it resolves when the quantity clears
  * the threshold in force by the hysteresis margin (or the item is removed, or the level is no
@@ -102,6 +124,9 @@ export const evaluateChange = (
 ): { state: AlertState; transitions: Transition[] } => {
   const { rule, thresholds } = inForce;
   const hysteresis = rule?.hysteresis ?? 0;
+  // Most changes open and close nothing: answer them without copying the state (the hot path).
+  if (!transitionsPossible(change.quantity, thresholds, hysteresis, state))
+    return { state, transitions: [] };
   const open: Partial<Record<Level, OpenAlert>> = { ...state.open };
   const lastAnnouncedAt: Partial<Record<Level, string>> = { ...state.lastAnnouncedAt };
   const lastOpened: Partial<Record<Level, string>> = { ...state.lastOpened };
