@@ -240,18 +240,22 @@ const decideOnItem = async (
           maxChangesPerPeriod: strategy.maxChangesPerPeriod,
         }
       : undefined;
+  // What the decision needs beyond the item, each read only for the strategy that uses it.
+  const [economicOrderQuantity, repriceChangesInPeriod, restore] = await Promise.all([
+    economicQuantityFor(x, task),
+    period ? x.deps.store.repriceChanges(detail.sku, detail.location, period.periodStart) : 0,
+    priceChangeToRestore(x, task),
+  ]);
   const decision = decide(strategy, {
-    economicOrderQuantity: await economicQuantityFor(x, task),
+    economicOrderQuantity,
     transition: task.transition,
     level: detail.level,
     quantity: item.quantity,
     price: item.price,
     listed: item.listed ?? true,
-    repriceChangesInPeriod: period
-      ? await x.deps.store.repriceChanges(detail.sku, detail.location, period.periodStart)
-      : 0,
+    repriceChangesInPeriod,
     currencyDecimals: x.deps.currencyDecimals,
-    restore: await priceChangeToRestore(x, task),
+    restore,
   });
   const before = { quantity: item.quantity, price: item.price, listed: item.listed ?? true };
   const options: CommitOptions = {
