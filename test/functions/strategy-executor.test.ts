@@ -712,15 +712,20 @@ describe('strategy-executor restoring prices', () => {
     at: '2026-11-25T12:00:01.000Z',
   };
 
-  it('restores the price held before the alert’s change when the level resolves', async () => {
+  /** The alert's resolve, after its trigger raised the price 20 → 22; the price now `price`. */
+  const resolveWithPriceAt = (price: number) => {
     withStrategy('LOW_STOCK', reprice);
-    inventory.set('MUG-1|WH-1', { sku: 'MUG-1', location: 'WH-1', quantity: 30, price: 22 });
+    inventory.set('MUG-1|WH-1', { sku: 'MUG-1', location: 'WH-1', quantity: 30, price });
     alertState({}, { LOW_STOCK: 'alert-0001' });
     answerGets(triggerEntry);
-    const result = await createHandler()(
+    return createHandler()(
       busEnvelope('StockLevelResolved', levelDetail({ quantity: 30 })),
       context,
     );
+  };
+
+  it('restores the price held before the alert’s change when the level resolves', async () => {
+    const result = await resolveWithPriceAt(22);
     expect(result).toMatchObject({
       applied: { outcome: 'applied', effect: { decision: { to: 20, restore: true } } },
     });
@@ -734,14 +739,7 @@ describe('strategy-executor restoring prices', () => {
   });
 
   it('leaves a price someone else changed since, and ledgers it as not restored', async () => {
-    withStrategy('LOW_STOCK', reprice);
-    inventory.set('MUG-1|WH-1', { sku: 'MUG-1', location: 'WH-1', quantity: 30, price: 21.5 });
-    alertState({}, { LOW_STOCK: 'alert-0001' });
-    answerGets(triggerEntry);
-    const result = await createHandler()(
-      busEnvelope('StockLevelResolved', levelDetail({ quantity: 30 })),
-      context,
-    );
+    const result = await resolveWithPriceAt(21.5);
     expect(result).toMatchObject({ applied: { outcome: 'skipped' } });
     expect(result.status === 'done' && result.applied.reason).toMatch(/not restored/);
   });
