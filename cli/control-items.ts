@@ -6,12 +6,9 @@ import {
 } from '../shared/contracts/tables.js';
 import type { Target } from './target.js';
 
-/** A target that knows its environment's index settings (else the defaults apply). */
-export type IndexedTarget = Target & { readonly index?: ControlIndexSettings | undefined };
-
 /** The index settings to read a target with: its environment's, or the defaults. */
 export const indexSettingsOf = (target: Target): ControlIndexSettings =>
-  (target as IndexedTarget).index ?? DEFAULT_CONTROL_INDEX;
+  target.index ?? DEFAULT_CONTROL_INDEX;
 
 /**
  * The control-table items of one kind, from the write-sharded `byKind` index, in time order:

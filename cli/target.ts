@@ -3,7 +3,9 @@ import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-clo
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { loadEnvironment } from '../infra/config/environments.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../sandbox/dynamodb-local.js';
+import type { ControlIndexSettings } from '../shared/contracts/tables.js';
 import { UsageError } from '../shared/errors.js';
 
 /** Where the CLI acts: table names, the topic, and clients for them. */
@@ -17,7 +19,16 @@ export interface Target {
   readonly sns?: SNSClient | undefined;
   /** The sandbox's subscriptions file. */
   readonly subscriptionsFile?: string | undefined;
+  /** The environment's control-index settings (shards, open-order age), as the functions run. */
+  readonly index?: ControlIndexSettings | undefined;
 }
+
+/** The index settings an environment's functions run with, for the CLI to read as they wrote. */
+const indexOf = (environment: string | undefined): ControlIndexSettings | undefined => {
+  if (!environment) return undefined;
+  const config = loadEnvironment(environment);
+  return { shards: config.indexShards, openOrderMaxAgeDays: config.openOrderMaxAgeDays };
+};
 
 export const DEFAULT_RESOURCES = '.sandbox/resources.json';
 
@@ -33,6 +44,7 @@ export const sandboxTarget = (resourcesFile = DEFAULT_RESOURCES): Target => {
   }
   const resources = JSON.parse(readFileSync(resourcesFile, 'utf8')) as {
     endpoint: string;
+    environment?: string;
     tables: { inventory: string; control: string };
   };
   const client = new DynamoDBClient({
@@ -46,6 +58,7 @@ export const sandboxTarget = (resourcesFile = DEFAULT_RESOURCES): Target => {
     inventoryTable: resources.tables.inventory,
     controlTable: resources.tables.control,
     subscriptionsFile: resourcesFile.replace(/resources\.json$/, 'subscriptions.json'),
+    index: indexOf(resources.environment),
   };
 };
 
@@ -86,5 +99,6 @@ export const awsTarget = async (
     controlTable: outputs.ControlTableName as string,
     topicArn: outputs.AlertsTopicArn,
     sns: clients.sns ?? new SNSClient({}),
+    index: indexOf(envName),
   };
 };

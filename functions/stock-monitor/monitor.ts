@@ -366,7 +366,9 @@ async function quarantine(m: Monitor, poison: readonly Poison[]): Promise<string
       sequenceNumber: sequence,
       error: result.reason as Error,
     });
-    return sequence ? [sequence] : [];
+    // A record without a sequence number cannot be given back: fail the whole batch instead.
+    if (!sequence) throw result.reason;
+    return [sequence];
   });
 }
 

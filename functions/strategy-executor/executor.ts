@@ -260,7 +260,6 @@ const decideOnItem = async (
   const before = { quantity: item.quantity, price: item.price, listed: item.listed ?? true };
   const options: CommitOptions = {
     ...period,
-    alertGuard: true,
     orderFromQuantity: strategy.type === 'purchase-order' && strategy.quantity.mode === 'up-to-max',
   };
   if (decision.kind === 'no-change') {

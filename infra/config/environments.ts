@@ -65,7 +65,24 @@ const CurrencySchema = z
       .min(0, DECIMALS_MESSAGE)
       .max(MAX_CURRENCY_DECIMALS, DECIMALS_MESSAGE),
   })
-  .strict();
+  .strict()
+  .superRefine(({ code, decimals }, ctx) => {
+    // The code is what makes the decimals right: a known currency's minor unit must match.
+    const standard = standardDecimalsOf(code);
+    if (standard !== undefined && standard !== decimals)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['decimals'],
+        message: `${code} has ${standard} decimal(s) in ISO 4217, not ${decimals}`,
+      });
+  });
+
+/** The ISO 4217 minor unit of a currency the runtime knows, else undefined. */
+const standardDecimalsOf = (code: string): number | undefined =>
+  Intl.supportedValuesOf('currency').includes(code)
+    ? new Intl.NumberFormat('en', { style: 'currency', currency: code }).resolvedOptions()
+        .maximumFractionDigits
+    : undefined;
 
 export const EnvironmentConfigSchema = z
   .object({

@@ -26,7 +26,8 @@ export const decodeAlertState = (item: Record<string, unknown>): StoredAlertStat
   state: {
     open: (item.open ?? {}) as AlertState['open'],
     lastAnnouncedAt: (item.lastAnnouncedAt ?? {}) as AlertState['lastAnnouncedAt'],
-    lastOpened: (item.lastOpened ?? {}) as NonNullable<AlertState['lastOpened']>,
+    // Absent in state written before it was recorded: then a resolve cannot be told stale.
+    lastOpened: item.lastOpened as AlertState['lastOpened'],
   },
   version: Number(item.version ?? 0),
   lastSequence: item.lastSequence as string | undefined,

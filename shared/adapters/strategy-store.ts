@@ -28,11 +28,6 @@ export interface CommitOptions {
   readonly periodStart?: string | undefined;
   readonly periodHours?: number | undefined;
   readonly maxChangesPerPeriod?: number | undefined;
-  /**
-   * The alert the entry acts on must still be current when the effect is written: the open
-   * alert of its level (a trigger), or the latest of its level, resolved (a resolve).
-   */
-  readonly alertGuard?: boolean | undefined;
   /** An order computed up to a maximum from the quantity read: stock must not have risen. */
   readonly orderFromQuantity?: boolean | undefined;
 }
@@ -116,7 +111,9 @@ export class StrategyStore {
         : undefined;
     const effects =
       applies && entry.decision ? this.effects(entry, entry.decision, options, lock) : [];
-    if (applies && options.alertGuard) effects.push(this.alertGuard(entry));
+    // Every effect lands only while its alert is still current (see `standingOf`).
+    const guard = applies ? this.alertGuard(entry) : undefined;
+    if (guard) effects.push(guard);
     const ledgerPut = { Put: this.ledger.put(entry) };
     try {
       await this.doc.send(
@@ -130,7 +127,11 @@ export class StrategyStore {
         const existing = await this.getLedgerEntry(entry);
         if (existing) return { entry: existing, replay: true };
       }
-      for (const [index, effect] of effects.entries()) {
+      // The alert's standing first: a stale alert is stale whatever else also failed.
+      const order = [...effects.entries()].sort(
+        ([, a], [, b]) => Number(b === guard) - Number(a === guard),
+      );
+      for (const [index, effect] of order) {
         if (reasons[index]?.Code === 'ConditionalCheckFailed') {
           // Errors are not unmarshalled by the document client: the old item is in wire format.
           const raw = reasons[index]?.Item;
@@ -156,7 +157,7 @@ export class StrategyStore {
           Key: ControlKeys.alertState(entry.sku, entry.location),
           ConditionExpression: trigger
             ? '#open.#level.alertId = :alertId'
-            : 'attribute_not_exists(#open.#level) AND (attribute_not_exists(#lastOpened.#level) OR #lastOpened.#level = :alertId)',
+            : 'attribute_not_exists(#open.#level) AND (attribute_not_exists(#lastOpened) OR #lastOpened.#level = :alertId)',
           ExpressionAttributeNames: {
             '#open': 'open',
             '#level': entry.level,

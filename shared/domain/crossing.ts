@@ -141,6 +141,8 @@ export const evaluateChange = (
         q === undefined || threshold === undefined || hasCleared(level, q, threshold, hysteresis);
       if (resolves) {
         delete open[level];
+        // An alert opened before `lastOpened` was recorded: its resolve must still be current.
+        lastOpened[level] ??= current.alertId;
         transitions.push({
           kind: 'RESOLVED',
           level,

@@ -61,8 +61,11 @@ export const standingOf = (
   }
   if (open?.alertId === alertId) return stale(`alert ${alertId} is still open`);
   if (open) return stale(`a later ${level} alert ${open.alertId} has opened since`);
+  if (!recorded) return stale(`no ${level} alert was ever recorded for this item`);
   // State written before `lastOpened` was recorded cannot tell; the resolve stands.
-  if (lastOpened !== undefined && lastOpened !== alertId)
+  if (recorded.state.lastOpened === undefined) return { kind: 'current' };
+  if (lastOpened === undefined) return stale(`no ${level} alert ${alertId} was ever opened`);
+  if (lastOpened !== alertId)
     return stale(`a later ${level} alert ${lastOpened} has opened and resolved since`);
   return { kind: 'current' };
 };

@@ -607,6 +607,17 @@ describe('strategy-executor under late and reordered events', () => {
     });
   });
 
+  it('does not relist an item for a resolve of an alert that never opened', async () => {
+    withStrategy('OUT_OF_STOCK', { type: 'pause-listing' });
+    inventory.set('MUG-1|WH-1', { sku: 'MUG-1', location: 'WH-1', quantity: 0, listed: false });
+    alertState({}, { LOW_STOCK: 'alert-0009' });
+    const result = await deliverOutOfStock('StockLevelResolved', 5);
+    expect(inventoryUpdates()).toEqual([]);
+    expect(result).toMatchObject({
+      applied: { outcome: 'stale', reason: 'no OUT_OF_STOCK alert alert-0001 was ever opened' },
+    });
+  });
+
   it('ledgers an event about an alert that never existed as stale, ordering nothing', async () => {
     withStrategy('LOW_STOCK', { type: 'purchase-order', quantity: { mode: 'fixed', units: 50 } });
     const result = await createHandler()(

@@ -60,6 +60,10 @@ describe('environment configuration', () => {
     ],
     [{ currency: { code: 'EUR', decimals: 1.5 } }, 'currency.decimals: must be a whole number'],
     [{ currency: { code: 'EUR' } }, 'currency.decimals: must be a whole number'],
+    [
+      { currency: { code: 'JPY', decimals: 2 } },
+      'currency.decimals: JPY has 0 decimal(s) in ISO 4217, not 2',
+    ],
     [{ cacheMaxEntries: 0 }, 'cacheMaxEntries'],
     [{ indexShards: 0 }, 'indexShards'],
     [{ indexShards: 65 }, 'indexShards'],

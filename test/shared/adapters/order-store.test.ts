@@ -8,6 +8,7 @@ import { OrderStore } from '../../../shared/adapters/order-store.js';
 import { StrategyStore } from '../../../shared/adapters/strategy-store.js';
 import { ControlKeys, DEFAULT_CONTROL_INDEX } from '../../../shared/contracts/tables.js';
 import type { LedgerEntry } from '../../../shared/domain/ledger.js';
+import { openAlertsItem } from '../../support/factories.js';
 
 /** The open-order lock's conditions as DynamoDB Local evaluates them. */
 let tables: SandboxTables;
@@ -40,14 +41,25 @@ const orderEntry = (sku: string, alertId: string, at = new Date()): LedgerEntry 
   at: at.toISOString(),
 });
 
+/** Commits an order's entry while its alert is the open one, as the executor only does. */
+const commitOpen = async (store: StrategyStore, entry: LedgerEntry) => {
+  await doc.send(
+    new PutCommand({
+      TableName: tables.control,
+      Item: openAlertsItem(entry.sku, entry.location, { [entry.level]: entry.alertId }),
+    }),
+  );
+  return store.commit(entry);
+};
+
 const get = async (key: Record<string, string>) =>
   (await doc.send(new GetCommand({ TableName: tables.control, Key: key }))).Item;
 
 describe('the open-order lock on DynamoDB Local', () => {
   it('blocks a second order while the first is younger than the maximum age', async () => {
     const store = new StrategyStore(doc, tables.inventory, tables.control, DEFAULT_CONTROL_INDEX);
-    expect((await store.commit(orderEntry('LOCK-1', 'a-1'))).entry.outcome).toBe('applied');
-    const second = await store.commit(orderEntry('LOCK-1', 'a-2'));
+    expect((await commitOpen(store, orderEntry('LOCK-1', 'a-1'))).entry.outcome).toBe('applied');
+    const second = await commitOpen(store, orderEntry('LOCK-1', 'a-2'));
     expect(second.entry).toMatchObject({
       outcome: 'skipped',
       reason: 'order PO-a-1 is still open',
@@ -58,9 +70,11 @@ describe('the open-order lock on DynamoDB Local', () => {
   it('replaces an expired order: new lock and order, the old one expired and ledgered, once', async () => {
     const store = new StrategyStore(doc, tables.inventory, tables.control, DEFAULT_CONTROL_INDEX);
     const placed = new Date(Date.now() - 20 * DAY);
-    expect((await store.commit(orderEntry('LOCK-2', 'old', placed))).entry.outcome).toBe('applied');
+    expect((await commitOpen(store, orderEntry('LOCK-2', 'old', placed))).entry.outcome).toBe(
+      'applied',
+    );
 
-    const replaced = await store.commit(orderEntry('LOCK-2', 'new'));
+    const replaced = await commitOpen(store, orderEntry('LOCK-2', 'new'));
 
     expect(replaced.entry.outcome).toBe('applied');
     expect(await get(ControlKeys.openOrder('LOCK-2', 'WH-1'))).toMatchObject({ orderId: 'PO-new' });
@@ -75,7 +89,7 @@ describe('the open-order lock on DynamoDB Local', () => {
     });
     expect(expiry).toMatchObject({ outcome: 'applied', orderId: 'PO-old' });
     // The replay of the same decision changes nothing.
-    expect((await store.commit(orderEntry('LOCK-2', 'new'))).replay).toBe(true);
+    expect((await commitOpen(store, orderEntry('LOCK-2', 'new'))).replay).toBe(true);
     const orders = new OrderStore(doc, tables.inventory, tables.control);
     await expect(orders.receive('PO-old', 40, new Date().toISOString())).rejects.toThrow(
       'Order PO-old is EXPIRED, not OPEN',
@@ -90,12 +104,12 @@ describe('the open-order lock on DynamoDB Local', () => {
         Item: { sku: 'LOCK-3', location: 'WH-1', quantity: 3 },
       }),
     );
-    await store.commit(orderEntry('LOCK-3', 'c-1'));
+    await commitOpen(store, orderEntry('LOCK-3', 'c-1'));
     const orders = new OrderStore(doc, tables.inventory, tables.control);
     await orders.cancel('PO-c-1', new Date().toISOString());
     await expect(orders.cancel('PO-c-1', new Date().toISOString())).rejects.toThrow(
       'is CANCELLED, not OPEN',
     );
-    expect((await store.commit(orderEntry('LOCK-3', 'c-2'))).entry.outcome).toBe('applied');
+    expect((await commitOpen(store, orderEntry('LOCK-3', 'c-2'))).entry.outcome).toBe('applied');
   });
 });

@@ -44,6 +44,7 @@ describe('standingOf', () => {
         fc.array(fc.integer({ min: -3, max: 120 }), { minLength: 1, maxLength: 40 }),
         (quantities) => {
           const { state, emitted, lastSequence } = play(quantities);
+          fc.pre(emitted.length > 0);
           const recorded = { state, lastSequence };
           for (const [index, { transition, sequenceNumber }] of emitted.entries()) {
             const later = emitted
@@ -60,6 +61,18 @@ describe('standingOf', () => {
       ),
       { numRuns: 2_000 },
     );
+  });
+
+  it('holds a resolve of an alert that never opened stale, and lets state from before `lastOpened` judge none stale', () => {
+    const { state } = play([20, 50]);
+    const forged = { transition: 'RESOLVED', level: 'LOW_STOCK', alertId: 'forged' } as const;
+    expect(standingOf(forged, { state, lastSequence: '2' })).toEqual({
+      kind: 'stale',
+      reason: 'no LOW_STOCK alert forged was ever opened',
+    });
+    expect(standingOf(forged, undefined).kind).toBe('stale');
+    const legacy = { open: {}, lastAnnouncedAt: {} };
+    expect(standingOf(forged, { state: legacy, lastSequence: '2' }).kind).toBe('current');
   });
 
   it('waits while the state has not recorded the event’s stream record', () => {

@@ -61,7 +61,10 @@ describe('thresholdsInForce', () => {
             derived,
           );
           const { LOW_STOCK: low, OVERSTOCK: over } = thresholds;
-          if (low !== undefined && over !== undefined) expect(low + hysteresis).toBeLessThan(over);
+          // The rule sets both, so both are always in force.
+          expect(low).toBeDefined();
+          expect(over).toBeDefined();
+          expect((low as number) + hysteresis).toBeLessThan(over as number);
         },
       ),
       { numRuns: 5_000 },
