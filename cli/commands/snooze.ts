@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
-import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { queryAll } from '../../shared/adapters/query-all.js';
 import { RulesRepository } from '../../shared/adapters/rules-repository.js';
 import { itemKeyOf } from '../../shared/contracts/inventory.js';
 import { type RuleScope, ruleKeyOf } from '../../shared/domain/rules.js';
@@ -18,19 +19,13 @@ const itemsOf = async (target: Target, sku: string, location?: string): Promise<
     );
     if (Item) found.push(Item);
   } else {
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await target.doc.send(
-        new QueryCommand({
-          TableName: target.inventoryTable,
-          KeyConditionExpression: 'sku = :sku',
-          ExpressionAttributeValues: { ':sku': sku },
-          ExclusiveStartKey: start,
-        }),
-      );
-      found.push(...((page.Items ?? []) as Record<string, unknown>[]));
-      start = page.LastEvaluatedKey;
-    } while (start);
+    found.push(
+      ...(await queryAll(target.doc, {
+        TableName: target.inventoryTable,
+        KeyConditionExpression: 'sku = :sku',
+        ExpressionAttributeValues: { ':sku': sku },
+      })),
+    );
   }
   return found.map((item) => ({
     sku: String(item.sku),

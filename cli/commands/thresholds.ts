@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
-import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { dailySeries } from '../../shared/adapters/demand-repository.js';
 import { Ledger, OperatorAction } from '../../shared/adapters/ledger.js';
+import { scanAll } from '../../shared/adapters/query-all.js';
 import {
   OVERLAY_TRANSACTION_LIMIT,
   type OverlayWrite,
@@ -142,17 +142,9 @@ const defaultPolicy = (leadTime: string | undefined, serviceLevel: string | unde
 
 /** The catalogue's items (one sku's with `--sku`): an operator report, so it may scan. */
 const scanItems = async (target: Target, sku: string | undefined): Promise<Subject[]> => {
-  const items: Record<string, unknown>[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await target.doc.send(
-      new ScanCommand({ TableName: target.inventoryTable, ExclusiveStartKey: start }),
-    );
-    items.push(
-      ...((page.Items ?? []) as Record<string, unknown>[]).filter((i) => !sku || i.sku === sku),
-    );
-    start = page.LastEvaluatedKey;
-  } while (start);
+  const items = (await scanAll(target.doc, { TableName: target.inventoryTable })).filter(
+    (i) => !sku || i.sku === sku,
+  );
   return items.map((item) => {
     const key = {
       sku: String(item.sku),

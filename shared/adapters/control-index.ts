@@ -1,4 +1,4 @@
-import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { EnvName } from '../contracts/env.js';
 import {
   ControlIndex,
@@ -8,6 +8,7 @@ import {
   type IndexedKind,
   MAX_INDEX_SHARDS,
 } from '../contracts/tables.js';
+import { queryAll } from './query-all.js';
 
 const positiveInt = (name: string, fallback: number, max: number): number => {
   const raw = process.env[name];
@@ -73,27 +74,16 @@ const queryPartition = async (
   tableName: string,
   partition: string,
   window: TimeWindow | undefined,
-): Promise<Record<string, unknown>[]> => {
-  const items: Record<string, unknown>[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await doc.send(
-      new QueryCommand({
-        TableName: tableName,
-        IndexName: ControlIndex.name,
-        KeyConditionExpression: window
-          ? 'kind = :kind AND #at BETWEEN :since AND :until'
-          : 'kind = :kind',
-        ExpressionAttributeValues: {
-          ':kind': partition,
-          ...(window ? { ':since': window.since, ':until': window.until } : {}),
-        },
-        ...(window ? { ExpressionAttributeNames: { '#at': 'at' } } : {}),
-        ExclusiveStartKey: start,
-      }),
-    );
-    items.push(...((page.Items ?? []) as Record<string, unknown>[]));
-    start = page.LastEvaluatedKey;
-  } while (start);
-  return items;
-};
+): Promise<Record<string, unknown>[]> =>
+  queryAll(doc, {
+    TableName: tableName,
+    IndexName: ControlIndex.name,
+    KeyConditionExpression: window
+      ? 'kind = :kind AND #at BETWEEN :since AND :until'
+      : 'kind = :kind',
+    ExpressionAttributeValues: {
+      ':kind': partition,
+      ...(window ? { ':since': window.since, ':until': window.until } : {}),
+    },
+    ...(window ? { ExpressionAttributeNames: { '#at': 'at' } } : {}),
+  });

@@ -1,13 +1,9 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import {
-  type DynamoDBDocumentClient,
-  PutCommand,
-  QueryCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { ControlKeys } from '../contracts/tables.js';
+import { queryAll } from './query-all.js';
 
 /** How long a quarantined record is kept: as long as an SQS queue can keep a message. */
 export const QUARANTINE_DAYS = 14;
@@ -89,23 +85,13 @@ export class QuarantineStore {
   /** Records quarantined on the given days (`yyyy-mm-dd`), oldest first. */
   async list(days: readonly string[]): Promise<QuarantinedRecord[]> {
     const pages = await Promise.all(
-      days.map(async (day) => {
-        const items: Record<string, unknown>[] = [];
-        let start: Record<string, unknown> | undefined;
-        do {
-          const output = await this.doc.send(
-            new QueryCommand({
-              TableName: this.tableName,
-              KeyConditionExpression: 'pk = :pk',
-              ExpressionAttributeValues: { ':pk': ControlKeys.quarantine(day, '').pk },
-              ExclusiveStartKey: start,
-            }),
-          );
-          items.push(...((output.Items ?? []) as Record<string, unknown>[]));
-          start = output.LastEvaluatedKey;
-        } while (start);
-        return items;
-      }),
+      days.map((day) =>
+        queryAll(this.doc, {
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': ControlKeys.quarantine(day, '').pk },
+        }),
+      ),
     );
     return pages
       .flat()
