@@ -133,8 +133,6 @@ const sameOverrides = (a: DecodedRecord['overrides'], b: DecodedRecord['override
 interface Monitor {
   readonly deps: StockMonitorDeps;
   readonly now: () => Date;
-  readonly logger: Logger;
-  readonly metrics: Metrics;
 }
 
 /**
@@ -156,8 +154,6 @@ export const createStockMonitor = (deps: StockMonitorDeps) => {
   const m: Monitor = {
     deps,
     now: deps.now ?? (() => new Date()),
-    logger: deps.logger,
-    metrics: deps.metrics,
   };
   return async (event: DynamoDBStreamEvent, context?: Context): Promise<DynamoDBBatchResponse> => {
     const prepared = decodeAll(event.Records ?? []);
@@ -221,14 +217,14 @@ async function judge(
     last.set(d.itemKey, { overrides: d.overrides, inForce: judgement });
     if (warned) continue;
     if (inForce.clampedLowStock) {
-      m.metrics.addMetric(MetricName.DerivedThresholdsClamped, MetricUnit.Count, 1);
-      m.logger.warn('Derived LOW_STOCK clamped below OVERSTOCK − hysteresis', {
+      m.deps.metrics.addMetric(MetricName.DerivedThresholdsClamped, MetricUnit.Count, 1);
+      m.deps.logger.warn('Derived LOW_STOCK clamped below OVERSTOCK − hysteresis', {
         itemKey: d.itemKey,
         ...inForce.clampedLowStock,
       });
     }
     if (inForce.itemThresholdsIgnored)
-      m.logger.warn(inForce.itemThresholdsIgnored, { itemKey: d.itemKey });
+      m.deps.logger.warn(inForce.itemThresholdsIgnored, { itemKey: d.itemKey });
   }
   return judged;
 }
@@ -283,7 +279,7 @@ async function evaluateInOrder(
     if (!p.ok) {
       // It can never succeed: quarantined with its images after the loop and acknowledged,
       // so it neither holds back its item nor is retried into the on-failure destination.
-      m.logger.error('Poison record quarantined', {
+      m.deps.logger.error('Poison record quarantined', {
         reason: p.error.message,
         sequenceNumber: record.dynamodb?.SequenceNumber,
         itemKey: p.itemKey,
@@ -314,7 +310,7 @@ async function evaluateInOrder(
   } catch (error) {
     // Every record failed: Lambda retries (and bisects) the whole batch. Count it first.
     if (error instanceof FullBatchFailureError)
-      m.metrics.addMetric(MetricName.RecordsFailed, MetricUnit.Count, event.Records.length);
+      m.deps.metrics.addMetric(MetricName.RecordsFailed, MetricUnit.Count, event.Records.length);
     throw error;
   }
 }
@@ -335,14 +331,14 @@ const respond = (
     if (p.ok && flushFailures.has(p.decoded.itemKey) && record.dynamodb?.SequenceNumber)
       failedSequences.add(record.dynamodb.SequenceNumber);
   }
-  m.metrics.addMetric(
+  m.deps.metrics.addMetric(
     MetricName.RecordsProcessed,
     MetricUnit.Count,
     prepared.size - failedSequences.size,
   );
-  m.metrics.addMetric(MetricName.RecordsFailed, MetricUnit.Count, failedSequences.size);
+  m.deps.metrics.addMetric(MetricName.RecordsFailed, MetricUnit.Count, failedSequences.size);
   if (evaluation.duplicates > 0)
-    m.metrics.addMetric(MetricName.DuplicateRecords, MetricUnit.Count, evaluation.duplicates);
+    m.deps.metrics.addMetric(MetricName.DuplicateRecords, MetricUnit.Count, evaluation.duplicates);
   return {
     batchItemFailures: [...failedSequences].map((itemIdentifier) => ({ itemIdentifier })),
   };
@@ -358,11 +354,11 @@ async function quarantine(m: Monitor, poison: readonly Poison[]): Promise<string
     poison.map(({ record, reason }) => m.deps.quarantine.put(record, reason, m.now())),
   );
   const kept = results.filter((r) => r.status === 'fulfilled').length;
-  if (kept > 0) m.metrics.addMetric(MetricName.RecordsQuarantined, MetricUnit.Count, kept);
+  if (kept > 0) m.deps.metrics.addMetric(MetricName.RecordsQuarantined, MetricUnit.Count, kept);
   return results.flatMap((result, index) => {
     if (result.status === 'fulfilled') return [];
     const sequence = poison[index]?.record.dynamodb?.SequenceNumber;
-    m.logger.error('Quarantine write failed; the record will be redelivered', {
+    m.deps.logger.error('Quarantine write failed; the record will be redelivered', {
       sequenceNumber: sequence,
       error: result.reason as Error,
     });
@@ -395,7 +391,7 @@ async function publishCrossings(
       events.push(toBusEvent(id, crossing));
       const message = toAlertMessage(id, crossing);
       if (message) messages.push(message);
-      m.metrics
+      m.deps.metrics
         .singleMetric()
         .addDimension('level', crossing.transition.level)
         .addMetric(MetricName.Crossings, MetricUnit.Count, 1);
@@ -410,11 +406,11 @@ async function publishCrossings(
     [eventOutcome, 'event'],
   ] as const) {
     if (!outcome) continue;
-    m.metrics.addMetric(MetricName.PublishRetries, MetricUnit.Count, outcome.retries);
+    m.deps.metrics.addMetric(MetricName.PublishRetries, MetricUnit.Count, outcome.retries);
     for (const [id, reason] of outcome.failed) {
       const itemKey = owners.get(id);
       if (itemKey) failed.add(itemKey);
-      m.logger.error(`${what} publish failed after retries`, {
+      m.deps.logger.error(`${what} publish failed after retries`, {
         id,
         reason,
         itemKey,
@@ -424,12 +420,12 @@ async function publishCrossings(
   }
   const published = (count: number, outcome: { failed: Map<string, string> } | undefined) =>
     count - (outcome?.failed.size ?? 0);
-  m.metrics.addMetric(
+  m.deps.metrics.addMetric(
     MetricName.AlertsPublished,
     MetricUnit.Count,
     published(messages.length, alertOutcome),
   );
-  m.metrics.addMetric(
+  m.deps.metrics.addMetric(
     MetricName.EventsPublished,
     MetricUnit.Count,
     published(events.length, eventOutcome),
@@ -463,13 +459,16 @@ async function commitStates(
     // announce them again on redelivery. A failed condition means another writer won.
     for (const itemKey of await m.deps.states.commitMany(commits)) {
       failed.add(itemKey);
-      m.logger.error('Alert state changed since it was read; the item will be redelivered', {
+      m.deps.logger.error('Alert state changed since it was read; the item will be redelivered', {
         itemKey,
       });
     }
   } catch (error) {
     for (const commit of commits) failed.add(itemKeyOf(commit.item));
-    m.logger.error('Alert state commit failed', { items: commits.length, error: error as Error });
+    m.deps.logger.error('Alert state commit failed', {
+      items: commits.length,
+      error: error as Error,
+    });
   }
   return failed;
 }

@@ -55,8 +55,10 @@ export class AlertStateRepository {
     );
     for (const item of stored)
       result.set(itemKeyOf(item as { sku: string; location: string }), decodeAlertState(item));
-    for (const item of items)
-      if (!result.has(itemKeyOf(item))) result.set(itemKeyOf(item), NO_STORED_STATE);
+    for (const item of items) {
+      const key = itemKeyOf(item);
+      if (!result.has(key)) result.set(key, NO_STORED_STATE);
+    }
     return result;
   }
 

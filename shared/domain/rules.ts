@@ -293,9 +293,11 @@ export const ruleKeysFor = (item: {
 /** DynamoDB's limit on a partition key, which a rule's `RULE#<ruleKey>` must fit. */
 const MAX_PARTITION_KEY_BYTES = 2048;
 
+const utf8 = new TextEncoder();
+
 /** True when a rule could be stored under this key. */
 export const ruleKeyFits = (ruleKey: string): boolean =>
-  new TextEncoder().encode(`RULE#${ruleKey}`).byteLength <= MAX_PARTITION_KEY_BYTES;
+  utf8.encode(`RULE#${ruleKey}`).byteLength <= MAX_PARTITION_KEY_BYTES;
 
 /**
  * What an operator lays over the rule chain for every item in a scope, without copying a rule:
