@@ -3,11 +3,7 @@ import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { DemandThresholds } from '../../shared/adapters/demand-repository.js';
 import type { BusEvent, EventPublisher } from '../../shared/adapters/event-publisher.js';
 import type { RulesRepository } from '../../shared/adapters/rules-repository.js';
-import type {
-  CommitOptions,
-  LedgerEntry,
-  StrategyStore,
-} from '../../shared/adapters/strategy-store.js';
+import type { CommitOptions, StrategyStore } from '../../shared/adapters/strategy-store.js';
 import {
   DetailType,
   EVENT_VERSION,
@@ -20,6 +16,7 @@ import { itemKeyOf } from '../../shared/contracts/inventory.js';
 import { MetricName } from '../../shared/contracts/metrics.js';
 import type { TransitionKind } from '../../shared/domain/crossing.js';
 import type { DemandPolicy } from '../../shared/domain/demand.js';
+import type { LedgerEntry } from '../../shared/domain/ledger.js';
 import type { Strategy } from '../../shared/domain/rules.js';
 import { type Standing, standingOf } from '../../shared/domain/standing.js';
 import { type Decision, decide, orderIdOf, periodStartOf } from '../../shared/domain/strategies.js';

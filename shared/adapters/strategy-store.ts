@@ -16,9 +16,6 @@ import { controlIndexSettingsFromEnv } from './control-index.js';
 import { Ledger, type LedgerSubject } from './ledger.js';
 import { type GuardedAction, type OpenOrderLock, OrderStore } from './order-store.js';
 
-export type { LedgerEntry, Outcome } from '../domain/ledger.js';
-export { ledgerKey } from './ledger.js';
-
 /** How long a reprice counter outlives its period, so a late retry still finds it. */
 const REPRICE_COUNTER_EXTRA_DAYS = 7;
 
