@@ -6,6 +6,7 @@ import {
   type QuarantinedRecord,
   QuarantineStore,
 } from '../../shared/adapters/quarantine.js';
+import { utcDaysBetween } from '../../shared/contracts/tables.js';
 import { UsageError } from '../../shared/errors.js';
 import { type Format, type Io, parseDuration, printRows } from '../io.js';
 import type { Target } from '../target.js';
@@ -19,10 +20,11 @@ const daysSince = (since: string | undefined, now: Date): string[] => {
     parseDuration(since ?? `${QUARANTINE_DAYS}d`, '--since'),
     QUARANTINE_DAYS * 86_400_000,
   );
-  const days: string[] = [];
-  for (let t = now.getTime() - span; t <= now.getTime() + 86_400_000; t += 86_400_000)
-    days.push(new Date(t).toISOString().slice(0, 10));
-  return [...new Set(days)];
+  // Up to tomorrow, as before: a record's day is when it was written, by the stream's clock.
+  return utcDaysBetween(
+    new Date(now.getTime() - span).toISOString(),
+    new Date(now.getTime() + 86_400_000).toISOString(),
+  );
 };
 
 /**

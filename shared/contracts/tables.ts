@@ -172,13 +172,20 @@ export const ControlIndex = {
     const all = Array.from({ length: shards }, (_, shard) => shard);
     if (kind === 'ALERTS') return all.map((shard) => `ALERTS#${shard}`);
     if (!window) throw new RangeError(`${kind} is read by time window: give since and until`);
-    const days: string[] = [];
-    const last = Date.parse(window.until.slice(0, 10));
-    for (let day = Date.parse(window.since.slice(0, 10)); day <= last; day += DAY_MS)
-      days.push(new Date(day).toISOString().slice(0, 10));
-    return days.flatMap((day) => all.map((shard) => `${kind}#${day}#${shard}`));
+    return utcDaysBetween(window.since, window.until).flatMap((day) =>
+      all.map((shard) => `${kind}#${day}#${shard}`),
+    );
   },
 } as const;
+
+/** The UTC days (`yyyy-mm-dd`) from the day of `since` to the day of `until`, both included. */
+export const utcDaysBetween = (since: string, until: string): string[] => {
+  const days: string[] = [];
+  const last = Date.parse(until.slice(0, 10));
+  for (let day = Date.parse(since.slice(0, 10)); day <= last; day += DAY_MS)
+    days.push(new Date(day).toISOString().slice(0, 10));
+  return days;
+};
 
 const ITEM_PREFIX = 'ITEM#';
 
