@@ -1,17 +1,13 @@
 import { TransactWriteItemsCommand } from '@aws-sdk/client-dynamodb';
 import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import type { Context } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { lambdaContext } from '../../sandbox/local-handlers.js';
 import { mockControlTable } from '../support/control-table-fake.js';
 import { aRule, streamEvent } from '../support/factories.js';
 import { monitorOverSandboxTransport } from '../support/monitor-over-sandbox.js';
 import { BAD_INPUT_CATALOGUE, monitorOutcome } from '../support/poison.js';
 
-const context = {
-  functionName: 'stock-monitor',
-  awsRequestId: 'req-bad-inputs',
-  getRemainingTimeInMillis: () => 60_000,
-} as unknown as Context;
+const context = lambdaContext('stock-monitor');
 let control: ReturnType<typeof mockControlTable>;
 
 beforeEach(() => {

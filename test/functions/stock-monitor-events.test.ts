@@ -1,5 +1,5 @@
-import type { Context } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { lambdaContext } from '../../sandbox/local-handlers.js';
 import type { WireEvent } from '../../sandbox/local-transport.js';
 import { putEventsEntryBytes } from '../../shared/adapters/event-publisher.js';
 import {
@@ -16,11 +16,7 @@ import { type mockControlTable, mockControlTableWith } from '../support/control-
 import { aRule, quantityChange, streamEvent } from '../support/factories.js';
 import { monitorOverSandboxTransport } from '../support/monitor-over-sandbox.js';
 
-const context = {
-  functionName: 'stock-monitor',
-  awsRequestId: 'req-events',
-  getRemainingTimeInMillis: () => 60_000,
-} as unknown as Context;
+const context = lambdaContext('stock-monitor');
 let control: ReturnType<typeof mockControlTable>;
 
 const detailOf = (event: WireEvent) => JSON.parse(event.Detail) as StockLevelDetail;

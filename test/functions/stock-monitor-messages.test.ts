@@ -1,16 +1,12 @@
-import type { Context } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { lambdaContext } from '../../sandbox/local-handlers.js';
 import type { WirePublishEntry } from '../../sandbox/local-transport.js';
 import { ALERT_MESSAGE_MAX_BYTES, snsMessageBytes } from '../../shared/adapters/alert-publisher.js';
 import { type mockControlTable, mockControlTableWith } from '../support/control-table-fake.js';
 import { aRule, quantityChange, streamEvent } from '../support/factories.js';
 import { monitorOverSandboxTransport } from '../support/monitor-over-sandbox.js';
 
-const context = {
-  functionName: 'stock-monitor',
-  awsRequestId: 'req-messages',
-  getRemainingTimeInMillis: () => 60_000,
-} as unknown as Context;
+const context = lambdaContext('stock-monitor');
 let control: ReturnType<typeof mockControlTable>;
 
 const sizeOf = (entry: WirePublishEntry) =>

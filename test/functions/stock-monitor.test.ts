@@ -2,9 +2,9 @@ import { TransactionCanceledException, TransactWriteItemsCommand } from '@aws-sd
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { PublishBatchCommand } from '@aws-sdk/client-sns';
 import { BatchGetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import type { Context } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createHandler } from '../../functions/stock-monitor/handler.js';
+import { lambdaContext } from '../../sandbox/local-handlers.js';
 import { ControlKeys } from '../../shared/contracts/tables.js';
 import { alertIdOf } from '../../shared/domain/crossing.js';
 import { type mockControlTable, mockControlTableWith } from '../support/control-table-fake.js';
@@ -12,11 +12,7 @@ import { aRule, quantityChange, streamEvent, streamRecord } from '../support/fac
 import { mockAlertsTopic, mockInventoryBus } from '../support/publish-fakes.js';
 import { FIRST_TRY_AND_THREE_RETRIES } from '../support/retries.js';
 
-const context = {
-  functionName: 'stock-monitor',
-  awsRequestId: 'req-1',
-  getRemainingTimeInMillis: () => 60_000,
-} as unknown as Context;
+const context = lambdaContext('stock-monitor');
 let sns: ReturnType<typeof mockAlertsTopic>;
 let eventBridge: ReturnType<typeof mockInventoryBus>;
 let control: ReturnType<typeof mockControlTable>;

@@ -1,8 +1,8 @@
 import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import type { Context } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { generateBatches } from '../../../bench/throughput.js';
 import { createHandler } from '../../../functions/stock-monitor/handler.js';
+import { lambdaContext } from '../../../sandbox/local-handlers.js';
 import { DEFAULT_INDEX_SHARDS } from '../../../shared/contracts/tables.js';
 import { type mockControlTable, mockControlTableWith } from '../../support/control-table-fake.js';
 import { aRule } from '../../support/factories.js';
@@ -13,11 +13,7 @@ import { mockAlertsTopic, mockInventoryBus } from '../../support/publish-fakes.j
  * of them sales into low stock), and how many land on one index partition value. The README's
  * table of index writes per 1,000 changes comes from this count.
  */
-const context = {
-  functionName: 'stock-monitor',
-  awsRequestId: 'req-1',
-  getRemainingTimeInMillis: () => 60_000,
-} as unknown as Context;
+const context = lambdaContext('stock-monitor');
 let sns: ReturnType<typeof mockAlertsTopic>;
 let eventBridge: ReturnType<typeof mockInventoryBus>;
 let control: ReturnType<typeof mockControlTable>;
