@@ -570,52 +570,49 @@ describe('strategy-executor under late and reordered events', () => {
       context,
     );
 
-  it('does not unlist a restocked item when a trigger arrives after its resolve', async () => {
-    // Prepare: out of stock opened and resolved; the item is back in stock and listed.
+  it.each([
+    {
+      name: 'does not unlist a restocked item when a trigger arrives after its resolve',
+      item: { quantity: 50, listed: true },
+      state: () => alertState({}, { OUT_OF_STOCK: 'alert-0001' }),
+      delivery: ['StockLevelTriggered', 0] as const,
+      reason: 'alert alert-0001 has resolved since',
+    },
+    {
+      name: 'does not relist an out-of-stock item when a resolve arrives after a newer trigger',
+      item: { quantity: 0, listed: false },
+      state: () => alertState({ OUT_OF_STOCK: 'alert-0002' }),
+      delivery: ['StockLevelResolved', 5] as const,
+      reason: 'a later OUT_OF_STOCK alert alert-0002 has opened since',
+    },
+    {
+      name: 'does not relist an item for a resolve of an alert that never opened',
+      item: { quantity: 0, listed: false },
+      state: () => alertState({}, { LOW_STOCK: 'alert-0009' }),
+      delivery: ['StockLevelResolved', 5] as const,
+      reason: 'no OUT_OF_STOCK alert alert-0001 was ever opened',
+    },
+  ])('$name', async ({ item, state, delivery, reason }) => {
+    // Prepare: pause-listing on out of stock, the item and its alert state as they are now.
     withStrategy('OUT_OF_STOCK', { type: 'pause-listing' });
-    inventory.set('MUG-1|WH-1', { sku: 'MUG-1', location: 'WH-1', quantity: 50, listed: true });
-    alertState({}, { OUT_OF_STOCK: 'alert-0001' });
+    inventory.set('MUG-1|WH-1', { sku: 'MUG-1', location: 'WH-1', ...item });
+    state();
 
-    // Act: the trigger, retried late.
-    const result = await deliverOutOfStock('StockLevelTriggered', 0);
+    // Act: the late or forged delivery.
+    const [detailType, quantity] = delivery;
+    const result = await deliverOutOfStock(detailType, quantity);
 
-    // Assess: nothing applied; ledgered and announced as stale, with the reason.
+    // Assess: nothing applied; ledgered once and announced as stale, with the reason.
+    const transition = detailType === 'StockLevelTriggered' ? 'TRIGGERED' : 'RESOLVED';
     expect(inventoryUpdates()).toEqual([]);
-    expect(result).toMatchObject({
-      applied: { outcome: 'stale', reason: 'alert alert-0001 has resolved since' },
-    });
+    expect(result).toMatchObject({ applied: { outcome: 'stale', reason } });
     expect(ledgerPuts()).toEqual([
       expect.objectContaining({
         outcome: 'stale',
-        sk: 'LEDGER#alert-0001#TRIGGERED#pause-listing',
+        sk: `LEDGER#alert-0001#${transition}#pause-listing`,
       }),
     ]);
     expect(applied()).toEqual([expect.objectContaining({ outcome: 'stale' })]);
-  });
-
-  it('does not relist an out-of-stock item when a resolve arrives after a newer trigger', async () => {
-    withStrategy('OUT_OF_STOCK', { type: 'pause-listing' });
-    inventory.set('MUG-1|WH-1', { sku: 'MUG-1', location: 'WH-1', quantity: 0, listed: false });
-    alertState({ OUT_OF_STOCK: 'alert-0002' });
-    const result = await deliverOutOfStock('StockLevelResolved', 5);
-    expect(inventoryUpdates()).toEqual([]);
-    expect(result).toMatchObject({
-      applied: {
-        outcome: 'stale',
-        reason: 'a later OUT_OF_STOCK alert alert-0002 has opened since',
-      },
-    });
-  });
-
-  it('does not relist an item for a resolve of an alert that never opened', async () => {
-    withStrategy('OUT_OF_STOCK', { type: 'pause-listing' });
-    inventory.set('MUG-1|WH-1', { sku: 'MUG-1', location: 'WH-1', quantity: 0, listed: false });
-    alertState({}, { LOW_STOCK: 'alert-0009' });
-    const result = await deliverOutOfStock('StockLevelResolved', 5);
-    expect(inventoryUpdates()).toEqual([]);
-    expect(result).toMatchObject({
-      applied: { outcome: 'stale', reason: 'no OUT_OF_STOCK alert alert-0001 was ever opened' },
-    });
   });
 
   it('ledgers an event about an alert that never existed as stale, ordering nothing', async () => {
