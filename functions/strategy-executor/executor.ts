@@ -165,15 +165,14 @@ const priceChangeToRestore = async (x: Executor, task: StrategyTask) => {
 const standingNow = async (x: Executor, task: StrategyTask): Promise<Standing> => {
   const { detail } = task;
   const event = { ...detail, transition: task.transition };
-  for (const delay of [...x.pendingDelaysMs, undefined]) {
-    const standing = standingOf(
-      event,
-      await x.deps.store.getAlertState(detail.sku, detail.location),
-    );
-    if (standing.kind !== 'pending' || delay === undefined) return standing;
+  const judge = async () =>
+    standingOf(event, await x.deps.store.getAlertState(detail.sku, detail.location));
+  for (const delay of x.pendingDelaysMs) {
+    const standing = await judge();
+    if (standing.kind !== 'pending') return standing;
     await new Promise((resolve) => setTimeout(resolve, delay));
   }
-  throw new Error('unreachable');
+  return judge();
 };
 
 /** The ledger entry's fields that every outcome shares. */
