@@ -21,7 +21,7 @@ import { awsTarget, sandboxTarget, type Target } from './target.js';
 const HELP: Record<string, string> = {
   '': `inventory-alerts: operate stock alerting from the command line
 
-Usage: npm run cli -- <command> [options] (--sandbox | --env <name>) [--json | --csv]
+Usage: npx inventory-alerts <command> [options] (--sandbox | --env <name>) [--json | --csv]
 
 Commands:
   rules           list, get, put, delete, import and export alert rules (JSON or YAML)
@@ -43,11 +43,11 @@ Target:
   --env <name>          a deployed environment (AWS credentials and region from the usual chain)
 
 Examples:
-  npm run cli -- rules put rule.yaml --sandbox
-  npm run cli -- subscribe sms +14155550100 --levels OUT_OF_STOCK --no-resolved --env prod
-  npm run cli -- report --since 7d --env prod --csv > report.csv
+  npx inventory-alerts rules put rule.yaml --sandbox
+  npx inventory-alerts subscribe sms +14155550100 --levels OUT_OF_STOCK --no-resolved --env prod
+  npx inventory-alerts report --since 7d --env prod --csv > report.csv
 
-Run "npm run cli -- <command> --help" for a command's options.`,
+Run "npx inventory-alerts <command> --help" for a command's options.`,
   rules: `rules list | get <key> | put <file> | delete <key> | import <file> | export [file]
   Keys: default, category#<c>, sku#<sku>, sku#<sku>#location#<loc>; a "#" or "\\" in a name
   is written "\\#" or "\\\\" (sku A#1: 'sku#A\\#1'). Files are JSON or YAML;

