@@ -1,6 +1,14 @@
 import { defineConfig } from 'vitest/config';
 
+/**
+ * `inventory-alerts/construct` from its TypeScript source (the "source" export condition, also
+ * in tsconfig's customConditions), so tests never run a stale dist/; then Vite's defaults.
+ */
+const conditions = ['source', 'module', 'node', 'development|production'];
+
 export default defineConfig({
+  resolve: { conditions },
+  ssr: { resolve: { conditions } },
   test: {
     include: ['test/**/*.test.ts'],
     setupFiles: ['test/setup.ts'],
