@@ -2,9 +2,10 @@ import { defineConfig } from 'vitest/config';
 
 /**
  * `inventory-alerts/construct` from its TypeScript source (the "source" export condition, also
- * in tsconfig's customConditions), so tests never run a stale dist/; then Vite's defaults.
+ * in tsconfig's customConditions), so tests never run a stale dist/; then Vitest's defaults
+ * (Vite's server conditions less `module`).
  */
-const conditions = ['source', 'module', 'node', 'development|production'];
+const conditions = ['source', 'node', 'development|production'];
 
 export default defineConfig({
   resolve: { conditions },
