@@ -7,6 +7,7 @@ import {
   rmSync,
   statSync,
   symlinkSync,
+  writeFileSync,
 } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -87,34 +88,41 @@ describe('the inventory-alerts command', () => {
 });
 
 describe('inventory-alerts/construct from node_modules of another app', () => {
+  // An app directory whose node_modules holds this package and the CDK (and types) it shares.
   const app = mkdtempSync(join(tmpdir(), 'inventory-alerts-consumer-'));
-  afterAll(() => rmSync(app, { recursive: true, force: true }));
-
-  it('synthesizes with every function bundled, from the app directory', () => {
-    // Prepare: an app directory whose node_modules holds this package and the CDK it shares.
+  beforeAll(() => {
     mkdirSync(join(app, 'node_modules'));
     for (const [name, target] of [
       ['inventory-alerts', ROOT],
       ['aws-cdk-lib', join(ROOT, 'node_modules/aws-cdk-lib')],
       ['constructs', join(ROOT, 'node_modules/constructs')],
+      ['@types', join(ROOT, 'node_modules/@types')],
     ] as const)
       symlinkSync(target, join(app, 'node_modules', name), 'dir');
-    const script = `
-      import { App, Stack } from 'aws-cdk-lib';
-      import { Table } from 'aws-cdk-lib/aws-dynamodb';
-      import { InventoryAlerts, inventoryAlertsConfig } from 'inventory-alerts/construct';
-      const app = new App({ outdir: 'cdk.out' });
-      const stack = new Stack(app, 'Shop');
-      const inventoryTable = Table.fromTableAttributes(stack, 'Inventory', {
-        tableName: 'shop-inventory',
-        tableStreamArn: 'arn:aws:dynamodb:eu-west-1:123456789012:table/shop-inventory/stream/2026-01-01T00:00:00.000',
-      });
-      new InventoryAlerts(stack, 'StockAlerts', { config: inventoryAlertsConfig('shop'), inventoryTable });
-      app.synth();
-    `;
+  });
+  afterAll(() => rmSync(app, { recursive: true, force: true }));
 
+  const appSource = `
+    import { App, Stack } from 'aws-cdk-lib';
+    import { Table } from 'aws-cdk-lib/aws-dynamodb';
+    import { InventoryAlerts, inventoryAlertsConfig } from 'inventory-alerts/construct';
+    const app = new App({ outdir: 'cdk.out' });
+    const stack = new Stack(app, 'Shop');
+    const inventoryTable = Table.fromTableAttributes(stack, 'Inventory', {
+      tableName: 'shop-inventory',
+      tableStreamArn: 'arn:aws:dynamodb:eu-west-1:123456789012:table/shop-inventory/stream/2026-01-01T00:00:00.000',
+    });
+    const alerts = new InventoryAlerts(stack, 'StockAlerts', {
+      config: inventoryAlertsConfig('shop', { logLevel: 'INFO' }),
+      inventoryTable,
+    });
+    app.synth();
+    console.log(alerts.data.alertsTopic.node.path);
+  `;
+
+  it('synthesizes with every function bundled, from the app directory', () => {
     // Act: plain Node (no "source" condition, so the built dist/construct.js), cwd the app's.
-    const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+    const run = spawnSync(process.execPath, ['--input-type=module', '-e', appSource], {
       cwd: app,
       encoding: 'utf8',
       env: { ...process.env, PATH: `${join(ROOT, 'node_modules/.bin')}:${process.env.PATH}` },
@@ -123,9 +131,41 @@ describe('inventory-alerts/construct from node_modules of another app', () => {
     // Assess: three function bundles, each with its handler.
     expect(run.stderr).not.toMatch(/Error/);
     expect(run.status).toBe(0);
+    expect(run.stdout.trim()).toBe('Shop/StockAlerts/Data/AlertsTopic');
     const bundles = readdirSync(join(app, 'cdk.out')).filter((name) => name.startsWith('asset.'));
     expect(bundles).toHaveLength(3);
     for (const bundle of bundles)
       expect(readFileSync(join(app, 'cdk.out', bundle, 'index.js'), 'utf8')).toContain('handler');
+  });
+
+  it('type-checks in a TypeScript app against the built declarations, which catch a bad setting', () => {
+    // An unused @ts-expect-error is itself an error: the declarations must refuse 'LOUD'.
+    const source = `${appSource}
+      // @ts-expect-error logLevel is one of DEBUG, INFO, WARN, ERROR
+      inventoryAlertsConfig('shop', { logLevel: 'LOUD' });
+    `;
+    writeFileSync(join(app, 'app.ts'), source);
+    writeFileSync(
+      join(app, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: {
+          module: 'NodeNext',
+          moduleResolution: 'NodeNext',
+          target: 'ES2022',
+          strict: true,
+          noEmit: true,
+          skipLibCheck: true,
+          types: ['node'],
+        },
+        files: ['app.ts'],
+      }),
+    );
+    const run = spawnSync(
+      process.execPath,
+      [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', app],
+      { encoding: 'utf8' },
+    );
+    expect(run.stdout).toBe('');
+    expect(run.status).toBe(0);
   });
 });
