@@ -27,13 +27,7 @@ export const buildApp = (
     config,
     env,
     description: `inventory-alerts (${config.name}): stock-monitor, strategy-executor, rule, alarms`,
-    key: stateful.key,
-    inventoryTable: stateful.inventoryTable,
-    controlTable: stateful.controlTable,
-    idempotencyTable: stateful.idempotencyTable,
-    alertsTopic: stateful.alertsTopic,
-    opsTopic: stateful.opsTopic,
-    bus: stateful.bus,
+    data: stateful.data,
   });
   pipeline.addStackDependency(stateful);
   // Not on the dashboard: CloudFormation's schema has no Tags on a dashboard in every region

@@ -36,6 +36,10 @@ export interface InventoryAlertsDataProps {
   readonly inventoryTable?: ITable;
 }
 
+/** The CDK removal policy of the environment's `removalPolicy`. */
+export const removalPolicyOf = (config: EnvironmentConfig): RemovalPolicy =>
+  config.removalPolicy === 'retain' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+
 const attribute = (key: KeyAttribute) => ({
   name: key.name,
   type: key.type === 'S' ? AttributeType.STRING : AttributeType.NUMBER,
@@ -65,8 +69,7 @@ export class InventoryAlertsData extends Construct {
   constructor(scope: Construct, id: string, props: InventoryAlertsDataProps) {
     super(scope, id);
     const { config } = props;
-    const removalPolicy =
-      config.removalPolicy === 'retain' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    const removalPolicy = removalPolicyOf(config);
 
     const key = new Key(this, 'DataKey', {
       description: `inventory-alerts ${config.name}: tables, topics and queues`,

@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, Validations } from 'aws-cdk-lib';
 import {
   Alarm,
   ComparisonOperator,
@@ -9,32 +9,25 @@ import {
   TreatMissingData,
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
-import type { ITable, Table } from 'aws-cdk-lib/aws-dynamodb';
-import { type EventBus, Rule } from 'aws-cdk-lib/aws-events';
+import { Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { type IFunction, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import type { Topic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { EnvName } from '../../shared/contracts/env.js';
 import { STRATEGY_EXECUTOR_PATTERN } from '../../shared/contracts/events.js';
 import { METRICS_NAMESPACE, MetricName, SERVICE_NAMES } from '../../shared/contracts/metrics.js';
 import type { EnvironmentConfig } from '../config/environments.js';
+import { type InventoryAlertsData, removalPolicyOf } from './inventory-alerts-data.js';
 import { PipelineFunction } from './pipeline-function.js';
 
 export interface InventoryAlertsPipelineProps {
   readonly config: EnvironmentConfig;
-  readonly key: IKey;
-  readonly inventoryTable: ITable;
-  readonly controlTable: Table;
-  readonly idempotencyTable: Table;
-  readonly alertsTopic: Topic;
-  readonly opsTopic: Topic;
-  readonly bus: EventBus;
+  /** The tables, key, topics and bus the functions use. */
+  readonly data: InventoryAlertsData;
 }
 
 /** What a function needs of the customer-managed key to read and write encrypted data. */
@@ -74,8 +67,7 @@ export class InventoryAlertsPipeline extends Construct {
   constructor(scope: Construct, id: string, props: InventoryAlertsPipelineProps) {
     super(scope, id);
     const { config } = props;
-    const removalPolicy =
-      config.removalPolicy === 'retain' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    const removalPolicy = removalPolicyOf(config);
     const common = {
       logRetention: config.logRetentionDays as RetentionDays,
       logLevel: config.logLevel,
@@ -88,7 +80,7 @@ export class InventoryAlertsPipeline extends Construct {
     const dlq = (queueId: string) => {
       const queue = new Queue(this, queueId, {
         encryption: QueueEncryption.KMS,
-        encryptionMasterKey: props.key,
+        encryptionMasterKey: props.data.key,
         enforceSSL: true,
         retentionPeriod: Duration.days(14),
         removalPolicy,
@@ -109,9 +101,9 @@ export class InventoryAlertsPipeline extends Construct {
       serviceName: SERVICE_NAMES.stockMonitor,
       timeout: Duration.seconds(60),
       environment: {
-        [EnvName.controlTable]: props.controlTable.tableName,
-        [EnvName.alertsTopicArn]: props.alertsTopic.topicArn,
-        [EnvName.eventBusName]: props.bus.eventBusName,
+        [EnvName.controlTable]: props.data.controlTable.tableName,
+        [EnvName.alertsTopicArn]: props.data.alertsTopic.topicArn,
+        [EnvName.eventBusName]: props.data.bus.eventBusName,
         [EnvName.rulesCacheTtlSeconds]: String(config.rulesCacheTtlSeconds),
         [EnvName.cacheMaxEntries]: String(config.cacheMaxEntries),
         [EnvName.indexShards]: String(config.indexShards),
@@ -121,18 +113,18 @@ export class InventoryAlertsPipeline extends Construct {
     allow(
       monitor,
       ['dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:Query'],
-      [props.controlTable.tableArn],
+      [props.data.controlTable.tableArn],
     );
-    allow(monitor, ['sns:Publish'], [props.alertsTopic.topicArn]);
-    allow(monitor, ['events:PutEvents'], [props.bus.eventBusArn]);
-    allow(monitor, KMS_DATA_ACTIONS, [props.key.keyArn]);
+    allow(monitor, ['sns:Publish'], [props.data.alertsTopic.topicArn]);
+    allow(monitor, ['events:PutEvents'], [props.data.bus.eventBusArn]);
+    allow(monitor, KMS_DATA_ACTIONS, [props.data.key.keyArn]);
 
     const { streamConsumer } = config;
     // No filter criteria: INSERT, MODIFY and REMOVE can each open or close a level, and a
     // pattern cannot compare the old quantity with the new one, which is what would tell a
     // price-only write apart. Malformed records must reach the handler to be quarantined.
     monitor.addEventSource(
-      new DynamoEventSource(props.inventoryTable, {
+      new DynamoEventSource(props.data.inventoryTable, {
         ...streamReading(streamConsumer),
         bisectBatchOnError: true,
         reportBatchItemFailures: true,
@@ -148,15 +140,15 @@ export class InventoryAlertsPipeline extends Construct {
         entry: 'functions/demand-recorder/handler.ts',
         serviceName: SERVICE_NAMES.demandRecorder,
         timeout: Duration.seconds(60),
-        environment: { [EnvName.controlTable]: props.controlTable.tableName },
+        environment: { [EnvName.controlTable]: props.data.controlTable.tableName },
       });
       const recorder = this.demandRecorder.function;
-      allow(recorder, ['dynamodb:UpdateItem'], [props.controlTable.tableArn]);
-      allow(recorder, KMS_DATA_ACTIONS, [props.key.keyArn]);
+      allow(recorder, ['dynamodb:UpdateItem'], [props.data.controlTable.tableArn]);
+      allow(recorder, KMS_DATA_ACTIONS, [props.data.key.keyArn]);
       // The whole batch succeeds or is retried (replays count nothing twice), so neither
       // partial responses nor bisecting apply; records it cannot read it skips.
       recorder.addEventSource(
-        new DynamoEventSource(props.inventoryTable, {
+        new DynamoEventSource(props.data.inventoryTable, {
           ...streamReading(demandConsumer),
           onFailure: new SqsDlq(this.demandDlq),
         }),
@@ -171,10 +163,10 @@ export class InventoryAlertsPipeline extends Construct {
       retryAttempts: 2,
       deadLetterQueue: this.strategyDlq,
       environment: {
-        [EnvName.inventoryTable]: props.inventoryTable.tableName,
-        [EnvName.controlTable]: props.controlTable.tableName,
-        [EnvName.idempotencyTable]: props.idempotencyTable.tableName,
-        [EnvName.eventBusName]: props.bus.eventBusName,
+        [EnvName.inventoryTable]: props.data.inventoryTable.tableName,
+        [EnvName.controlTable]: props.data.controlTable.tableName,
+        [EnvName.idempotencyTable]: props.data.idempotencyTable.tableName,
+        [EnvName.eventBusName]: props.data.bus.eventBusName,
         [EnvName.rulesCacheTtlSeconds]: String(config.rulesCacheTtlSeconds),
         [EnvName.currencyDecimals]: String(config.currency.decimals),
         [EnvName.cacheMaxEntries]: String(config.cacheMaxEntries),
@@ -193,22 +185,28 @@ export class InventoryAlertsPipeline extends Construct {
     allow(
       executor,
       ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem'],
-      [props.inventoryTable.tableArn],
+      [props.data.inventoryTable.tableArn],
     );
     allow(
       executor,
       [...itemActions, 'dynamodb:BatchGetItem', 'dynamodb:Query'],
-      [props.controlTable.tableArn],
+      [props.data.controlTable.tableArn],
     );
-    allow(executor, [...itemActions, 'dynamodb:DeleteItem'], [props.idempotencyTable.tableArn]);
-    allow(executor, ['events:PutEvents'], [props.bus.eventBusArn]);
+    allow(
+      executor,
+      [...itemActions, 'dynamodb:DeleteItem'],
+      [props.data.idempotencyTable.tableArn],
+    );
+    allow(executor, ['events:PutEvents'], [props.data.bus.eventBusArn]);
     allow(executor, KMS_DATA_ACTIONS, [
-      props.key.keyArn,
-      ...(props.inventoryTable.encryptionKey ? [props.inventoryTable.encryptionKey.keyArn] : []),
+      props.data.key.keyArn,
+      ...(props.data.inventoryTable.encryptionKey
+        ? [props.data.inventoryTable.encryptionKey.keyArn]
+        : []),
     ]);
 
     const strategyRule = new Rule(this, 'StrategyRule', {
-      eventBus: props.bus,
+      eventBus: props.data.bus,
       description: 'Level changes to the strategy-executor',
       eventPattern: structuredClone(STRATEGY_EXECUTOR_PATTERN) as unknown as Record<
         string,
@@ -233,7 +231,7 @@ export class InventoryAlertsPipeline extends Construct {
    * function errors and throttles, and level changes EventBridge could not deliver.
    */
   private addAlarms(props: InventoryAlertsPipelineProps, strategyRule: Rule): void {
-    const action = new SnsAction(props.opsTopic);
+    const action = new SnsAction(props.data.opsTopic);
     this.addDeadLetterAlarms(action);
     this.addIteratorAgeAlarms(action, props.config);
     this.addFunctionAlarms(action, props.config);
@@ -243,7 +241,10 @@ export class InventoryAlertsPipeline extends Construct {
       new Metric({
         namespace: 'AWS/Events',
         metricName: 'FailedInvocations',
-        dimensionsMap: { RuleName: strategyRule.ruleName, EventBusName: props.bus.eventBusName },
+        dimensionsMap: {
+          RuleName: strategyRule.ruleName,
+          EventBusName: props.data.bus.eventBusName,
+        },
         period: Duration.minutes(5),
         statistic: 'Sum',
       }),

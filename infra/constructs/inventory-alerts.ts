@@ -62,13 +62,7 @@ export class InventoryAlerts extends Construct {
     this.data = new InventoryAlertsData(this, 'Data', props);
     this.pipeline = new InventoryAlertsPipeline(this, 'Pipeline', {
       config: props.config,
-      key: this.data.key,
-      inventoryTable: this.data.inventoryTable,
-      controlTable: this.data.controlTable,
-      idempotencyTable: this.data.idempotencyTable,
-      alertsTopic: this.data.alertsTopic,
-      opsTopic: this.data.opsTopic,
-      bus: this.data.bus,
+      data: this.data,
     });
   }
 }

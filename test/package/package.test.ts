@@ -45,8 +45,11 @@ describe('the inventory-alerts command', () => {
     ).toBe('dist/cli.mjs\n');
   });
 
-  it('prints its help, written for npx', () => {
+  it('prints its help, written for npx, and leaves git status as it was', () => {
+    const status = () => execFileSync('git', ['status', '--porcelain'], { encoding: 'utf8' });
+    const before = status();
     const run = inventoryAlerts('--help');
+    expect(status()).toBe(before);
     expect(run.status).toBe(0);
     expect(run.stdout).toMatch(/^inventory-alerts: operate stock alerting/);
     expect(run.stdout).toContain('Usage: npx inventory-alerts <command>');
