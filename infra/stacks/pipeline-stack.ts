@@ -23,7 +23,7 @@ import type { Construct } from 'constructs';
 import { EnvName } from '../../shared/contracts/env.js';
 import { STRATEGY_EXECUTOR_PATTERN } from '../../shared/contracts/events.js';
 import { METRICS_NAMESPACE, MetricName, SERVICE_NAMES } from '../../shared/contracts/metrics.js';
-import type { EnvironmentConfig } from '../config/environments.js';
+import { type EnvironmentConfig, localesInUse } from '../config/environments.js';
 import { PipelineFunction } from '../constructs/pipeline-function.js';
 
 export interface PipelineStackProps extends StackProps {
@@ -115,6 +115,8 @@ export class PipelineStack extends Stack {
         [EnvName.rulesCacheTtlSeconds]: String(config.rulesCacheTtlSeconds),
         [EnvName.cacheMaxEntries]: String(config.cacheMaxEntries),
         [EnvName.indexShards]: String(config.indexShards),
+        [EnvName.alertLocales]: localesInUse(config.subscribers, config.alertLocales).join(','),
+        [EnvName.currencyCode]: config.currency.code,
       },
     });
     const monitor = this.stockMonitor.function;
