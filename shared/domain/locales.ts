@@ -68,7 +68,9 @@ export interface Catalogue {
    * The subject line. SNS takes printable ASCII only, so a catalogue whose own script is not
    * Latin writes it from codes and ASCII identifiers; the body's first line is the headline.
    */
-  readonly subject: (fields: MessageFields & { severity: Severity; level: Level }) => string;
+  readonly subject: (
+    fields: MessageFields & { severity: Severity; level: Level; kind: 'TRIGGERED' | 'RESOLVED' },
+  ) => string;
   readonly headline: (fields: MessageFields) => string;
   readonly labels: FieldLabels;
   /**

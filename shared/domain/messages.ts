@@ -183,7 +183,12 @@ export const renderAlert = (
     locale,
     subject: truncate(
       toAsciiSubject(
-        catalogue.subject({ ...fields, severity: context.severity, level: transition.level }),
+        catalogue.subject({
+          ...fields,
+          severity: context.severity,
+          level: transition.level,
+          kind: transition.kind,
+        }),
       ),
       SUBJECT_MAX_LENGTH,
     ),

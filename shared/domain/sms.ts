@@ -109,7 +109,8 @@ export const fitSms = <K extends string>(
       (a, b) => b.count - a.count,
     )[0];
     if (!longest || longest.count === 0) return cutToSegment(text);
-    longest.count = Math.max(0, longest.count - Math.max(1, overflowOf(text)));
+    // Half the overflow in characters: most take one or two units, so this rarely cuts too much.
+    longest.count = Math.max(0, longest.count - Math.max(1, Math.floor(overflowOf(text) / 2)));
     text = write(shown());
   }
   return text;

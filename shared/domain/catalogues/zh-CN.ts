@@ -24,7 +24,7 @@ export const zhCN: Catalogue = {
   // SNS subjects are printable ASCII: the level's code and the identifiers that are ASCII (the
   // alert's reference otherwise); the Chinese headline opens the body.
   subject: (f) =>
-    `[${f.severity.toUpperCase()}] ${f.level} ${ascii(f.sku) ?? `#${f.alertId.slice(0, 8)}`}${ascii(f.location) ? ` @ ${f.location}` : ''}`,
+    `[${f.severity.toUpperCase()}] ${f.level}${f.kind === 'RESOLVED' ? ' RESOLVED' : ''} ${ascii(f.sku) ?? `#${f.alertId.slice(0, 8)}`}${ascii(f.location) ? ` @ ${f.location}` : ''}`,
   headline: (f) => `${f.label}（${f.location}）${f.verb}。`,
   labels: {
     item: '商品',
