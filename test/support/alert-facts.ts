@@ -1,4 +1,4 @@
-import type { StockLevelDetail } from '../../shared/contracts/events.js';
+import { levelEventCategory, type StockLevelDetail } from '../../shared/contracts/events.js';
 import type { Transition } from '../../shared/domain/crossing.js';
 import {
   type AlertContext,
@@ -34,7 +34,7 @@ export const detailOf = (
   alertId: transition.alertId,
   sku: item.sku,
   location: item.location,
-  ...(item.category === undefined ? {} : { category: item.category }),
+  ...levelEventCategory(item.category),
   level: transition.level,
   previousQuantity: item.previousQuantity ?? null,
   quantity: item.quantity ?? null,
