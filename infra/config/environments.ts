@@ -292,6 +292,12 @@ export const ENVIRONMENTS: Record<string, EnvironmentConfigInput> = {
         endpoint: '+15555550100',
         filter: { levels: ['OUT_OF_STOCK'], resolved: false },
       },
+      { protocol: 'email', endpoint: 'cangku@example.com', locale: 'zh-CN' },
+      {
+        protocol: 'https',
+        endpoint: 'https://hooks.example.com/inventory-alerts',
+        filter: { levels: ['OUT_OF_STOCK', 'LOW_STOCK'], resolved: true },
+      },
     ],
     streamConsumer: {
       batchSize: 500,

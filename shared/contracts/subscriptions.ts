@@ -157,7 +157,7 @@ export const filterPolicyProblem = (policy: FilterPolicy): string | undefined =>
   if (combinations > FilterPolicyLimits.combinations) {
     const counts = Object.entries(policy)
       .filter(([, values]) => values.length > 1)
-      .map(([key, values]) => `${values.length} ${key}s`)
+      .map(([key, values]) => `${key} ${values.length}`)
       .join(' × ');
     return `its filter policy has ${combinations} value combinations (${counts}); SNS allows ${FilterPolicyLimits.combinations}: subscribe it to fewer locations or categories, or split it into several subscriptions`;
   }

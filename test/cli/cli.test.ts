@@ -460,7 +460,7 @@ describe('inventory-alerts CLI', () => {
     const saved = JSON.parse(readFileSync(join(fixture.dir, 'subscriptions.json'), 'utf8'));
     expect(saved[0]).toMatchObject({
       protocol: 'sms',
-      filterPolicy: { channels: ['sms'], level: ['OUT_OF_STOCK'], transition: ['TRIGGERED'] },
+      filterPolicy: { locale: ['en'], delivery: ['sms'], alert: ['OUT_OF_STOCK:TRIGGERED'] },
     });
     expect((await cli('subscriptions', 'list')).out).toContain('+14155550100');
     expect((await cli('subscriptions', 'remove', saved[0].id)).code).toBe(0);
@@ -507,7 +507,7 @@ describe('against a deployed environment', () => {
       Protocol: 'email',
       Endpoint: 'buyer@example.com',
       Attributes: {
-        FilterPolicy: JSON.stringify({ channels: ['email'], category: ['toys'] }),
+        FilterPolicy: JSON.stringify({ locale: ['en'], delivery: ['email'], category: ['toys'] }),
         FilterPolicyScope: 'MessageAttributes',
       },
     });
