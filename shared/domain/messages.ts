@@ -3,7 +3,7 @@ import type { Transition } from './crossing.js';
 import type { Level, Severity } from './levels.js';
 import { CATALOGUES, type Catalogue, type Locale, type MessageFields } from './locales.js';
 import type { StrategyType } from './rules.js';
-import { fitSms, gsm7Transliteration, isGsm7 } from './sms.js';
+import { fitSms, gsm7Transliteration, isGsm7, stripMarks } from './sms.js';
 
 /** The item as the alert describes it. */
 export interface AlertSubject {
@@ -115,8 +115,6 @@ export const toAsciiSubject = (text: string): string =>
     })
     .join('')
     .replace(/^[^\x21-\x7e]+/, '');
-
-const stripMarks = (ch: string): string => ch.normalize('NFKD').replace(/\p{M}/gu, '');
 
 const truncate = (text: string, max: number): string =>
   text.length <= max ? text : `${text.slice(0, max - 3)}...`;

@@ -38,7 +38,8 @@ export const smsUnits = (text: string): number => {
 export const fitsOneSegment = (text: string): boolean =>
   smsUnits(text) <= (isGsm7(text) ? SmsSegment.gsm7Septets : SmsSegment.ucs2Units);
 
-const stripMarks = (ch: string): string => ch.normalize('NFKD').replace(/\p{M}/gu, '');
+/** The character without its accents and other combining marks (ā → a). */
+export const stripMarks = (ch: string): string => ch.normalize('NFKD').replace(/\p{M}/gu, '');
 
 /**
  * The text in GSM-7 when that loses nothing a reader needs: Latin letters lose their accents

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { runCli } from '../../cli/main.js';
 import { awsTarget } from '../../cli/target.js';
 import { WEBHOOK_DELIVERY_POLICY } from '../../shared/contracts/subscriptions.js';
-import { type CliFixture, cliFixture } from '../support/cli-fixture.js';
+import { type CliFixture, cliFixture, statefulStackOutputs } from '../support/cli-fixture.js';
 
 let fixture: CliFixture;
 const cli = (...argv: string[]) => fixture.cli(...argv);
@@ -119,20 +119,7 @@ describe('subscribe a webhook to a deployed environment', () => {
   };
 
   it('creates an HTTPS subscription with raw delivery, the filter policy and the retry policy; refuses http://', async () => {
-    cfn.on(DescribeStacksCommand).resolves({
-      Stacks: [
-        {
-          StackName: 'x',
-          CreationTime: new Date(),
-          StackStatus: 'CREATE_COMPLETE',
-          Outputs: [
-            { OutputKey: 'InventoryTableName', OutputValue: 'inv' },
-            { OutputKey: 'ControlTableName', OutputValue: 'ctl' },
-            { OutputKey: 'AlertsTopicArn', OutputValue: 'arn:aws:sns:eu-west-1:1:alerts' },
-          ],
-        },
-      ],
-    });
+    cfn.on(DescribeStacksCommand).resolves(statefulStackOutputs('arn:aws:sns:eu-west-1:1:alerts'));
     sns.on(SubscribeCommand).resolves({ SubscriptionArn: 'pending confirmation' });
 
     const ok = await run(
