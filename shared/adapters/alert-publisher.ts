@@ -13,6 +13,7 @@ import {
   type RenderOptions,
   renderAlert,
 } from '../domain/messages.js';
+import { InvalidEnvironmentConfigError } from '../errors.js';
 import {
   DEFAULT_RETRY,
   type EntriesOutcome,
