@@ -177,7 +177,7 @@ export const alertLanguagesOf = (
     .filter(Boolean);
   const unknown = listed.filter((l) => !isLocale(l));
   if (unknown.length > 0)
-    throw new Error(
+    throw new InvalidEnvironmentConfigError(
       `ALERT_LOCALES: no catalogue for ${unknown.join(', ')}; use ${LOCALES.join(', ')}`,
     );
   return {
