@@ -22,6 +22,11 @@ import { alertContext, anAlert, lowStockTrigger } from '../support/alert-facts.j
 import { findMotoServer, type RunningMoto, sqs, startMoto } from '../support/moto-server.js';
 
 const MOTO = findMotoServer();
+// CI sets REQUIRE_MOTO_SERVER=1: there the parity test must run, never skip.
+if (!MOTO && process.env.REQUIRE_MOTO_SERVER)
+  throw new Error(
+    'moto_server not found and REQUIRE_MOTO_SERVER is set: pip install "moto[server]"',
+  );
 const REGION = 'us-east-1';
 const ACCOUNT = '123456789012';
 
