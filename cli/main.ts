@@ -26,7 +26,7 @@ Usage: npx inventory-alerts <command> [options] (--sandbox | --env <name>) [--js
 Commands:
   rules           list, get, put, delete, import and export alert rules (JSON or YAML)
   stock           get, set, adjust stock; import a CSV of stock
-  subscribe       subscribe an e-mail address or phone number to alerts
+  subscribe       subscribe an e-mail address, phone number or webhook to alerts
   subscriptions   list or remove subscriptions
   alerts          list alerts (open ones with --open)
   snooze          silence alerts for an item for a while
@@ -67,10 +67,15 @@ Examples:
   stock adjust MUG-1 --location WH-1 --by -3 --sandbox
   stock set MUG-2 --location WH-1 --quantity 40 --create --sandbox
   stock import catalog.csv --env prod`,
-  subscribe: `subscribe email|sms <address> [--levels L1,L2] [--locations A,B] [--categories C] [--no-resolved]
+  subscribe: `subscribe email|sms <address> | subscribe https://<webhook>
+  [--levels L1,L2] [--locations A,B] [--categories C] [--no-resolved] [--locale en|zh-CN]
+  A webhook receives the event detail as JSON (raw delivery, retried by SNS); http:// only
+  with --sandbox. --locale must be one the environment publishes in (docs/subscribers.md).
 Examples:
   subscribe email buyer@example.com --categories toys --env prod
-  subscribe sms +14155550100 --levels OUT_OF_STOCK --no-resolved --env prod`,
+  subscribe sms +14155550100 --levels OUT_OF_STOCK --no-resolved --env prod
+  subscribe email cangku@example.com --locale zh-CN --sandbox
+  subscribe https://hooks.example.com/stock --levels OUT_OF_STOCK --env prod`,
   subscriptions: `subscriptions list | remove <id>
 Example:
   subscriptions list --env prod`,

@@ -3,9 +3,11 @@ import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-clo
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { loadEnvironment } from '../infra/config/environments.js';
+import { loadEnvironment, localesInUse } from '../infra/config/environments.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../sandbox/dynamodb-local.js';
+import { sandboxLocales } from '../sandbox/outbox.js';
 import type { ControlIndexSettings } from '../shared/contracts/tables.js';
+import type { Locale } from '../shared/domain/locales.js';
 import { UsageError } from '../shared/errors.js';
 
 /** Where the CLI acts: table names, the topic, and clients for them. */
@@ -21,6 +23,8 @@ export interface Target {
   readonly subscriptionsFile?: string | undefined;
   /** The environment's control-index settings (shards, open-order age), as the functions run. */
   readonly index?: ControlIndexSettings | undefined;
+  /** The locales the environment publishes alerts in, when the environment is known. */
+  readonly alertLocales?: readonly Locale[] | undefined;
 }
 
 /** The index settings an environment's functions run with, for the CLI to read as they wrote. */
@@ -28,6 +32,12 @@ const indexOf = (environment: string | undefined): ControlIndexSettings | undefi
   if (!environment) return undefined;
   const config = loadEnvironment(environment);
   return { shards: config.indexShards, openOrderMaxAgeDays: config.openOrderMaxAgeDays };
+};
+
+/** The locales a deployed environment publishes in, as its stack sets them from the config. */
+const alertLocalesOf = (environment: string): Locale[] => {
+  const config = loadEnvironment(environment);
+  return localesInUse(config.subscribers, config.alertLocales);
 };
 
 export const DEFAULT_RESOURCES = '.sandbox/resources.json';
@@ -59,6 +69,9 @@ export const sandboxTarget = (resourcesFile = DEFAULT_RESOURCES): Target => {
     controlTable: resources.tables.control,
     subscriptionsFile: resourcesFile.replace(/resources\.json$/, 'subscriptions.json'),
     index: indexOf(resources.environment),
+    alertLocales: resources.environment
+      ? sandboxLocales(loadEnvironment(resources.environment))
+      : undefined,
   };
 };
 
@@ -100,5 +113,6 @@ export const awsTarget = async (
     topicArn: outputs.AlertsTopicArn,
     sns: clients.sns ?? new SNSClient({}),
     index: indexOf(envName),
+    alertLocales: alertLocalesOf(envName),
   };
 };

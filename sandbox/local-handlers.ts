@@ -6,6 +6,7 @@ import { EnvName } from '../shared/contracts/env.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from './dynamodb-local.js';
 import { FaultyRequestHandler, type RequestHandlerLike } from './faults.js';
 import type { LocalRequestHandler } from './local-transport.js';
+import { sandboxLocales } from './outbox.js';
 import type { SandboxTables } from './tables.js';
 
 /** The local alerts topic's and inventory bus's names. */
@@ -51,6 +52,8 @@ export const exportHandlerEnvironment = (
     [EnvName.currencyDecimals]: String(config.currency.decimals),
     [EnvName.indexShards]: String(config.indexShards),
     [EnvName.openOrderMaxAgeDays]: String(config.openOrderMaxAgeDays),
+    [EnvName.alertLocales]: sandboxLocales(config).join(','),
+    [EnvName.currencyCode]: config.currency.code,
   });
   process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
   process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';

@@ -1,6 +1,10 @@
 import { Readable } from 'node:stream';
 import { type HttpRequest, HttpResponse } from '@smithy/core/transport';
-import { SnsLimits, snsMessageBytes } from '../shared/adapters/alert-publisher.js';
+import {
+  SNS_MESSAGE_ATTRIBUTES_LIMIT,
+  SnsLimits,
+  snsMessageBytes,
+} from '../shared/adapters/alert-publisher.js';
 import { PutEventsLimits, putEventsEntryBytes } from '../shared/adapters/event-publisher.js';
 
 /** One SNS PublishBatch entry as the SDK sent it over the wire (query protocol). */
@@ -119,11 +123,23 @@ const wireBytes = (entry: WirePublishEntry): number =>
     ),
   });
 
-/** Why SNS would refuse a message's subject, if it would. */
-const subjectProblem = (subject: string | undefined): string | undefined =>
-  subject !== undefined && (subject.length > SnsLimits.subjectLength || /\p{Cc}/u.test(subject))
-    ? 'Invalid parameter: Subject'
-    : undefined;
+/**
+ * Why SNS would refuse a message entry, if it would: a subject that is not printable ASCII or
+ * longer than SNS's limit, or more message attributes than SNS takes. Publish's reference has
+ * said both "ASCII text" and "UTF-8 text" for subjects, and SNS receivers (Amazon Managed
+ * Prometheus's) rewrite non-ASCII subjects: the sandbox takes the stricter reading.
+ */
+const entryProblem = (entry: WirePublishEntry): string | undefined => {
+  const { subject } = entry;
+  if (
+    subject !== undefined &&
+    (subject.length > SnsLimits.subjectLength || !/^[\x20-\x7e]*$/.test(subject))
+  )
+    return 'Invalid parameter: Subject';
+  if (Object.keys(entry.attributes).length > SNS_MESSAGE_ATTRIBUTES_LIMIT)
+    return `Invalid parameter: Too many message attributes (at most ${SNS_MESSAGE_ATTRIBUTES_LIMIT})`;
+  return undefined;
+};
 
 /** An SNS error response (query protocol), which the SDK turns into the service's exception. */
 const snsError = (code: string, message: string) =>
@@ -148,7 +164,8 @@ const eventsError = (type: string, message: string) =>
  * what AWS would refuse: more than ten entries (`TooManyEntriesInBatchRequest`), a call whose
  * messages add up to more than 256 KiB (`BatchRequestTooLong`; one oversized message is enough),
  * a single Publish over 256 KiB (`InvalidParameter`), each failing the whole call with SNS's
- * error, and an entry with an invalid subject failing alone (`InvalidParameter`).
+ * error, and an entry with an invalid subject (not printable ASCII, or too long) or more than
+ * ten message attributes failing alone (`InvalidParameter`).
  *
  * EventBridge's limits (see `PutEventsLimits`) likewise: a PutEvents call with no entries or more
  * than ten, or whose entries add up to 256 KiB or more as EventBridge sizes them (one oversized
@@ -199,7 +216,7 @@ export class LocalRequestHandler {
         'The length of all the batch messages put together is more than the limit.',
       );
     const failed = entries.flatMap((e) => {
-      const invalid = subjectProblem(e.subject);
+      const invalid = entryProblem(e);
       if (invalid) return [{ id: e.id, code: 'InvalidParameter', message: invalid, sender: true }];
       const code = this.services.faults?.('sns', e.id);
       return code ? [{ id: e.id, code, message: 'injected fault', sender: false }] : [];
@@ -221,7 +238,7 @@ export class LocalRequestHandler {
     const entry = entryOf(form, 'single');
     if (wireBytes(entry) > SnsLimits.messageBytes)
       return snsError('InvalidParameter', 'Invalid parameter: Message too long');
-    const invalid = subjectProblem(entry.subject);
+    const invalid = entryProblem(entry);
     if (invalid) return snsError('InvalidParameter', invalid);
     await this.services.publish(form.get('TopicArn') ?? '', [entry]);
     return respond(

@@ -99,7 +99,7 @@ export class Sandbox {
 
     const transport = new LocalRequestHandler({
       publish: topicOutbox(
-        config.subscribers,
+        config,
         options.outDir && join(options.outDir, 'subscriptions.json'),
         (entry) => run.alert(entry),
       ),

@@ -1,10 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
-import type { FilterPolicy } from '../shared/contracts/subscriptions.js';
+import type { FilterPolicy, SubscriberProtocol } from '../shared/contracts/subscriptions.js';
 
 /** A subscription the sandbox delivers to, added by `inventory-alerts subscribe --sandbox`. */
 export interface SandboxSubscription {
   readonly id: string;
-  readonly protocol: 'email' | 'sms';
+  readonly protocol: SubscriberProtocol;
   readonly endpoint: string;
   readonly filterPolicy: FilterPolicy;
 }

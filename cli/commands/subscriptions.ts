@@ -10,8 +10,13 @@ import {
   E164_PATTERN,
   EMAIL_PATTERN,
   filterPolicyOf,
+  filterPolicyProblem,
+  type SubscriberProtocol,
+  WEBHOOK_DELIVERY_POLICY,
+  webhookProblem,
 } from '../../shared/contracts/subscriptions.js';
 import { LEVELS, type Level } from '../../shared/domain/levels.js';
+import { DEFAULT_LOCALE, isLocale, LOCALES, type Locale } from '../../shared/domain/locales.js';
 import { UsageError } from '../../shared/errors.js';
 import { type Format, type Io, printRows } from '../io.js';
 import type { Target } from '../target.js';
@@ -24,6 +29,43 @@ const list = (value: string | undefined) =>
         .filter(Boolean)
     : undefined;
 
+const SUBSCRIBE_USAGE =
+  'subscribe email|sms <address> | subscribe https://<webhook> [--levels OUT_OF_STOCK,LOW_STOCK] [--locations WH-1] [--categories toys] [--no-resolved] [--locale en|zh-CN]';
+
+/** The protocol and endpoint from the positionals, checked; a URL alone is a webhook. */
+const endpointOf = (
+  positionals: string[],
+  target: Target,
+): { protocol: SubscriberProtocol; endpoint: string } => {
+  const [first, second] = positionals;
+  if (first && /^[a-z][a-z0-9+.-]*:\/\//i.test(first) && !second) {
+    const problem = webhookProblem(first, target.kind === 'sandbox');
+    if (problem) throw new UsageError(problem);
+    return { protocol: first.startsWith('https:') ? 'https' : 'http', endpoint: first };
+  }
+  if ((first !== 'email' && first !== 'sms') || !second) throw new UsageError(SUBSCRIBE_USAGE);
+  if (first === 'email' && !EMAIL_PATTERN.test(second))
+    throw new UsageError(`"${second}" is not an e-mail address`);
+  if (first === 'sms' && !E164_PATTERN.test(second)) {
+    throw new UsageError(
+      `"${second}" is not an E.164 phone number: write it with + and the country code, e.g. +14155550100`,
+    );
+  }
+  return { protocol: first, endpoint: second };
+};
+
+/** The subscriber's language: one the environment publishes in. */
+const localeOf = (value: string | undefined, target: Target): Locale => {
+  const locale = value ?? DEFAULT_LOCALE;
+  if (!isLocale(locale))
+    throw new UsageError(`--locale: unknown "${locale}"; use ${LOCALES.join(', ')}`);
+  if (target.alertLocales && !target.alertLocales.includes(locale))
+    throw new UsageError(
+      `--locale ${locale}: this environment publishes alerts in ${target.alertLocales.join(', ')} only; add "${locale}" to its alertLocales in infra/config/environments.ts and deploy first`,
+    );
+  return locale;
+};
+
 export const subscribeCommand = async (args: string[], target: Target, io: Io): Promise<void> => {
   const { values, positionals } = parseArgs({
     args,
@@ -33,31 +75,27 @@ export const subscribeCommand = async (args: string[], target: Target, io: Io): 
       locations: { type: 'string' },
       categories: { type: 'string' },
       'no-resolved': { type: 'boolean', default: false },
+      locale: { type: 'string' },
     },
   });
-  const [protocol, endpoint] = positionals;
-  if ((protocol !== 'email' && protocol !== 'sms') || !endpoint) {
-    throw new UsageError(
-      'subscribe email|sms <address> [--levels OUT_OF_STOCK,LOW_STOCK] [--locations WH-1] [--categories toys] [--no-resolved]',
-    );
-  }
-  if (protocol === 'email' && !EMAIL_PATTERN.test(endpoint))
-    throw new UsageError(`"${endpoint}" is not an e-mail address`);
-  if (protocol === 'sms' && !E164_PATTERN.test(endpoint)) {
-    throw new UsageError(
-      `"${endpoint}" is not an E.164 phone number: write it with + and the country code, e.g. +14155550100`,
-    );
-  }
+  const { protocol, endpoint } = endpointOf(positionals, target);
   const levels = list(values.levels);
   const unknown = levels?.filter((l) => !(LEVELS as readonly string[]).includes(l)) ?? [];
   if (unknown.length > 0)
     throw new UsageError(`--levels: unknown ${unknown.join(', ')}; use ${LEVELS.join(', ')}`);
-  const filterPolicy = filterPolicyOf(protocol, {
-    levels: levels as Level[] | undefined,
-    locations: list(values.locations),
-    categories: list(values.categories),
-    resolved: !values['no-resolved'],
-  });
+  const locale = localeOf(values.locale, target);
+  const filterPolicy = filterPolicyOf(
+    protocol,
+    {
+      levels: levels as Level[] | undefined,
+      locations: list(values.locations),
+      categories: list(values.categories),
+      resolved: !values['no-resolved'],
+    },
+    locale,
+  );
+  const problem = filterPolicyProblem(filterPolicy);
+  if (problem) throw new UsageError(`subscriber ${protocol} ${endpoint}: ${problem}`);
   if (target.kind === 'sandbox') {
     const file = target.subscriptionsFile as string;
     const subscriptions = readSandboxSubscriptions(file);
@@ -70,6 +108,7 @@ export const subscribeCommand = async (args: string[], target: Target, io: Io): 
       `Subscribed ${protocol} ${endpoint} in the sandbox (${id}) with filter ${JSON.stringify(filterPolicy)}`,
     );
   }
+  const webhook = protocol === 'https';
   const output = await target.sns?.send(
     new SubscribeCommand({
       TopicArn: target.topicArn,
@@ -78,6 +117,12 @@ export const subscribeCommand = async (args: string[], target: Target, io: Io): 
       Attributes: {
         FilterPolicy: JSON.stringify(filterPolicy),
         FilterPolicyScope: 'MessageAttributes',
+        ...(webhook
+          ? {
+              RawMessageDelivery: 'true',
+              DeliveryPolicy: JSON.stringify(WEBHOOK_DELIVERY_POLICY),
+            }
+          : {}),
       },
       ReturnSubscriptionArn: true,
     }),
@@ -87,6 +132,10 @@ export const subscribeCommand = async (args: string[], target: Target, io: Io): 
   );
   if (protocol === 'email')
     io.out('SNS has sent a confirmation e-mail; alerts arrive once it is confirmed.');
+  if (webhook)
+    io.out(
+      'SNS has posted a SubscriptionConfirmation to the URL; alerts arrive once the endpoint visits its SubscribeURL.',
+    );
 };
 
 export const subscriptionsCommand = async (

@@ -1,8 +1,9 @@
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
-import { AlertPublisher } from '../../shared/adapters/alert-publisher.js';
+import { AlertPublisher, alertLanguagesOf } from '../../shared/adapters/alert-publisher.js';
 import { AlertStateRepository } from '../../shared/adapters/alert-state-repository.js';
 import { EventPublisher } from '../../shared/adapters/event-publisher.js';
 import { QuarantineStore } from '../../shared/adapters/quarantine.js';
+import { DEFAULT_RETRY } from '../../shared/adapters/retry-entries.js';
 import { EnvName } from '../../shared/contracts/env.js';
 import { SERVICE_NAMES } from '../../shared/contracts/metrics.js';
 import { type ClientOverrides, createClients } from '../commons/clients.js';
@@ -24,7 +25,12 @@ export const createHandler = (overrides: ClientOverrides = {}) => {
     rules: createRulesRepository(clients.doc, controlTable, logger),
     states: new AlertStateRepository(clients.doc, controlTable),
     thresholds: createDemandThresholds(clients.doc, controlTable),
-    alerts: new AlertPublisher(clients.sns, requireEnv(EnvName.alertsTopicArn)),
+    alerts: new AlertPublisher(
+      clients.sns,
+      requireEnv(EnvName.alertsTopicArn),
+      DEFAULT_RETRY,
+      alertLanguagesOf(process.env[EnvName.alertLocales], process.env[EnvName.currencyCode]),
+    ),
     events: new EventPublisher(clients.eventBridge, requireEnv(EnvName.eventBusName)),
     quarantine: new QuarantineStore(clients.doc, controlTable),
     logger,

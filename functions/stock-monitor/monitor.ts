@@ -388,8 +388,9 @@ async function publishCrossings(
     for (const crossing of item.crossings) {
       const id = `${crossing.transition.alertId}-${crossing.transition.kind === 'TRIGGERED' ? 'T' : 'R'}`;
       owners.set(id, itemKey);
-      events.push(toBusEvent(id, crossing));
-      const message = toAlertMessage(id, crossing);
+      const event = toBusEvent(id, crossing);
+      events.push(event);
+      const message = toAlertMessage(id, crossing, event.detail);
       if (message) messages.push(message);
       m.deps.metrics
         .singleMetric()
@@ -473,7 +474,7 @@ async function commitStates(
   return failed;
 }
 
-function toBusEvent(id: string, crossing: Crossing): BusEvent {
+function toBusEvent(id: string, crossing: Crossing): BusEvent & { detail: StockLevelDetail } {
   const { transition, record, rule, ruleKey, occurredAt } = crossing;
   const detail: StockLevelDetail = {
     version: EVENT_VERSION,
@@ -504,7 +505,12 @@ function toBusEvent(id: string, crossing: Crossing): BusEvent {
   };
 }
 
-function toAlertMessage(id: string, crossing: Crossing): AlertMessage | undefined {
+/** The alert for people and webhooks; webhooks receive the event's detail. */
+function toAlertMessage(
+  id: string,
+  crossing: Crossing,
+  detail: StockLevelDetail,
+): AlertMessage | undefined {
   const { transition, record, rule, ruleKey, occurredAt } = crossing;
   if (!transition.announced || channelsOf(rule).length === 0) return undefined;
   const message = buildAlertMessage(
@@ -522,6 +528,7 @@ function toAlertMessage(id: string, crossing: Crossing): AlertMessage | undefine
       channels: channelsOf(rule),
       occurredAt,
     },
+    detail,
   );
   return { ...message, id };
 }

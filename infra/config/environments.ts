@@ -1,12 +1,19 @@
 import * as z from 'zod';
 import { DEFAULT_CACHE_MAX_ENTRIES } from '../../shared/adapters/lru-cache.js';
-import { E164_PATTERN, EMAIL_PATTERN } from '../../shared/contracts/subscriptions.js';
+import {
+  E164_PATTERN,
+  EMAIL_PATTERN,
+  filterPolicyOf,
+  filterPolicyProblem,
+  webhookProblem,
+} from '../../shared/contracts/subscriptions.js';
 import {
   DEFAULT_INDEX_SHARDS,
   DEFAULT_OPEN_ORDER_MAX_AGE_DAYS,
   MAX_INDEX_SHARDS,
 } from '../../shared/contracts/tables.js';
 import { LEVELS } from '../../shared/domain/levels.js';
+import { DEFAULT_LOCALE, LOCALES, type Locale } from '../../shared/domain/locales.js';
 import { DEFAULT_CURRENCY_DECIMALS, MAX_CURRENCY_DECIMALS } from '../../shared/domain/money.js';
 import { formatIssues, InvalidEnvironmentConfigError } from '../../shared/errors.js';
 
@@ -21,21 +28,34 @@ const FilterSchema = z
   })
   .strict();
 
+/** The language of a subscriber's alerts. */
+const LocaleSchema = z.enum(LOCALES, { error: `must be one of ${LOCALES.join(', ')}` });
+
+/** What every subscriber has besides its address: which alerts, in which language. */
+const subscriberOf = <P extends string>(protocol: P, endpoint: z.ZodType<string>) =>
+  z
+    .object({
+      protocol: z.literal(protocol),
+      endpoint,
+      filter: FilterSchema.default({ resolved: true }),
+      locale: LocaleSchema.default(DEFAULT_LOCALE),
+    })
+    .strict();
+
 const SubscriberSchema = z.discriminatedUnion('protocol', [
-  z
-    .object({
-      protocol: z.literal('email'),
-      endpoint: z.string().regex(EMAIL_PATTERN, 'must be an e-mail address'),
-      filter: FilterSchema.default({ resolved: true }),
-    })
-    .strict(),
-  z
-    .object({
-      protocol: z.literal('sms'),
-      endpoint: z.string().regex(E164_PATTERN, 'must be an E.164 phone number, e.g. +14155550100'),
-      filter: FilterSchema.default({ resolved: true }),
-    })
-    .strict(),
+  subscriberOf('email', z.string().regex(EMAIL_PATTERN, 'must be an e-mail address')),
+  subscriberOf(
+    'sms',
+    z.string().regex(E164_PATTERN, 'must be an E.164 phone number, e.g. +14155550100'),
+  ),
+  /** A webhook: SNS posts the event detail (JSON) to it; https only. */
+  subscriberOf(
+    'https',
+    z.string().superRefine((endpoint, ctx) => {
+      const problem = webhookProblem(endpoint, false);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    }),
+  ),
 ]);
 export type Subscriber = z.output<typeof SubscriberSchema>;
 
@@ -113,6 +133,11 @@ export const EnvironmentConfigSchema = z
         .strict(),
     ]),
     subscribers: z.array(SubscriberSchema).default([]),
+    /**
+     * Languages alerts are published in besides the subscribers' own: list one here to add
+     * subscribers in it later with `subscribe --locale`. Each costs one SNS message per alert.
+     */
+    alertLocales: z.array(LocaleSchema).default([]),
     /** Absent: US dollars, 2 decimals. */
     currency: CurrencySchema.default({ code: 'USD', decimals: DEFAULT_CURRENCY_DECIMALS }),
     /** Event source mapping of the stock-monitor on the inventory stream. */
@@ -189,6 +214,18 @@ export const EnvironmentConfigSchema = z
         message: 'cannot protect tables whose removalPolicy is destroy; use retain',
       });
     }
+    // SNS refuses a subscription whose filter policy is over its limits: say so before a deploy.
+    config.subscribers.forEach((subscriber, index) => {
+      const problem = filterPolicyProblem(
+        filterPolicyOf(subscriber.protocol, subscriber.filter, subscriber.locale),
+      );
+      if (problem)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['subscribers', index, 'filter'],
+          message: `subscriber ${subscriber.protocol} ${subscriber.endpoint}: ${problem}`,
+        });
+    });
     // A batch's distinct items must fit, or each batch evicts its own rules and reads them again.
     if (config.cacheMaxEntries < config.streamConsumer.batchSize) {
       ctx.addIssue({
@@ -255,6 +292,12 @@ export const ENVIRONMENTS: Record<string, EnvironmentConfigInput> = {
         endpoint: '+15555550100',
         filter: { levels: ['OUT_OF_STOCK'], resolved: false },
       },
+      { protocol: 'email', endpoint: 'cangku@example.com', locale: 'zh-CN' },
+      {
+        protocol: 'https',
+        endpoint: 'https://hooks.example.com/inventory-alerts',
+        filter: { levels: ['OUT_OF_STOCK', 'LOW_STOCK'], resolved: true },
+      },
     ],
     streamConsumer: {
       batchSize: 500,
@@ -283,6 +326,18 @@ export const ENVIRONMENTS: Record<string, EnvironmentConfigInput> = {
       opsEmails: ['inventory-oncall@example.com'],
     },
   },
+};
+
+/**
+ * The locales alerts are published in: the subscribers' and `alertLocales`, in catalogue order;
+ * English when there are none (subscribers added with `subscribe` default to it).
+ */
+export const localesInUse = (
+  subscribers: readonly Pick<Subscriber, 'locale'>[],
+  alertLocales: readonly Locale[] = [],
+): Locale[] => {
+  const used = new Set<Locale>([...subscribers.map((s) => s.locale), ...alertLocales]);
+  return used.size > 0 ? LOCALES.filter((l) => used.has(l)) : [DEFAULT_LOCALE];
 };
 
 /**

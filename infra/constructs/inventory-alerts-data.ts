@@ -11,11 +11,15 @@ import {
 import { Archive, EventBus } from 'aws-cdk-lib/aws-events';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { type IKey, Key } from 'aws-cdk-lib/aws-kms';
-import { SubscriptionFilter, Topic } from 'aws-cdk-lib/aws-sns';
-import { EmailSubscription, SmsSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import { BackoffFunction, SubscriptionFilter, Topic } from 'aws-cdk-lib/aws-sns';
+import {
+  EmailSubscription,
+  SmsSubscription,
+  UrlSubscription,
+} from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { EVENT_SOURCE } from '../../shared/contracts/events.js';
-import { filterPolicyOf } from '../../shared/contracts/subscriptions.js';
+import { filterPolicyOf, WEBHOOK_DELIVERY_POLICY } from '../../shared/contracts/subscriptions.js';
 import {
   CONTROL_TABLE,
   IDEMPOTENCY_TABLE,
@@ -48,10 +52,36 @@ const attribute = (key: KeyAttribute) => ({
 /** The deployed form of a subscriber's filter policy (see {@link filterPolicyOf}). */
 const subscriptionFilters = (subscriber: Subscriber): Record<string, SubscriptionFilter> =>
   Object.fromEntries(
-    Object.entries(filterPolicyOf(subscriber.protocol, subscriber.filter)).map(
+    Object.entries(filterPolicyOf(subscriber.protocol, subscriber.filter, subscriber.locale)).map(
       ([name, allowlist]) => [name, SubscriptionFilter.stringFilter({ allowlist })],
     ),
   );
+
+/** A subscriber's SNS subscription: e-mail, SMS, or a webhook with raw delivery and retries. */
+const subscriptionOf = (subscriber: Subscriber) => {
+  const filterPolicy = subscriptionFilters(subscriber);
+  if (subscriber.protocol === 'email')
+    return new EmailSubscription(subscriber.endpoint, { filterPolicy, json: false });
+  if (subscriber.protocol === 'sms')
+    return new SmsSubscription(subscriber.endpoint, { filterPolicy });
+  const retry = WEBHOOK_DELIVERY_POLICY.healthyRetryPolicy;
+  return new UrlSubscription(subscriber.endpoint, {
+    filterPolicy,
+    rawMessageDelivery: true,
+    deliveryPolicy: {
+      healthyRetryPolicy: {
+        minDelayTarget: Duration.seconds(retry.minDelayTarget),
+        maxDelayTarget: Duration.seconds(retry.maxDelayTarget),
+        numRetries: retry.numRetries,
+        numNoDelayRetries: retry.numNoDelayRetries,
+        numMinDelayRetries: retry.numMinDelayRetries,
+        numMaxDelayRetries: retry.numMaxDelayRetries,
+        backoffFunction: BackoffFunction.EXPONENTIAL,
+      },
+      throttlePolicy: WEBHOOK_DELIVERY_POLICY.throttlePolicy,
+    },
+  });
+};
 
 /**
  * Everything that holds data: the key, the tables, the alert topic and its subscribers, the
@@ -125,13 +155,10 @@ export class InventoryAlertsData extends Construct {
       enforceSSL: true,
     });
     config.subscribers.forEach((subscriber, index) => {
-      const filterPolicy = subscriptionFilters(subscriber);
-      const subscription =
-        subscriber.protocol === 'email'
-          ? new EmailSubscription(subscriber.endpoint, { filterPolicy, json: false })
-          : new SmsSubscription(subscriber.endpoint, { filterPolicy });
       // Ids by position: subscriber addresses stay out of logical ids and construct paths.
-      this.alertsTopic.addSubscription(subscription).node.addMetadata('subscriber', index);
+      this.alertsTopic
+        .addSubscription(subscriptionOf(subscriber))
+        .node.addMetadata('subscriber', index);
     });
 
     this.opsTopic = new Topic(this, 'OpsTopic', {

@@ -20,7 +20,7 @@ import { Construct } from 'constructs';
 import { EnvName } from '../../shared/contracts/env.js';
 import { STRATEGY_EXECUTOR_PATTERN } from '../../shared/contracts/events.js';
 import { METRICS_NAMESPACE, MetricName, SERVICE_NAMES } from '../../shared/contracts/metrics.js';
-import type { EnvironmentConfig } from '../config/environments.js';
+import { type EnvironmentConfig, localesInUse } from '../config/environments.js';
 import { type InventoryAlertsData, removalPolicyOf } from './inventory-alerts-data.js';
 import { PipelineFunction } from './pipeline-function.js';
 
@@ -107,6 +107,8 @@ export class InventoryAlertsPipeline extends Construct {
         [EnvName.rulesCacheTtlSeconds]: String(config.rulesCacheTtlSeconds),
         [EnvName.cacheMaxEntries]: String(config.cacheMaxEntries),
         [EnvName.indexShards]: String(config.indexShards),
+        [EnvName.alertLocales]: localesInUse(config.subscribers, config.alertLocales).join(','),
+        [EnvName.currencyCode]: config.currency.code,
       },
     });
     const monitor = this.stockMonitor.function;

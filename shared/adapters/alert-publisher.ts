@@ -4,7 +4,16 @@ import {
   type PublishBatchRequestEntry,
   type SNSClient,
 } from '@aws-sdk/client-sns';
-import type { AlertMessage } from '../domain/messages.js';
+import { DetailType } from '../contracts/events.js';
+import { alertTagsOf, FilterKey, WEBHOOK_DELIVERY } from '../contracts/subscriptions.js';
+import { DEFAULT_LOCALE, isLocale, LOCALES, type Locale } from '../domain/locales.js';
+import {
+  type AlertMessage,
+  type LocalizedAlert,
+  type RenderOptions,
+  renderAlert,
+} from '../domain/messages.js';
+import { InvalidEnvironmentConfigError } from '../errors.js';
 import {
   DEFAULT_RETRY,
   type EntriesOutcome,
@@ -41,13 +50,17 @@ export const SnsLimits = {
 /** SNS allows at most 10 entries per PublishBatch. */
 export const SNS_BATCH_LIMIT = SnsLimits.entriesPerBatch;
 
+/** SNS takes at most 10 message attributes on a message; an alert carries 9. */
+export const SNS_MESSAGE_ATTRIBUTES_LIMIT = 10;
+
 /**
- * Every alert, as published (JSON body with `default`, `email` and `sms`, subject, attributes),
- * stays within this many bytes as SNS counts them: far under SNS's 256 KiB, and small enough
- * that ten always fit in one PublishBatch. The message text's `DISPLAY_BYTES` keep it there;
- * the tests hold the two together.
+ * Every alert, as published in one locale (JSON body with `default`, `email`, `sms` and the
+ * webhook's `https`, subject, attributes), stays within this many bytes as SNS counts them: far
+ * under SNS's 256 KiB, so at least five always fit in one PublishBatch (an ordinary alert is
+ * about 3 KB, so ten do). The message text's `DISPLAY_BYTES` and the event contract's bounds
+ * keep it there; the tests hold them together.
  */
-export const ALERT_MESSAGE_MAX_BYTES = 24 * 1024;
+export const ALERT_MESSAGE_MAX_BYTES = 51 * 1024;
 
 /** One message as SNS sizes it: its body, subject and attributes (name, data type, value). */
 export interface SizedMessage {
@@ -72,28 +85,60 @@ export const snsMessageBytes = (message: SizedMessage): number =>
     0,
   );
 
-/** The SNS request entry of an alert: per-protocol bodies and filterable attributes. */
-export const toPublishEntry = (message: AlertMessage): PublishBatchRequestEntry => {
-  const text = (value: string): MessageAttributeValue => ({
+/**
+ * The body webhook subscribers receive (raw delivery of the `https` key): the level change as
+ * the bus carries it, its detail-type, and the one-line summary in the subscriber's language.
+ */
+export const webhookBodyOf = (message: AlertMessage, text: LocalizedAlert): string =>
+  JSON.stringify({
+    detailType:
+      message.transition.kind === 'TRIGGERED'
+        ? DetailType.StockLevelTriggered
+        : DetailType.StockLevelResolved,
+    ...message.detail,
+    locale: text.locale,
+    summary: text.summary,
+  });
+
+/**
+ * The SNS request entry of an alert in one locale: per-protocol bodies, and the attributes
+ * subscribers filter on (see `FilterKey`) besides the readable ones.
+ */
+export const toPublishEntry = (
+  message: AlertMessage,
+  text: LocalizedAlert,
+): PublishBatchRequestEntry => {
+  const string = (value: string): MessageAttributeValue => ({
     DataType: 'String',
     StringValue: value,
   });
+  const array = (values: readonly string[]): MessageAttributeValue => ({
+    DataType: 'String.Array',
+    StringValue: JSON.stringify(values),
+  });
   const { attributes } = message;
   return {
-    Id: message.id,
-    Subject: message.subject,
+    Id: `${message.id}-${text.locale}`,
+    Subject: text.subject,
     MessageStructure: 'json',
-    // `default` serves protocols without a body of their own (SQS, HTTP, Lambda): a summary, not
-    // a second copy of the e-mail.
-    Message: JSON.stringify({ default: message.summary, email: message.email, sms: message.sms }),
+    // `default` serves protocols without a body of their own (SQS, Lambda): a summary, not a
+    // second copy of the e-mail.
+    Message: JSON.stringify({
+      default: text.summary,
+      email: text.email,
+      sms: text.sms,
+      https: webhookBodyOf(message, text),
+    }),
     MessageAttributes: {
-      level: text(attributes.level),
-      severity: text(attributes.severity),
-      sku: text(attributes.sku),
-      location: text(attributes.location),
-      category: text(attributes.category),
-      transition: text(attributes.transition),
-      channels: { DataType: 'String.Array', StringValue: JSON.stringify(attributes.channels) },
+      level: string(attributes.level),
+      severity: string(attributes.severity),
+      sku: string(attributes.sku),
+      location: string(attributes.location),
+      category: string(attributes.category),
+      transition: string(attributes.transition),
+      [FilterKey.locale]: string(text.locale),
+      [FilterKey.delivery]: array([...attributes.channels, WEBHOOK_DELIVERY]),
+      [FilterKey.alert]: array(alertTagsOf(attributes.level, attributes.transition)),
     },
   };
 };
@@ -109,45 +154,85 @@ export const publishEntryBytes = (entry: PublishBatchRequestEntry): number =>
     ),
   });
 
+/** Which languages the environment publishes in, and how it writes money. */
+export interface AlertLanguages extends RenderOptions {
+  /** The locales in use: one message per alert for each. */
+  readonly locales: readonly Locale[];
+}
+
+export const DEFAULT_LANGUAGES: AlertLanguages = { locales: [DEFAULT_LOCALE], currency: 'USD' };
+
 /**
- * Publishes alerts to the alerts topic, retrying only failed entries. Each call carries at most
- * ten entries and at most 256 KiB in total, so one alert SNS refuses fails alone, never its
- * neighbours.
+ * The languages from the function's environment (`ALERT_LOCALES`, `CURRENCY_CODE`, as the stack
+ * sets them); absent values take the defaults. Throws on a locale no catalogue has, so a bad
+ * deployment fails at start rather than leave subscribers without alerts.
+ */
+export const alertLanguagesOf = (
+  locales: string | undefined,
+  currency: string | undefined,
+): AlertLanguages => {
+  const listed = (locales ?? '')
+    .split(',')
+    .map((l) => l.trim())
+    .filter(Boolean);
+  const unknown = listed.filter((l) => !isLocale(l));
+  if (unknown.length > 0)
+    throw new InvalidEnvironmentConfigError(
+      `ALERT_LOCALES: no catalogue for ${unknown.join(', ')}; use ${LOCALES.join(', ')}`,
+    );
+  return {
+    locales: listed.length > 0 ? (listed as Locale[]) : DEFAULT_LANGUAGES.locales,
+    currency: currency || DEFAULT_LANGUAGES.currency,
+  };
+};
+
+/**
+ * Publishes alerts to the alerts topic, one message per alert and locale in use (SNS delivers
+ * every message to every subscriber whose filter matches, so each subscriber's policy names its
+ * locale), retrying only failed entries. Each call carries at most ten entries and at most
+ * 256 KiB in total, so one message SNS refuses fails alone, never its neighbours. An alert
+ * fails when any of its messages still fails; a redelivery then sends all of them again.
  */
 export class AlertPublisher {
   constructor(
     private readonly sns: SNSClient,
     private readonly topicArn: string,
     private readonly retry: RetryOptions = DEFAULT_RETRY,
+    private readonly languages: AlertLanguages = DEFAULT_LANGUAGES,
   ) {}
 
-  publish(messages: readonly AlertMessage[]): Promise<EntriesOutcome> {
-    const entries = messages.map((message) => {
-      const entry = toPublishEntry(message);
-      return { id: message.id, entry, bytes: publishEntryBytes(entry) };
-    });
-    return sendWithEntryRetries(
+  async publish(messages: readonly AlertMessage[]): Promise<EntriesOutcome> {
+    const alertOf = new Map<string, string>();
+    const entries = messages.flatMap((message) =>
+      this.languages.locales.map((locale) => {
+        const entry = toPublishEntry(message, renderAlert(message, locale, this.languages));
+        const id = entry.Id as string;
+        alertOf.set(id, message.id);
+        return { id, entry, bytes: publishEntryBytes(entry) };
+      }),
+    );
+    const outcome = await sendWithEntryRetries(
       entries,
       {
         maxEntries: SnsLimits.entriesPerBatch,
         maxBytes: SnsLimits.batchBytes,
         bytesOf: (e) => e.bytes,
       },
-      async (chunk) => {
-        const output = await this.sns.send(
-          new PublishBatchCommand({
-            TopicArn: this.topicArn,
-            PublishBatchRequestEntries: chunk.map((e) => e.entry),
-          }),
-        );
-        return new Map(
-          (output.Failed ?? []).map((f) => [
-            f.Id ?? '',
-            `${f.Code ?? 'Failed'}: ${f.Message ?? ''}`,
-          ]),
-        );
-      },
+      (chunk) => this.send(chunk.map((e) => e.entry)),
       this.retry,
+    );
+    const failed = new Map<string, string>();
+    for (const [id, reason] of outcome.failed) failed.set(alertOf.get(id) ?? id, reason);
+    return { failed, retries: outcome.retries };
+  }
+
+  /** One PublishBatch call; returns the ids that failed, with SNS's reason. */
+  private async send(entries: PublishBatchRequestEntry[]): Promise<Map<string, string>> {
+    const output = await this.sns.send(
+      new PublishBatchCommand({ TopicArn: this.topicArn, PublishBatchRequestEntries: entries }),
+    );
+    return new Map(
+      (output.Failed ?? []).map((f) => [f.Id ?? '', `${f.Code ?? 'Failed'}: ${f.Message ?? ''}`]),
     );
   }
 }

@@ -15,6 +15,10 @@ export const EnvName = {
   cacheMaxEntries: 'CACHE_MAX_ENTRIES',
   /** Write shards per day of the control table's byKind index. */
   indexShards: 'CONTROL_INDEX_SHARDS',
+  /** The locales subscribers use, comma-separated: one alert message each (default en). */
+  alertLocales: 'ALERT_LOCALES',
+  /** ISO 4217 code of the inventory table's prices, for the alerts' text (default USD). */
+  currencyCode: 'CURRENCY_CODE',
   /** Days after which an open order stops blocking a new one. */
   openOrderMaxAgeDays: 'OPEN_ORDER_MAX_AGE_DAYS',
 } as const;

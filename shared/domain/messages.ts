@@ -1,5 +1,9 @@
+import type { StockLevelDetail } from '../contracts/events.js';
 import type { Transition } from './crossing.js';
 import type { Level, Severity } from './levels.js';
+import { CATALOGUES, type Catalogue, type Locale, type MessageFields } from './locales.js';
+import type { StrategyType } from './rules.js';
+import { fitSms, gsm7Transliteration, isGsm7, stripMarks } from './sms.js';
 
 /** The item as the alert describes it. */
 export interface AlertSubject {
@@ -9,16 +13,22 @@ export interface AlertSubject {
   readonly category?: string | undefined;
   readonly previousQuantity: number | undefined;
   readonly quantity: number | undefined;
+  /** In major units of the environment's currency, as the inventory table holds it. */
+  readonly price?: number | undefined;
 }
 
-/** Everything needed to publish one alert to people, independent of the transport. */
+/**
+ * Everything needed to publish one alert to people, independent of the transport and the
+ * language: the facts, from which {@link renderAlert} writes the text in each locale, and the
+ * attributes subscribers filter on.
+ */
 export interface AlertMessage {
   readonly id: string;
-  readonly subject: string;
-  readonly email: string;
-  /** One line for subscribers without a body of their own protocol (SNS's `default`). */
-  readonly summary: string;
-  readonly sms: string;
+  readonly transition: Transition;
+  readonly item: AlertSubject;
+  readonly context: AlertContext;
+  /** The level change as the bus carries it: what webhook subscribers receive. */
+  readonly detail: StockLevelDetail;
   readonly attributes: {
     readonly level: Level;
     readonly severity: Severity;
@@ -26,17 +36,22 @@ export interface AlertMessage {
     readonly location: string;
     readonly category: string;
     readonly transition: 'TRIGGERED' | 'RESOLVED';
+    /** The rule's channels: who among people is told. */
     readonly channels: readonly string[];
   };
 }
 
-const LEVEL_TEXT: Record<Level, string> = {
-  OUT_OF_STOCK: 'Out of stock',
-  LOW_STOCK: 'Low stock',
-  OVERSTOCK: 'Overstock',
-};
+/** One alert written in one language: what one SNS message carries. */
+export interface LocalizedAlert {
+  readonly locale: Locale;
+  readonly subject: string;
+  readonly email: string;
+  /** One line for subscribers without a body of their own protocol (SNS's `default`). */
+  readonly summary: string;
+  /** One SMS segment: 160 GSM-7 characters, or 70 UTF-16 units in UCS-2. */
+  readonly sms: string;
+}
 
-export const SMS_MAX_LENGTH = 160;
 export const SUBJECT_MAX_LENGTH = 100;
 
 /**
@@ -90,22 +105,6 @@ export const clip = (text: string, maxBytes: number): string => {
 const shown = (text: string, maxBytes: number): string =>
   clip(text, maxBytes).replace(/\p{Cc}/gu, ' ');
 
-// GSM 03.38 basic character set (without the escape-table characters, which count double).
-const GSM7_BASIC = new Set(
-  '@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !"#¤%&\'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà',
-);
-
-/** Replaces characters outside GSM-7 so an SMS is one 160-character segment, never UCS-2. */
-export const toGsm7 = (text: string): string =>
-  [...text]
-    .map((ch) => {
-      if (GSM7_BASIC.has(ch)) return ch;
-      if (ch === '→') return '>';
-      const base = stripMarks(ch);
-      return base.length > 0 && [...base].every((c) => GSM7_BASIC.has(c)) ? base : '?';
-    })
-    .join('');
-
 /** SNS subjects must be printable ASCII: accents are dropped, anything else becomes '?'. */
 export const toAsciiSubject = (text: string): string =>
   [...text]
@@ -117,13 +116,8 @@ export const toAsciiSubject = (text: string): string =>
     .join('')
     .replace(/^[^\x21-\x7e]+/, '');
 
-const stripMarks = (ch: string): string => ch.normalize('NFKD').replace(/\p{M}/gu, '');
-
 const truncate = (text: string, max: number): string =>
   text.length <= max ? text : `${text.slice(0, max - 3)}...`;
-
-const fmt = (quantity: number | undefined): string =>
-  quantity === undefined ? 'none' : String(quantity);
 
 /** What the alert is about beyond the item: the rule that fired and how it is handled. */
 export interface AlertContext {
@@ -135,119 +129,209 @@ export interface AlertContext {
   readonly occurredAt: string;
 }
 
-/** The pieces of text every form of the alert is written from, free text already bounded. */
-interface AlertText {
-  readonly verb: string;
-  readonly label: string;
-  readonly sku: string;
-  readonly location: string;
-  readonly rule: string;
-  readonly change: string;
-  readonly comparison: string;
-  readonly threshold: string;
+/** How the environment writes money. */
+export interface RenderOptions {
+  /** ISO 4217 code of the inventory table's prices. */
+  readonly currency: string;
 }
 
 /**
- * Builds the subject, e-mail body, one-line summary, SMS text and filterable attributes of an
- * alert. `strategy` names the automatic handling that will run, if any. Free text is cut to
- * `DISPLAY_BYTES`, so the whole alert stays small whatever the catalogue holds.
+ * The facts and filterable attributes of an alert. `strategy` names the automatic handling the
+ * rule has for the level; the strategy-executor decides whether it applies.
  */
 export const buildAlertMessage = (
   transition: Transition,
   item: AlertSubject,
   context: AlertContext,
-): AlertMessage => {
-  const text = alertText(transition, item, context);
+  detail: StockLevelDetail,
+): AlertMessage => ({
+  id: transition.alertId,
+  transition,
+  item,
+  context,
+  detail,
+  attributes: {
+    level: transition.level,
+    severity: context.severity,
+    sku: item.sku,
+    location: item.location,
+    // Cut like the text, so a filter on a category matches every category of a sane length.
+    category: item.category ? clip(item.category, DISPLAY_BYTES.category) : 'uncategorised',
+    transition: transition.kind,
+    channels: context.channels,
+  },
+});
+
+/**
+ * The alert written in one locale, every word from its catalogue: the subject, e-mail body,
+ * one-line summary and SMS. Numbers, prices and dates are formatted with Intl for the locale;
+ * the item's name, sku and location appear as written, cut to `DISPLAY_BYTES`, so the whole
+ * alert stays small whatever the catalogue holds.
+ */
+export const renderAlert = (
+  message: AlertMessage,
+  locale: Locale,
+  options: RenderOptions,
+): LocalizedAlert => {
+  const catalogue = CATALOGUES[locale];
+  const { transition, item, context } = message;
+  const fields = fieldsOf(catalogue, transition, item);
+  const strategy = strategyName(catalogue, context.strategy);
   return {
-    id: transition.alertId,
-    subject: subjectOf(text, context.severity),
-    email: emailOf(text, transition, item, context),
-    summary: `${text.verb}: ${text.label} at ${text.location}, quantity ${text.change} (${text.threshold}), alert ${transition.alertId}.`,
-    sms: smsOf(text, transition, context.strategy),
-    attributes: {
-      level: transition.level,
-      severity: context.severity,
-      sku: item.sku,
-      location: item.location,
-      // Cut like the text, so a filter on a category matches every category of a sane length.
-      category: item.category ? clip(item.category, DISPLAY_BYTES.category) : 'uncategorised',
-      transition: transition.kind,
-      channels: context.channels,
-    },
+    locale,
+    subject: truncate(
+      toAsciiSubject(
+        catalogue.subject({
+          ...fields,
+          severity: context.severity,
+          level: transition.level,
+          kind: transition.kind,
+        }),
+      ),
+      SUBJECT_MAX_LENGTH,
+    ),
+    email: emailOf(catalogue, fields, message, options),
+    summary: catalogue.summary(fields),
+    sms: smsOf(catalogue, fields, transition.kind === 'TRIGGERED' ? strategy : undefined),
   };
+};
+
+/** Formatters are costly to build: one of each per locale and currency. */
+const formatters = new Map<string, Intl.NumberFormat | Intl.DateTimeFormat>();
+const formatter = <F extends Intl.NumberFormat | Intl.DateTimeFormat>(
+  key: string,
+  create: () => F,
+): F => {
+  let cached = formatters.get(key);
+  if (!cached) {
+    cached = create();
+    formatters.set(key, cached);
+  }
+  return cached as F;
+};
+
+const numberIn = (locale: Locale, value: number): string =>
+  formatter(`n:${locale}`, () => new Intl.NumberFormat(locale)).format(value);
+
+const priceIn = (locale: Locale, currency: string, value: number): string =>
+  formatter(
+    `p:${locale}:${currency}`,
+    () => new Intl.NumberFormat(locale, { style: 'currency', currency }),
+  ).format(value);
+
+/** The date and time in UTC (the zone is named), or the text as given when it is no date. */
+const dateIn = (locale: Locale, iso: string): string => {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  return formatter(
+    `d:${locale}`,
+    () =>
+      new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'long', timeZone: 'UTC' }),
+  ).format(date);
 };
 
 /** Bounds the free text and words the level, the quantity change and the threshold. */
-const alertText = (
+const fieldsOf = (
+  catalogue: Catalogue,
   transition: Transition,
   item: AlertSubject,
-  context: AlertContext,
-): AlertText => {
-  const levelText = LEVEL_TEXT[transition.level];
+): MessageFields => {
+  const { locale } = catalogue;
+  const level = catalogue.levels[transition.level];
   const sku = shown(item.sku, DISPLAY_BYTES.sku);
   const name = item.name ? shown(item.name, DISPLAY_BYTES.name) : undefined;
-  const comparison = transition.level === 'OVERSTOCK' ? '>=' : '<=';
+  const quantity = (q: number | undefined) =>
+    q === undefined ? catalogue.noQuantity : numberIn(locale, q);
   return {
-    verb: transition.kind === 'TRIGGERED' ? levelText : `${levelText} resolved`,
+    verb: transition.kind === 'TRIGGERED' ? level : catalogue.resolved(level),
     label: name ? `${name} (${sku})` : sku,
     sku,
     location: shown(item.location, DISPLAY_BYTES.location),
-    rule: shown(
-      context.ruleName ? `${context.ruleName} (${context.ruleKey})` : context.ruleKey,
-      DISPLAY_BYTES.rule,
-    ),
-    change: `${fmt(item.previousQuantity)} -> ${fmt(item.quantity)}`,
-    comparison,
-    threshold: `${comparison} ${transition.threshold}`,
+    change: `${quantity(item.previousQuantity)} ${catalogue.arrow} ${quantity(item.quantity)}`,
+    comparison:
+      transition.level === 'OVERSTOCK'
+        ? catalogue.comparisons.atLeast
+        : catalogue.comparisons.atMost,
+    threshold: numberIn(locale, transition.threshold),
+    alertId: transition.alertId,
   };
 };
 
-/** The subject line: printable ASCII within SNS's limit. */
-const subjectOf = (text: AlertText, severity: Severity): string =>
-  truncate(
-    toAsciiSubject(`[${severity.toUpperCase()}] ${text.verb}: ${text.label} at ${text.location}`),
-    SUBJECT_MAX_LENGTH,
-  );
+/** The strategy's name in the catalogue; a type it does not know (a newer rule) as written. */
+const strategyName = (catalogue: Catalogue, strategy: string | undefined): string | undefined =>
+  strategy === undefined
+    ? undefined
+    : (catalogue.strategies[strategy as StrategyType] ?? shown(strategy, DISPLAY_BYTES.rule));
 
-/** What the reader is told about automatic handling, or that they must act. */
-const handlingLine = (transition: Transition, strategy: string | undefined): string => {
-  if (transition.kind === 'TRIGGERED')
-    return strategy
-      ? `Automatic handling: ${strategy} will run.`
-      : 'Automatic handling: none configured; please act.';
-  return strategy ? `Automatic handling: ${strategy} will close out.` : 'No action needed.';
+/** The e-mail body: the headline, one line per fact, then the handling. */
+const emailOf = (
+  catalogue: Catalogue,
+  fields: MessageFields,
+  message: AlertMessage,
+  options: RenderOptions,
+): string => {
+  const { transition, item, context } = message;
+  const { labels, locale } = catalogue;
+  const rule = shown(
+    context.ruleName ? `${context.ruleName} (${context.ruleKey})` : context.ruleKey,
+    DISPLAY_BYTES.rule,
+  );
+  const lines: [string, string | undefined][] = [
+    [labels.item, fields.label],
+    [labels.location, fields.location],
+    [labels.category, item.category ? shown(item.category, DISPLAY_BYTES.category) : undefined],
+    [
+      labels.price,
+      item.price === undefined ? undefined : priceIn(locale, options.currency, item.price),
+    ],
+    [labels.quantity, fields.change],
+    [labels.threshold, `${fields.comparison} ${fields.threshold}`],
+    [labels.rule, rule],
+    [labels.severity, catalogue.severities[context.severity]],
+    [labels.alertId, transition.alertId],
+    [labels.occurred, dateIn(locale, context.occurredAt)],
+  ];
+  const width = Math.max(...lines.map(([label]) => displayWidth(label))) + 3;
+  return [
+    catalogue.headline(fields),
+    '',
+    ...lines.flatMap(([label, value]) =>
+      value === undefined
+        ? []
+        : [`${label}:${' '.repeat(width - displayWidth(label) - 1)}${value}`],
+    ),
+    '',
+    catalogue.handling(transition.kind, strategyName(catalogue, context.strategy)),
+  ].join('\n');
 };
 
-/** The e-mail body: one line per fact, then the handling. */
-const emailOf = (
-  text: AlertText,
-  transition: Transition,
-  item: AlertSubject,
-  context: AlertContext,
-): string =>
-  [
-    `${text.verb} for ${text.label} at ${text.location}.`,
-    '',
-    `Item:       ${text.label}`,
-    `Location:   ${text.location}`,
-    ...(item.category ? [`Category:   ${shown(item.category, DISPLAY_BYTES.category)}`] : []),
-    `Quantity:   ${text.change}`,
-    `Threshold:  ${text.threshold}`,
-    `Rule:       ${text.rule}`,
-    `Severity:   ${context.severity}`,
-    `Alert id:   ${transition.alertId}`,
-    `Occurred:   ${context.occurredAt}`,
-    '',
-    handlingLine(transition, context.strategy),
-  ].join('\n');
-
-/** The SMS: GSM-7 only, one segment, naming the strategy only when it is about to run. */
-const smsOf = (text: AlertText, transition: Transition, strategy: string | undefined): string =>
-  truncate(
-    toGsm7(
-      `${text.verb}: ${text.sku} @ ${text.location} qty ${text.change} (${text.comparison}${transition.threshold})` +
-        (strategy && transition.kind === 'TRIGGERED' ? ` ${strategy}` : '') +
-        ` #${transition.alertId.slice(0, 8)}`,
-    ),
-    SMS_MAX_LENGTH,
+/** Columns a label takes in a fixed-width font: wide (CJK) characters take two. */
+const displayWidth = (text: string): number =>
+  [...text].reduce(
+    (sum, ch) =>
+      sum +
+      (/[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]/u.test(
+        ch,
+      )
+        ? 2
+        : 1),
+    0,
   );
+
+/**
+ * The SMS in one segment, the sku and location cut first. A catalogue that prefers GSM-7 drops
+ * accents when that keeps the text in GSM-7; any character without a stand-in keeps the whole
+ * text in UCS-2 instead (70 units): never a '?' for a character of the reader's script.
+ */
+const smsOf = (
+  catalogue: Catalogue,
+  fields: MessageFields,
+  strategy: string | undefined,
+): string => {
+  const write = (parts: { sku: string; location: string }) => {
+    const text = catalogue.sms({ ...fields, ...parts, strategy });
+    if (!catalogue.smsPrefersGsm7 || isGsm7(text)) return text;
+    return gsm7Transliteration(text) ?? text;
+  };
+  return fitSms({ sku: fields.sku, location: fields.location }, write);
+};

@@ -10,7 +10,7 @@ import { awsTarget } from '../../cli/target.js';
 import type { SandboxTables } from '../../sandbox/tables.js';
 import { QuarantineStore } from '../../shared/adapters/quarantine.js';
 import { ControlIndex, ControlKeys, DEFAULT_INDEX_SHARDS } from '../../shared/contracts/tables.js';
-import { type CliFixture, cliFixture } from '../support/cli-fixture.js';
+import { type CliFixture, cliFixture, statefulStackOutputs } from '../support/cli-fixture.js';
 import { streamRecord } from '../support/factories.js';
 
 let fixture: CliFixture;
@@ -460,7 +460,7 @@ describe('inventory-alerts CLI', () => {
     const saved = JSON.parse(readFileSync(join(fixture.dir, 'subscriptions.json'), 'utf8'));
     expect(saved[0]).toMatchObject({
       protocol: 'sms',
-      filterPolicy: { channels: ['sms'], level: ['OUT_OF_STOCK'], transition: ['TRIGGERED'] },
+      filterPolicy: { locale: ['en'], delivery: ['sms'], alert: ['OUT_OF_STOCK:TRIGGERED'] },
     });
     expect((await cli('subscriptions', 'list')).out).toContain('+14155550100');
     expect((await cli('subscriptions', 'remove', saved[0].id)).code).toBe(0);
@@ -471,23 +471,9 @@ describe('against a deployed environment', () => {
   it('finds the resources in the stack outputs and subscribes through SNS with the filter policy', async () => {
     const cfn = mockClient(CloudFormationClient);
     const sns = mockClient(SNSClient);
-    cfn.on(DescribeStacksCommand, { StackName: 'InventoryAlerts-prod-Stateful' }).resolves({
-      Stacks: [
-        {
-          StackName: 'x',
-          CreationTime: new Date(),
-          StackStatus: 'CREATE_COMPLETE',
-          Outputs: [
-            { OutputKey: 'InventoryTableName', OutputValue: 'inv' },
-            { OutputKey: 'ControlTableName', OutputValue: 'ctl' },
-            {
-              OutputKey: 'AlertsTopicArn',
-              OutputValue: 'arn:aws:sns:eu-west-1:123456789012:alerts',
-            },
-          ],
-        },
-      ],
-    });
+    cfn
+      .on(DescribeStacksCommand, { StackName: 'InventoryAlerts-prod-Stateful' })
+      .resolves(statefulStackOutputs('arn:aws:sns:eu-west-1:123456789012:alerts'));
     sns
       .on(SubscribeCommand)
       .resolves({ SubscriptionArn: 'arn:aws:sns:eu-west-1:123456789012:alerts:sub-1' });
@@ -507,7 +493,7 @@ describe('against a deployed environment', () => {
       Protocol: 'email',
       Endpoint: 'buyer@example.com',
       Attributes: {
-        FilterPolicy: JSON.stringify({ channels: ['email'], category: ['toys'] }),
+        FilterPolicy: JSON.stringify({ locale: ['en'], delivery: ['email'], category: ['toys'] }),
         FilterPolicyScope: 'MessageAttributes',
       },
     });

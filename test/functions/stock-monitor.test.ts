@@ -5,6 +5,7 @@ import { BatchGetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createHandler } from '../../functions/stock-monitor/handler.js';
 import { lambdaContext } from '../../sandbox/local-handlers.js';
+import { alertTagsOf } from '../../shared/contracts/subscriptions.js';
 import { ControlKeys } from '../../shared/contracts/tables.js';
 import { alertIdOf } from '../../shared/domain/crossing.js';
 import { type mockControlTable, mockControlTableWith } from '../support/control-table-fake.js';
@@ -65,7 +66,7 @@ describe('stock-monitor handler', () => {
       TopicArn: process.env.ALERTS_TOPIC_ARN,
       PublishBatchRequestEntries: [
         {
-          Id: `${alertId}-T`,
+          Id: `${alertId}-T-en`,
           Subject: '[WARNING] Low stock: Blue mug (MUG-1) at WH-1',
           MessageStructure: 'json',
           Message: expect.stringContaining(
@@ -78,7 +79,12 @@ describe('stock-monitor handler', () => {
             location: { DataType: 'String', StringValue: 'WH-1' },
             category: { DataType: 'String', StringValue: 'kitchen' },
             transition: { DataType: 'String', StringValue: 'TRIGGERED' },
-            channels: { DataType: 'String.Array', StringValue: '["email","sms"]' },
+            locale: { DataType: 'String', StringValue: 'en' },
+            delivery: { DataType: 'String.Array', StringValue: '["email","sms","webhook"]' },
+            alert: {
+              DataType: 'String.Array',
+              StringValue: JSON.stringify(alertTagsOf('LOW_STOCK', 'TRIGGERED')),
+            },
           },
         },
       ],

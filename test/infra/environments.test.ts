@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ENVIRONMENTS, loadEnvironment } from '../../infra/config/environments.js';
+import { ENVIRONMENTS, loadEnvironment, localesInUse } from '../../infra/config/environments.js';
 import {
   DEFAULT_INDEX_SHARDS,
   DEFAULT_OPEN_ORDER_MAX_AGE_DAYS,
@@ -98,5 +98,63 @@ describe('environment configuration', () => {
       indexShards: 16,
       openOrderMaxAgeDays: 30,
     });
+  });
+});
+
+describe('subscribers in the environment configuration', () => {
+  const withSubscribers = (subscribers: unknown[], extra: Record<string, unknown> = {}) => ({
+    shop: { ...ENVIRONMENTS.dev, subscribers, ...extra },
+  });
+
+  it('gives every subscriber a locale (en by default) and publishes in the locales in use', () => {
+    const config = loadEnvironment(
+      'shop',
+      withSubscribers([
+        { protocol: 'email', endpoint: 'a@example.com' },
+        { protocol: 'email', endpoint: 'b@example.com', locale: 'zh-CN' },
+      ]),
+    );
+    expect(config.subscribers.map((s) => s.locale)).toEqual(['en', 'zh-CN']);
+    expect(localesInUse(config.subscribers, config.alertLocales)).toEqual(['en', 'zh-CN']);
+    expect(localesInUse([], [])).toEqual(['en']);
+    expect(localesInUse([{ locale: 'zh-CN' }], [])).toEqual(['zh-CN']);
+    expect(localesInUse([], ['zh-CN', 'en'])).toEqual(['en', 'zh-CN']);
+  });
+
+  it('refuses an unknown locale and an http:// webhook', () => {
+    expect(() =>
+      loadEnvironment(
+        'shop',
+        withSubscribers([{ protocol: 'email', endpoint: 'a@example.com', locale: 'fr' }]),
+      ),
+    ).toThrow('subscribers.0.locale: must be one of en, zh-CN');
+    expect(() =>
+      loadEnvironment(
+        'shop',
+        withSubscribers([{ protocol: 'https', endpoint: 'http://hooks.example.com/x' }]),
+      ),
+    ).toThrow('SNS would send alerts in clear; use https://');
+  });
+
+  it('refuses, naming the subscriber, a filter policy over SNS’s 150 combinations', () => {
+    const many = (prefix: string, n: number) =>
+      Array.from({ length: n }, (_, i) => `${prefix}${i}`);
+    const subscriber = (locations: number, categories: number) => ({
+      protocol: 'sms',
+      endpoint: '+15555550100',
+      filter: {
+        levels: ['OUT_OF_STOCK', 'LOW_STOCK', 'OVERSTOCK'],
+        locations: many('WH-', locations),
+        categories: many('c', categories),
+        resolved: false,
+      },
+    });
+    // Three levels × ten locations × six categories: 180 under one key per choice, 60 here.
+    expect(loadEnvironment('shop', withSubscribers([subscriber(10, 6)])).subscribers).toHaveLength(
+      1,
+    );
+    expect(() => loadEnvironment('shop', withSubscribers([subscriber(10, 16)]))).toThrow(
+      'subscribers.0.filter: subscriber sms +15555550100: its filter policy has 160 value combinations (location 10 × category 16); SNS allows 150',
+    );
   });
 });

@@ -4,8 +4,9 @@ import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../infra/build-app.js';
-import { ENVIRONMENTS, loadEnvironment } from '../../infra/config/environments.js';
+import { ENVIRONMENTS, loadEnvironment, localesInUse } from '../../infra/config/environments.js';
 import { STRATEGY_EXECUTOR_PATTERN } from '../../shared/contracts/events.js';
+import { WEBHOOK_DELIVERY_POLICY } from '../../shared/contracts/subscriptions.js';
 
 /** Synthesises one environment without bundling (bundling is covered by `npm run synth`). */
 const synth = (envName: string, config = loadEnvironment(envName)) => {
@@ -117,9 +118,42 @@ describe.each(Object.keys(ENVIRONMENTS))('the %s environment', (envName) => {
       stateful.hasResourceProperties('AWS::SNS::Subscription', {
         Protocol: subscriber.protocol,
         Endpoint: subscriber.endpoint,
-        FilterPolicy: Match.objectLike({ channels: [subscriber.protocol] }),
+        FilterPolicy: Match.objectLike({
+          locale: [subscriber.locale],
+          delivery: [subscriber.protocol === 'https' ? 'webhook' : subscriber.protocol],
+        }),
       });
     }
+  });
+
+  const webhook = config.subscribers.find((s) => s.protocol === 'https');
+  it.runIf(webhook)('subscribes a webhook with raw delivery and a retry policy', () => {
+    stateful.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'https',
+      Endpoint: webhook?.endpoint,
+      RawMessageDelivery: true,
+      DeliveryPolicy: {
+        healthyRetryPolicy: Match.objectLike({
+          numRetries: WEBHOOK_DELIVERY_POLICY.healthyRetryPolicy.numRetries,
+          // CDK writes the enum's name; SNS reads it without regard to case.
+          backoffFunction: WEBHOOK_DELIVERY_POLICY.healthyRetryPolicy.backoffFunction.toUpperCase(),
+        }),
+        throttlePolicy: WEBHOOK_DELIVERY_POLICY.throttlePolicy,
+      },
+    });
+  });
+
+  it('has the stock-monitor publish in every locale in use, with the currency', () => {
+    const locales = localesInUse(config.subscribers, config.alertLocales).join(',');
+    if (envName === 'prod') expect(locales).toBe('en,zh-CN');
+    pipeline.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          ALERT_LOCALES: locales,
+          CURRENCY_CODE: config.currency.code,
+        }),
+      },
+    });
   });
 
   it('archives the inventory bus', () => {
@@ -402,7 +436,7 @@ describe('production', () => {
     const { stateful } = synth('prod');
     stateful.hasResourceProperties('AWS::SNS::Subscription', {
       Protocol: 'sms',
-      FilterPolicy: { channels: ['sms'], level: ['OUT_OF_STOCK'], transition: ['TRIGGERED'] },
+      FilterPolicy: { locale: ['en'], delivery: ['sms'], alert: ['OUT_OF_STOCK:TRIGGERED'] },
     });
   });
 });

@@ -123,12 +123,20 @@ describe('sandbox SNS (local transport)', () => {
     expect(delivered).toEqual([]);
   });
 
-  it('fails an entry whose subject SNS would refuse, and delivers its neighbours', async () => {
+  it('fails an entry whose subject or attributes SNS would refuse, and delivers its neighbours', async () => {
     const { sns, delivered } = localSns();
     const entries = [
       entry('ok', 'a', 'x'.repeat(SnsLimits.subjectLength)),
       entry('long', 'b', 'x'.repeat(SnsLimits.subjectLength + 1)),
       entry('newline', 'c', 'two\nlines'),
+      // SNS subjects are printable ASCII: a Chinese subject is refused.
+      entry('chinese', 'd', '库存不足'),
+      {
+        ...entry('attributes', 'e'),
+        MessageAttributes: Object.fromEntries(
+          Array.from({ length: 11 }, (_, i) => [`a${i}`, { DataType: 'String', StringValue: 'x' }]),
+        ),
+      },
     ];
 
     const output = await publishBatch(sns, entries);
@@ -136,6 +144,8 @@ describe('sandbox SNS (local transport)', () => {
     expect(output.Failed?.map((f) => [f.Id, f.Code, f.SenderFault])).toEqual([
       ['long', 'InvalidParameter', true],
       ['newline', 'InvalidParameter', true],
+      ['chinese', 'InvalidParameter', true],
+      ['attributes', 'InvalidParameter', true],
     ]);
     expect(delivered.map((e) => e.id)).toEqual(['ok']);
   });

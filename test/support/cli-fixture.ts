@@ -50,3 +50,19 @@ export const cliFixture = async (endpoint: string, prefix: string): Promise<CliF
   };
   return { doc, tables, dir, resources, cli, file };
 };
+
+/** What DescribeStacks answers for a deployed environment's stateful stack. */
+export const statefulStackOutputs = (topicArn: string) => ({
+  Stacks: [
+    {
+      StackName: 'x',
+      CreationTime: new Date(),
+      StackStatus: 'CREATE_COMPLETE' as const,
+      Outputs: [
+        { OutputKey: 'InventoryTableName', OutputValue: 'inv' },
+        { OutputKey: 'ControlTableName', OutputValue: 'ctl' },
+        { OutputKey: 'AlertsTopicArn', OutputValue: topicArn },
+      ],
+    },
+  ],
+});

@@ -7,13 +7,19 @@ import { LocalRequestHandler, type WirePublishEntry } from '../../../sandbox/loc
 import {
   ALERT_MESSAGE_MAX_BYTES,
   AlertPublisher,
+  alertLanguagesOf,
   publishEntryBytes,
   SNS_BATCH_LIMIT,
+  SNS_MESSAGE_ATTRIBUTES_LIMIT,
   SnsLimits,
   toPublishEntry,
 } from '../../../shared/adapters/alert-publisher.js';
+import { StockLevelDetailSchema } from '../../../shared/contracts/events.js';
+import { alertTagsOf } from '../../../shared/contracts/subscriptions.js';
 import type { Transition } from '../../../shared/domain/crossing.js';
-import { type AlertMessage, buildAlertMessage } from '../../../shared/domain/messages.js';
+import { LOCALES } from '../../../shared/domain/locales.js';
+import { type AlertMessage, clip, renderAlert } from '../../../shared/domain/messages.js';
+import { anAlert } from '../../support/alert-facts.js';
 
 const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:alerts-test';
 const NO_WAIT = { maxAttempts: 2, baseDelayMs: 0, sleep: async () => {} };
@@ -34,11 +40,12 @@ const alertOf = (text: {
   category?: string;
   ruleName?: string;
 }): AlertMessage => {
-  const message = buildAlertMessage(
+  const message = anAlert(
+    { ...text, previousQuantity: -Number.MAX_VALUE, quantity: Number.MIN_VALUE, price: 1e300 },
     transition,
-    { ...text, previousQuantity: -Number.MAX_VALUE, quantity: Number.MIN_VALUE },
     {
-      ruleKey: text.category ? `category#${text.category}` : `sku#${text.sku}`,
+      // A stored rule's key: its partition key holds at most 2048 bytes.
+      ruleKey: clip(text.category ? `category#${text.category}` : `sku#${text.sku}`, 2048),
       ruleName: text.ruleName,
       severity: 'critical',
       strategy: 'purchase-order',
@@ -49,16 +56,24 @@ const alertOf = (text: {
   return { ...message, id: `${text.sku}-T` };
 };
 
-/** A message whose e-mail body is `bytes` long: bigger than the stock-monitor ever builds. */
-const oversized = (id: string, bytes: number): AlertMessage => ({
-  ...alertOf({ sku: id, location: 'WH-1' }),
-  id,
-  email: 'x'.repeat(bytes),
-});
+/** A message whose webhook body is `bytes` long: bigger than the stock-monitor ever builds. */
+const oversized = (id: string, bytes: number): AlertMessage => {
+  const message = alertOf({ sku: id, location: 'WH-1' });
+  return { ...message, id, detail: { ...message.detail, ruleKey: 'x'.repeat(bytes) } };
+};
+
+/** The entries of an alert in every locale. */
+const entriesOf = (message: AlertMessage) =>
+  LOCALES.map((locale) =>
+    toPublishEntry(message, renderAlert(message, locale, { currency: 'EUR' })),
+  );
 
 describe('alert size', () => {
-  it('lets ten alerts of the largest size fit in one PublishBatch', () => {
-    expect(SNS_BATCH_LIMIT * ALERT_MESSAGE_MAX_BYTES).toBeLessThanOrEqual(SnsLimits.batchBytes);
+  it('lets five alerts of the largest size fit in one PublishBatch, and ten ordinary ones', () => {
+    expect(5 * ALERT_MESSAGE_MAX_BYTES).toBeLessThanOrEqual(SnsLimits.batchBytes);
+    const ordinary = entriesOf(alertOf({ sku: 'MUG-1', location: 'WH-1', name: 'Blue mug' }));
+    for (const entry of ordinary)
+      expect(SNS_BATCH_LIMIT * publishEntryBytes(entry)).toBeLessThanOrEqual(SnsLimits.batchBytes);
   });
 
   it('keeps an alert within its budget at the worst of every field', () => {
@@ -73,9 +88,8 @@ describe('alert size', () => {
         category: ch.repeat(300_000),
         ruleName: ch.repeat(80),
       });
-      expect(publishEntryBytes(toPublishEntry(message))).toBeLessThanOrEqual(
-        ALERT_MESSAGE_MAX_BYTES,
-      );
+      for (const entry of entriesOf(message))
+        expect(publishEntryBytes(entry)).toBeLessThanOrEqual(ALERT_MESSAGE_MAX_BYTES);
     }
   });
 
@@ -91,20 +105,47 @@ describe('alert size', () => {
           ruleName: text(80),
         }),
         (fields) => {
-          const entry = toPublishEntry(alertOf(fields));
-          expect(publishEntryBytes(entry)).toBeLessThanOrEqual(ALERT_MESSAGE_MAX_BYTES);
-          expect((entry.Subject ?? '').length).toBeLessThanOrEqual(SnsLimits.subjectLength);
+          for (const entry of entriesOf(alertOf(fields))) {
+            expect(publishEntryBytes(entry)).toBeLessThanOrEqual(ALERT_MESSAGE_MAX_BYTES);
+            expect((entry.Subject ?? '').length).toBeLessThanOrEqual(SnsLimits.subjectLength);
+          }
         },
       ),
-      { numRuns: 100 },
+      { numRuns: 40 },
     );
   });
 
-  it('sends the short summary as `default`, not a second copy of the e-mail', () => {
+  it('sends the short summary as `default`, not a second copy of the e-mail, and the event detail to webhooks', () => {
     const message = alertOf({ sku: 'MUG-1', location: 'WH-1', name: 'Blue mug' });
-    const body = JSON.parse(toPublishEntry(message).Message ?? '{}');
-    expect(body).toEqual({ default: message.summary, email: message.email, sms: message.sms });
+    const text = renderAlert(message, 'zh-CN', { currency: 'EUR' });
+    const entry = toPublishEntry(message, text);
+    const body = JSON.parse(entry.Message ?? '{}');
+    expect(body).toEqual({
+      default: text.summary,
+      email: text.email,
+      sms: text.sms,
+      https: expect.any(String),
+    });
     expect(body.default.length).toBeLessThan(body.email.length / 2);
+    const webhook = JSON.parse(body.https);
+    expect(StockLevelDetailSchema.parse(webhook)).toEqual(message.detail);
+    expect(webhook).toMatchObject({
+      detailType: 'StockLevelTriggered',
+      locale: 'zh-CN',
+      summary: text.summary,
+    });
+    expect(entry.Id).toBe('MUG-1-T-zh-CN');
+    expect(entry.MessageAttributes).toMatchObject({
+      locale: { DataType: 'String', StringValue: 'zh-CN' },
+      delivery: { DataType: 'String.Array', StringValue: '["email","sms","webhook"]' },
+      alert: {
+        DataType: 'String.Array',
+        StringValue: JSON.stringify(alertTagsOf('OVERSTOCK', 'TRIGGERED')),
+      },
+    });
+    expect(Object.keys(entry.MessageAttributes ?? {}).length).toBeLessThanOrEqual(
+      SNS_MESSAGE_ATTRIBUTES_LIMIT,
+    );
   });
 });
 
@@ -138,10 +179,11 @@ describe('AlertPublisher', () => {
     const calls = sns
       .commandCalls(PublishBatchCommand)
       .map((c) => c.args[0].input.PublishBatchRequestEntries ?? []);
+    const en = (m: AlertMessage | undefined) => `${m?.id}-en`;
     expect(calls.map((entries) => entries.map((e) => e.Id))).toEqual([
-      [messages[0]?.id, messages[1]?.id, messages[2]?.id],
-      [messages[3]?.id, ...messages.slice(4, 13).map((m) => m.id)],
-      messages.slice(13).map((m) => m.id),
+      [en(messages[0]), en(messages[1]), en(messages[2])],
+      [en(messages[3]), ...messages.slice(4, 13).map(en)],
+      messages.slice(13).map(en),
     ]);
     for (const entries of calls) {
       expect(entries.length).toBeLessThanOrEqual(SnsLimits.entriesPerBatch);
@@ -176,6 +218,48 @@ describe('AlertPublisher', () => {
     // Assess
     expect([...outcome.failed.keys()]).toEqual(['huge']);
     expect(outcome.failed.get('huge')).toMatch(/^BatchRequestTooLongException: /);
-    expect(delivered.map((e) => e.id).sort()).toEqual(neighbours.map((m) => m.id).sort());
+    expect(delivered.map((e) => e.id).sort()).toEqual(neighbours.map((m) => `${m.id}-en`).sort());
+  });
+
+  it('publishes one message per locale in use, ten to a call, and fails an alert when any of its messages fails', async () => {
+    // Prepare: SNS refuses the Chinese message of one alert
+    sns.on(PublishBatchCommand).callsFake((input) => ({
+      Successful: input.PublishBatchRequestEntries.filter(
+        (e: { Id: string }) => e.Id !== 'A3-T-zh-CN',
+      ).map((e: { Id: string }) => ({ Id: e.Id })),
+      Failed: [{ Id: 'A3-T-zh-CN', Code: 'InternalError', SenderFault: false, Message: 'boom' }],
+    }));
+    const messages = Array.from({ length: 6 }, (_, i) =>
+      alertOf({ sku: `A${i}`, location: 'WH-1' }),
+    );
+    const publisher = new AlertPublisher(mocked, TOPIC, NO_WAIT, {
+      locales: ['en', 'zh-CN'],
+      currency: 'EUR',
+    });
+
+    // Act
+    const outcome = await publisher.publish(messages);
+
+    // Assess
+    const first = sns
+      .commandCalls(PublishBatchCommand)
+      .slice(0, 2)
+      .map((c) => c.args[0].input.PublishBatchRequestEntries ?? []);
+    expect(first.map((entries) => entries.length)).toEqual([10, 2]);
+    const locales = first.flat().map((e) => e.MessageAttributes?.locale?.StringValue);
+    expect(locales.filter((l) => l === 'en')).toHaveLength(6);
+    expect(locales.filter((l) => l === 'zh-CN')).toHaveLength(6);
+    expect([...outcome.failed]).toEqual([['A3-T', 'InternalError: boom']]);
+  });
+});
+
+describe('alertLanguagesOf', () => {
+  it('reads the locales and currency the stack sets, English and US dollars when absent', () => {
+    expect(alertLanguagesOf('en,zh-CN', 'EUR')).toEqual({
+      locales: ['en', 'zh-CN'],
+      currency: 'EUR',
+    });
+    expect(alertLanguagesOf(undefined, undefined)).toEqual({ locales: ['en'], currency: 'USD' });
+    expect(() => alertLanguagesOf('en,fr', 'EUR')).toThrow(/no catalogue for fr; use en, zh-CN/);
   });
 });

@@ -1,56 +1,57 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Transition } from '../../../shared/domain/crossing.js';
+import { LEVELS } from '../../../shared/domain/levels.js';
+import { CATALOGUES, LOCALES, type Locale } from '../../../shared/domain/locales.js';
 import {
-  buildAlertMessage,
+  type AlertSubject,
   clip,
   DISPLAY_BYTES,
-  SMS_MAX_LENGTH,
+  renderAlert,
   SUBJECT_MAX_LENGTH,
-  toGsm7,
   utf8Length,
 } from '../../../shared/domain/messages.js';
+import { isGsm7, SmsSegment, smsUnits } from '../../../shared/domain/sms.js';
+import {
+  anAlert,
+  alertContext as context,
+  lowStockTrigger as transition,
+} from '../../support/alert-facts.js';
 
-const transition: Transition = {
-  kind: 'TRIGGERED',
-  level: 'LOW_STOCK',
-  alertId: 'abcdefghijklmnopqrstuv',
-  threshold: 10,
-  announced: true,
+const USD = { currency: 'USD' };
+const render = (
+  item: AlertSubject,
+  locale: Locale = 'en',
+  t: Transition = transition,
+  c = context,
+) => renderAlert(anAlert(item, t, c), locale, USD);
+
+const mug: AlertSubject = {
+  sku: 'SKU-1',
+  location: 'WH-1',
+  name: 'Blue mug',
+  category: 'kitchen',
+  previousQuantity: 12,
+  quantity: 8,
+  price: 1234.5,
 };
-const context = {
-  ruleKey: 'default',
-  severity: 'warning' as const,
-  strategy: 'purchase-order',
-  channels: ['email', 'sms'],
-  occurredAt: '2026-11-25T12:00:00.000Z',
-};
 
-const GSM7 = /^[@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !"#¤%&'()*+,\-./0-9:;<=>?¡A-ZÄÖÑÜ§¿a-zäöñüà]*$/;
+/** Whether the SMS fits one segment of the encoding it needs. */
+const oneSegment = (sms: string) =>
+  isGsm7(sms) ? smsUnits(sms) <= SmsSegment.gsm7Septets : sms.length <= SmsSegment.ucs2Units;
 
-describe('buildAlertMessage', () => {
+describe('renderAlert', () => {
   it('writes a readable e-mail and a short SMS', () => {
-    const message = buildAlertMessage(
-      transition,
-      {
-        sku: 'SKU-1',
-        location: 'WH-1',
-        name: 'Blue mug',
-        category: 'kitchen',
-        previousQuantity: 12,
-        quantity: 8,
-      },
-      context,
-    );
+    const message = render(mug);
     expect(message.subject).toBe('[WARNING] Low stock: Blue mug (SKU-1) at WH-1');
     expect(message.email).toContain('Quantity:   12 -> 8');
     expect(message.email).toContain('Threshold:  <= 10');
-    expect(message.email).toContain('Automatic handling: purchase-order will run.');
+    expect(message.email).toContain('Price:      $1,234.50');
     expect(message.summary).toBe(
       'Low stock: Blue mug (SKU-1) at WH-1, quantity 12 -> 8 (<= 10), alert abcdefghijklmnopqrstuv.',
     );
     expect(message.sms).toBe('Low stock: SKU-1 @ WH-1 qty 12 -> 8 (<=10) purchase-order #abcdefgh');
-    expect(message.attributes).toEqual({
+    expect(anAlert(mug).attributes).toEqual({
       level: 'LOW_STOCK',
       severity: 'warning',
       sku: 'SKU-1',
@@ -61,29 +62,114 @@ describe('buildAlertMessage', () => {
     });
   });
 
-  it('keeps every SMS within 160 GSM-7 characters and every subject within SNS limits', () => {
+  it('never promises that a strategy will run: the executor decides, and the ledger records it (#15)', () => {
+    for (const locale of LOCALES) {
+      const { email } = render(mug, locale);
+      expect(email).not.toMatch(/will run/);
+      expect(email).toContain(CATALOGUES[locale].strategies['purchase-order']);
+    }
+    expect(render(mug).email).toMatch(
+      /Automatic handling: purchase-order, as the strategy executor decides .*; the ledger records what it did\.$/,
+    );
+    expect(render(mug, 'zh-CN').email).toMatch(/是否执行由策略执行器决定/);
+  });
+
+  it('writes every text from the locale catalogue, numbers and prices with Intl, the name as written', () => {
+    const item = { ...mug, name: '蓝色马克杯', previousQuantity: 12_000, quantity: 8_000 };
+    const message = render(item, 'zh-CN', { ...transition, threshold: 10_000 });
+    expect(message.email.split('\n')[0]).toBe('蓝色马克杯 (SKU-1)（WH-1）库存不足。');
+    expect(message.email).toContain('数量:');
+    expect(message.email).toContain('12,000 → 8,000');
+    expect(message.email).toContain('US$1,234.50');
+    expect(message.email).toContain('2026年11月25日');
+    expect(message.sms).toBe(
+      '库存不足：SKU-1 @ WH-1 数量 12,000 → 8,000（≤10,000）采购订单 #abcdefgh',
+    );
+    expect(message.subject).toBe('[WARNING] LOW_STOCK SKU-1 @ WH-1');
+  });
+
+  describe('one snapshot per locale per message kind', () => {
+    const kinds: [string, Transition, AlertSubject][] = [
+      ['low stock triggered', transition, mug],
+      [
+        'out of stock triggered',
+        { ...transition, level: 'OUT_OF_STOCK', threshold: 0 },
+        { ...mug, quantity: 0 },
+      ],
+      [
+        'overstock triggered',
+        { ...transition, level: 'OVERSTOCK', threshold: 100 },
+        { ...mug, quantity: 120 },
+      ],
+      [
+        'low stock resolved',
+        { ...transition, kind: 'RESOLVED' },
+        { ...mug, previousQuantity: 8, quantity: 30 },
+      ],
+    ];
+    for (const locale of LOCALES)
+      for (const [kind, t, item] of kinds)
+        it(`${locale}: ${kind}`, () => {
+          const message = render(item, locale, t);
+          expect(oneSegment(message.sms)).toBe(true);
+          expect(message).toMatchSnapshot();
+        });
+    it.each(LOCALES)('%s: no strategy configured', (locale) => {
+      expect(
+        render(mug, locale, transition, { ...context, strategy: undefined }),
+      ).toMatchSnapshot();
+    });
+  });
+
+  it('keeps every SMS within one segment of its encoding, never writing ? for a character it was given', () => {
+    const text = fc.oneof(
+      fc.string({ maxLength: 300 }),
+      fc.string({ unit: 'grapheme', maxLength: 120 }),
+      fc.string({ unit: fc.constantFrom(...'仓库杯子上海北京😀🇨🇳é€[]'), maxLength: 80 }),
+    );
     fc.assert(
       fc.property(
-        fc.string({ maxLength: 300 }),
+        text,
+        text,
         fc.string({ minLength: 1, maxLength: 300 }),
         fc.integer(),
-        (sku, name, q) => {
-          const message = buildAlertMessage(
-            transition,
-            { sku, location: 'Lagerhaus Köln ✓', name, previousQuantity: q, quantity: q - 1 },
-            context,
-          );
-          expect(message.sms.length).toBeLessThanOrEqual(SMS_MAX_LENGTH);
-          expect(message.sms).toMatch(GSM7);
+        fc.constantFrom(...LOCALES),
+        fc.constantFrom(...LEVELS),
+        (sku, location, name, q, locale, level) => {
+          const item = { sku, location, name, previousQuantity: q, quantity: q - 1 };
+          const message = render(item, locale, { ...transition, level });
+          expect(oneSegment(message.sms)).toBe(true);
+          expect(message.sms).not.toMatch(
+            /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/,
+          ); // no lone surrogate
+          const questionMarks = (t: string) => [...t].filter((c) => c === '?').length;
+          expect(questionMarks(message.sms)).toBeLessThanOrEqual(questionMarks(sku + location));
+          expect(message.sms).toContain(CATALOGUES[locale].levels[level]);
           expect(message.subject.length).toBeLessThanOrEqual(SUBJECT_MAX_LENGTH);
           expect(message.subject).toMatch(/^[\x20-\x7e]+$/);
         },
       ),
+      { numRuns: 300 },
     );
   });
 
-  it('maps accents to GSM-7 and replaces what it cannot', () => {
-    expect(toGsm7('Café → Köln ā 😀')).toBe('Café > Köln a ?');
+  it('sends Latin text in GSM-7 (accents dropped only where GSM-7 lacks them) and Chinese in UCS-2', () => {
+    const latin = render({ ...mug, sku: 'Café-ā', location: 'Köln' });
+    expect(latin.sms).toMatch(/^Low stock: Café-a @ Köln /);
+    expect(isGsm7(latin.sms)).toBe(true);
+    const chinese = render({ ...mug, sku: '杯-1', location: '上海仓' });
+    expect(chinese.sms).toMatch(/^Low stock: 杯-1 @ 上海仓 /);
+    expect(isGsm7(chinese.sms)).toBe(false);
+    expect(chinese.sms.length).toBeLessThanOrEqual(SmsSegment.ucs2Units);
+    const zh = render({ ...mug, sku: 'X'.repeat(200), location: '上海仓' }, 'zh-CN');
+    expect(zh.sms.length).toBeLessThanOrEqual(70);
+    expect(zh.sms).toMatch(/^库存不足：X+… @ 上海仓 数量/);
+  });
+
+  it('counts an emoji as two UTF-16 units of a UCS-2 segment', () => {
+    const message = render({ ...mug, sku: '😀'.repeat(60) }, 'zh-CN');
+    expect(message.sms.length).toBeLessThanOrEqual(70);
+    expect(message.sms).toContain('😀…');
   });
 });
 
@@ -140,20 +226,19 @@ describe('clip', () => {
 
 describe('buildAlertMessage with free text of any length', () => {
   const longName = `${'Steingut-Becher '.repeat(18_750)}`; // 300,000 bytes
-  const build = (overrides: Partial<Parameters<typeof buildAlertMessage>[1]> = {}) =>
-    buildAlertMessage(
-      transition,
-      {
-        sku: 'MUG-1',
-        location: 'WH-1',
-        name: longName,
-        category: 'k'.repeat(5_000),
-        previousQuantity: 12,
-        quantity: 8,
-        ...overrides,
-      },
-      { ...context, ruleName: 'Standard', ruleKey: `category#${'k'.repeat(5_000)}` },
-    );
+  const item = (overrides: Partial<AlertSubject>): AlertSubject => ({
+    sku: 'MUG-1',
+    location: 'WH-1',
+    name: longName,
+    category: 'k'.repeat(5_000),
+    previousQuantity: 12,
+    quantity: 8,
+    ...overrides,
+  });
+  const ruled = { ...context, ruleName: 'Standard', ruleKey: `category#${'k'.repeat(5_000)}` };
+  const alert = (overrides: Partial<AlertSubject> = {}) =>
+    anAlert(item(overrides), transition, ruled);
+  const build = (overrides: Partial<AlertSubject> = {}) => renderAlert(alert(overrides), 'en', USD);
 
   it('cuts a 300 KB name, a long category and rule to a few hundred bytes each, with an ellipsis', () => {
     const message = build();
@@ -167,7 +252,7 @@ describe('buildAlertMessage with free text of any length', () => {
     expect(message.email).toContain(
       `Rule:       ${rule}${'k'.repeat(DISPLAY_BYTES.rule - rule.length - 3)}…\n`,
     );
-    expect(message.attributes.category).toBe(`${'k'.repeat(DISPLAY_BYTES.category - 3)}…`);
+    expect(alert().attributes.category).toBe(`${'k'.repeat(DISPLAY_BYTES.category - 3)}…`);
     expect(utf8Length(message.email)).toBeLessThan(4 * 1024);
     expect(utf8Length(message.summary)).toBeLessThan(2 * 1024);
     expect(message.subject).toBe(
@@ -186,8 +271,8 @@ describe('buildAlertMessage with free text of any length', () => {
   it('keeps the sku and location whole in the attributes subscribers filter on', () => {
     const sku = 'S'.repeat(256);
     const message = build({ sku, location: 'Lagerhaus Köln' });
-    expect(message.attributes.sku).toBe(sku);
-    expect(message.attributes.location).toBe('Lagerhaus Köln');
+    expect(alert({ sku, location: 'Lagerhaus Köln' }).attributes.sku).toBe(sku);
+    expect(alert({ sku, location: 'Lagerhaus Köln' }).attributes.location).toBe('Lagerhaus Köln');
     expect(message.email).toContain(`Item:       ${'Steingut-Becher '.repeat(2)}`);
   });
 });

@@ -1,0 +1,156 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { runCli } from '../../cli/main.js';
+import { awsTarget } from '../../cli/target.js';
+import { WEBHOOK_DELIVERY_POLICY } from '../../shared/contracts/subscriptions.js';
+import { type CliFixture, cliFixture, statefulStackOutputs } from '../support/cli-fixture.js';
+
+let fixture: CliFixture;
+const cli = (...argv: string[]) => fixture.cli(...argv);
+const saved = () =>
+  JSON.parse(readFileSync(join(fixture.dir, 'subscriptions.json'), 'utf8')) as {
+    protocol: string;
+    endpoint: string;
+    filterPolicy: Record<string, string[]>;
+  }[];
+
+beforeAll(async () => {
+  fixture = await cliFixture(inject('dynamoEndpoint'), 'subs-');
+});
+
+describe('subscribe in the sandbox', () => {
+  it('subscribes in a language, with the locale in the filter policy', async () => {
+    const result = await cli('subscribe', 'email', 'cangku@example.com', '--locale', 'zh-CN');
+    expect(result.code).toBe(0);
+    expect(saved().at(-1)).toMatchObject({
+      protocol: 'email',
+      filterPolicy: { locale: ['zh-CN'], delivery: ['email'] },
+    });
+    const unknown = await cli('subscribe', 'email', 'x@example.com', '--locale', 'fr');
+    expect(unknown).toMatchObject({ code: 2 });
+    expect(unknown.err).toContain('--locale: unknown "fr"; use en, zh-CN');
+  });
+
+  it('subscribes a webhook, http:// included (the sandbox only)', async () => {
+    const result = await cli('subscribe', 'http://127.0.0.1:9/hook', '--levels', 'OUT_OF_STOCK');
+    expect(result.code).toBe(0);
+    expect(saved().at(-1)).toMatchObject({
+      protocol: 'http',
+      endpoint: 'http://127.0.0.1:9/hook',
+      filterPolicy: { locale: ['en'], delivery: ['webhook'], alert: ['OUT_OF_STOCK'] },
+    });
+    expect((await cli('subscribe', 'ftp://example.com/x')).err).toContain('not an https:// URL');
+  });
+
+  it('refuses a filter policy SNS would refuse, naming the subscriber and what to change', async () => {
+    const locations = Array.from({ length: 10 }, (_, i) => `WH-${i}`).join(',');
+    const categories = Array.from({ length: 16 }, (_, i) => `c${i}`).join(',');
+    const result = await cli(
+      'subscribe',
+      'email',
+      'buyer@example.com',
+      '--locations',
+      locations,
+      '--categories',
+      categories,
+    );
+    expect(result.code).toBe(2);
+    expect(result.err).toContain(
+      'subscriber email buyer@example.com: its filter policy has 160 value combinations (location 10 × category 16); SNS allows 150',
+    );
+    // Three levels, ten locations and six categories: refused by SNS under one key per choice,
+    // accepted under the combined attributes.
+    const fits = await cli(
+      'subscribe',
+      'sms',
+      '+14155550100',
+      '--levels',
+      'OUT_OF_STOCK,LOW_STOCK,OVERSTOCK',
+      '--no-resolved',
+      '--locations',
+      locations,
+      '--categories',
+      'a,b,c,d,e,f',
+    );
+    expect(fits.code).toBe(0);
+  });
+
+  it('refuses a locale the environment does not publish in', async () => {
+    const resources = join(fixture.dir, 'staging-resources.json');
+    writeFileSync(
+      resources,
+      JSON.stringify({
+        ...JSON.parse(readFileSync(fixture.resources, 'utf8')),
+        environment: 'staging',
+      }),
+    );
+    const err: string[] = [];
+    const code = await runCli(
+      ['subscribe', 'email', 'x@example.com', '--locale', 'zh-CN', '--resources', resources],
+      { out: () => {}, err: (t) => err.push(t), isTty: false },
+    );
+    expect(code).toBe(2);
+    expect(err.join()).toContain(
+      '--locale zh-CN: this environment publishes alerts in en only; add "zh-CN" to its alertLocales',
+    );
+  });
+});
+
+describe('subscribe a webhook to a deployed environment', () => {
+  const cfn = mockClient(CloudFormationClient);
+  const sns = mockClient(SNSClient);
+  afterAll(() => {
+    cfn.restore();
+    sns.restore();
+  });
+  const run = async (...argv: string[]) => {
+    const err: string[] = [];
+    const code = await runCli(argv, { out: () => {}, err: (t) => err.push(t), isTty: false }, (g) =>
+      awsTarget(g.env as string, {
+        cloudFormation: new CloudFormationClient({ region: 'eu-west-1' }),
+        sns: new SNSClient({ region: 'eu-west-1' }),
+      }),
+    );
+    return { code, err: err.join('\n') };
+  };
+
+  it('creates an HTTPS subscription with raw delivery, the filter policy and the retry policy; refuses http://', async () => {
+    cfn.on(DescribeStacksCommand).resolves(statefulStackOutputs('arn:aws:sns:eu-west-1:1:alerts'));
+    sns.on(SubscribeCommand).resolves({ SubscriptionArn: 'pending confirmation' });
+
+    const ok = await run(
+      'subscribe',
+      'https://hooks.example.com/x',
+      '--levels',
+      'OUT_OF_STOCK',
+      '--locale',
+      'zh-CN',
+      '--env',
+      'prod',
+    );
+
+    expect(ok.code).toBe(0);
+    expect(sns).toHaveReceivedCommandWith(SubscribeCommand, {
+      TopicArn: 'arn:aws:sns:eu-west-1:1:alerts',
+      Protocol: 'https',
+      Endpoint: 'https://hooks.example.com/x',
+      Attributes: {
+        FilterPolicy: JSON.stringify({
+          locale: ['zh-CN'],
+          delivery: ['webhook'],
+          alert: ['OUT_OF_STOCK'],
+        }),
+        FilterPolicyScope: 'MessageAttributes',
+        RawMessageDelivery: 'true',
+        DeliveryPolicy: JSON.stringify(WEBHOOK_DELIVERY_POLICY),
+      },
+    });
+    const refused = await run('subscribe', 'http://hooks.example.com/x', '--env', 'prod');
+    expect(refused.code).toBe(2);
+    expect(refused.err).toContain('is http://: SNS would send alerts in clear; use https://');
+  });
+});
