@@ -5,6 +5,7 @@ import { ControlKeys } from '../contracts/tables.js';
 import {
   type DemandPolicy,
   type DerivedThresholds,
+  demandSeries,
   deriveThresholds,
   rollingStatistics,
 } from '../domain/demand.js';
@@ -165,20 +166,6 @@ export const dailySeries = async (
   const start = end - (windowDays - 1) * DAY_MS;
   const stored = await itemDays(doc, tableName, item, dayOf(start), dayOf(end));
   return demandSeries(stored, dayOf(start), windowDays);
-};
-
-/** Units sold per day for `days` days from `fromDay`, with days not stored as zero. */
-export const demandSeries = (
-  stored: readonly StoredItemDay[],
-  fromDay: string,
-  days: number,
-): { day: string; units: number }[] => {
-  const sold = new Map(stored.map((d) => [d.day, d.unitsSold]));
-  const start = Date.parse(`${fromDay}T00:00:00Z`);
-  return Array.from({ length: days }, (_, i) => {
-    const day = dayOf(start + i * DAY_MS);
-    return { day, units: sold.get(day) ?? 0 };
-  });
 };
 
 /**
