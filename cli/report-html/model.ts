@@ -49,6 +49,8 @@ export interface Marker {
   readonly label: string;
   /** Where on the quantity axis it sits: the quantity then (null: at the axis). */
   readonly quantity: number | null;
+  /** Effects made in the same minute are stacked, so each can be seen and hovered. */
+  readonly stack: number;
 }
 
 /** Thresholds in force from `at` until the next step. */
@@ -173,10 +175,22 @@ export const markersOf = (
       const id = `${marker.kind} ${entry.alertId} ${entry.transition} ${marker.at}`;
       if (marker.at < since || marker.at > until || seen.has(id)) continue;
       seen.add(id);
-      markers.push({ ...marker, quantity: quantityAt(samples, marker.at) });
+      markers.push({ ...marker, quantity: quantityAt(samples, marker.at), stack: 0 });
     }
   }
-  return markers.sort((a, b) => a.at - b.at);
+  return stacked(markers.sort((a, b) => a.at - b.at));
+};
+
+/** Numbers the effects (not alert transitions) that share a minute: 0, 1, 2, … */
+const stacked = (markers: readonly Marker[]): Marker[] => {
+  const perMinute = new Map<number, number>();
+  return markers.map((m) => {
+    if (m.kind === 'triggered' || m.kind === 'resolved') return m;
+    const minute = Math.floor(m.at / 60_000);
+    const stack = perMinute.get(minute) ?? 0;
+    perMinute.set(minute, stack + 1);
+    return { ...m, stack };
+  });
 };
 
 const LEVEL_NAMES: Record<Level, string> = {
@@ -189,9 +203,9 @@ const LEVEL_NAMES: Record<Level, string> = {
  * What one ledger entry shows: the alert's transition (once per alert, whatever the number of
  * strategies), and the effect when it was applied, at the time it was made.
  */
-const entryMarkers = (entry: LedgerEntry): Omit<Marker, 'quantity'>[] => {
+const entryMarkers = (entry: LedgerEntry): Omit<Marker, 'quantity' | 'stack'>[] => {
   const level = entry.level;
-  const transition: Omit<Marker, 'quantity'> = {
+  const transition: Omit<Marker, 'quantity' | 'stack'> = {
     at: Date.parse(entry.occurredAt),
     kind: entry.transition === 'TRIGGERED' ? 'triggered' : 'resolved',
     level,
@@ -249,6 +263,14 @@ export const chartColumns = (
   ]
     .filter((t) => t >= since && t <= until)
     .sort((a, b) => a - b);
+  // A step chart draws a value up to the next one only where that one is not a gap: the last
+  // quantity before a delete gets a row of its own just before it.
+  for (const [i, sample] of samples.entries()) {
+    const before = samples[i - 1];
+    if (sample.quantity === null && before && before.quantity !== null && sample.at - 1 > since)
+      times.push(sample.at - 1);
+  }
+  times.sort((a, b) => a - b);
   const stepAt = (t: number) => steps.findLast((s) => s.at <= t) ?? steps[0];
   const sampleAt = (t: number) => samples.findLast((s) => s.at <= t);
   const prices = times.map((t) => sampleAt(t)?.price ?? null);

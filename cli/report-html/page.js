@@ -13,13 +13,18 @@
   const screenSize = (el) => ({ width: Math.max(480, el.clientWidth), height: 300 });
   const PRINT_SIZE = { width: 680, height: 260 };
 
+  /** Alerts sit on the quantity line; effects just above, so one made with its alert shows too. */
+  const EFFECT_RAISE_PX = 14;
+  const isTransition = (kind) => kind === 'triggered' || kind === 'resolved';
+
   /** Positions every marker of a chart at its time (x) and the quantity then (y). */
   const placeMarkers = (item) => (u) => {
     const bottom = u.over.clientHeight;
     for (const el of u.over.querySelectorAll('.marker')) {
       const marker = item.markers[Number(el.dataset.index)];
       el.style.left = `${u.valToPos(marker.at / 1000, 'x')}px`;
-      const y = marker.quantity === null ? bottom : u.valToPos(marker.quantity, 'y');
+      const onLine = marker.quantity === null ? bottom : u.valToPos(marker.quantity, 'y');
+      const y = isTransition(marker.kind) ? onLine : onLine - EFFECT_RAISE_PX * (1 + marker.stack);
       el.style.top = `${Math.min(bottom, Math.max(0, y))}px`;
     }
   };
@@ -86,13 +91,23 @@
     }
     const opts = {
       ...screenSize(el),
+      // Axis labels in UTC, as the rest of the report.
+      tzDate: (seconds) => uPlot.tzDate(new Date(seconds * 1000), 'Etc/UTC'),
       scales: {
         x: { time: true },
         y: { range: (_u, min, max) => [Math.min(0, min ?? 0), Math.ceil((max ?? 10) * 1.15) + 1] },
       },
       axes,
       series,
-      hooks: { ready: [(u) => addMarkers(u, item)], draw: [placeMarkers(item)] },
+      hooks: {
+        ready: [
+          (u) => {
+            addMarkers(u, item);
+            placeMarkers(item)(u);
+          },
+        ],
+        draw: [placeMarkers(item)],
+      },
     };
     const plot = new uPlot(opts, columns, el);
     return { sku: item.sku, location: item.location, plot, element: el };
