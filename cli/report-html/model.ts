@@ -75,15 +75,23 @@ export interface ItemChart {
   readonly findings: string[];
 }
 
-/** The alert-effect facts (not operator actions) that happened before `until`. */
-const factsUntil = (facts: readonly LedgerFact[], until: number) =>
-  facts.filter((f) => Date.parse(f.occurredAt) < until);
+/**
+ * The facts a period's figures come from: those before its end, less the crossings that had
+ * already resolved before it began (they would count their recovery time in a later period).
+ */
+const factsOfPeriod = (facts: readonly LedgerFact[], from: number, until: number) => {
+  const crossing = (f: LedgerFact) => `${f.alertId} ${f.level}`;
+  const over = new Set(
+    facts
+      .filter((f) => f.transition === 'RESOLVED' && Date.parse(f.occurredAt) < from)
+      .map(crossing),
+  );
+  return facts.filter((f) => Date.parse(f.occurredAt) < until && !over.has(crossing(f)));
+};
 
 /** Every item as one, so the report's percentiles are over all items of a level. */
 const asOneItem = (facts: readonly LedgerFact[]): LedgerFact[] =>
   facts.map((f) => ({ ...f, sku: '*', location: '*' }));
-
-const hours = (ms: number) => `${(ms / 3_600_000).toFixed(1)} h`;
 
 /**
  * The summary: per level the alerts, time to recover (p50/p90 over all items) and stockout
@@ -101,7 +109,7 @@ export const summaryOf = (
     [previousSince, since],
   ] as const;
   const [now, before] = periods.map(([from, to]) =>
-    effectiveness(asOneItem(factsUntil(alertFacts, to)), new Date(from), new Date(to)),
+    effectiveness(asOneItem(factsOfPeriod(alertFacts, from, to)), new Date(from), new Date(to)),
   ) as [EffectivenessReport, EffectivenessReport];
   const levels = LEVELS.map((level) => {
     const [n, b] = [now, before].map((r) => r.items.find((i) => i.level === level));
@@ -117,7 +125,7 @@ export const summaryOf = (
         figure('time to recover p50', (r) => humanDuration(r?.recoverP50Ms) || '–'),
         figure('time to recover p90', (r) => humanDuration(r?.recoverP90Ms) || '–'),
         ...(level === 'OUT_OF_STOCK'
-          ? [figure('stockout time', (r) => hours(r?.stockoutMs ?? 0))]
+          ? [figure('stockout time', (r) => humanDuration(r?.stockoutMs ?? 0))]
           : []),
       ],
     };
@@ -309,7 +317,7 @@ export const findingsOf = (input: {
   const findings: string[] = [];
   findings.push(
     stockouts.count > 0
-      ? `Out of stock ${stockouts.count} time(s), ${hours(stockouts.ms)} in total in this period.`
+      ? `Out of stock ${stockouts.count} time(s), ${humanDuration(stockouts.ms)} in total in this period.`
       : 'Not out of stock in this period.',
   );
   if (orderDurationsMs.length > 0) {
