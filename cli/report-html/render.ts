@@ -30,7 +30,7 @@ h1 { font-size: 22px; margin: 0 0 4px; } h2 { font-size: 17px; margin: 0 0 6px; 
 table { border-collapse: collapse; margin: 8px 0 16px; }
 th, td { border-bottom: 1px solid #e5e7eb; padding: 3px 10px; text-align: left; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
-.summary { display: flex; gap: 32px; flex-wrap: wrap; }
+.summary { display: flex; gap: 32px; flex-wrap: wrap; align-items: flex-start; }
 .item { border-top: 2px solid #e5e7eb; padding-top: 12px; margin-top: 20px; break-inside: avoid; page-break-inside: avoid; }
 .chart { width: 100%; min-height: 340px; }
 .findings { margin: 6px 0; padding-left: 20px; }

@@ -1,6 +1,6 @@
 /// <reference lib="dom" />
 /// <reference lib="dom.iterable" />
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { type Browser, chromium } from 'playwright-core';
@@ -129,6 +129,10 @@ const recordHistory = async () => {
 };
 
 beforeAll(async () => {
+  if (!existsSync(CHROMIUM))
+    throw new Error(
+      `No Chromium at ${CHROMIUM}: install it (sudo apt-get install -y chromium; .ci/run does) or set CHROMIUM_PATH`,
+    );
   fx = await cliFixture(inject('dynamoEndpoint'), 'report-html-');
   const rule = fx.file(
     'rule.json',
