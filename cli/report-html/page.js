@@ -46,33 +46,26 @@
 
   const chartOf = (item, index) => {
     const el = document.getElementById(`chart-${index}`);
+    /** A stepped line; a threshold's also shades its band, down to the floor or up to the top. */
+    const line = (label, stroke, band) => ({
+      label,
+      stroke,
+      width: 2,
+      paths: stepped,
+      points: { show: false },
+      ...(band ? { fill: band.fill, fillTo: band.fillTo } : {}),
+    });
     const series = [
       {},
-      {
-        label: 'quantity',
-        stroke: COLORS.quantity,
-        width: 2,
-        paths: stepped,
-        points: { show: false },
-      },
-      {
-        label: 'low stock at or below',
-        stroke: COLORS.low,
-        width: 2,
+      line('quantity', COLORS.quantity),
+      line('low stock at or below', COLORS.low, {
         fill: 'rgba(217, 119, 6, 0.12)',
         fillTo: (u) => u.scales.y.min,
-        paths: stepped,
-        points: { show: false },
-      },
-      {
-        label: 'overstock at or above',
-        stroke: COLORS.high,
-        width: 2,
+      }),
+      line('overstock at or above', COLORS.high, {
         fill: 'rgba(124, 58, 237, 0.10)',
         fillTo: (u) => u.scales.y.max,
-        paths: stepped,
-        points: { show: false },
-      },
+      }),
     ];
     const columns = [item.times, item.quantity, item.low, item.high];
     const axes = [{}, { label: 'quantity' }];

@@ -174,23 +174,20 @@ describe('demand-recorder on DynamoDB Local', () => {
     await recorder(batch);
     // Assess
     const day = '2025-11-25'; // the factories' record time
-    const [sold] = await itemDays(
-      sandbox.doc,
-      sandbox.tables.control,
-      { sku: 'REPLAY-1', location: 'WH-1' },
-      day,
-      day,
-      true,
-    );
+    const stored = async (sku: string) =>
+      (
+        await itemDays(
+          sandbox.doc,
+          sandbox.tables.control,
+          { sku, location: 'WH-1' },
+          day,
+          day,
+          true,
+        )
+      )[0];
+    const sold = await stored('REPLAY-1');
     expect(sold).toEqual({ day, unitsSold: 10, points: ['720:20'] });
-    const [received] = await itemDays(
-      sandbox.doc,
-      sandbox.tables.control,
-      { sku: 'REPLAY-2', location: 'WH-1' },
-      day,
-      day,
-      true,
-    );
+    const received = await stored('REPLAY-2');
     expect(received).toEqual({ day, unitsSold: 0, points: ['720:50'] });
     expect(stockSeries([received as { day: string; points: string[] }])).toEqual([
       { at: Date.parse('2025-11-25T12:00:00Z'), quantity: 50, price: undefined },
