@@ -16,7 +16,8 @@ Options:
   --data <dir>    keep DynamoDB data in <dir> (default: in memory)
   --env <name>    environment configuration to use (default dev)
   --no-demo       start with an empty catalog and no demo story
-  --once          play the demo, wait until the pipeline settles, print a summary and exit
+  --once          play the demo, wait until the pipeline settles, print a summary, write
+                  .sandbox/report.html (the HTML report of the run) and exit
   --help          show this help
 
 Examples:
