@@ -147,6 +147,7 @@ const itemChart = async (
   const { since, until } = options;
   const { sku, location } = subject.key;
   const entries = allEntries.filter((e) => e.sku === sku && e.location === location);
+  // What `thresholds suggest` assumes without --lead-time and --service-level.
   const defaults = defaultPolicy('7', '0.95');
   const policy = resolved?.rule.demand ?? defaults;
   const days = await itemDays(
