@@ -122,10 +122,14 @@ Example:
   dlq list --since 1d --env prod
   dlq replay --all --sandbox`,
   report: `report [--since 7d] [--json | --csv]
+       report --html report.html [--since 7d] [--sku SKU] [--location L] [--top 10]
   Per item and level: alerts, still open, time to recover (p50/p90), stockout time; effects
-  by strategy and outcome; the items that alert most.
+  by strategy and outcome; the items that alert most. --html writes one self-contained page:
+  the summary beside the period before, and per item (the top N by stockout time) a chart of
+  quantity, thresholds, alerts, orders and price, with findings; it prints the file's path.
 Example:
-  report --since 30d --env prod`,
+  report --since 30d --env prod
+  report --html report.html --since 30d --top 5 --sandbox`,
 };
 
 /** A command that reads or changes what the target holds. */

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { DEFAULT_TOP_ITEMS, writeHtmlReport } from '../cli/report-html/index.js';
 import { loadEnvironment } from '../infra/config/environments.js';
 import { LEVELS } from '../shared/domain/levels.js';
 import { InvalidEnvironmentConfigError, SandboxSetupError } from '../shared/errors.js';
@@ -15,7 +16,8 @@ Options:
   --data <dir>    keep DynamoDB data in <dir> (default: in memory)
   --env <name>    environment configuration to use (default dev)
   --no-demo       start with an empty catalog and no demo story
-  --once          play the demo, wait until the pipeline settles, print a summary and exit
+  --once          play the demo, wait until the pipeline settles, print a summary, write
+                  .sandbox/report.html (the HTML report of the run) and exit
   --help          show this help
 
 Examples:
@@ -154,6 +156,7 @@ const main = async (): Promise<number> => {
     `Starting DynamoDB Local on port ${port} (${data ? `data in ${data}` : 'in memory'})…`,
   );
   const dynamo = await startDynamoDbLocal({ port, dataDir: data });
+  const startedAt = Date.now();
   const sandbox = await Sandbox.create({
     endpoint: dynamo.endpoint,
     config,
@@ -173,11 +176,25 @@ const main = async (): Promise<number> => {
   }
   if (options.once) await sandbox.settle();
   if (options.once) printSummary(sandbox);
+  if (options.once) console.log(`\nReport: ${await writeDemoReport(sandbox, startedAt)}`);
   else await runUntilStopped(sandbox, dynamo.endpoint);
   await sandbox.stop();
   await dynamo.stop();
   return options.once && sandbox.deadLetters.length > 0 ? 1 : 0;
 };
+
+/** The HTML report of the demo's minutes, as `report --html` writes it (issue 17). */
+const writeDemoReport = (sandbox: Sandbox, startedAt: number): Promise<string> =>
+  writeHtmlReport(
+    {
+      kind: 'sandbox',
+      doc: sandbox.doc,
+      inventoryTable: sandbox.tables.inventory,
+      controlTable: sandbox.tables.control,
+    },
+    '.sandbox/report.html',
+    { since: startedAt - 60_000, until: Date.now() + 60_000, top: DEFAULT_TOP_ITEMS },
+  );
 
 main().then(
   (code) => process.exit(code),

@@ -16,7 +16,8 @@ import {
 } from '../../shared/domain/effectiveness.js';
 import { UsageError } from '../../shared/errors.js';
 import { indexSettingsOf, listKind, windowSince } from '../control-items.js';
-import { type Format, type Io, parseDuration, printRows } from '../io.js';
+import { type Format, type Io, numberOption, parseDuration, printRows } from '../io.js';
+import { DEFAULT_TOP_ITEMS, writeHtmlReport } from '../report-html/index.js';
 import type { Target } from '../target.js';
 
 /** The options these commands share; each reads the ones it documents. */
@@ -30,6 +31,8 @@ const options = (args: string[]) =>
       open: { type: 'boolean', default: false },
       since: { type: 'string' },
       quantity: { type: 'string' },
+      html: { type: 'string' },
+      top: { type: 'string' },
     },
   });
 
@@ -206,6 +209,15 @@ export const reportCommand = async (
 ): Promise<void> => {
   const { values } = options(args);
   const since = sinceOf(values.since, '7d') as string;
+  if (values.html !== undefined) {
+    const top = numberOption(values.top ?? String(DEFAULT_TOP_ITEMS), '--top', {
+      min: 1,
+      max: 100,
+    });
+    const selection = { sku: values.sku, location: values.location, top };
+    const window = { since: Date.parse(since), until: Date.now(), ...selection };
+    return io.out(await writeHtmlReport(target, values.html, window));
+  }
   // Read from a look-back before the window, so crossings that began earlier but resolve
   // inside it pair up; one that began even earlier counts its stockout inside the window but
   // not its recovery time.

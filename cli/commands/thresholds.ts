@@ -69,7 +69,7 @@ const COLUMNS = [
 const USAGE = 'thresholds suggest [--apply] [--sku SKU] [--lead-time 7] [--service-level 0.95]';
 
 /** An inventory item as scanned, with its rule key subject. */
-interface Subject {
+export interface Subject {
   readonly item: Record<string, unknown>;
   readonly key: { sku: string; location: string; category: string | undefined };
   readonly itemKey: string;
@@ -126,7 +126,7 @@ export const thresholdsCommand = async (
 };
 
 /** The demand policy for items whose rule has none, from the command's options. */
-const defaultPolicy = (leadTime: string | undefined, serviceLevel: string | undefined) => {
+export const defaultPolicy = (leadTime: string | undefined, serviceLevel: string | undefined) => {
   const defaults = DemandPolicySchema.safeParse({
     leadTimeDays: Number(leadTime),
     serviceLevel: Number(serviceLevel),
@@ -157,9 +157,10 @@ const scanItems = async (target: Target, sku: string | undefined): Promise<Subje
 
 /**
  * One item's row (threshold in force, suggestion, demand figures) and, when demand suggests a
- * different LOW_STOCK than the one in force, the suggestion to apply.
+ * different LOW_STOCK than the one in force, the suggestion to apply. The HTML report writes
+ * its findings from the same row.
  */
-const suggestFor = async (
+export const suggestFor = async (
   target: Target,
   { item, key }: Subject,
   resolved: ResolvedRule | undefined,

@@ -5,6 +5,7 @@ import type { DemandDelta, DemandRepository } from '../../shared/adapters/demand
 import { type DecodedRecord, decodeRecord } from '../../shared/adapters/stream-records.js';
 import { encodeKeyParts } from '../../shared/contracts/keys.js';
 import { MetricName } from '../../shared/contracts/metrics.js';
+import { pointsOfDay, type StockChange, utcDayOf } from '../../shared/domain/stock-history.js';
 
 /** What the demand-recorder talks to; the handler wires AWS clients, the sandbox local ones. */
 export interface DemandRecorderDeps {
@@ -14,42 +15,40 @@ export interface DemandRecorderDeps {
 }
 
 /**
- * The demand-recorder use case over one stream batch: every sale (a decrement written by the
- * shop) adds to its item's day total, in one transactional write per batch.
+ * The demand-recorder use case over one stream batch: every change of an item adds to its
+ * item-day's record in one conditional write per item-day: a sale (a decrement written by the
+ * shop) to the day's demand total, and every change (sales, receipts, strategy adjustments,
+ * deletes) to the day's quantity history, which the HTML report draws.
  *
  * It reads the same stream as the stock-monitor, on its own event source mapping with large
- * batches: demand moves over days, so it can wait, and the alert path no longer pays for it
- * (a slow or throttled demand write used to hold back the batch's alerts).
+ * batches and a batching window: demand moves over days, so it can wait, and the more changes
+ * of one item a batch holds, the fewer writes (the alert path no longer pays for it either).
  *
- * Records it cannot read are skipped, not failed: they are not sales it could count, and the
+ * Records it cannot read are skipped, not failed: they are not changes it could count, and the
  * stock-monitor already dead-letters them with their reason. A failed write fails the whole
- * batch; replaying it is safe, because each day total remembers the last sequence it counted.
+ * batch; replaying it is safe, because each item-day remembers the last sequence it counted.
  */
 export const createDemandRecorder =
   (deps: DemandRecorderDeps) =>
   async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> => {
     const { logger, metrics } = deps;
-    const sales: DecodedRecord[] = [];
+    const changes: DecodedRecord[] = [];
     let skipped = 0;
     for (const record of event.Records ?? []) {
-      let decoded: DecodedRecord;
       try {
-        decoded = decodeRecord(record);
+        changes.push(decodeRecord(record));
       } catch (error) {
         skipped++;
         logger.warn('Record skipped: not an inventory change', {
           reason: (error as Error).message,
           sequenceNumber: record.dynamodb?.SequenceNumber,
         });
-        continue;
       }
-      if (isSale(decoded)) sales.push(decoded);
     }
+    const deltas = aggregateItemDays(changes);
     const { applied, replays } =
-      sales.length > 0
-        ? await deps.demand.record(aggregateDemand(sales))
-        : { applied: 0, replays: 0 };
-    metrics.addMetric(MetricName.SalesRecorded, MetricUnit.Count, sales.length);
+      deltas.length > 0 ? await deps.demand.record(deltas) : { applied: 0, replays: 0 };
+    metrics.addMetric(MetricName.SalesRecorded, MetricUnit.Count, changes.filter(isSale).length);
     metrics.addMetric(MetricName.DemandDaysWritten, MetricUnit.Count, applied);
     if (replays > 0) metrics.addMetric(MetricName.DemandDaysReplayed, MetricUnit.Count, replays);
     if (skipped > 0) metrics.addMetric(MetricName.RecordsSkipped, MetricUnit.Count, skipped);
@@ -63,23 +62,30 @@ export const isSale = (d: DecodedRecord): boolean =>
   d.change.quantity !== undefined &&
   d.change.quantity < d.change.previousQuantity;
 
-/** Per-item, per-day demand of a batch's sales, with the span of records each total covers. */
-export const aggregateDemand = (sales: readonly DecodedRecord[]): DemandDelta[] => {
-  const demand = new Map<string, DemandDelta>();
-  for (const d of sales) {
-    const sold = (d.change.previousQuantity ?? 0) - (d.change.quantity ?? 0);
-    const day = (d.approximateCreationTime ?? new Date()).toISOString().slice(0, 10);
+/**
+ * One delta per item and UTC day of a batch's changes, in stream order: the units and count of
+ * its sales summed, the last quantity of each minute it changed, and the span of records.
+ */
+export const aggregateItemDays = (changes: readonly DecodedRecord[]): DemandDelta[] => {
+  const groups = new Map<string, { delta: DemandDelta; changes: StockChange[] }>();
+  for (const d of changes) {
+    const at = d.approximateCreationTime ?? new Date();
+    const day = utcDayOf(at);
     const key = encodeKeyParts([d.item.sku, d.item.location, day]);
-    const current = demand.get(key);
-    demand.set(key, {
+    const group = groups.get(key);
+    const sold = isSale(d) ? (d.change.previousQuantity ?? 0) - (d.change.quantity ?? 0) : 0;
+    const delta: DemandDelta = {
       sku: d.item.sku,
       location: d.item.location,
       day,
-      unitsSold: (current?.unitsSold ?? 0) + sold,
-      sales: (current?.sales ?? 0) + 1,
-      firstSequence: current?.firstSequence ?? d.sequenceNumber,
+      unitsSold: (group?.delta.unitsSold ?? 0) + sold,
+      sales: (group?.delta.sales ?? 0) + (sold > 0 ? 1 : 0),
+      firstSequence: group?.delta.firstSequence ?? d.sequenceNumber,
       lastSequence: d.sequenceNumber,
-    });
+    };
+    const changesOfDay = group?.changes ?? [];
+    changesOfDay.push({ at, quantity: d.change.quantity, price: d.item.price });
+    groups.set(key, { delta, changes: changesOfDay });
   }
-  return [...demand.values()];
+  return [...groups.values()].map((g) => ({ ...g.delta, history: pointsOfDay(g.changes) }));
 };

@@ -1,16 +1,22 @@
-import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { itemKeyOf } from '../contracts/inventory.js';
 import { ControlKeys } from '../contracts/tables.js';
 import {
   type DemandPolicy,
   type DerivedThresholds,
+  demandSeries,
   deriveThresholds,
   rollingStatistics,
 } from '../domain/demand.js';
+import { encodePoint, type HistoryPoint } from '../domain/stock-history.js';
 import { DEFAULT_CACHE_MAX_ENTRIES, LruCache } from './lru-cache.js';
-import { transactWriteEachRaw } from './transact.js';
+import { queryAll } from './query-all.js';
 
-/** Units sold of one item on one day within a batch, and the span of records they came from. */
+/**
+ * What one batch changed of one item on one day: units sold, the quantity history of the
+ * minutes it touched, and the span of records it came from.
+ */
 export interface DemandDelta {
   readonly sku: string;
   readonly location: string;
@@ -20,24 +26,34 @@ export interface DemandDelta {
   readonly sales: number;
   readonly firstSequence: string;
   readonly lastSequence: string;
+  /** The last quantity of each minute the batch changed, appended to the day's history. */
+  readonly history?: readonly HistoryPoint[];
 }
 
 const DEMAND_RETENTION_DAYS = 400;
 
+/** Item-day updates in flight at once: a large batch touches many items, each its own write. */
+const WRITES_IN_FLIGHT = 16;
+
 /** Pads a stream sequence number so that string order is numeric order. */
 export const paddedSequence = (sequence: string): string => sequence.padStart(40, '0');
 
-/** The update of one day total: constant text, so only the values differ between actions. */
+/**
+ * The update of one item-day: constant text, so only the values differ between writes. The
+ * history is a list appended to (a map keyed by minute cannot be created and written in one
+ * expression).
+ */
 const DEMAND_UPDATE =
-  'ADD unitsSold :units, sales :sales SET lastSequence = :last, expiresAt = :expiresAt';
+  'ADD unitsSold :units, sales :sales SET lastSequence = :last, expiresAt = :expiresAt, stockPoints = list_append(if_not_exists(stockPoints, :none), :points)';
+/** The replay guard, on the item itself: a redelivered batch's records are not after `lastSequence`. */
 const DEMAND_CONDITION = 'attribute_not_exists(lastSequence) OR lastSequence < :first';
 
 /**
- * Daily demand per item, fed by the demand-recorder: one transactional write of up to 100 items
- * per batch. Each day item remembers the last sequence applied, so a redelivered batch adds
- * nothing twice. The actions are built in the wire format: this write runs for every batch
- * with a sale, and marshalling plain values through the document client doubled its cost
- * (measured in bench/).
+ * Daily demand and quantity history per item, fed by the demand-recorder: one conditional
+ * UpdateItem per item-day per batch (1 write unit while the item is under 1 KB; a transaction
+ * would cost 2). Each item-day remembers the last sequence applied, so a redelivered batch adds
+ * nothing twice. The writes are built in the wire format: this runs for every batch, and
+ * marshalling plain values through the document client doubled its cost (measured in bench/).
  */
 export class DemandRepository {
   constructor(
@@ -45,9 +61,29 @@ export class DemandRepository {
     private readonly tableName: string,
   ) {}
 
+  /**
+   * Writes every delta, {@link WRITES_IN_FLIGHT} at a time. A delta whose guard fails is a
+   * replay and counted as one; any other error is thrown once the writes in flight are done,
+   * so the batch is retried (and what was written is guarded by its sequence).
+   */
   async record(deltas: readonly DemandDelta[]): Promise<{ applied: number; replays: number }> {
-    const replays = await transactWriteEachRaw(this.doc, deltas, (d) => this.update(d));
-    return { applied: deltas.length - replays.length, replays: replays.length };
+    let replays = 0;
+    let next = 0;
+    const failures: unknown[] = [];
+    const worker = async () => {
+      while (next < deltas.length && failures.length === 0) {
+        const delta = deltas[next++] as DemandDelta;
+        try {
+          await this.doc.send(new UpdateItemCommand(this.update(delta)));
+        } catch (error) {
+          if (error instanceof ConditionalCheckFailedException) replays++;
+          else failures.push(error);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(WRITES_IN_FLIGHT, deltas.length) }, worker));
+    if (failures.length > 0) throw failures[0];
+    return { applied: deltas.length - replays, replays };
   }
 
   private update(delta: DemandDelta) {
@@ -55,18 +91,18 @@ export class DemandRepository {
       Math.floor(Date.parse(`${delta.day}T00:00:00Z`) / 1000) + DEMAND_RETENTION_DAYS * 86_400;
     const key = ControlKeys.demandDay(delta.sku, delta.location, delta.day);
     return {
-      Update: {
-        TableName: this.tableName,
-        Key: { pk: { S: key.pk }, sk: { S: key.sk } },
-        UpdateExpression: DEMAND_UPDATE,
-        ConditionExpression: DEMAND_CONDITION,
-        ExpressionAttributeValues: {
-          ':units': { N: String(delta.unitsSold) },
-          ':sales': { N: String(delta.sales) },
-          ':last': { S: paddedSequence(delta.lastSequence) },
-          ':first': { S: paddedSequence(delta.firstSequence) },
-          ':expiresAt': { N: String(expiresAt) },
-        },
+      TableName: this.tableName,
+      Key: { pk: { S: key.pk }, sk: { S: key.sk } },
+      UpdateExpression: DEMAND_UPDATE,
+      ConditionExpression: DEMAND_CONDITION,
+      ExpressionAttributeValues: {
+        ':units': { N: String(delta.unitsSold) },
+        ':sales': { N: String(delta.sales) },
+        ':last': { S: paddedSequence(delta.lastSequence) },
+        ':first': { S: paddedSequence(delta.firstSequence) },
+        ':expiresAt': { N: String(expiresAt) },
+        ':none': { L: [] },
+        ':points': { L: (delta.history ?? []).map((p) => ({ S: encodePoint(p) })) },
       },
     };
   }
@@ -74,6 +110,46 @@ export class DemandRepository {
 
 const DAY_MS = 86_400_000;
 const dayOf = (time: number) => new Date(time).toISOString().slice(0, 10);
+
+/** One item-day as stored: units sold and the quantity history's points. */
+export interface StoredItemDay {
+  readonly day: string;
+  readonly unitsSold: number;
+  readonly points: string[];
+}
+
+/**
+ * The stored days of an item from `fromDay` to `toDay` (yyyy-mm-dd, both included), oldest
+ * first: one Query on the item's partition (paged), never a scan. Without `withHistory` only
+ * the totals are returned (the read costs the same; the transfer is smaller).
+ */
+export const itemDays = async (
+  doc: DynamoDBDocumentClient,
+  tableName: string,
+  item: { sku: string; location: string },
+  fromDay: string,
+  toDay: string,
+  withHistory = false,
+): Promise<StoredItemDay[]> => {
+  const keyOf = (day: string) => ControlKeys.demandDay(item.sku, item.location, day);
+  const items = await queryAll(doc, {
+    TableName: tableName,
+    KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+    ProjectionExpression: withHistory ? 'sk, unitsSold, stockPoints' : 'sk, unitsSold',
+    ExpressionAttributeValues: {
+      ':pk': keyOf('').pk,
+      ':from': keyOf(fromDay).sk,
+      ':to': keyOf(toDay).sk,
+    },
+  });
+  // The day is in the sort key (DEMAND#yyyy-mm-dd); the item holds the totals and history.
+  const dayPrefix = keyOf('').sk.length;
+  return items.map((i) => ({
+    day: String(i.sk).slice(dayPrefix),
+    unitsSold: Number(i.unitsSold ?? 0),
+    points: Array.isArray(i.stockPoints) ? i.stockPoints.map(String) : [],
+  }));
+};
 
 /**
  * Daily demand of an item over the `windowDays` complete days before `today`, oldest first,
@@ -88,27 +164,8 @@ export const dailySeries = async (
 ): Promise<{ day: string; units: number }[]> => {
   const end = Date.parse(`${dayOf(today.getTime())}T00:00:00Z`) - DAY_MS;
   const start = end - (windowDays - 1) * DAY_MS;
-  const keyOf = (day: string) => ControlKeys.demandDay(item.sku, item.location, day);
-  const output = await doc.send(
-    new QueryCommand({
-      TableName: tableName,
-      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-      ExpressionAttributeValues: {
-        ':pk': keyOf('').pk,
-        ':from': keyOf(dayOf(start)).sk,
-        ':to': keyOf(dayOf(end)).sk,
-      },
-    }),
-  );
-  // The day is in the sort key (DEMAND#yyyy-mm-dd); the item holds only the totals.
-  const dayPrefix = keyOf('').sk.length;
-  const sold = new Map(
-    (output.Items ?? []).map((i) => [String(i.sk).slice(dayPrefix), Number(i.unitsSold ?? 0)]),
-  );
-  return Array.from({ length: windowDays }, (_, i) => {
-    const day = dayOf(start + i * DAY_MS);
-    return { day, units: sold.get(day) ?? 0 };
-  });
+  const stored = await itemDays(doc, tableName, item, dayOf(start), dayOf(end));
+  return demandSeries(stored, dayOf(start), windowDays);
 };
 
 /**

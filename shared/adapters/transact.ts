@@ -1,8 +1,4 @@
-import {
-  TransactionCanceledException,
-  type TransactWriteItem,
-  TransactWriteItemsCommand,
-} from '@aws-sdk/client-dynamodb';
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 
 type DocumentAction = NonNullable<
@@ -66,24 +62,6 @@ export const transactWriteEach = <T>(
 ): Promise<T[]> =>
   transactEach(
     (TransactItems) => doc.send(new TransactWriteCommand({ TransactItems })),
-    entries,
-    toAction,
-    attempts,
-  );
-
-/**
- * {@link transactEach} with actions already in the wire format (AttributeValues): for hot
- * paths, where marshalling plain values costs more than the write itself. The document client
- * passes low-level commands through unchanged.
- */
-export const transactWriteEachRaw = <T>(
-  doc: DynamoDBDocumentClient,
-  entries: readonly T[],
-  toAction: (entry: T) => TransactWriteItem,
-  attempts = 4,
-): Promise<T[]> =>
-  transactEach(
-    (TransactItems) => doc.send(new TransactWriteItemsCommand({ TransactItems })),
     entries,
     toAction,
     attempts,

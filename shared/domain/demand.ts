@@ -193,3 +193,20 @@ export const deriveThresholds = (
     statistics,
   };
 };
+
+const DAY_MS = 86_400_000;
+const dayOf = (time: number) => new Date(time).toISOString().slice(0, 10);
+
+/** Units sold per day for `days` days from `fromDay`, with days not stored as zero. */
+export const demandSeries = (
+  stored: readonly { day: string; unitsSold: number }[],
+  fromDay: string,
+  days: number,
+): { day: string; units: number }[] => {
+  const sold = new Map(stored.map((d) => [d.day, d.unitsSold]));
+  const start = Date.parse(`${fromDay}T00:00:00Z`);
+  return Array.from({ length: days }, (_, i) => {
+    const day = dayOf(start + i * DAY_MS);
+    return { day, units: sold.get(day) ?? 0 };
+  });
+};

@@ -1,8 +1,13 @@
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
+  BatchGetCommand,
   DynamoDBDocumentClient,
   GetCommand,
   QueryCommand,
+  ScanCommand,
   TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -85,5 +90,40 @@ describe('reads by window or key', () => {
       TableName: 'control',
       Key: { pk: 'ORDER#PO-alert-1', sk: 'ORDER' },
     });
+  });
+});
+
+/** Issue 17: `report --html` reads by item and window (Query, BatchGet), never a scan. */
+describe('report --html reads', () => {
+  beforeEach(() => {
+    mock
+      .on(QueryCommand, { TableName: 'inventory' })
+      .resolves({ Items: [{ sku: 'MUG', location: 'WH-1' }] });
+    mock.on(BatchGetCommand).resolves({ Responses: {} });
+  });
+
+  it('queries the ledger by window and each item by key and day range, and scans nothing', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'report-html-')), 'out', 'report.html');
+    const result = await cli('report', '--html', path, '--sku', 'MUG', '--since', '2d');
+    expect(result).toMatchObject({ code: 0, out: path });
+    expect(existsSync(path)).toBe(true);
+    expect(mock).not.toHaveReceivedCommand(ScanCommand);
+    const queries = mock.commandCalls(QueryCommand).map((c) => c.args[0].input);
+    expect(queries.length).toBeGreaterThan(0);
+    for (const query of queries) expect(query.KeyConditionExpression).toMatch(/=/);
+    const history = queries.find((q) => q.ProjectionExpression?.includes('stockPoints'));
+    expect(history).toMatchObject({
+      TableName: 'control',
+      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+      ExpressionAttributeValues: { ':pk': 'ITEM#MUG#WH-1' },
+    });
+  });
+
+  it('refuses a --top outside 1–100 with exit 2 and writes nothing', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'report-html-')), 'report.html');
+    const result = await cli('report', '--html', path, '--top', '0');
+    expect(result.code).toBe(2);
+    expect(result.err).toContain('--top');
+    expect(existsSync(path)).toBe(false);
   });
 });

@@ -1,12 +1,11 @@
-import { TransactionCanceledException, TransactWriteItemsCommand } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { Context } from 'aws-lambda';
+import type { Context, DynamoDBRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createHandler } from '../../functions/demand-recorder/handler.js';
 import { quantityChange, streamEvent, streamRecord } from '../support/factories.js';
 import { POISON_CATALOGUE } from '../support/poison.js';
-import { FIRST_TRY_AND_THREE_RETRIES } from '../support/retries.js';
 
 const context = {
   functionName: 'demand-recorder',
@@ -15,56 +14,92 @@ const context = {
 } as unknown as Context;
 const control = mockClient(DynamoDBDocumentClient);
 
-/** The day totals of every transaction sent, as [pk, sk, units, sales] per action. */
-const writtenTotals = () =>
+/** Each item-day update sent, as [pk, sk, units, sales, history points]. */
+const writtenItemDays = () =>
   control
-    .commandCalls(TransactWriteItemsCommand)
-    .map((c) =>
-      (c.args[0].input.TransactItems ?? []).map((a) => [
-        a.Update?.Key?.pk?.S,
-        a.Update?.Key?.sk?.S,
-        a.Update?.ExpressionAttributeValues?.[':units']?.N,
-        a.Update?.ExpressionAttributeValues?.[':sales']?.N,
-      ]),
-    );
+    .commandCalls(UpdateItemCommand)
+    .map(({ args: [{ input }] }) => [
+      input.Key?.pk?.S,
+      input.Key?.sk?.S,
+      input.ExpressionAttributeValues?.[':units']?.N,
+      input.ExpressionAttributeValues?.[':sales']?.N,
+      input.ExpressionAttributeValues?.[':points']?.L?.map((p) => p.S),
+    ]);
+
+/** A record written `seconds` after the factories' time (2025-11-25 12:00:00 UTC, minute 720). */
+const at = (record: DynamoDBRecord, seconds: number): DynamoDBRecord => {
+  const stream = record.dynamodb ?? {};
+  return {
+    ...record,
+    dynamodb: { ...stream, ApproximateCreationDateTime: 1_764_072_000 + seconds },
+  };
+};
 
 beforeEach(() => {
-  control.on(TransactWriteItemsCommand).resolves({});
+  control.on(UpdateItemCommand).resolves({});
 });
 afterEach(() => {
   control.reset();
 });
 
 describe('demand-recorder handler', () => {
-  it('adds each item-day total of a batch of sales in one transactional write', async () => {
+  it('writes one conditional UpdateItem per item-day, summing the sales of one item in the batch', async () => {
+    // Prepare
     const handler = createHandler();
+    // Act
     const result = await handler(
       streamEvent(
         quantityChange('A', 50, 47),
         quantityChange('A', 47, 45),
         quantityChange('B', 60, 59),
-        quantityChange('C', 10, 30), // a receipt, not a sale
+        quantityChange('C', 10, 30), // a receipt: no sale, but the quantity moved
       ),
       context,
     );
+    // Assess
     expect(result).toEqual({ batchItemFailures: [] });
-    expect(control).toHaveReceivedCommandTimes(TransactWriteItemsCommand, 1);
-    expect(writtenTotals()).toEqual([
-      [
-        ['ITEM#A#WH-1', 'DEMAND#2025-11-25', '5', '2'],
-        ['ITEM#B#WH-1', 'DEMAND#2025-11-25', '1', '1'],
-      ],
+    expect(writtenItemDays()).toEqual([
+      ['ITEM#A#WH-1', 'DEMAND#2025-11-25', '5', '2', ['720:45']],
+      ['ITEM#B#WH-1', 'DEMAND#2025-11-25', '1', '1', ['720:59']],
+      ['ITEM#C#WH-1', 'DEMAND#2025-11-25', '0', '0', ['720:30']],
     ]);
-    const [action] = control.commandCalls(TransactWriteItemsCommand)[0]?.args[0].input
-      .TransactItems ?? [{}];
-    expect(action?.Update).toMatchObject({
+    expect(control.commandCalls(UpdateItemCommand)[0]?.args[0].input).toMatchObject({
       TableName: process.env.CONTROL_TABLE_NAME,
       UpdateExpression: expect.stringContaining('ADD unitsSold :units, sales :sales'),
       ConditionExpression: 'attribute_not_exists(lastSequence) OR lastSequence < :first',
     });
   });
 
-  it('does not count what a strategy wrote (lastAdjustmentId changed) as a sale', async () => {
+  it('keeps the last quantity of each minute, the price where it changed, and a delete as a gap', async () => {
+    const handler = createHandler();
+    await handler(
+      streamEvent(
+        at(quantityChange('A', 50, 47, { price: 9.5 }), 5),
+        at(quantityChange('A', 47, 44, { price: 9.5 }), 30), // same minute: only the last stays
+        at(
+          streamRecord({
+            old: { sku: 'A', location: 'WH-1', quantity: 44, price: 9.5 },
+            new: { sku: 'A', location: 'WH-1', quantity: 44, price: 8.75 },
+          }),
+          65,
+        ),
+        at(quantityChange('A', 44, undefined, { price: 8.75 }), 130), // deleted
+        at(quantityChange('A', undefined, 12, { price: 8.75 }), 200), // created again
+      ),
+      context,
+    );
+    expect(writtenItemDays()).toEqual([
+      [
+        'ITEM#A#WH-1',
+        'DEMAND#2025-11-25',
+        '6',
+        '2',
+        ['720:44:9.5', '721:44:8.75', '722:', '723:12'],
+      ],
+    ]);
+  });
+
+  it('counts what a strategy wrote (lastAdjustmentId changed) in the history, not as a sale', async () => {
     const handler = createHandler();
     await handler(
       streamEvent(
@@ -75,7 +110,7 @@ describe('demand-recorder handler', () => {
       ),
       context,
     );
-    expect(control).not.toHaveReceivedCommand(TransactWriteItemsCommand);
+    expect(writtenItemDays()).toEqual([['ITEM#A#WH-1', 'DEMAND#2025-11-25', '0', '0', ['720:50']]]);
   });
 
   it('skips records it cannot read and still counts their neighbours', async () => {
@@ -83,40 +118,29 @@ describe('demand-recorder handler', () => {
     const poison = POISON_CATALOGUE.map(([, make]) => make());
     const result = await handler(streamEvent(...poison, quantityChange('OK', 10, 9)), context);
     expect(result).toEqual({ batchItemFailures: [] });
-    expect(writtenTotals()).toEqual([[['ITEM#OK#WH-1', 'DEMAND#2025-11-25', '1', '1']]]);
+    expect(writtenItemDays()).toEqual([['ITEM#OK#WH-1', 'DEMAND#2025-11-25', '1', '1', ['720:9']]]);
   });
 
-  it('leaves out day totals a replayed batch already added, and writes the rest', async () => {
+  it('takes a failed replay guard as a redelivery: that item-day is left as it is, the rest written', async () => {
     const handler = createHandler();
-    control.on(TransactWriteItemsCommand).rejectsOnce(
-      new TransactionCanceledException({
-        message: 'cancelled',
-        $metadata: {},
-        CancellationReasons: [{ Code: 'ConditionalCheckFailed' }, { Code: 'None' }],
-      }),
-    );
+    control
+      .on(UpdateItemCommand, { Key: { pk: { S: 'ITEM#A#WH-1' }, sk: { S: 'DEMAND#2025-11-25' } } })
+      .rejects(new ConditionalCheckFailedException({ message: 'guard', $metadata: {} }));
     const result = await handler(
       streamEvent(quantityChange('A', 50, 47), quantityChange('B', 60, 59)),
       context,
     );
     expect(result.batchItemFailures).toEqual([]);
-    expect(writtenTotals().map((call) => call.map(([pk]) => pk))).toEqual([
-      ['ITEM#A#WH-1', 'ITEM#B#WH-1'],
-      ['ITEM#B#WH-1'],
-    ]);
+    expect(writtenItemDays().map(([pk]) => pk)).toEqual(['ITEM#A#WH-1', 'ITEM#B#WH-1']);
   });
 
-  it('fails the whole batch when the write keeps failing, so Lambda retries it', async () => {
+  it('fails the whole batch when a write fails otherwise, so Lambda retries it', async () => {
     const handler = createHandler();
     control
-      .on(TransactWriteItemsCommand)
+      .on(UpdateItemCommand)
       .rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
     await expect(handler(streamEvent(quantityChange('A', 50, 47)), context)).rejects.toThrow(
       'Rate exceeded',
-    );
-    expect(control).toHaveReceivedCommandTimes(
-      TransactWriteItemsCommand,
-      FIRST_TRY_AND_THREE_RETRIES,
     );
   });
 });

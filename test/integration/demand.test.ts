@@ -1,9 +1,14 @@
 import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { runCli } from '../../cli/main.js';
+import { createPowertools } from '../../functions/commons/powertools.js';
+import { createDemandRecorder } from '../../functions/demand-recorder/recorder.js';
 import { loadEnvironment } from '../../infra/config/environments.js';
 import { Sandbox } from '../../sandbox/sandbox.js';
-import { DemandRepository } from '../../shared/adapters/demand-repository.js';
+import { DemandRepository, itemDays } from '../../shared/adapters/demand-repository.js';
+import { SERVICE_NAMES } from '../../shared/contracts/metrics.js';
+import { stockSeries } from '../../shared/domain/stock-history.js';
+import { quantityChange, streamEvent } from '../support/factories.js';
 
 const DAY = 86_400_000;
 let sandbox: Sandbox;
@@ -147,6 +152,46 @@ describe('demand-derived thresholds, live', () => {
     out.length = 0;
     await runCli(['ledger', 'list', '--sku', 'STEADY-1', '--since', '1h', '--sandbox'], io, target);
     expect(out.join('\n')).toMatch(/threshold-suggestion.*applied/);
+  });
+});
+
+describe('demand-recorder on DynamoDB Local', () => {
+  it('counts a redelivered batch once: the day total and the history are as if it came once', async () => {
+    // Prepare: a batch with two sales of one item and a receipt of another.
+    const { logger, metrics } = createPowertools(SERVICE_NAMES.demandRecorder);
+    const recorder = createDemandRecorder({
+      demand: new DemandRepository(sandbox.doc, sandbox.tables.control),
+      logger,
+      metrics,
+    });
+    const batch = streamEvent(
+      quantityChange('REPLAY-1', 30, 27),
+      quantityChange('REPLAY-1', 27, 20),
+      quantityChange('REPLAY-2', 5, 50),
+    );
+    // Act: delivered, then delivered again (a retried batch).
+    await recorder(batch);
+    await recorder(batch);
+    // Assess
+    const day = '2025-11-25'; // the factories' record time
+    const stored = async (sku: string) =>
+      (
+        await itemDays(
+          sandbox.doc,
+          sandbox.tables.control,
+          { sku, location: 'WH-1' },
+          day,
+          day,
+          true,
+        )
+      )[0];
+    const sold = await stored('REPLAY-1');
+    expect(sold).toEqual({ day, unitsSold: 10, points: ['720:20'] });
+    const received = await stored('REPLAY-2');
+    expect(received).toEqual({ day, unitsSold: 0, points: ['720:50'] });
+    expect(stockSeries([received as { day: string; points: string[] }])).toEqual([
+      { at: Date.parse('2025-11-25T12:00:00Z'), quantity: 50, price: undefined },
+    ]);
   });
 });
 
