@@ -11,6 +11,8 @@ import { UsageError } from '../shared/errors.js';
 /** Where the CLI acts: table names, the topic, and clients for them. */
 export interface Target {
   readonly kind: 'sandbox' | 'aws';
+  /** The sandbox's DynamoDB Local endpoint, to name it when it is not running. */
+  readonly endpoint?: string | undefined;
   readonly doc: DynamoDBDocumentClient;
   readonly inventoryTable: string;
   readonly controlTable: string;
@@ -21,13 +23,23 @@ export interface Target {
   readonly subscriptionsFile?: string | undefined;
   /** The environment's control-index settings (shards, open-order age), as the functions run. */
   readonly index?: ControlIndexSettings | undefined;
+  /** Whether the environment counts stock in fractions (`decimalQuantities`); whole units if absent. */
+  readonly decimalQuantities?: boolean | undefined;
 }
 
-/** The index settings an environment's functions run with, for the CLI to read as they wrote. */
-const indexOf = (environment: string | undefined): ControlIndexSettings | undefined => {
-  if (!environment) return undefined;
+/**
+ * The settings an environment's functions run with, for the CLI to read as they wrote: the
+ * control index, and whether quantities may be fractions.
+ */
+const settingsOf = (
+  environment: string | undefined,
+): Pick<Target, 'index' | 'decimalQuantities'> => {
+  if (!environment) return {};
   const config = loadEnvironment(environment);
-  return { shards: config.indexShards, openOrderMaxAgeDays: config.openOrderMaxAgeDays };
+  return {
+    index: { shards: config.indexShards, openOrderMaxAgeDays: config.openOrderMaxAgeDays },
+    decimalQuantities: config.decimalQuantities,
+  };
 };
 
 export const DEFAULT_RESOURCES = '.sandbox/resources.json';
@@ -54,11 +66,12 @@ export const sandboxTarget = (resourcesFile = DEFAULT_RESOURCES): Target => {
   });
   return {
     kind: 'sandbox',
+    endpoint: resources.endpoint,
     doc: documentClient(client),
     inventoryTable: resources.tables.inventory,
     controlTable: resources.tables.control,
     subscriptionsFile: resourcesFile.replace(/resources\.json$/, 'subscriptions.json'),
-    index: indexOf(resources.environment),
+    ...settingsOf(resources.environment),
   };
 };
 
@@ -99,6 +112,6 @@ export const awsTarget = async (
     controlTable: outputs.ControlTableName as string,
     topicArn: outputs.AlertsTopicArn,
     sns: clients.sns ?? new SNSClient({}),
-    index: indexOf(envName),
+    ...settingsOf(envName),
   };
 };

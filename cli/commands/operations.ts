@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { isAlertEffect } from '../../shared/adapters/ledger.js';
@@ -15,25 +14,13 @@ import {
   type LedgerFact,
 } from '../../shared/domain/effectiveness.js';
 import { UsageError } from '../../shared/errors.js';
+import type { CommandInput } from '../args.js';
 import { indexSettingsOf, listKind, windowSince } from '../control-items.js';
 import { type Format, type Io, parseDuration, printRows } from '../io.js';
 import type { Target } from '../target.js';
 
-/** The options these commands share; each reads the ones it documents. */
-const options = (args: string[]) =>
-  parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      sku: { type: 'string' },
-      location: { type: 'string' },
-      open: { type: 'boolean', default: false },
-      since: { type: 'string' },
-      quantity: { type: 'string' },
-    },
-  });
-
-const sinceOf = (value: unknown, fallback?: string): string | undefined => {
+/** `--since` as an ISO time: a date, or a duration back from now; else `fallback`. */
+export const sinceOf = (value: unknown, fallback?: string): string | undefined => {
   const text = typeof value === 'string' ? value : fallback;
   if (!text) return undefined;
   if (/^\d{4}-\d{2}-\d{2}/.test(text)) {
@@ -47,14 +34,16 @@ const sinceOf = (value: unknown, fallback?: string): string | undefined => {
 export const ALERTS_USAGE = 'alerts list [--open] [--sku SKU [--location L]]';
 
 export const alertsCommand = async (
-  args: string[],
+  input: CommandInput,
   target: Target,
   io: Io,
   format: Format,
 ): Promise<void> => {
-  const [action, ...rest] = args;
-  if (action !== 'list') throw new UsageError(ALERTS_USAGE);
-  const { values } = options(rest);
+  const values = {
+    sku: input.string('sku'),
+    location: input.string('location'),
+    open: input.flag('open'),
+  };
   // One item by key (its state, even with nothing open); else every state with an alert open,
   // which is what the index holds.
   const states =
@@ -108,84 +97,19 @@ export const alertsCommand = async (
   );
 };
 
-/** The first line of `orders --help`, and what a wrong call is told. */
-export const ORDERS_USAGE =
-  'orders list [--open] [--sku SKU] [--since 14d|2026-11-01] | receive <orderId> [--quantity N] | cancel <orderId>';
-
-export const ordersCommand = async (
-  args: string[],
-  target: Target,
-  io: Io,
-  format: Format,
-): Promise<void> => {
-  const [action, ...rest] = args;
-  const { values, positionals } = options(rest);
-  const settings = indexSettingsOf(target);
-  const orders = new OrderStore(target.doc, target.inventoryTable, target.controlTable, settings);
-  if (action === 'list') {
-    // By default as far back as an open order still blocks a new one.
-    const since = sinceOf(values.since, `${settings.openOrderMaxAgeDays}d`) as string;
-    const placed = (await orders.placedBetween(windowSince(since)))
-      .filter((o) => !values.open || o.status === 'OPEN')
-      .filter((o) => !values.sku || o.sku === values.sku);
-    return printRows(
-      io,
-      placed as unknown as Record<string, unknown>[],
-      ['orderId', 'sku', 'location', 'quantity', 'supplier', 'status', 'at', 'receivedQuantity'],
-      format,
-    );
-  }
-  if (action !== 'receive' && action !== 'cancel') throw new UsageError(ORDERS_USAGE);
-  const orderId = positionals[0];
-  if (!orderId) throw new UsageError(`orders ${action} <orderId>: the id from orders list`);
-  const at = new Date().toISOString();
-  let order: PurchaseOrder;
-  let quantity: number | undefined;
-  try {
-    if (action === 'cancel') order = await orders.cancel(orderId, at);
-    else {
-      const open = await orders.get(orderId);
-      if (!open) throw new OrderNotFoundError(orderId);
-      quantity = values.quantity === undefined ? Number(open.quantity) : Number(values.quantity);
-      if (!Number.isFinite(quantity) || quantity <= 0)
-        throw new UsageError(
-          `--quantity must be a positive number, got "${String(values.quantity)}"`,
-        );
-      order = await orders.receive(orderId, quantity, at);
-    }
-  } catch (error) {
-    if (error instanceof OrderNotFoundError || error instanceof OrderNotOpenError)
-      throw new UsageError(error.message);
-    if (error instanceof TransactionCanceledException)
-      throw new UsageError(`Order ${orderId} changed meanwhile; nothing was written`);
-    throw error;
-  }
-  const { sku, location } = order;
-  if (action === 'cancel') {
-    if (format === 'json')
-      return io.out(JSON.stringify({ orderId, sku, location, cancelled: true }));
-    return io.out(`Order ${orderId} cancelled: ${sku} at ${location} can be ordered again`);
-  }
-  if (format === 'json')
-    return io.out(JSON.stringify({ orderId, sku, location, received: quantity }));
-  io.out(`Order ${orderId} received: ${sku} at ${location} +${quantity}`);
-};
-
 /** The first line of `ledger --help`, and what a wrong call is told. */
 export const LEDGER_USAGE = 'ledger list [--sku SKU] [--since 7d|2026-11-01]';
 
 export const ledgerCommand = async (
-  args: string[],
+  input: CommandInput,
   target: Target,
   io: Io,
   format: Format,
 ): Promise<void> => {
-  const [action, ...rest] = args;
-  if (action !== 'list') throw new UsageError(LEDGER_USAGE);
-  const { values } = options(rest);
-  const since = sinceOf(values.since, '7d') as string;
+  const since = sinceOf(input.string('since'), '7d') as string;
+  const sku = input.string('sku');
   const entries = (await listKind(target, 'LEDGER', windowSince(since))).filter(
-    (e) => !values.sku || e.sku === values.sku,
+    (e) => !sku || e.sku === sku,
   );
   printRows(
     io,
@@ -199,13 +123,12 @@ export const ledgerCommand = async (
 const REPORT_LOOKBACK_DAYS = 7;
 
 export const reportCommand = async (
-  args: string[],
+  input: CommandInput,
   target: Target,
   io: Io,
   format: Format,
 ): Promise<void> => {
-  const { values } = options(args);
-  const since = sinceOf(values.since, '7d') as string;
+  const since = sinceOf(input.string('since'), '7d') as string;
   // Read from a look-back before the window, so crossings that began earlier but resolve
   // inside it pair up; one that began even earlier counts its stockout inside the window but
   // not its recovery time.

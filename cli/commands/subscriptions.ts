@@ -1,5 +1,4 @@
 import { writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import {
   ListSubscriptionsByTopicCommand,
   SubscribeCommand,
@@ -13,7 +12,8 @@ import {
 } from '../../shared/contracts/subscriptions.js';
 import { LEVELS, type Level } from '../../shared/domain/levels.js';
 import { UsageError } from '../../shared/errors.js';
-import { type Format, type Io, printRows } from '../io.js';
+import type { CommandInput } from '../args.js';
+import { type Format, type Io, printResult, printRows } from '../io.js';
 import type { Target } from '../target.js';
 
 const list = (value: string | undefined) =>
@@ -24,18 +24,13 @@ const list = (value: string | undefined) =>
         .filter(Boolean)
     : undefined;
 
-export const subscribeCommand = async (args: string[], target: Target, io: Io): Promise<void> => {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      levels: { type: 'string' },
-      locations: { type: 'string' },
-      categories: { type: 'string' },
-      'no-resolved': { type: 'boolean', default: false },
-    },
-  });
-  const [protocol, endpoint] = positionals;
+export const subscribeCommand = async (
+  input: CommandInput,
+  target: Target,
+  io: Io,
+  format: Format,
+): Promise<void> => {
+  const [protocol, endpoint] = input.positionals;
   if ((protocol !== 'email' && protocol !== 'sms') || !endpoint) {
     throw new UsageError(
       'subscribe email|sms <address> [--levels OUT_OF_STOCK,LOW_STOCK] [--locations WH-1] [--categories toys] [--no-resolved]',
@@ -48,15 +43,15 @@ export const subscribeCommand = async (args: string[], target: Target, io: Io): 
       `"${endpoint}" is not an E.164 phone number: write it with + and the country code, e.g. +14155550100`,
     );
   }
-  const levels = list(values.levels);
+  const levels = list(input.string('levels'));
   const unknown = levels?.filter((l) => !(LEVELS as readonly string[]).includes(l)) ?? [];
   if (unknown.length > 0)
     throw new UsageError(`--levels: unknown ${unknown.join(', ')}; use ${LEVELS.join(', ')}`);
   const filterPolicy = filterPolicyOf(protocol, {
     levels: levels as Level[] | undefined,
-    locations: list(values.locations),
-    categories: list(values.categories),
-    resolved: !values['no-resolved'],
+    locations: list(input.string('locations')),
+    categories: list(input.string('categories')),
+    resolved: !input.flag('no-resolved'),
   });
   if (target.kind === 'sandbox') {
     const file = target.subscriptionsFile as string;
@@ -66,8 +61,11 @@ export const subscribeCommand = async (args: string[], target: Target, io: Io): 
       file,
       JSON.stringify([...subscriptions, { id, protocol, endpoint, filterPolicy }], null, 2),
     );
-    return io.out(
+    return printResult(
+      io,
+      format,
       `Subscribed ${protocol} ${endpoint} in the sandbox (${id}) with filter ${JSON.stringify(filterPolicy)}`,
+      { id, protocol, endpoint, filterPolicy },
     );
   }
   const output = await target.sns?.send(
@@ -82,20 +80,25 @@ export const subscribeCommand = async (args: string[], target: Target, io: Io): 
       ReturnSubscriptionArn: true,
     }),
   );
-  io.out(
-    `Subscribed ${protocol} ${endpoint}: ${output?.SubscriptionArn ?? 'pending confirmation'}`,
-  );
+  const id = output?.SubscriptionArn ?? 'pending confirmation';
+  printResult(io, format, `Subscribed ${protocol} ${endpoint}: ${id}`, {
+    id,
+    protocol,
+    endpoint,
+    filterPolicy,
+  });
   if (protocol === 'email')
-    io.out('SNS has sent a confirmation e-mail; alerts arrive once it is confirmed.');
+    io.err('SNS has sent a confirmation e-mail; alerts arrive once it is confirmed.');
 };
 
 export const subscriptionsCommand = async (
-  args: string[],
+  input: CommandInput,
   target: Target,
   io: Io,
   format: Format,
 ): Promise<void> => {
-  const [action, id] = args;
+  const { action } = input;
+  const [id] = input.positionals;
   if (action === 'list') {
     if (target.kind === 'sandbox') {
       const rows = readSandboxSubscriptions(target.subscriptionsFile as string).map((s) => ({
@@ -135,7 +138,6 @@ export const subscriptionsCommand = async (
     } else {
       await target.sns?.send(new UnsubscribeCommand({ SubscriptionArn: id }));
     }
-    return io.out(`Removed ${id}`);
+    return printResult(io, format, `Removed ${id}`, { removed: id });
   }
-  throw new UsageError('subscriptions list|remove <id>');
 };
