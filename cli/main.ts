@@ -38,10 +38,14 @@ Examples:
   stock: `stock get <sku> [--location L] | set <sku> --location L --quantity N [--create]
 stock adjust <sku> --location L --by N [--create] | import <file.csv> [--resume]
   set and adjust change an existing item only; --create creates a new one (and refuses one
-  that exists). CSV header: sku,location,quantity[,price,category,name,lowStockThreshold,
-  overstockThreshold]. Bad rows are reported with their line and skipped; an item given twice
-  is written from its last row and the earlier rows are reported; --resume continues an
-  interrupted import.
+  that exists). Quantities are whole numbers unless the environment config sets
+  decimalQuantities; a set or adjust (or an imported row) that would leave stock below zero is
+  refused unless --allow-negative (a backorder).
+  CSV: the first line is the header sku,location,quantity[,price,category,name,
+  lowStockThreshold,overstockThreshold]; a file without it, or with another column, is refused.
+  Bad rows are reported with their line on stderr and skipped, and the import exits 3; an item
+  given twice is written from its last row and the earlier rows are reported; --resume
+  continues an interrupted import.
 Examples:
   stock adjust MUG-1 --location WH-1 --by -3 --sandbox
   stock set MUG-2 --location WH-1 --quantity 40 --create --sandbox
