@@ -248,3 +248,27 @@ describe('stock import', () => {
     expect(await cli('stock', 'import', clean)).toMatchObject({ code: 0, err: '' });
   });
 });
+
+describe('nested rule mistakes', () => {
+  it('names the exact path and the key meant, or the scopes there are, and writes nothing', async () => {
+    const rule = fixture.file(
+      'unit.yaml',
+      'scope: { category: typo }\nthresholds: { LOW_STOCK: 10 }\nstrategies:\n  LOW_STOCK: { type: purchase-order, quantity: { mode: fixed, unit: 50 } }\n',
+    );
+    const typo = await cli('rules', 'put', rule);
+    expect(typo.code).toBe(2);
+    expect(typo.err).toBe(
+      `${rule}: nothing was written; fix these:\n  rule 1 (category#typo):\n    - strategies.LOW_STOCK.quantity: unknown key 'unit' (expected 'units')`,
+    );
+    const scope = await cli(
+      'rules',
+      'put',
+      fixture.file('scope.json', JSON.stringify({ scope: { skus: 'A' }, thresholds: {} })),
+    );
+    expect(scope.code).toBe(2);
+    expect(scope.err).toContain(
+      'rule 1 ((invalid scope)):\n    - scope: expected one of {sku, location} | {sku} | {category} | {default: true}',
+    );
+    expect((await cli('rules', 'get', 'category#typo')).code).toBe(2);
+  });
+});
