@@ -55,6 +55,10 @@ Examples:
   subscribe email buyer@example.com --categories toys --env prod
   subscribe sms +14155550100 --levels OUT_OF_STOCK --no-resolved --env prod`,
   subscriptions: `subscriptions list | remove <id>
+  In the sandbox, list shows the environment's subscribers (source environment: the demo's
+  when the environment configures none; change them in infra/config/environments.ts) and those
+  added with subscribe --sandbox (source cli), which are kept in .sandbox/subscriptions.json:
+  a JSON array of {id, protocol, endpoint, filterPolicy}, read at every alert, kept across runs.
 Example:
   subscriptions list --env prod`,
   alerts: `${ALERTS_USAGE}

@@ -5,6 +5,7 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { loadEnvironment } from '../infra/config/environments.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../sandbox/dynamodb-local.js';
+import type { SandboxSubscription } from '../sandbox/subscriptions-file.js';
 import type { ControlIndexSettings } from '../shared/contracts/tables.js';
 import { UsageError } from '../shared/errors.js';
 
@@ -19,8 +20,10 @@ export interface Target {
   /** The alerts topic (AWS); the sandbox keeps subscriptions in a file instead. */
   readonly topicArn?: string | undefined;
   readonly sns?: SNSClient | undefined;
-  /** The sandbox's subscriptions file. */
+  /** The sandbox's subscriptions file, where `subscribe --sandbox` adds them. */
   readonly subscriptionsFile?: string | undefined;
+  /** The subscriptions the sandbox's environment configures (resources.json), fixed while it runs. */
+  readonly environmentSubscriptions?: readonly SandboxSubscription[] | undefined;
   /** The environment's control-index settings (shards, open-order age), as the functions run. */
   readonly index?: ControlIndexSettings | undefined;
   /** Whether the environment counts stock in fractions (`decimalQuantities`); whole units if absent. */
@@ -58,6 +61,7 @@ export const sandboxTarget = (resourcesFile = DEFAULT_RESOURCES): Target => {
     endpoint: string;
     environment?: string;
     tables: { inventory: string; control: string };
+    subscriptions?: SandboxSubscription[];
   };
   const client = new DynamoDBClient({
     endpoint: resources.endpoint,
@@ -71,6 +75,7 @@ export const sandboxTarget = (resourcesFile = DEFAULT_RESOURCES): Target => {
     inventoryTable: resources.tables.inventory,
     controlTable: resources.tables.control,
     subscriptionsFile: resourcesFile.replace(/resources\.json$/, 'subscriptions.json'),
+    environmentSubscriptions: resources.subscriptions ?? [],
     ...settingsOf(resources.environment),
   };
 };

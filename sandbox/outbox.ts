@@ -30,6 +30,20 @@ export const DEMO_SUBSCRIBERS: Subscriber[] = [
 type Subscription = Pick<Subscriber, 'protocol' | 'endpoint'> & { filterPolicy: FilterPolicy };
 
 /**
+ * The subscriptions the environment configures (the demo's when it has none), as the topic
+ * holds them; `environment-<n>` names each, for `subscriptions list` (resources.json has them).
+ */
+export const configuredSubscriptions = (
+  subscribers: readonly Subscriber[],
+): (Subscription & { id: string })[] =>
+  (subscribers.length > 0 ? subscribers : DEMO_SUBSCRIBERS).map((s, index) => ({
+    id: `environment-${index + 1}`,
+    protocol: s.protocol,
+    endpoint: s.endpoint,
+    filterPolicy: filterPolicyOf(s.protocol, s.filter),
+  }));
+
+/**
  * The alerts topic, locally: each published entry becomes an outbox entry, delivered to the
  * subscribers whose filter policy its attributes match. The environment's subscribers (the
  * demo's when it has none) are fixed; those the CLI adds to `subscriptionsFile` are read on
@@ -40,13 +54,7 @@ export const topicOutbox = (
   subscriptionsFile: string | undefined,
   deliver: (entry: OutboxEntry) => void,
 ): ((topicArn: string, entries: WirePublishEntry[]) => void) => {
-  const configured: Subscription[] = (subscribers.length > 0 ? subscribers : DEMO_SUBSCRIBERS).map(
-    (s) => ({
-      protocol: s.protocol,
-      endpoint: s.endpoint,
-      filterPolicy: filterPolicyOf(s.protocol, s.filter),
-    }),
-  );
+  const configured: Subscription[] = configuredSubscriptions(subscribers);
   const subscriptions = (): Subscription[] => [
     ...configured,
     ...(subscriptionsFile ? readSandboxSubscriptions(subscriptionsFile) : []),

@@ -101,11 +101,14 @@ export const subscriptionsCommand = async (
   const [id] = input.positionals;
   if (action === 'list') {
     if (target.kind === 'sandbox') {
-      const rows = readSandboxSubscriptions(target.subscriptionsFile as string).map((s) => ({
-        ...s,
-        filterPolicy: JSON.stringify(s.filterPolicy),
-      }));
-      return printRows(io, rows, ['id', 'protocol', 'endpoint', 'filterPolicy'], format);
+      const rows = [
+        ...(target.environmentSubscriptions ?? []).map((s) => ({ ...s, source: 'environment' })),
+        ...readSandboxSubscriptions(target.subscriptionsFile as string).map((s) => ({
+          ...s,
+          source: 'cli',
+        })),
+      ].map((s) => ({ ...s, filterPolicy: JSON.stringify(s.filterPolicy) }));
+      return printRows(io, rows, ['id', 'source', 'protocol', 'endpoint', 'filterPolicy'], format);
     }
     const rows: Record<string, unknown>[] = [];
     let next: string | undefined;
@@ -125,6 +128,10 @@ export const subscriptionsCommand = async (
     if (target.kind === 'sandbox') {
       const file = target.subscriptionsFile as string;
       const subscriptions = readSandboxSubscriptions(file);
+      if (target.environmentSubscriptions?.some((s) => s.id === id))
+        throw new UsageError(
+          `${id} is configured by the sandbox's environment (subscribers in infra/config/environments.ts, or the demo's when none): change it there and restart npm start`,
+        );
       if (!subscriptions.some((s) => s.id === id))
         throw new UsageError(`No sandbox subscription ${id}`);
       writeFileSync(
