@@ -8,15 +8,10 @@ import {
   parseCommandArgs,
   positionalsOf,
 } from './args.js';
+import { ALERTS_USAGE, alertsCommand } from './commands/alerts.js';
 import { COST_USAGE, costCommand } from './commands/cost.js';
 import { DLQ_USAGE, dlqCommand } from './commands/dlq.js';
-import {
-  ALERTS_USAGE,
-  alertsCommand,
-  LEDGER_USAGE,
-  ledgerCommand,
-  reportCommand,
-} from './commands/operations.js';
+import { LEDGER_USAGE, ledgerCommand, reportCommand } from './commands/operations.js';
 import { ORDERS_USAGE, ordersCommand } from './commands/orders.js';
 import { rulesCommand } from './commands/rules.js';
 import { SNOOZE_USAGE, snoozeCommand } from './commands/snooze.js';
@@ -62,9 +57,12 @@ Examples:
 Example:
   subscriptions list --env prod`,
   alerts: `${ALERTS_USAGE}
-  Open alerts (with --sku, of that sku); with --sku and --location, that item's alerts even
-  when none is open (--open leaves it out then).
+  Without --open: the history of alerts from the audit ledger within --since (default 7d):
+  each trigger and resolve with when, the quantity change, the threshold, whether people were
+  told (and why not: snoozed, in cooldown, no channels, its trigger silenced) and what the
+  strategy did. With --open: the alerts open now (with --sku and --location, that item's).
 Example:
+  alerts list --sku MUG-1 --level LOW_STOCK --since 1d --sandbox
   alerts list --open --sandbox`,
   snooze: `${SNOOZE_USAGE}
   Silences alerts for the item at L, or for every location of the sku, over whatever rule
