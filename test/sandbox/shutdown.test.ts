@@ -23,6 +23,8 @@ const descendantsOf = (root: number): { pid: number; command: string }[] => {
   return found;
 };
 
+const gitStatus = () => execFileSync('git', ['status', '--porcelain'], { encoding: 'utf8' });
+
 const alive = (pid: number) => {
   try {
     process.kill(pid, 0);
@@ -49,6 +51,7 @@ describe('stopping the sandbox', () => {
     '%s to the npm start process stops node and Java, says so, and removes resources.json',
     async (signal) => {
       const out = mkdtempSync(join(tmpdir(), 'sandbox-stop-'));
+      const status = gitStatus();
       const npm = spawn('npm', ['start', '--', '--port', '0', '--no-demo', '--out', out], {
         stdio: ['ignore', 'pipe', 'pipe'],
       });
@@ -74,6 +77,8 @@ describe('stopping the sandbox', () => {
       expect(output).toContain(`${signal} received: stopping the pipeline and DynamoDB Local…`);
       expect(output).toContain(`Sandbox stopped: DynamoDB Local is down and ${resources} removed.`);
       expect(existsSync(resources)).toBe(false);
+      // Running the sandbox and the CLI leaves the working tree as it was.
+      expect(gitStatus()).toBe(status);
       // Helpers such as tsx's esbuild service end when their parent's pipe closes: a moment later.
       for (let i = 0; i < 50 && processes.some((p) => alive(p.pid)); i++)
         await new Promise((resolve) => setTimeout(resolve, 100));
