@@ -52,6 +52,23 @@ export const ledgerCommand = async (
   );
 };
 
+const REPORT_COLUMNS = ['sku', 'location', 'level', 'alerts', 'stillOpen'];
+const DURATIONS = ['recoverP50', 'recoverP90', 'stockout'];
+
+/** Milliseconds as seconds (to the millisecond), or undefined. */
+const seconds = (ms: number | undefined) => (ms === undefined ? undefined : ms / 1000);
+
+/**
+ * A duration for the table: milliseconds under a second (`246 ms`), a tenth of a second under
+ * ten (`4.2s`), beyond that as {@link humanDuration} (`22s`, `3d 4h`).
+ */
+const readableDuration = (ms: number | undefined): string => {
+  if (ms === undefined) return '';
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 10_000) return `${(ms / 1000).toFixed(1)}s`;
+  return humanDuration(ms);
+};
+
 /** How far before its window the report reads the ledger for the triggers of resolves inside it. */
 const REPORT_LOOKBACK_DAYS = 7;
 
@@ -69,23 +86,23 @@ export const reportCommand = async (
   const facts = (await listKind(target, 'LEDGER', windowSince(from))) as unknown as LedgerFact[];
   const report = effectiveness(facts.filter(isAlertEffect), new Date(since), new Date());
   if (format === 'json') return io.out(JSON.stringify(report, null, 2));
+  if (format === 'csv') {
+    // Durations as numbers of seconds, for a spreadsheet to compute with.
+    const rows = report.items.map((r) => ({
+      ...r,
+      recoverP50Seconds: seconds(r.recoverP50Ms),
+      recoverP90Seconds: seconds(r.recoverP90Ms),
+      stockoutSeconds: r.level === 'OUT_OF_STOCK' ? seconds(r.stockoutMs) : undefined,
+    }));
+    return printRows(io, rows, [...REPORT_COLUMNS, ...DURATIONS.map((d) => `${d}Seconds`)], 'csv');
+  }
   const rows = report.items.map((r) => ({
     ...r,
-    recoverP50: humanDuration(r.recoverP50Ms),
-    recoverP90: humanDuration(r.recoverP90Ms),
-    stockout: r.level === 'OUT_OF_STOCK' ? humanDuration(r.stockoutMs) : '',
+    recoverP50: readableDuration(r.recoverP50Ms),
+    recoverP90: readableDuration(r.recoverP90Ms),
+    stockout: r.level === 'OUT_OF_STOCK' ? readableDuration(r.stockoutMs) : '',
   }));
-  const columns = [
-    'sku',
-    'location',
-    'level',
-    'alerts',
-    'stillOpen',
-    'recoverP50',
-    'recoverP90',
-    'stockout',
-  ];
-  if (format === 'csv') return printRows(io, rows, columns, 'csv');
+  const columns = [...REPORT_COLUMNS, ...DURATIONS];
   io.out(`Effectiveness since ${report.since}`);
   printRows(io, rows, columns, 'table');
   io.out('\nEffects by strategy and outcome');

@@ -445,7 +445,7 @@ describe('inventory-alerts CLI', () => {
     expect(row.stockoutMs).toBeGreaterThanOrEqual(3 * hour - 1000);
     expect(row.stockoutMs).toBeLessThan(3 * hour + 60_000);
     expect((await cli('report', '--since', '1d', '--csv')).out.split('\n')[0]).toBe(
-      'sku,location,level,alerts,stillOpen,recoverP50,recoverP90,stockout',
+      'sku,location,level,alerts,stillOpen,recoverP50Seconds,recoverP90Seconds,stockoutSeconds',
     );
   });
 

@@ -272,3 +272,41 @@ describe('nested rule mistakes', () => {
     expect((await cli('rules', 'get', 'category#typo')).code).toBe(2);
   });
 });
+
+describe('report durations', () => {
+  it('are seconds as numbers in CSV, and readable with sensible precision in the table', async () => {
+    const { ControlIndex, ControlKeys, DEFAULT_INDEX_SHARDS } = await import(
+      '../../shared/contracts/tables.js'
+    );
+    const t0 = Date.now() - 60_000;
+    const fact = (transition: string, at: number) => {
+      const key = ControlKeys.ledger('DUR-1', 'WH-1', 'd1', transition, 'notify-only');
+      const when = new Date(at).toISOString();
+      return {
+        ...key,
+        ...ControlIndex.attributes('LEDGER', key, when, DEFAULT_INDEX_SHARDS),
+        alertId: 'd1',
+        transition,
+        level: 'LOW_STOCK',
+        sku: 'DUR-1',
+        location: 'WH-1',
+        strategy: 'notify-only',
+        outcome: 'skipped',
+        occurredAt: when,
+        at: when,
+      };
+    };
+    for (const item of [fact('TRIGGERED', t0), fact('RESOLVED', t0 + 246)])
+      await fixture.doc.send(new PutCommand({ TableName: fixture.tables.control, Item: item }));
+
+    const csv = parseCsv((await cli('report', '--since', '1d', '--csv')).out, {
+      columns: true,
+      cast: true,
+    }) as Record<string, unknown>[];
+    expect(csv.find((r) => r.sku === 'DUR-1')).toMatchObject({
+      recoverP50Seconds: 0.246,
+      recoverP90Seconds: 0.246,
+    });
+    expect((await cli('report', '--since', '1d')).out).toMatch(/DUR-1.*LOW_STOCK.*246 ms.*246 ms/);
+  });
+});
