@@ -23,8 +23,8 @@ export interface CommandInput {
   required(name: string): string;
 }
 
-/** What a command may return: nothing (exit 0), or another exit code it documents. */
-export type CommandResult = undefined | void | { readonly exitCode: number };
+/** What a command returns for an exit code other than 0, which it documents in its help. */
+export type CommandResult = { readonly exitCode: number } | undefined;
 
 /** ` (did you mean x?)`, or nothing when no candidate is close. */
 export const didYouMean = (word: string, candidates: readonly string[], prefix = ''): string => {

@@ -108,13 +108,16 @@ Example:
   report --since 30d --env prod`,
 };
 
-/** A command that reads or changes what the target holds. */
+/**
+ * A command that reads or changes what the target holds. It exits 0 unless it returns a
+ * {@link CommandResult}; whatever else it returns (`return io.out(…)`) is ignored.
+ */
 type TargetCommand = (
   input: CommandInput,
   target: Target,
   io: Io,
   format: Format,
-) => Promise<CommandResult>;
+) => Promise<CommandResult | unknown>;
 
 /**
  * One command of the CLI: its options (for each subcommand, when it has them), its help, and

@@ -1,13 +1,4 @@
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { isAlertEffect } from '../../shared/adapters/ledger.js';
-import {
-  OrderNotFoundError,
-  OrderNotOpenError,
-  OrderStore,
-  type PurchaseOrder,
-} from '../../shared/adapters/order-store.js';
-import { ControlKeys } from '../../shared/contracts/tables.js';
 import {
   effectiveness,
   humanDuration,
@@ -15,7 +6,7 @@ import {
 } from '../../shared/domain/effectiveness.js';
 import { UsageError } from '../../shared/errors.js';
 import type { CommandInput } from '../args.js';
-import { indexSettingsOf, listKind, windowSince } from '../control-items.js';
+import { listKind, windowSince } from '../control-items.js';
 import { type Format, type Io, parseDuration, printRows } from '../io.js';
 import type { Target } from '../target.js';
 
