@@ -41,6 +41,14 @@ export const costCommand = async (input: CommandInput, io: Io, format: Format): 
     io.out(JSON.stringify(result, null, 2));
     return;
   }
+  // Only the lines, as numbers: a spreadsheet adds them up.
+  if (format === 'csv')
+    return printRows(
+      io,
+      result.pipeline.map((line) => ({ ...line })),
+      ['service', 'item', 'quantity', 'usd'],
+      'csv',
+    );
   const money = (usd: number) => `$${usd < 1 ? usd.toFixed(4) : usd.toFixed(2)}`;
   const rows = result.pipeline.map((l) => ({
     ...l,

@@ -414,6 +414,13 @@ const importStockCommand = async (
   ].sort((a, b) => a.line - b.line);
   for (const message of messages) io.err(`line ${message.line}: ${message.text}`);
   if (format === 'json') io.out(JSON.stringify(summary, null, 2));
+  else if (format === 'csv')
+    printRows(
+      io,
+      [{ ...summary, skipped: summary.skipped.length, replaced: summary.replaced.length }],
+      ['written', 'skipped', 'replaced', 'resumedAfterLine', 'retries'],
+      'csv',
+    );
   else
     io.out(
       `${summary.written} row(s) written, ${summary.skipped.length} skipped${summary.replaced.length ? `, ${summary.replaced.length} replaced` : ''}${summary.resumedAfterLine ? `, resumed after line ${summary.resumedAfterLine}` : ''}${summary.retries ? `, ${summary.retries} retried` : ''}`,

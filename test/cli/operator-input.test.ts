@@ -144,6 +144,18 @@ describe('machine-readable output', () => {
       '--json',
     );
     expect(JSON.parse(cost.out)).toHaveProperty('totals');
+    const load = ['--writes-per-day', '1000', '--crossing-rate', '0.01', '--csv'];
+    const costCsv = await bare('cost', ...load);
+    expect(parseCsv(costCsv.out, { columns: true })[0]).toHaveProperty('usd');
+    const imported = await cli(
+      'stock',
+      'import',
+      fixture.file('one.csv', 'sku,location,quantity\nCSV-1,WH-1,2\n'),
+      '--csv',
+    );
+    expect(parseCsv(imported.out, { columns: true })).toEqual([
+      expect.objectContaining({ written: '1', skipped: '0' }),
+    ]);
   });
 });
 
