@@ -272,13 +272,22 @@ const progressBar = (io: Io) => (done: number, total: number) => {
 /** The exit code of an import that wrote the good rows but skipped some (documented in help). */
 export const EXIT_ROWS_SKIPPED = 3;
 
+/** One action of `stock`: the sku (or file) is its first positional. */
+type StockAction = (
+  target: Target,
+  io: Io,
+  format: Format,
+  sku: string | undefined,
+  input: CommandInput,
+) => Promise<CommandResult | unknown>;
+
 /** `stock get|set|adjust|import`: each action its own function below. */
 export const stockCommand = async (
   input: CommandInput,
   target: Target,
   io: Io,
   format: Format,
-): Promise<CommandResult> => {
+): Promise<CommandResult | unknown> => {
   const [sku] = input.positionals;
   switch (input.action) {
     case 'get':
@@ -293,13 +302,7 @@ export const stockCommand = async (
 };
 
 /** An item at one location, or the sku at every location. */
-const getStock = async (
-  target: Target,
-  io: Io,
-  format: Format,
-  sku: string | undefined,
-  input: CommandInput,
-): Promise<undefined> => {
+const getStock: StockAction = async (target, io, format, sku, input) => {
   if (!sku) throw new UsageError('stock get <sku> [--location L]: missing the sku');
   const location = input.string('location');
   const items = location
@@ -329,13 +332,7 @@ const getStock = async (
   );
 };
 
-const setStock = async (
-  target: Target,
-  io: Io,
-  format: Format,
-  sku: string | undefined,
-  input: CommandInput,
-): Promise<undefined> => {
+const setStock: StockAction = async (target, io, format, sku, input) => {
   if (!sku) throw new UsageError('stock set <sku> --location L --quantity N: missing the sku');
   const location = input.required('location');
   const rules = quantityRulesOf(target, input);
@@ -354,13 +351,7 @@ const setStock = async (
   });
 };
 
-const adjustStock = async (
-  target: Target,
-  io: Io,
-  format: Format,
-  sku: string | undefined,
-  input: CommandInput,
-): Promise<undefined> => {
+const adjustStock: StockAction = async (target, io, format, sku, input) => {
   if (!sku)
     throw new UsageError(
       'stock adjust <sku> --location L --by N (negative for a sale): missing the sku',
@@ -392,13 +383,7 @@ const adjustStock = async (
  * Imports a CSV and reports each skipped or replaced row by line (stderr), then the totals.
  * Returns {@link EXIT_ROWS_SKIPPED} when rows were skipped, so a script notices.
  */
-const importStockCommand = async (
-  target: Target,
-  io: Io,
-  format: Format,
-  file: string | undefined,
-  input: CommandInput,
-): Promise<CommandResult> => {
+const importStockCommand: StockAction = async (target, io, format, file, input) => {
   if (!file) throw new UsageError('stock import <file.csv> [--resume]: missing the file');
   const summary = await importStock(target, file, {
     resume: input.flag('resume'),
