@@ -47,7 +47,8 @@ const waitFor = async (
 };
 
 describe('stopping the sandbox', () => {
-  it.each(['SIGINT', 'SIGTERM'] as const)(
+  // Concurrently: each starts its own DynamoDB Local on a free port, and waits on Java most.
+  it.concurrent.each(['SIGINT', 'SIGTERM'] as const)(
     '%s to the npm start process stops node and Java, says so, and removes resources.json',
     async (signal) => {
       const out = mkdtempSync(join(tmpdir(), 'sandbox-stop-'));
@@ -74,13 +75,17 @@ describe('stopping the sandbox', () => {
       npm.kill(signal);
       await exited;
 
-      expect(output).toContain(`${signal} received: stopping the pipeline and DynamoDB Local…`);
-      expect(output).toContain(`Sandbox stopped: DynamoDB Local is down and ${resources} removed.`);
+      expect(output, output).toContain(
+        `${signal} received: stopping the pipeline and DynamoDB Local…`,
+      );
+      expect(output, output).toContain(
+        `Sandbox stopped: DynamoDB Local is down and ${resources} removed.`,
+      );
       expect(existsSync(resources)).toBe(false);
       // Running the sandbox and the CLI leaves the working tree as it was.
       expect(gitStatus()).toBe(status);
       // Helpers such as tsx's esbuild service end when their parent's pipe closes: a moment later.
-      for (let i = 0; i < 50 && processes.some((p) => alive(p.pid)); i++)
+      for (let i = 0; i < 100 && processes.some((p) => alive(p.pid)); i++)
         await new Promise((resolve) => setTimeout(resolve, 100));
       expect(processes.filter((p) => alive(p.pid))).toEqual([]);
       // A command for the stopped sandbox says so instead of failing to connect.
