@@ -103,7 +103,9 @@ Example:
   dlq replay --all --sandbox`,
   report: `report [--since 7d] [--json | --csv]
   Per item and level: alerts, still open, time to recover (p50/p90), stockout time; effects
-  by strategy and outcome; the items that alert most.
+  by strategy and outcome; the items that alert most. Durations: readable in the table
+  (246 ms, 4.2s, 3d 4h), seconds as numbers in CSV (…Seconds columns), milliseconds as numbers
+  in JSON (…Ms fields).
 Example:
   report --since 30d --env prod`,
 };
