@@ -138,6 +138,26 @@ describe('the demo', () => {
     expect(unknown.code).toBe(2);
   });
 
+  it("says that only complete days count when today's sales are all there is", async () => {
+    const suggested = await cli([
+      'thresholds',
+      'suggest',
+      '--sku',
+      'MUG-BLUE',
+      '--json',
+      '--sandbox',
+    ]);
+    expect(suggested.code).toBe(0);
+    expect(JSON.parse(suggested.out)).toEqual([
+      expect.objectContaining({
+        // 0 unless the run straddles midnight UTC.
+        basis: expect.stringMatching(
+          /only \d complete day\(s\) of sales history \(days end at midnight UTC: today's sales count from tomorrow\)/,
+        ),
+      }),
+    ]);
+  });
+
   it('shows the item name in stock get', async () => {
     expect((await cli(['stock', 'get', 'MUG-BLUE', '--sandbox'])).out).toContain('Blue mug');
   });
