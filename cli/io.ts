@@ -88,3 +88,18 @@ export const parseDuration = (text: string, option: string): number => {
   const unit = { s: 1, m: 60, h: 3600, d: 86_400, w: 604_800 }[match[2] as 's'] * 1000;
   return Number(match[1]) * unit;
 };
+
+/**
+ * What a command did: a line for people (table), or the same facts as data on stdout (JSON,
+ * or CSV with one row), so `--json` output always parses.
+ */
+export const printResult = (
+  io: Io,
+  format: Format,
+  text: string,
+  data: Record<string, unknown>,
+): void => {
+  if (format === 'json') io.out(JSON.stringify(data, null, 2));
+  else if (format === 'csv') printRows(io, [data], Object.keys(data), 'csv');
+  else io.out(text);
+};

@@ -6,6 +6,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { loadEnvironment, localesInUse } from '../infra/config/environments.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../sandbox/dynamodb-local.js';
 import { sandboxLocales } from '../sandbox/outbox.js';
+import type { SandboxSubscription } from '../sandbox/subscriptions-file.js';
 import type { ControlIndexSettings } from '../shared/contracts/tables.js';
 import type { Locale } from '../shared/domain/locales.js';
 import { UsageError } from '../shared/errors.js';
@@ -13,25 +14,39 @@ import { UsageError } from '../shared/errors.js';
 /** Where the CLI acts: table names, the topic, and clients for them. */
 export interface Target {
   readonly kind: 'sandbox' | 'aws';
+  /** The sandbox's DynamoDB Local endpoint, to name it when it is not running. */
+  readonly endpoint?: string | undefined;
   readonly doc: DynamoDBDocumentClient;
   readonly inventoryTable: string;
   readonly controlTable: string;
   /** The alerts topic (AWS); the sandbox keeps subscriptions in a file instead. */
   readonly topicArn?: string | undefined;
   readonly sns?: SNSClient | undefined;
-  /** The sandbox's subscriptions file. */
+  /** The sandbox's subscriptions file, where `subscribe --sandbox` adds them. */
   readonly subscriptionsFile?: string | undefined;
+  /** The subscriptions the sandbox's environment configures (resources.json), fixed while it runs. */
+  readonly environmentSubscriptions?: readonly SandboxSubscription[] | undefined;
   /** The environment's control-index settings (shards, open-order age), as the functions run. */
   readonly index?: ControlIndexSettings | undefined;
   /** The locales the environment publishes alerts in, when the environment is known. */
   readonly alertLocales?: readonly Locale[] | undefined;
+  /** Whether the environment counts stock in fractions (`decimalQuantities`); whole units if absent. */
+  readonly decimalQuantities?: boolean | undefined;
 }
 
-/** The index settings an environment's functions run with, for the CLI to read as they wrote. */
-const indexOf = (environment: string | undefined): ControlIndexSettings | undefined => {
-  if (!environment) return undefined;
+/**
+ * The settings an environment's functions run with, for the CLI to read as they wrote: the
+ * control index, and whether quantities may be fractions.
+ */
+const settingsOf = (
+  environment: string | undefined,
+): Pick<Target, 'index' | 'decimalQuantities'> => {
+  if (!environment) return {};
   const config = loadEnvironment(environment);
-  return { shards: config.indexShards, openOrderMaxAgeDays: config.openOrderMaxAgeDays };
+  return {
+    index: { shards: config.indexShards, openOrderMaxAgeDays: config.openOrderMaxAgeDays },
+    decimalQuantities: config.decimalQuantities,
+  };
 };
 
 /** The locales a deployed environment publishes in, as its stack sets them from the config. */
@@ -56,6 +71,7 @@ export const sandboxTarget = (resourcesFile = DEFAULT_RESOURCES): Target => {
     endpoint: string;
     environment?: string;
     tables: { inventory: string; control: string };
+    subscriptions?: SandboxSubscription[];
   };
   const client = new DynamoDBClient({
     endpoint: resources.endpoint,
@@ -64,11 +80,13 @@ export const sandboxTarget = (resourcesFile = DEFAULT_RESOURCES): Target => {
   });
   return {
     kind: 'sandbox',
+    endpoint: resources.endpoint,
     doc: documentClient(client),
     inventoryTable: resources.tables.inventory,
     controlTable: resources.tables.control,
     subscriptionsFile: resourcesFile.replace(/resources\.json$/, 'subscriptions.json'),
-    index: indexOf(resources.environment),
+    environmentSubscriptions: resources.subscriptions ?? [],
+    ...settingsOf(resources.environment),
     alertLocales: resources.environment
       ? sandboxLocales(loadEnvironment(resources.environment))
       : undefined,
@@ -112,7 +130,7 @@ export const awsTarget = async (
     controlTable: outputs.ControlTableName as string,
     topicArn: outputs.AlertsTopicArn,
     sns: clients.sns ?? new SNSClient({}),
-    index: indexOf(envName),
+    ...settingsOf(envName),
     alertLocales: alertLocalesOf(envName),
   };
 };

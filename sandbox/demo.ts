@@ -1,3 +1,4 @@
+import { receiveOrder } from '../cli/commands/orders.js';
 import type { RuleInput } from '../shared/domain/rules.js';
 import type { Sandbox } from './sandbox.js';
 
@@ -119,8 +120,17 @@ export const DEMO_CATALOG = [
   },
 ];
 
+/**
+ * One step of the demo: a sale or receipt of `delta` units, or (`receiveOrder`) the item's
+ * open purchase order received the way an operator does it, with `orders receive`.
+ */
+type DemoStep = { say: string; sku: string; location: string } & (
+  | { delta: number }
+  | { receiveOrder: true }
+);
+
 /** A short, readable story of sales and receipts that crosses every level and runs each strategy. */
-export const DEMO_STEPS: { say: string; sku: string; location: string; delta: number }[] = [
+export const DEMO_STEPS: DemoStep[] = [
   { say: 'A busy morning: 16 blue mugs sold', sku: 'MUG-BLUE', location: 'WH-1', delta: -16 },
   { say: 'The last 8 blue mugs go', sku: 'MUG-BLUE', location: 'WH-1', delta: -8 },
   { say: 'Wool scarves sell fast', sku: 'SCARF-WOOL', location: 'WH-1', delta: -8 },
@@ -129,7 +139,7 @@ export const DEMO_STEPS: { say: string; sku: string; location: string; delta: nu
   { say: 'Gift cards sell online', sku: 'GIFT-50', location: 'ONLINE', delta: -10 },
   { say: 'A pallet of green tea arrives', sku: 'TEA-GREEN', location: 'WH-1', delta: 60 },
   { say: 'A late shipment of scarves arrives', sku: 'SCARF-WOOL', location: 'WH-1', delta: 50 },
-  { say: 'The blue mug order is received', sku: 'MUG-BLUE', location: 'WH-1', delta: 60 },
+  { say: 'The blue mug order is received', sku: 'MUG-BLUE', location: 'WH-1', receiveOrder: true },
 ];
 
 /** Seeds the demo rules and catalog. */
@@ -142,10 +152,29 @@ export const seedDemo = async (sandbox: Sandbox): Promise<void> => {
 export const playDemo = async (sandbox: Sandbox, say: (line: string) => void): Promise<void> => {
   await sandbox.settle();
   for (const step of DEMO_STEPS) {
-    say(
-      `\n▶ ${step.say} (${step.sku} @ ${step.location} ${step.delta > 0 ? '+' : ''}${step.delta})`,
-    );
-    await sandbox.adjust(step.sku, step.location, step.delta);
+    if ('delta' in step) {
+      say(
+        `\n▶ ${step.say} (${step.sku} @ ${step.location} ${step.delta > 0 ? '+' : ''}${step.delta})`,
+      );
+      await sandbox.adjust(step.sku, step.location, step.delta);
+    } else {
+      say(`\n▶ ${step.say} (${await receiveOpenOrder(sandbox, step.sku, step.location)})`);
+    }
     await sandbox.settle();
   }
+};
+
+/** Receives the item's open order through `orders receive`'s own code; says what it did. */
+const receiveOpenOrder = async (sandbox: Sandbox, sku: string, location: string) => {
+  const orders = sandbox.orders();
+  const lock = await orders.lock(sku, location);
+  if (!lock) return `no open order for ${sku} @ ${location}: nothing to receive`;
+  const { quantity } = await receiveOrder(
+    orders,
+    lock.orderId,
+    undefined,
+    new Date().toISOString(),
+  );
+  sandbox.writes++;
+  return `orders receive ${lock.orderId}: ${sku} @ ${location} +${quantity}, the order closed`;
 };

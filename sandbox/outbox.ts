@@ -75,6 +75,20 @@ interface Subscription {
 const WEBHOOK_TIMEOUT_MS = 5_000;
 
 /**
+ * The subscriptions the environment configures (the demo's when it has none), as the topic
+ * holds them; `environment-<n>` names each, for `subscriptions list` (resources.json has them).
+ */
+export const configuredSubscriptions = (
+  config: EnvironmentConfig,
+): (Subscription & { id: string })[] =>
+  configuredSubscribers(config).map((s, index) => ({
+    id: `environment-${index + 1}`,
+    protocol: s.protocol,
+    endpoint: s.endpoint,
+    filterPolicy: filterPolicyOf(s.protocol, s.filter, s.locale),
+  }));
+
+/**
  * The alerts topic, locally: each published entry becomes an outbox entry, delivered to the
  * subscribers whose filter policy its attributes match; webhooks receive a real HTTP POST and
  * their answer is recorded. The configured subscribers are fixed; those the CLI adds to
@@ -85,11 +99,7 @@ export const topicOutbox = (
   subscriptionsFile: string | undefined,
   deliver: (entry: OutboxEntry) => void,
 ): ((topicArn: string, entries: WirePublishEntry[]) => Promise<void>) => {
-  const configured: Subscription[] = configuredSubscribers(config).map((s) => ({
-    protocol: s.protocol,
-    endpoint: s.endpoint,
-    filterPolicy: filterPolicyOf(s.protocol, s.filter, s.locale),
-  }));
+  const configured: Subscription[] = configuredSubscriptions(config);
   const subscriptions = (): Subscription[] => [
     ...configured,
     ...(subscriptionsFile ? readSandboxSubscriptions(subscriptionsFile) : []),

@@ -4,6 +4,7 @@ import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { type EnvironmentConfig, loadEnvironment } from '../infra/config/environments.js';
+import { OrderStore } from '../shared/adapters/order-store.js';
 import { RulesRepository } from '../shared/adapters/rules-repository.js';
 import type { StrategyAppliedDetail } from '../shared/contracts/events.js';
 import type { RuleInput } from '../shared/domain/rules.js';
@@ -19,7 +20,7 @@ import {
   loadHandlers,
 } from './local-handlers.js';
 import { type FaultInjector, LocalRequestHandler } from './local-transport.js';
-import { type OutboxEntry, topicOutbox } from './outbox.js';
+import { configuredSubscriptions, type OutboxEntry, topicOutbox } from './outbox.js';
 import { type Activity, type DeadLetter, RunRecord } from './run-record.js';
 import type { StreamBatching } from './stream-poller.js';
 import { type StreamReaders, streamReaders } from './stream-readers.js';
@@ -80,6 +81,8 @@ export class Sandbox {
     private readonly bus: LocalBus,
     private readonly readers: StreamReaders,
     private readonly clients: { dynamodb: DynamoDBClient; streams: DynamoDBStreamsClient },
+    /** The environment configuration the handlers run with. */
+    readonly config: EnvironmentConfig,
   ) {}
 
   /**
@@ -130,6 +133,7 @@ export class Sandbox {
       bus,
       readers,
       clients,
+      config,
     );
     readers.stockMonitor.start();
     readers.demandRecorder?.start();
@@ -178,6 +182,15 @@ export class Sandbox {
       }),
     );
     this.writes++;
+  }
+
+  /** Purchase orders, as the CLI's `orders` reads and receives them. */
+  orders(): OrderStore {
+    const { indexShards: shards, openOrderMaxAgeDays } = this.config;
+    return new OrderStore(this.doc, this.tables.inventory, this.tables.control, {
+      shards,
+      openOrderMaxAgeDays,
+    });
   }
 
   /** Resolves when the stream readers are drained and the bus is empty, three polls in a row. */
@@ -238,4 +251,6 @@ const resourcesOf = (endpoint: string, config: EnvironmentConfig, tables: Sandbo
   tables,
   topic: LOCAL_TOPIC,
   bus: LOCAL_BUS,
+  /** The environment's (or the demo's) subscribers, which the CLI lists beside its own. */
+  subscriptions: configuredSubscriptions(config),
 });

@@ -1,10 +1,12 @@
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_TOP_ITEMS, writeHtmlReport } from '../cli/report-html/index.js';
 import { loadEnvironment } from '../infra/config/environments.js';
 import { LEVELS } from '../shared/domain/levels.js';
 import { InvalidEnvironmentConfigError, SandboxSetupError } from '../shared/errors.js';
 import { playDemo, seedDemo } from './demo.js';
-import { freePort, startDynamoDbLocal } from './dynamodb-local.js';
+import { freePort, type RunningDynamoDb, startDynamoDbLocal } from './dynamodb-local.js';
 import { type Activity, Sandbox } from './sandbox.js';
 
 const USAGE = `Usage: npm start -- [options]
@@ -15,13 +17,16 @@ Options:
   --port <n>      DynamoDB Local port (default 8000; 0 picks a free one)
   --data <dir>    keep DynamoDB data in <dir> (default: in memory)
   --env <name>    environment configuration to use (default dev)
+  --out <dir>     where resources.json and the run files go (default .sandbox)
   --no-demo       start with an empty catalog and no demo story
   --once          play the demo, wait until the pipeline settles, print a summary, write
-                  .sandbox/report.html (the HTML report of the run) and exit
+                  report.html (the HTML report of the run) beside resources.json and exit
   --help          show this help
 
 Examples:
   npm start                   demo, then keeps running for your own writes (Ctrl-C to stop)
+  kill -TERM <pid>            from a script: SIGINT or SIGTERM to npm start (or node) stops
+                              the pipeline and DynamoDB Local and removes resources.json
   npm start -- --once         demo and summary; exit code 1 if anything reached a DLQ
   npm start -- --no-demo --port 8001 --data .sandbox/db`;
 
@@ -79,6 +84,7 @@ const parseOptions = async () => {
       port: { type: 'string', default: '8000' },
       data: { type: 'string' },
       env: { type: 'string', default: 'dev' },
+      out: { type: 'string', default: '.sandbox' },
       demo: { type: 'boolean', default: true },
       'no-demo': { type: 'boolean', default: false },
       once: { type: 'boolean', default: false },
@@ -98,6 +104,7 @@ const parseOptions = async () => {
     config: loadEnvironment(values.env),
     demo: !values['no-demo'],
     once: values.once,
+    out: values.out,
   };
 };
 
@@ -126,24 +133,42 @@ const printSummary = (sandbox: Sandbox): void => {
   console.log(`  DLQ entries:         ${sandbox.deadLetters.length}`);
 };
 
-/** How to write to the running sandbox, then wait for Ctrl-C. */
-const runUntilStopped = async (sandbox: Sandbox, endpoint: string): Promise<void> => {
+/** How to write to the running sandbox (a sale that changes quantity only), and how to stop it. */
+const printHowToWrite = (sandbox: Sandbox, endpoint: string): void => {
   console.log(
-    `\nRunning. Write to table "${sandbox.tables.inventory}" at ${endpoint} (region eu-west-1, any credentials), e.g.:`,
+    `\nRunning. Write to table "${sandbox.tables.inventory}" at ${endpoint} (region eu-west-1, any credentials), e.g. a sale of 3:`,
   );
   console.log(
-    `  AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local aws dynamodb put-item --endpoint-url ${endpoint} --region eu-west-1 \\\n    --table-name ${sandbox.tables.inventory} --item '{"sku":{"S":"MUG-BLUE"},"location":{"S":"WH-1"},"quantity":{"N":"3"}}'`,
+    `  AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local aws dynamodb update-item --endpoint-url ${endpoint} --region eu-west-1 \\\n    --table-name ${sandbox.tables.inventory} --key '{"sku":{"S":"MUG-BLUE"},"location":{"S":"WH-1"}}' \\\n    --update-expression 'ADD quantity :d' --expression-attribute-values '{":d":{"N":"-3"}}'`,
   );
-  console.log('Press Ctrl-C to stop.');
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', () => resolve());
-    process.once('SIGTERM', () => resolve());
-  });
+  console.log(
+    'Press Ctrl-C to stop (from a script: kill -INT or -TERM the npm start process; it stops DynamoDB Local too).',
+  );
+};
+
+/** Resolves with the first SIGINT or SIGTERM, from the moment the process starts. */
+const stopSignal = new Promise<NodeJS.Signals>((resolve) => {
+  process.once('SIGINT', () => resolve('SIGINT'));
+  process.once('SIGTERM', () => resolve('SIGTERM'));
+});
+
+/** What is running, for the one shutdown path every ending takes. */
+const running: { sandbox?: Sandbox; dynamo?: RunningDynamoDb; resources?: string } = {};
+
+/**
+ * Stops the pipeline and DynamoDB Local (Java) and removes resources.json, so `--sandbox`
+ * commands say the sandbox is not running instead of failing to connect.
+ */
+const stopAll = async (): Promise<void> => {
+  await running.sandbox?.stop();
+  await running.dynamo?.stop();
+  if (running.resources) rmSync(running.resources, { force: true });
 };
 
 /**
  * Starts DynamoDB Local and the sandbox, plays the demo, then either prints a summary and
- * exits (`--once`: non-zero if anything reached a DLQ) or runs until stopped.
+ * exits (`--once`: non-zero if anything reached a DLQ) or runs until stopped. A SIGINT or
+ * SIGTERM at any point stops everything and says so.
  */
 const main = async (): Promise<number> => {
   const options = await parseOptions();
@@ -151,40 +176,60 @@ const main = async (): Promise<number> => {
     console.log(USAGE);
     return 0;
   }
+  const work = run(options);
+  const ended = await Promise.race([work, stopSignal]);
+  if (typeof ended === 'number') {
+    await stopAll();
+    return ended;
+  }
+  // Whatever the interrupted run was doing fails once its clients are gone: not news.
+  work.catch(() => {});
+  console.log(`\n${ended} received: stopping the pipeline and DynamoDB Local…`);
+  await stopAll();
+  console.log(`Sandbox stopped: DynamoDB Local is down and ${running.resources} removed.`);
+  return 0;
+};
+
+/** The run itself, up to the summary (`--once`) or until a signal ends it. */
+const run = async (options: Awaited<ReturnType<typeof parseOptions>>): Promise<number> => {
   const { port, data, config } = options;
   console.log(
     `Starting DynamoDB Local on port ${port} (${data ? `data in ${data}` : 'in memory'})…`,
   );
   const dynamo = await startDynamoDbLocal({ port, dataDir: data });
+  running.dynamo = dynamo;
   const startedAt = Date.now();
   const sandbox = await Sandbox.create({
     endpoint: dynamo.endpoint,
     config,
-    outDir: '.sandbox',
+    outDir: options.out,
     onActivity: print,
   });
+  running.sandbox = sandbox;
+  running.resources = join(options.out, 'resources.json');
   console.log(
     `Tables ${Object.values(sandbox.tables).slice(0, 3).join(', ')} ready; stream poller and local bus running (env ${config.name}).`,
   );
   console.log(
-    'Alerts go to .sandbox/outbox.jsonl, events to .sandbox/events.jsonl, failures to .sandbox/dlq.jsonl.',
+    `Alerts go to ${options.out}/outbox.jsonl, events to ${options.out}/events.jsonl, failures to ${options.out}/dlq.jsonl.`,
   );
   if (options.demo) {
     await seedDemo(sandbox);
     console.log('Seeded the demo catalog and rules.');
     await playDemo(sandbox, (line) => console.log(line));
   }
-  if (options.once) await sandbox.settle();
-  if (options.once) printSummary(sandbox);
-  if (options.once) console.log(`\nReport: ${await writeDemoReport(sandbox, startedAt)}`);
-  else await runUntilStopped(sandbox, dynamo.endpoint);
-  await sandbox.stop();
-  await dynamo.stop();
-  return options.once && sandbox.deadLetters.length > 0 ? 1 : 0;
+  if (!options.once) {
+    printHowToWrite(sandbox, dynamo.endpoint);
+    return new Promise<number>(() => {}); // until a signal
+  }
+  await sandbox.settle();
+  printSummary(sandbox);
+  console.log(`\nReport: ${await writeDemoReport(sandbox, options.out, startedAt)}`);
+  return sandbox.deadLetters.length > 0 ? 1 : 0;
 };
 
 /** The HTML report of the demo's minutes, as `report --html` writes it (issue 17). */
-const writeDemoReport = (sandbox: Sandbox, startedAt: number): Promise<string> =>
+const writeDemoReport = (sandbox: Sandbox, out: string, startedAt: number): Promise<string> =>
   writeHtmlReport(
     {
       kind: 'sandbox',
@@ -192,13 +237,14 @@ const writeDemoReport = (sandbox: Sandbox, startedAt: number): Promise<string> =
       inventoryTable: sandbox.tables.inventory,
       controlTable: sandbox.tables.control,
     },
-    '.sandbox/report.html',
+    join(out, 'report.html'),
     { since: startedAt - 60_000, until: Date.now() + 60_000, top: DEFAULT_TOP_ITEMS },
   );
 
 main().then(
   (code) => process.exit(code),
-  (error: unknown) => {
+  async (error: unknown) => {
+    await stopAll().catch(() => {});
     if (error instanceof SandboxSetupError || error instanceof InvalidEnvironmentConfigError) {
       console.error(`\n${error.message}`);
     } else {

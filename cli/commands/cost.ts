@@ -1,5 +1,5 @@
-import { parseArgs } from 'node:util';
 import { DEFAULT_COST_INPUTS, monthlyCost } from '../../shared/domain/cost.js';
+import type { CommandInput } from '../args.js';
 import { type Format, type Io, numberOption, printRows } from '../io.js';
 
 /** The first line of `cost --help`. */
@@ -7,24 +7,20 @@ export const COST_USAGE =
   'cost --writes-per-day N --crossing-rate r [--sms-share s] [--email-subscribers n] [--records-per-invocation n] [--sale-share s]';
 
 /** {@link COST_USAGE}: monthly cost by service, next to the naive consumer's. */
-export const costCommand = async (args: string[], io: Io, format: Format): Promise<void> => {
-  const { values } = parseArgs({
-    args,
-    options: {
-      'writes-per-day': { type: 'string' },
-      'crossing-rate': { type: 'string' },
-      'sms-share': { type: 'string', default: '0' },
-      'email-subscribers': {
-        type: 'string',
-        default: String(DEFAULT_COST_INPUTS.emailSubscribers),
-      },
-      'records-per-invocation': {
-        type: 'string',
-        default: String(DEFAULT_COST_INPUTS.recordsPerInvocation),
-      },
-      'sale-share': { type: 'string', default: String(DEFAULT_COST_INPUTS.saleShare) },
-    },
-  });
+export const costCommand = async (input: CommandInput, io: Io, format: Format): Promise<void> => {
+  const option = (name: string, fallback?: number) =>
+    input.string(name) ?? (fallback === undefined ? input.required(name) : String(fallback));
+  const values = {
+    'writes-per-day': option('writes-per-day'),
+    'crossing-rate': option('crossing-rate'),
+    'sms-share': option('sms-share', 0),
+    'email-subscribers': option('email-subscribers', DEFAULT_COST_INPUTS.emailSubscribers),
+    'records-per-invocation': option(
+      'records-per-invocation',
+      DEFAULT_COST_INPUTS.recordsPerInvocation,
+    ),
+    'sale-share': option('sale-share', DEFAULT_COST_INPUTS.saleShare),
+  };
   const result = monthlyCost({
     ...DEFAULT_COST_INPUTS,
     writesPerDay: numberOption(values['writes-per-day'], '--writes-per-day', { min: 0, max: 1e12 }),
@@ -45,6 +41,14 @@ export const costCommand = async (args: string[], io: Io, format: Format): Promi
     io.out(JSON.stringify(result, null, 2));
     return;
   }
+  // Only the lines, as numbers: a spreadsheet adds them up.
+  if (format === 'csv')
+    return printRows(
+      io,
+      result.pipeline.map((line) => ({ ...line })),
+      ['service', 'item', 'quantity', 'usd'],
+      'csv',
+    );
   const money = (usd: number) => `$${usd < 1 ? usd.toFixed(4) : usd.toFixed(2)}`;
   const rows = result.pipeline.map((l) => ({
     ...l,

@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import {
@@ -8,6 +7,7 @@ import {
 } from '../../shared/adapters/quarantine.js';
 import { utcDaysBetween } from '../../shared/contracts/tables.js';
 import { UsageError } from '../../shared/errors.js';
+import type { CommandInput } from '../args.js';
 import { type Format, type Io, parseDuration, printRows } from '../io.js';
 import type { Target } from '../target.js';
 
@@ -34,17 +34,13 @@ const daysSince = (since: string | undefined, now: Date): string[] => {
  * evaluates the item's current stock against the thresholds in force, as for any change.
  */
 export const dlqCommand = async (
-  args: string[],
+  input: CommandInput,
   target: Target,
   io: Io,
   format: Format,
 ): Promise<void> => {
-  const [action, ...rest] = args;
-  const { values, positionals } = parseArgs({
-    args: rest,
-    allowPositionals: true,
-    options: { since: { type: 'string' }, all: { type: 'boolean', default: false } },
-  });
+  const { action, positionals } = input;
+  const values = { since: input.string('since'), all: input.flag('all') };
   const store = new QuarantineStore(target.doc, target.controlTable);
   const now = new Date();
   const entries = await store.list(daysSince(values.since, now));

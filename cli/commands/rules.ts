@@ -9,8 +9,9 @@ import {
   ruleScopeOf,
 } from '../../shared/domain/rules.js';
 import { InvalidKeyError, InvalidRuleError, UsageError } from '../../shared/errors.js';
+import type { CommandInput } from '../args.js';
 import { listKind } from '../control-items.js';
-import { type Format, type Io, printRows } from '../io.js';
+import { type Format, type Io, printResult, printRows } from '../io.js';
 import type { Target } from '../target.js';
 
 /** Reads a JSON or YAML file (by extension, or by content when it starts with `{`/`[`). */
@@ -110,6 +111,7 @@ const listRulesCommand = async (target: Target, io: Io, format: Format) => {
 const putRules = async (
   repository: RulesRepository,
   io: Io,
+  format: Format,
   action: 'put' | 'import',
   file: string | undefined,
 ) => {
@@ -120,17 +122,21 @@ const putRules = async (
   const documents = Array.isArray(document) ? document : [document];
   const rules = validateAll(documents, file);
   for (const rule of rules) await repository.put(rule, 'cli');
-  io.out(`${rules.length} rule(s) written: ${rules.map((r) => ruleKeyOf(r.scope)).join(', ')}`);
-  io.out(RULE_EDIT_TAKES_EFFECT);
+  const keys = rules.map((r) => ruleKeyOf(r.scope));
+  printResult(io, format, `${rules.length} rule(s) written: ${keys.join(', ')}`, {
+    written: keys,
+  });
+  io.err(RULE_EDIT_TAKES_EFFECT);
 };
 
 export const rulesCommand = async (
-  args: string[],
+  input: CommandInput,
   target: Target,
   io: Io,
   format: Format,
 ): Promise<void> => {
-  const [action, argument] = args;
+  const { action } = input;
+  const [argument] = input.positionals;
   const repository = new RulesRepository(target.doc, target.controlTable, 0);
   switch (action) {
     case 'list':
@@ -147,26 +153,22 @@ export const rulesCommand = async (
     }
     case 'put':
     case 'import':
-      return putRules(repository, io, action, argument);
+      return putRules(repository, io, format, action, argument);
     case 'delete': {
       if (!argument) throw new UsageError('rules delete <key>');
       await repository.delete(ruleKeyArgument(argument));
-      io.out(`Rule ${argument} deleted`);
-      return io.out(RULE_EDIT_TAKES_EFFECT);
+      printResult(io, format, `Rule ${argument} deleted`, { deleted: argument });
+      return io.err(RULE_EDIT_TAKES_EFFECT);
     }
     case 'export': {
       const rules = (await listRules(target)).map((r) => r.rule);
       const text = format === 'json' ? JSON.stringify(rules, null, 2) : toYaml(rules);
       if (argument) {
         writeFileSync(argument, text);
-        return io.out(`${rules.length} rule(s) exported to ${argument}`);
+        return io.err(`${rules.length} rule(s) exported to ${argument}`);
       }
       return io.out(text);
     }
-    default:
-      throw new UsageError(
-        'rules list|get <key>|put <file>|delete <key>|import <file>|export [file]',
-      );
   }
 };
 

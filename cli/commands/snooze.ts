@@ -1,11 +1,11 @@
-import { parseArgs } from 'node:util';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { queryAll } from '../../shared/adapters/query-all.js';
 import { RulesRepository } from '../../shared/adapters/rules-repository.js';
 import { itemKeyOf } from '../../shared/contracts/inventory.js';
 import { type RuleScope, ruleKeyOf } from '../../shared/domain/rules.js';
 import { OverlayChangedError, UsageError } from '../../shared/errors.js';
-import { type Io, parseDuration } from '../io.js';
+import type { CommandInput } from '../args.js';
+import { type Format, type Io, parseDuration, printResult } from '../io.js';
 import type { Target } from '../target.js';
 
 type StockItem = { sku: string; location: string; category?: string | undefined };
@@ -42,16 +42,16 @@ export const SNOOZE_USAGE = 'snooze <sku> [--location L] --for <30m|2h|1d>';
  * the sku) by laying a snooze over the rules its items resolve to. No rule is copied: later
  * edits of those rules (category, default, …) still reach the items, and strategies still run.
  */
-export const snoozeCommand = async (args: string[], target: Target, io: Io): Promise<void> => {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: { location: { type: 'string' }, for: { type: 'string' } },
-  });
-  const sku = positionals[0];
-  if (!sku || typeof values.for !== 'string') throw new UsageError(SNOOZE_USAGE);
-  const until = new Date(Date.now() + parseDuration(values.for, '--for')).toISOString();
-  const location = values.location;
+export const snoozeCommand = async (
+  input: CommandInput,
+  target: Target,
+  io: Io,
+  format: Format,
+): Promise<void> => {
+  const sku = input.positionals[0];
+  if (!sku) throw new UsageError(`${SNOOZE_USAGE}: missing the sku`);
+  const until = new Date(Date.now() + parseDuration(input.required('for'), '--for')).toISOString();
+  const location = input.string('location');
   const where = location ? `${sku} at ${location}` : sku;
 
   const items = await itemsOf(target, sku, location);
@@ -87,8 +87,11 @@ export const snoozeCommand = async (args: string[], target: Target, io: Io): Pro
       if (!(error instanceof OverlayChangedError) || attempt >= 3) throw error;
     }
   }
-  io.out(
+  printResult(
+    io,
+    format,
     `Alerts for ${where} snoozed until ${until} (overlay ${scopeKey}, over: ${covered.join(', ')})`,
+    { sku, location, snoozeUntil: until, overlay: scopeKey },
   );
-  io.out('Rule edits still reach the item while it is snoozed; strategies still run.');
+  io.err('Rule edits still reach the item while it is snoozed; strategies still run.');
 };

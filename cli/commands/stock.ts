@@ -1,5 +1,4 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   BatchWriteCommand,
@@ -8,10 +7,12 @@ import {
   UpdateCommand,
   type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { type InventoryItem, InventoryItemSchema } from '../../shared/contracts/inventory.js';
 import { UsageError } from '../../shared/errors.js';
-import { type Format, type Io, numberOption, printRows } from '../io.js';
+import { type CommandInput, type CommandResult, didYouMean } from '../args.js';
+import { type Format, type Io, numberOption, printResult, printRows } from '../io.js';
 import type { Target } from '../target.js';
 
 /** DynamoDB allows at most 25 puts per BatchWriteItem. */
@@ -38,6 +39,8 @@ export const importStock = async (
   file: string,
   options: {
     resume: boolean;
+    /** How quantities are checked (default: whole and not below zero). */
+    quantities?: QuantityRules;
     onProgress?: (done: number, total: number) => void;
     sleep?: (ms: number) => Promise<void>;
   },
@@ -46,7 +49,11 @@ export const importStock = async (
   const progressFile = `${file}.progress`;
   const resumedAfterLine =
     options.resume && existsSync(progressFile) ? Number(readFileSync(progressFile, 'utf8')) : 0;
-  const { good, skipped, replaced } = sortRows(rows, resumedAfterLine);
+  const { good, skipped, replaced } = sortRows(
+    rows,
+    resumedAfterLine,
+    options.quantities ?? { decimal: false, allowNegative: false },
+  );
   const sleep = options.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
   let written = 0;
   let retries = 0;
@@ -61,11 +68,26 @@ export const importStock = async (
   return { written, skipped, replaced, resumedAfterLine, retries };
 };
 
-/** The CSV's rows by header, or a usage error saying why it cannot be read. */
+/** The columns a stock CSV must have, then those it may have, in the order the help names them. */
+export const REQUIRED_COLUMNS = ['sku', 'location', 'quantity'] as const;
+export const OPTIONAL_COLUMNS = [
+  'price',
+  'category',
+  'name',
+  'lowStockThreshold',
+  'overstockThreshold',
+] as const;
+const EXPECTED_HEADER = `${REQUIRED_COLUMNS.join(',')}[,${OPTIONAL_COLUMNS.join(',')}]`;
+
+/**
+ * The CSV's rows by header, or a usage error saying why it cannot be read: its first line must
+ * be a header naming the required columns and no unknown one (a file without a header would
+ * otherwise lose its first row as one).
+ */
 const readCsv = (file: string): Record<string, string>[] => {
+  let records: string[][];
   try {
-    return parseCsv(readFileSync(file, 'utf8'), {
-      columns: true,
+    records = parseCsv(readFileSync(file, 'utf8'), {
       skip_empty_lines: true,
       trim: true,
       relax_column_count: true,
@@ -73,13 +95,37 @@ const readCsv = (file: string): Record<string, string>[] => {
   } catch (error) {
     throw new UsageError(`${file} is not a readable CSV: ${(error as Error).message}`);
   }
+  const [header = [], ...rows] = records;
+  checkHeader(file, header);
+  return rows.map((row) => Object.fromEntries(header.map((column, i) => [column, row[i] ?? ''])));
+};
+
+/** Refuses a header with a missing or unknown column, naming the expected ones. */
+const checkHeader = (file: string, header: readonly string[]): void => {
+  const known: readonly string[] = [...REQUIRED_COLUMNS, ...OPTIONAL_COLUMNS];
+  const problems = [
+    ...header
+      .filter((column) => !known.includes(column))
+      .map((column) => `unknown column '${column}'${didYouMean(column, known)}`),
+    ...REQUIRED_COLUMNS.filter((column) => !header.includes(column)).map(
+      (column) => `missing column '${column}'`,
+    ),
+  ];
+  if (problems.length > 0)
+    throw new UsageError(
+      `${file}: the first line must be the header ${EXPECTED_HEADER}; ${problems.join(', ')}. Nothing was written.`,
+    );
 };
 
 /**
  * The rows after `resumedAfterLine` sorted into items to write (one per item, from its last
  * row, in file order), rows skipped with the reason, and rows replaced by a later one.
  */
-const sortRows = (rows: readonly Record<string, string>[], resumedAfterLine: number) => {
+const sortRows = (
+  rows: readonly Record<string, string>[],
+  resumedAfterLine: number,
+  quantities: QuantityRules,
+) => {
   const skipped: { line: number; reason: string }[] = [];
   const replaced: { line: number; byLine: number }[] = [];
   // By item: JSON of [sku, location] keeps distinct pairs apart whatever characters they hold.
@@ -96,6 +142,14 @@ const sortRows = (rows: readonly Record<string, string>[], resumedAfterLine: num
     if (!parsed.success) {
       const reason = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
       skipped.push({ line, reason });
+      return;
+    }
+    const problem = quantityProblem(parsed.data.quantity, quantities);
+    if (problem) {
+      skipped.push({
+        line,
+        reason: problem.replace('add --allow-negative', 'import with --allow-negative'),
+      });
       return;
     }
     const key = JSON.stringify([parsed.data.sku, parsed.data.location]);
@@ -132,34 +186,73 @@ const writeChunk = async (
   return retries;
 };
 
+/** How stock quantities are checked: whole units unless the environment counts fractions. */
+export interface QuantityRules {
+  readonly decimal: boolean;
+  readonly allowNegative: boolean;
+}
+
+const quantityRulesOf = (target: Target, input: CommandInput): QuantityRules => ({
+  decimal: target.decimalQuantities === true,
+  allowNegative: input.flag('allow-negative'),
+});
+
+/** Why `quantity` cannot be written under `rules`, or undefined when it can. */
+export const quantityProblem = (quantity: number, rules: QuantityRules): string | undefined => {
+  if (!rules.decimal && !Number.isInteger(quantity))
+    return `quantity must be a whole number, got ${quantity} (set decimalQuantities in the environment config to count fractions)`;
+  if (!rules.allowNegative && quantity < 0)
+    return `quantity would be ${quantity}, below zero: add --allow-negative to record a backorder`;
+  return undefined;
+};
+
+/** A numeric option holding a quantity (or a change of one), checked as {@link quantityProblem}. */
+const quantityOption = (input: CommandInput, option: string, rules: QuantityRules): number => {
+  const value = numberOption(input.required(option), `--${option}`);
+  if (!rules.decimal && !Number.isInteger(value))
+    throw new UsageError(
+      `--${option} must be a whole number, got "${input.string(option)}" (set decimalQuantities in the environment config to count fractions)`,
+    );
+  return value;
+};
+
 /**
  * Sets or adjusts one item's stock, conditionally in the write itself, so no read can go stale:
  * without `create` the item must exist (a mistyped SKU would otherwise become a phantom item
  * whose sale raises an out-of-stock alert and an order); with `create` it must not (so a
- * typo cannot overwrite another item either).
+ * typo cannot overwrite another item either). `floor`, when given, is the least quantity the
+ * item may hold before the write: a sale that would take stock below zero is refused whole.
  */
 const updateStock = async (
   target: Target,
-  sku: string,
-  location: string,
-  create: boolean,
-  update: Pick<
-    UpdateCommandInput,
-    'UpdateExpression' | 'ExpressionAttributeValues' | 'ReturnValues'
-  >,
-) => {
+  where: { sku: string; location: string; create: boolean; floor?: number | undefined },
+  update: Pick<UpdateCommandInput, 'UpdateExpression' | 'ExpressionAttributeValues'>,
+): Promise<Record<string, unknown> | undefined> => {
+  const { sku, location, create, floor } = where;
+  const exists = create ? 'attribute_not_exists(sku)' : 'attribute_exists(sku)';
   try {
     const output = await target.doc.send(
       new UpdateCommand({
         TableName: target.inventoryTable,
         Key: { sku, location },
-        ConditionExpression: create ? 'attribute_not_exists(sku)' : 'attribute_exists(sku)',
+        ConditionExpression: floor === undefined ? exists : `${exists} AND quantity >= :floor`,
         ...update,
+        ExpressionAttributeValues: {
+          ...update.ExpressionAttributeValues,
+          ...(floor === undefined ? {} : { ':floor': floor }),
+        },
+        ReturnValues: 'ALL_NEW',
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       }),
     );
     return output.Attributes;
   } catch (error) {
     if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    const old = error.Item ? unmarshall(error.Item) : undefined;
+    if (old && !create && floor !== undefined)
+      throw new UsageError(
+        `${sku} at ${location} holds ${old.quantity}: this would take it to ${Number(old.quantity) - floor}, below zero; nothing was written (add --allow-negative to record a backorder)`,
+      );
     throw new UsageError(
       create
         ? `${sku} at ${location} already exists: leave out --create to change it`
@@ -176,75 +269,47 @@ const progressBar = (io: Io) => (done: number, total: number) => {
   if (done === total) process.stderr.write('\n');
 };
 
-/** The options of `stock`, with `--by -3` (a sale) read as a number, not as an option. */
-const stockOptions = (raw: readonly string[]) => {
-  const takesNumber = (arg: string | undefined) => arg === '--by' || arg === '--quantity';
-  const negative = (arg: string | undefined) => /^-\d/.test(arg ?? '');
-  const args = raw.flatMap((arg, i) =>
-    negative(arg) && takesNumber(raw[i - 1])
-      ? []
-      : takesNumber(arg) && negative(raw[i + 1])
-        ? [`${arg}=${raw[i + 1]}`]
-        : [arg],
-  );
-  return parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      location: { type: 'string' },
-      quantity: { type: 'string' },
-      by: { type: 'string' },
-      resume: { type: 'boolean', default: false },
-      create: { type: 'boolean', default: false },
-    },
-  });
-};
+/** The exit code of an import that wrote the good rows but skipped some (documented in help). */
+export const EXIT_ROWS_SKIPPED = 3;
 
-type StockValues = ReturnType<typeof stockOptions>['values'];
-
-/** `stock get|set|adjust|import`: each action its own function below. */
-export const stockCommand = async (
-  args: string[],
-  target: Target,
-  io: Io,
-  format: Format,
-): Promise<void> => {
-  const [action, ...raw] = args;
-  const { values, positionals } = stockOptions(raw);
-  const sku = positionals[0];
-  switch (action) {
-    case 'get':
-      return getStock(target, io, format, sku, values);
-    case 'set':
-      return setStock(target, io, sku, values);
-    case 'adjust':
-      return adjustStock(target, io, sku, values);
-    case 'import':
-      return importStockCommand(target, io, format, sku, values);
-    default:
-      throw new UsageError(
-        'stock get <sku>|set <sku> --location L --quantity N [--create]|adjust <sku> --location L --by N [--create]|import <file.csv> [--resume]',
-      );
-  }
-};
-
-/** An item at one location, or the sku at every location. */
-const getStock = async (
+/** One action of `stock`: the sku (or file) is its first positional. */
+type StockAction = (
   target: Target,
   io: Io,
   format: Format,
   sku: string | undefined,
-  values: StockValues,
-) => {
-  if (!sku) throw new UsageError('stock get <sku> [--location L]');
-  const items = values.location
+  input: CommandInput,
+) => Promise<CommandResult | unknown>;
+
+/** `stock get|set|adjust|import`: each action its own function below. */
+export const stockCommand = async (
+  input: CommandInput,
+  target: Target,
+  io: Io,
+  format: Format,
+): Promise<CommandResult | unknown> => {
+  const [sku] = input.positionals;
+  switch (input.action) {
+    case 'get':
+      return getStock(target, io, format, sku, input);
+    case 'set':
+      return setStock(target, io, format, sku, input);
+    case 'adjust':
+      return adjustStock(target, io, format, sku, input);
+    case 'import':
+      return importStockCommand(target, io, format, sku, input);
+  }
+};
+
+/** An item at one location, or the sku at every location. */
+const getStock: StockAction = async (target, io, format, sku, input) => {
+  if (!sku) throw new UsageError('stock get <sku> [--location L]: missing the sku');
+  const location = input.string('location');
+  const items = location
     ? [
         (
           await target.doc.send(
-            new GetCommand({
-              TableName: target.inventoryTable,
-              Key: { sku, location: values.location },
-            }),
+            new GetCommand({ TableName: target.inventoryTable, Key: { sku, location } }),
           )
         ).Item,
       ].filter(Boolean)
@@ -258,57 +323,73 @@ const getStock = async (
         )
       ).Items ?? []);
   if (items.length === 0)
-    throw new UsageError(`No stock for ${sku}${values.location ? ` at ${values.location}` : ''}`);
+    throw new UsageError(`No stock for ${sku}${location ? ` at ${location}` : ''}`);
   printRows(
     io,
     items as Record<string, unknown>[],
-    ['sku', 'location', 'quantity', 'price', 'category', 'listed'],
+    ['sku', 'location', 'name', 'quantity', 'price', 'category', 'listed'],
     format,
   );
 };
 
-const setStock = async (target: Target, io: Io, sku: string | undefined, values: StockValues) => {
-  if (!sku || !values.location)
-    throw new UsageError('stock set <sku> --location L --quantity N [--create]');
-  const quantity = numberOption(values.quantity, '--quantity');
-  await updateStock(target, sku, values.location, values.create, {
-    UpdateExpression: 'SET quantity = :q',
-    ExpressionAttributeValues: { ':q': quantity },
+const setStock: StockAction = async (target, io, format, sku, input) => {
+  if (!sku) throw new UsageError('stock set <sku> --location L --quantity N: missing the sku');
+  const location = input.required('location');
+  const rules = quantityRulesOf(target, input);
+  const quantity = quantityOption(input, 'quantity', rules);
+  const problem = quantityProblem(quantity, rules);
+  if (problem) throw new UsageError(`--quantity: ${problem}; nothing was written`);
+  await updateStock(
+    target,
+    { sku, location, create: input.flag('create') },
+    { UpdateExpression: 'SET quantity = :q', ExpressionAttributeValues: { ':q': quantity } },
+  );
+  printResult(io, format, `${sku} at ${location}: quantity ${quantity}`, {
+    sku,
+    location,
+    quantity,
   });
-  io.out(`${sku} at ${values.location}: quantity ${quantity}`);
 };
 
-const adjustStock = async (
-  target: Target,
-  io: Io,
-  sku: string | undefined,
-  values: StockValues,
-) => {
-  if (!sku || !values.location)
-    throw new UsageError('stock adjust <sku> --location L --by N [--create] (negative for a sale)');
-  const by = numberOption(values.by, '--by');
-  const attributes = await updateStock(target, sku, values.location, values.create, {
-    UpdateExpression: 'ADD quantity :by',
-    ExpressionAttributeValues: { ':by': by },
-    ReturnValues: 'UPDATED_NEW',
+const adjustStock: StockAction = async (target, io, format, sku, input) => {
+  if (!sku)
+    throw new UsageError(
+      'stock adjust <sku> --location L --by N (negative for a sale): missing the sku',
+    );
+  const location = input.required('location');
+  const rules = quantityRulesOf(target, input);
+  const by = quantityOption(input, 'by', rules);
+  const create = input.flag('create');
+  if (create && by < 0 && !rules.allowNegative)
+    throw new UsageError(
+      `--by ${by} on a new item would start it below zero: add --allow-negative to record a backorder; nothing was written`,
+    );
+  // Without --allow-negative a sale must find at least what it takes.
+  const floor = !create && by < 0 && !rules.allowNegative ? -by : undefined;
+  const attributes = await updateStock(
+    target,
+    { sku, location, create, floor },
+    { UpdateExpression: 'ADD quantity :by', ExpressionAttributeValues: { ':by': by } },
+  );
+  const quantity = attributes?.quantity;
+  printResult(io, format, `${sku} at ${location}: quantity ${quantity}`, {
+    sku,
+    location,
+    quantity,
   });
-  io.out(`${sku} at ${values.location}: quantity ${attributes?.quantity}`);
 };
 
-/** Imports a CSV and reports each skipped or replaced row by line, then the totals. */
-const importStockCommand = async (
-  target: Target,
-  io: Io,
-  format: Format,
-  file: string | undefined,
-  values: StockValues,
-) => {
-  if (!file) throw new UsageError('stock import <file.csv> [--resume]');
+/**
+ * Imports a CSV and reports each skipped or replaced row by line (stderr), then the totals.
+ * Returns {@link EXIT_ROWS_SKIPPED} when rows were skipped, so a script notices.
+ */
+const importStockCommand: StockAction = async (target, io, format, file, input) => {
+  if (!file) throw new UsageError('stock import <file.csv> [--resume]: missing the file');
   const summary = await importStock(target, file, {
-    resume: values.resume,
+    resume: input.flag('resume'),
+    quantities: quantityRulesOf(target, input),
     onProgress: progressBar(io),
   });
-  if (format === 'json') return io.out(JSON.stringify(summary, null, 2));
   const messages = [
     ...summary.skipped.map((bad) => ({ line: bad.line, text: `skipped: ${bad.reason}` })),
     ...summary.replaced.map((row) => ({
@@ -317,7 +398,21 @@ const importStockCommand = async (
     })),
   ].sort((a, b) => a.line - b.line);
   for (const message of messages) io.err(`line ${message.line}: ${message.text}`);
-  io.out(
-    `${summary.written} row(s) written, ${summary.skipped.length} skipped${summary.replaced.length ? `, ${summary.replaced.length} replaced` : ''}${summary.resumedAfterLine ? `, resumed after line ${summary.resumedAfterLine}` : ''}${summary.retries ? `, ${summary.retries} retried` : ''}`,
+  if (format === 'json') io.out(JSON.stringify(summary, null, 2));
+  else if (format === 'csv')
+    printRows(
+      io,
+      [{ ...summary, skipped: summary.skipped.length, replaced: summary.replaced.length }],
+      ['written', 'skipped', 'replaced', 'resumedAfterLine', 'retries'],
+      'csv',
+    );
+  else
+    io.out(
+      `${summary.written} row(s) written, ${summary.skipped.length} skipped${summary.replaced.length ? `, ${summary.replaced.length} replaced` : ''}${summary.resumedAfterLine ? `, resumed after line ${summary.resumedAfterLine}` : ''}${summary.retries ? `, ${summary.retries} retried` : ''}`,
+    );
+  if (summary.skipped.length === 0) return undefined;
+  io.err(
+    `${summary.skipped.length} row(s) skipped: fix them and import the file again (exit ${EXIT_ROWS_SKIPPED})`,
   );
+  return { exitCode: EXIT_ROWS_SKIPPED };
 };

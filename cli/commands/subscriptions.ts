@@ -1,5 +1,4 @@
 import { writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import {
   ListSubscriptionsByTopicCommand,
   SubscribeCommand,
@@ -18,7 +17,8 @@ import {
 import { LEVELS, type Level } from '../../shared/domain/levels.js';
 import { DEFAULT_LOCALE, isLocale, LOCALES, type Locale } from '../../shared/domain/locales.js';
 import { UsageError } from '../../shared/errors.js';
-import { type Format, type Io, printRows } from '../io.js';
+import type { CommandInput } from '../args.js';
+import { type Format, type Io, printResult, printRows } from '../io.js';
 import type { Target } from '../target.js';
 
 const list = (value: string | undefined) =>
@@ -34,7 +34,7 @@ const SUBSCRIBE_USAGE =
 
 /** The protocol and endpoint from the positionals, checked; a URL alone is a webhook. */
 const endpointOf = (
-  positionals: string[],
+  positionals: readonly string[],
   target: Target,
 ): { protocol: SubscriberProtocol; endpoint: string } => {
   const [first, second] = positionals;
@@ -66,31 +66,25 @@ const localeOf = (value: string | undefined, target: Target): Locale => {
   return locale;
 };
 
-export const subscribeCommand = async (args: string[], target: Target, io: Io): Promise<void> => {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      levels: { type: 'string' },
-      locations: { type: 'string' },
-      categories: { type: 'string' },
-      'no-resolved': { type: 'boolean', default: false },
-      locale: { type: 'string' },
-    },
-  });
-  const { protocol, endpoint } = endpointOf(positionals, target);
-  const levels = list(values.levels);
+export const subscribeCommand = async (
+  input: CommandInput,
+  target: Target,
+  io: Io,
+  format: Format,
+): Promise<void> => {
+  const { protocol, endpoint } = endpointOf(input.positionals, target);
+  const levels = list(input.string('levels'));
   const unknown = levels?.filter((l) => !(LEVELS as readonly string[]).includes(l)) ?? [];
   if (unknown.length > 0)
     throw new UsageError(`--levels: unknown ${unknown.join(', ')}; use ${LEVELS.join(', ')}`);
-  const locale = localeOf(values.locale, target);
+  const locale = localeOf(input.string('locale'), target);
   const filterPolicy = filterPolicyOf(
     protocol,
     {
       levels: levels as Level[] | undefined,
-      locations: list(values.locations),
-      categories: list(values.categories),
-      resolved: !values['no-resolved'],
+      locations: list(input.string('locations')),
+      categories: list(input.string('categories')),
+      resolved: !input.flag('no-resolved'),
     },
     locale,
   );
@@ -104,8 +98,11 @@ export const subscribeCommand = async (args: string[], target: Target, io: Io): 
       file,
       JSON.stringify([...subscriptions, { id, protocol, endpoint, filterPolicy }], null, 2),
     );
-    return io.out(
+    return printResult(
+      io,
+      format,
       `Subscribed ${protocol} ${endpoint} in the sandbox (${id}) with filter ${JSON.stringify(filterPolicy)}`,
+      { id, protocol, endpoint, filterPolicy },
     );
   }
   const webhook = protocol === 'https';
@@ -127,31 +124,39 @@ export const subscribeCommand = async (args: string[], target: Target, io: Io): 
       ReturnSubscriptionArn: true,
     }),
   );
-  io.out(
-    `Subscribed ${protocol} ${endpoint}: ${output?.SubscriptionArn ?? 'pending confirmation'}`,
-  );
+  const id = output?.SubscriptionArn ?? 'pending confirmation';
+  printResult(io, format, `Subscribed ${protocol} ${endpoint}: ${id}`, {
+    id,
+    protocol,
+    endpoint,
+    filterPolicy,
+  });
   if (protocol === 'email')
-    io.out('SNS has sent a confirmation e-mail; alerts arrive once it is confirmed.');
+    io.err('SNS has sent a confirmation e-mail; alerts arrive once it is confirmed.');
   if (webhook)
-    io.out(
+    io.err(
       'SNS has posted a SubscriptionConfirmation to the URL; alerts arrive once the endpoint visits its SubscribeURL.',
     );
 };
 
 export const subscriptionsCommand = async (
-  args: string[],
+  input: CommandInput,
   target: Target,
   io: Io,
   format: Format,
 ): Promise<void> => {
-  const [action, id] = args;
+  const { action } = input;
+  const [id] = input.positionals;
   if (action === 'list') {
     if (target.kind === 'sandbox') {
-      const rows = readSandboxSubscriptions(target.subscriptionsFile as string).map((s) => ({
-        ...s,
-        filterPolicy: JSON.stringify(s.filterPolicy),
-      }));
-      return printRows(io, rows, ['id', 'protocol', 'endpoint', 'filterPolicy'], format);
+      const rows = [
+        ...(target.environmentSubscriptions ?? []).map((s) => ({ ...s, source: 'environment' })),
+        ...readSandboxSubscriptions(target.subscriptionsFile as string).map((s) => ({
+          ...s,
+          source: 'cli',
+        })),
+      ].map((s) => ({ ...s, filterPolicy: JSON.stringify(s.filterPolicy) }));
+      return printRows(io, rows, ['id', 'source', 'protocol', 'endpoint', 'filterPolicy'], format);
     }
     const rows: Record<string, unknown>[] = [];
     let next: string | undefined;
@@ -171,6 +176,10 @@ export const subscriptionsCommand = async (
     if (target.kind === 'sandbox') {
       const file = target.subscriptionsFile as string;
       const subscriptions = readSandboxSubscriptions(file);
+      if (target.environmentSubscriptions?.some((s) => s.id === id))
+        throw new UsageError(
+          `${id} is configured by the sandbox's environment (subscribers in infra/config/environments.ts, or the demo's when none): change it there and restart npm start`,
+        );
       if (!subscriptions.some((s) => s.id === id))
         throw new UsageError(`No sandbox subscription ${id}`);
       writeFileSync(
@@ -184,7 +193,6 @@ export const subscriptionsCommand = async (
     } else {
       await target.sns?.send(new UnsubscribeCommand({ SubscriptionArn: id }));
     }
-    return io.out(`Removed ${id}`);
+    return printResult(io, format, `Removed ${id}`, { removed: id });
   }
-  throw new UsageError('subscriptions list|remove <id>');
 };

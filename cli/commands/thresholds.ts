@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import { dailySeries } from '../../shared/adapters/demand-repository.js';
 import { Ledger, OperatorAction } from '../../shared/adapters/ledger.js';
 import { scanAll } from '../../shared/adapters/query-all.js';
@@ -27,6 +26,7 @@ import {
 } from '../../shared/domain/rules.js';
 import { thresholdsInForce } from '../../shared/domain/thresholds.js';
 import { formatIssues, InvalidRuleError, UsageError } from '../../shared/errors.js';
+import type { CommandInput } from '../args.js';
 import { indexSettingsOf } from '../control-items.js';
 import { type Format, type Io, printRows } from '../io.js';
 import type { Target } from '../target.js';
@@ -66,8 +66,6 @@ const COLUMNS = [
   'stockoutRisk',
 ] as const;
 
-const USAGE = 'thresholds suggest [--apply] [--sku SKU] [--lead-time 7] [--service-level 0.95]';
-
 /** An inventory item as scanned, with its rule key subject. */
 export interface Subject {
   readonly item: Record<string, unknown>;
@@ -84,22 +82,17 @@ export interface Subject {
  * and nothing is written unless all are valid.
  */
 export const thresholdsCommand = async (
-  args: string[],
+  input: CommandInput,
   target: Target,
   io: Io,
   format: Format,
 ): Promise<void> => {
-  const [action, ...rest] = args;
-  if (action !== 'suggest') throw new UsageError(USAGE);
-  const { values } = parseArgs({
-    args: rest,
-    options: {
-      apply: { type: 'boolean', default: false },
-      sku: { type: 'string' },
-      'lead-time': { type: 'string', default: '7' },
-      'service-level': { type: 'string', default: '0.95' },
-    },
-  });
+  const values = {
+    apply: input.flag('apply'),
+    sku: input.string('sku'),
+    'lead-time': input.string('lead-time') ?? '7',
+    'service-level': input.string('service-level') ?? '0.95',
+  };
   const defaults = defaultPolicy(values['lead-time'], values['service-level']);
   const subjects = await scanItems(target, values.sku);
   const repository = new RulesRepository(target.doc, target.controlTable, 60_000);
@@ -121,8 +114,7 @@ export const thresholdsCommand = async (
   if (!values.apply) return;
   const changes = await validateChanges(repository, suggestions);
   const applied = await applyChanges(target, repository, changes, now.toISOString());
-  if (format === 'table')
-    io.out(`${applied} suggestion(s) applied as item overlays over their rules`);
+  io.err(`${applied} suggestion(s) applied as item overlays over their rules`);
 };
 
 /** The demand policy for items whose rule has none, from the command's options. */

@@ -31,6 +31,7 @@ import {
   DetailType,
   EVENT_VERSION,
   levelEventCategory,
+  type SilenceReason,
   type StockLevelDetail,
 } from '../../shared/contracts/events.js';
 import { itemKeyOf } from '../../shared/contracts/inventory.js';
@@ -491,6 +492,7 @@ function toBusEvent(id: string, crossing: Crossing): BusEvent & { detail: StockL
     severity: severityOf(rule, transition.level),
     ruleKey,
     notified: transition.announced && channelsOf(rule).length > 0,
+    ...silenceOf(transition, channelsOf(rule).length),
     changeId: record.change.changeId,
     sequenceNumber: record.sequenceNumber,
   };
@@ -503,6 +505,16 @@ function toBusEvent(id: string, crossing: Crossing): BusEvent & { detail: StockL
     detail,
     time: new Date(occurredAt),
   };
+}
+
+/** Why people are not told of a transition, for the event (and so the ledger's history). */
+function silenceOf(
+  transition: Crossing['transition'],
+  channels: number,
+): { silencedBy?: SilenceReason } {
+  if (transition.silencedBy) return { silencedBy: transition.silencedBy };
+  if (!transition.announced) return { silencedBy: 'trigger-silenced' };
+  return channels === 0 ? { silencedBy: 'no-channels' } : {};
 }
 
 /** The alert for people and webhooks; webhooks receive the event's detail. */

@@ -200,6 +200,13 @@ const planEffect = async (
     at: at.toISOString(),
     before: {},
     after: {},
+    alert: {
+      previousQuantity: detail.previousQuantity,
+      quantity: detail.quantity,
+      threshold: detail.threshold,
+      notified: detail.notified,
+      ...(detail.silencedBy ? { silencedBy: detail.silencedBy } : {}),
+    },
   };
   if (!strategy)
     return { entry: { ...base, outcome: 'skipped', reason: task.rejection }, options: {} };

@@ -192,6 +192,11 @@ export const EnvironmentConfigSchema = z
     indexShards: z.number().int().min(1).max(MAX_INDEX_SHARDS).default(DEFAULT_INDEX_SHARDS),
     /** An open purchase order older than this no longer blocks a new order for its item. */
     openOrderMaxAgeDays: z.number().int().min(1).max(3650).default(DEFAULT_OPEN_ORDER_MAX_AGE_DAYS),
+    /**
+     * Whether stock is counted in fractions (kilograms, metres): the CLI then accepts quantities
+     * such as 2.5; otherwise it refuses them as typos.
+     */
+    decimalQuantities: z.boolean().default(false),
     alarms: z
       .object({
         /** Alarm when the oldest stream record waits longer than this. */

@@ -59,6 +59,10 @@ export const levelEventCategory = (
   return { category: clip(category, DISPLAY_BYTES.category), categoryTruncated: true };
 };
 
+/** Why a level change was not announced to people (see `silencedBy`). */
+export const SILENCE_REASONS = ['snooze', 'cooldown', 'no-channels', 'trigger-silenced'] as const;
+export type SilenceReason = (typeof SILENCE_REASONS)[number];
+
 /** Detail of `StockLevelTriggered` and `StockLevelResolved`; see {@link levelEventCategory} for its bounds. */
 export const StockLevelDetailSchema = z.object({
   version: z.literal(EVENT_VERSION),
@@ -80,6 +84,12 @@ export const StockLevelDetailSchema = z.object({
   ruleKey: z.string().check(z.minLength(1)),
   /** False when people were not alerted (snoozed or in cooldown); strategies still apply. */
   notified: z.boolean(),
+  /**
+   * Why people were not alerted, when `notified` is false: the rule was snoozed, the level was
+   * in its cooldown, the rule has no channels, or (a resolve) its trigger was silenced. Absent
+   * from events of earlier releases.
+   */
+  silencedBy: z.optional(z.enum(SILENCE_REASONS)),
   /** The stream record the crossing came from. */
   changeId: z.string().check(z.minLength(1)),
   /**

@@ -164,7 +164,7 @@ export const deriveThresholds = (
       basis: 'fallback',
       lowStock: policy.fallbackLowStock,
       statistics,
-      reason: `only ${statistics.days} day(s) of sales history; ${policy.minHistoryDays} needed`,
+      reason: `only ${statistics.days} complete day(s) of sales history (days end at midnight UTC: today's sales count from tomorrow); ${policy.minHistoryDays} needed`,
     };
   }
   const { reorderPoint: rop, safetyStock } = reorderPoint(

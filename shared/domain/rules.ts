@@ -1,8 +1,7 @@
 import * as z from 'zod/mini';
-import { InvalidKeyError } from '../errors.js';
-import '../zod-messages.js';
 import { decodeKeyParts, encodeKeyParts } from '../contracts/keys.js';
-import { formatIssues, InvalidRuleError } from '../errors.js';
+import { formatIssues, InvalidKeyError, InvalidRuleError } from '../errors.js';
+import { strictObjectOf } from '../zod-messages.js';
 import { LEVELS, type Level, SEVERITIES, type Severity } from './levels.js';
 
 // zod's numbers are finite: NaN and ±Infinity are refused.
@@ -14,12 +13,12 @@ const text = z.string().check(z.minLength(1));
 const dryRun = z._default(z.boolean(), false);
 
 /** `purchase-order`: raise one replenishment order; never two open orders per item. */
-export const PurchaseOrderStrategySchema = z.strictObject({
+export const PurchaseOrderStrategySchema = strictObjectOf({
   type: z.literal('purchase-order'),
   quantity: z.discriminatedUnion('mode', [
-    z.object({ mode: z.literal('fixed'), units: positiveUnits }),
-    z.object({ mode: z.literal('up-to-max'), max: positiveUnits }),
-    z.object({
+    strictObjectOf({ mode: z.literal('fixed'), units: positiveUnits }),
+    strictObjectOf({ mode: z.literal('up-to-max'), max: positiveUnits }),
+    strictObjectOf({
       mode: z.literal('economic'),
       /** Fallback when demand history is too thin for an economic order quantity. */
       fallbackUnits: positiveUnits,
@@ -31,66 +30,64 @@ export const PurchaseOrderStrategySchema = z.strictObject({
 });
 
 /** `direct-restock`: increase stock from an internal source. */
-export const DirectRestockStrategySchema = z.strictObject({
+export const DirectRestockStrategySchema = strictObjectOf({
   type: z.literal('direct-restock'),
   quantity: z.discriminatedUnion('mode', [
-    z.object({ mode: z.literal('fixed'), units: positiveUnits }),
-    z.object({ mode: z.literal('up-to-max'), max: positiveUnits }),
+    strictObjectOf({ mode: z.literal('fixed'), units: positiveUnits }),
+    strictObjectOf({ mode: z.literal('up-to-max'), max: positiveUnits }),
   ]),
   source: z._default(text, 'internal'),
   dryRun,
 });
 
 /** `reduce`: on overstock, move the surplus out down to `downTo`. */
-export const ReduceStrategySchema = z.strictObject({
+export const ReduceStrategySchema = strictObjectOf({
   type: z.literal('reduce'),
   downTo: nonNegativeUnits,
   destination: z.discriminatedUnion('type', [
-    z.object({ type: z.literal('transfer'), location: text }),
-    z.object({ type: z.literal('return'), supplier: z.optional(text) }),
+    strictObjectOf({ type: z.literal('transfer'), location: text }),
+    strictObjectOf({ type: z.literal('return'), supplier: z.optional(text) }),
   ]),
   dryRun,
 });
 
 /** `reprice`: change the price by a percentage within [floor, ceiling], at most N times per period. */
-export const RepriceStrategySchema = z
-  .strictObject({
-    type: z.literal('reprice'),
-    /** Percentage of the current price, e.g. 10 for 10 %. */
-    percent: z.number().check(z.positive(), z.lte(90)),
-    /** Defaults: down on overstock, up on low or out of stock. */
-    direction: z.optional(z.enum(['up', 'down'])),
-    floor: nonNegativeUnits,
-    ceiling: positiveUnits,
-    maxChangesPerPeriod: z._default(positiveInt, 1),
-    periodHours: z._default(positiveUnits, 24),
-    /**
-     * When the level resolves, restore the price held before this alert's change, unless the
-     * price changed since (then it is kept, and the reason ledgered).
-     */
-    restoreOnResolve: z._default(z.boolean(), false),
-    dryRun,
-  })
-  .check(
-    z.refine((s) => s.floor <= s.ceiling, {
-      message: 'floor must not be above ceiling',
-      path: ['floor'],
-    }),
-  );
+export const RepriceStrategySchema = strictObjectOf({
+  type: z.literal('reprice'),
+  /** Percentage of the current price, e.g. 10 for 10 %. */
+  percent: z.number().check(z.positive(), z.lte(90)),
+  /** Defaults: down on overstock, up on low or out of stock. */
+  direction: z.optional(z.enum(['up', 'down'])),
+  floor: nonNegativeUnits,
+  ceiling: positiveUnits,
+  maxChangesPerPeriod: z._default(positiveInt, 1),
+  periodHours: z._default(positiveUnits, 24),
+  /**
+   * When the level resolves, restore the price held before this alert's change, unless the
+   * price changed since (then it is kept, and the reason ledgered).
+   */
+  restoreOnResolve: z._default(z.boolean(), false),
+  dryRun,
+}).check(
+  z.refine((s) => s.floor <= s.ceiling, {
+    message: 'floor must not be above ceiling',
+    path: ['floor'],
+  }),
+);
 
 /** `pause-listing`: unlist on trigger, relist when the level resolves. */
-export const PauseListingStrategySchema = z.strictObject({
+export const PauseListingStrategySchema = strictObjectOf({
   type: z.literal('pause-listing'),
   dryRun,
 });
 
 /** `notify-only`: record the decision, change nothing. */
-export const NotifyOnlyStrategySchema = z.strictObject({
+export const NotifyOnlyStrategySchema = strictObjectOf({
   type: z.literal('notify-only'),
   dryRun,
 });
 
-export const StrategySchema = z.union([
+export const StrategySchema = z.discriminatedUnion('type', [
   PurchaseOrderStrategySchema,
   DirectRestockStrategySchema,
   ReduceStrategySchema,
@@ -102,7 +99,7 @@ export type Strategy = z.output<typeof StrategySchema>;
 export type StrategyType = Strategy['type'];
 
 const perLevel = <T extends z.ZodMiniType>(schema: T) =>
-  z.strictObject({
+  strictObjectOf({
     OUT_OF_STOCK: z.optional(schema),
     LOW_STOCK: z.optional(schema),
     OVERSTOCK: z.optional(schema),
@@ -115,12 +112,15 @@ const DEFAULT_SEVERITY: Record<Level, Severity> = {
 };
 
 /** Where a rule applies. ResolvedRule is most-specific-first: sku+location, sku, category, default. */
-export const RuleScopeSchema = z.union([
-  z.strictObject({ sku: text, location: text }),
-  z.strictObject({ sku: text }),
-  z.strictObject({ category: text }),
-  z.strictObject({ default: z.literal(true) }),
-]);
+export const RuleScopeSchema = z.union(
+  [
+    z.strictObject({ sku: text, location: text }),
+    z.strictObject({ sku: text }),
+    z.strictObject({ category: text }),
+    z.strictObject({ default: z.literal(true) }),
+  ],
+  { error: 'expected one of {sku, location} | {sku} | {category} | {default: true}' },
+);
 export type RuleScope = z.output<typeof RuleScopeSchema>;
 
 /**
@@ -128,119 +128,138 @@ export type RuleScope = z.output<typeof RuleScopeSchema>;
  * reorder point = mean daily demand × lead time + z(service level) × σ × √lead time, bounded
  * by [minLowStock, maxLowStock]; order quantity = EOQ rounded up to orderMultiple.
  */
-export const DemandPolicySchema = z
-  .strictObject({
-    leadTimeDays: z.number().check(z.positive(), z.lte(365)),
-    serviceLevel: z._default(z.number().check(z.gt(0.5), z.lt(1)), 0.95),
-    orderingCost: z._default(positiveUnits, 50),
-    holdingCostPerUnitYear: z._default(positiveUnits, 1),
-    orderMultiple: z._default(positiveInt, 1),
-    minLowStock: z._default(nonNegativeUnits, 0),
-    maxLowStock: z._default(positiveUnits, 1_000_000),
-    windowDays: z._default(z.int().check(z.gte(7), z.lte(365)), 28),
-    minHistoryDays: z._default(z.int().check(z.gte(1), z.lte(365)), 14),
-    /** The fixed threshold used while history is too thin. */
-    fallbackLowStock: nonNegativeUnits,
-  })
-  .check(
-    z.refine((p) => p.minLowStock <= p.maxLowStock, {
-      message: 'minLowStock must not exceed maxLowStock',
-      path: ['minLowStock'],
-    }),
-  );
+export const DemandPolicySchema = strictObjectOf({
+  leadTimeDays: z.number().check(z.positive(), z.lte(365)),
+  serviceLevel: z._default(z.number().check(z.gt(0.5), z.lt(1)), 0.95),
+  orderingCost: z._default(positiveUnits, 50),
+  holdingCostPerUnitYear: z._default(positiveUnits, 1),
+  orderMultiple: z._default(positiveInt, 1),
+  minLowStock: z._default(nonNegativeUnits, 0),
+  maxLowStock: z._default(positiveUnits, 1_000_000),
+  windowDays: z._default(z.int().check(z.gte(7), z.lte(365)), 28),
+  minHistoryDays: z._default(z.int().check(z.gte(1), z.lte(365)), 14),
+  /** The fixed threshold used while history is too thin. */
+  fallbackLowStock: nonNegativeUnits,
+}).check(
+  z.refine((p) => p.minLowStock <= p.maxLowStock, {
+    message: 'minLowStock must not exceed maxLowStock',
+    path: ['minLowStock'],
+  }),
+);
 export type DemandPolicyInput = z.input<typeof DemandPolicySchema>;
 
 /** A rule document, as operators write it and as the control table stores it. */
-export const RuleSchema = z
-  .strictObject({
-    scope: RuleScopeSchema,
-    name: z.optional(z.string().check(z.minLength(1), z.maxLength(80))),
-    thresholds: z.strictObject({
-      OUT_OF_STOCK: z.optional(units),
-      /** A number, or `auto` to derive it from demand with the `demand` policy. */
-      LOW_STOCK: z.optional(z.union([units, z.literal('auto')])),
-      OVERSTOCK: z.optional(units),
-    }),
-    demand: z.optional(DemandPolicySchema),
-    /** Units the quantity must clear a threshold by before a level resolves. */
-    hysteresis: z._default(nonNegativeUnits, 0),
-    /** Minimum seconds between two announced triggers of the same level for one item. */
-    cooldownSeconds: z._default(z.int().check(z.nonnegative()), 0),
-    severity: z._default(perLevel(z.enum(SEVERITIES)), {}),
-    channels: z._default(z.array(z.enum(['email', 'sms'])), ['email', 'sms']),
-    strategies: z._default(perLevel(StrategySchema), {}),
-    /** No alert is announced until this instant (ISO-8601). */
-    snoozeUntil: z.optional(z.iso.datetime({ offset: true })),
-  })
-  .check(
-    z.superRefine((rule, ctx) => {
-      if (rule.thresholds.LOW_STOCK === 'auto' && !rule.demand) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['demand'],
-          message: 'is required when thresholds.LOW_STOCK is auto',
-        });
-      }
-      const { OVERSTOCK: over, OUT_OF_STOCK: out = 0 } = rule.thresholds;
-      const low =
-        rule.thresholds.LOW_STOCK === 'auto'
-          ? rule.demand?.fallbackLowStock
-          : rule.thresholds.LOW_STOCK;
-      if (low !== undefined && low < out) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['thresholds', 'LOW_STOCK'],
-          message: `must be ≥ OUT_OF_STOCK (${out})`,
-        });
-      }
-      const floorOfOver = low ?? out;
-      if (over !== undefined && over <= floorOfOver + rule.hysteresis) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['thresholds', 'OVERSTOCK'],
-          message: `must be above ${low === undefined ? 'OUT_OF_STOCK' : 'LOW_STOCK'} + hysteresis (${floorOfOver + rule.hysteresis})`,
-        });
-      }
-      // A derived LOW_STOCK moves within [minLowStock, maxLowStock]: all of it must stay below
-      // OVERSTOCK − hysteresis, or a purchase order and an overstock reduce could run at once.
+export const RuleSchema = strictObjectOf({
+  scope: RuleScopeSchema,
+  name: z.optional(z.string().check(z.minLength(1), z.maxLength(80))),
+  thresholds: strictObjectOf({
+    OUT_OF_STOCK: z.optional(units),
+    /** A number, or `auto` to derive it from demand with the `demand` policy. */
+    LOW_STOCK: z.optional(z.union([units, z.literal('auto')])),
+    OVERSTOCK: z.optional(units),
+  }),
+  demand: z.optional(DemandPolicySchema),
+  /** Units the quantity must clear a threshold by before a level resolves. */
+  hysteresis: z._default(nonNegativeUnits, 0),
+  /** Minimum seconds between two announced triggers of the same level for one item. */
+  cooldownSeconds: z._default(z.int().check(z.nonnegative()), 0),
+  severity: z._default(perLevel(z.enum(SEVERITIES)), {}),
+  channels: z._default(z.array(z.enum(['email', 'sms'])), ['email', 'sms']),
+  strategies: z._default(perLevel(StrategySchema), {}),
+  /** No alert is announced until this instant (ISO-8601). */
+  snoozeUntil: z.optional(z.iso.datetime({ offset: true })),
+}).check(
+  z.superRefine((rule, ctx) => {
+    if (rule.thresholds.LOW_STOCK === 'auto' && !rule.demand) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['demand'],
+        message: 'is required when thresholds.LOW_STOCK is auto',
+      });
+    }
+    const { OVERSTOCK: over, OUT_OF_STOCK: out = 0 } = rule.thresholds;
+    const low =
+      rule.thresholds.LOW_STOCK === 'auto'
+        ? rule.demand?.fallbackLowStock
+        : rule.thresholds.LOW_STOCK;
+    if (low !== undefined && low < out) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['thresholds', 'LOW_STOCK'],
+        message: `must be ≥ OUT_OF_STOCK (${out})`,
+      });
+    }
+    const floorOfOver = low ?? out;
+    if (over !== undefined && over <= floorOfOver + rule.hysteresis) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['thresholds', 'OVERSTOCK'],
+        message: `must be above ${low === undefined ? 'OUT_OF_STOCK' : 'LOW_STOCK'} + hysteresis (${floorOfOver + rule.hysteresis})`,
+      });
+    }
+    // A derived LOW_STOCK moves within [minLowStock, maxLowStock]: all of it must stay below
+    // OVERSTOCK − hysteresis, or a purchase order and an overstock reduce could run at once.
+    if (
+      rule.thresholds.LOW_STOCK === 'auto' &&
+      rule.demand &&
+      over !== undefined &&
+      rule.demand.maxLowStock + rule.hysteresis >= over
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['demand', 'maxLowStock'],
+        message: `must be below thresholds.OVERSTOCK − hysteresis (${over} − ${rule.hysteresis} = ${over - rule.hysteresis}): a derived LOW_STOCK of ${rule.demand.maxLowStock} would reach overstock`,
+      });
+    }
+    for (const level of LEVELS) {
       if (
-        rule.thresholds.LOW_STOCK === 'auto' &&
-        rule.demand &&
-        over !== undefined &&
-        rule.demand.maxLowStock + rule.hysteresis >= over
+        rule.strategies[level] &&
+        rule.thresholds[level] === undefined &&
+        level !== 'OUT_OF_STOCK'
       ) {
         ctx.addIssue({
           code: 'custom',
-          path: ['demand', 'maxLowStock'],
-          message: `must be below thresholds.OVERSTOCK − hysteresis (${over} − ${rule.hysteresis} = ${over - rule.hysteresis}): a derived LOW_STOCK of ${rule.demand.maxLowStock} would reach overstock`,
+          path: ['strategies', level],
+          message: `needs thresholds.${level}`,
         });
       }
-      for (const level of LEVELS) {
-        if (
-          rule.strategies[level] &&
-          rule.thresholds[level] === undefined &&
-          level !== 'OUT_OF_STOCK'
-        ) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['strategies', level],
-            message: `needs thresholds.${level}`,
-          });
-        }
-      }
-    }),
-  );
+    }
+  }),
+);
 export type RuleInput = z.input<typeof RuleSchema>;
 export type Rule = z.output<typeof RuleSchema>;
 
 /** Parses a rule document, throwing {@link InvalidRuleError} with every field path and reason. */
-export const parseRule = (
-  document: unknown,
-  ruleKey = ruleKeyOf((document as Rule)?.scope),
-): Rule => {
+export const parseRule = (document: unknown, ruleKey = documentKeyOf(document)): Rule => {
   const result = RuleSchema.safeParse(document);
-  if (!result.success) throw new InvalidRuleError(ruleKey, formatIssues(result.error.issues));
+  if (!result.success)
+    throw new InvalidRuleError(ruleKey, formatIssues(withoutMisspeltKeys(result.error.issues)));
   return result.data;
+};
+
+/**
+ * The issues without "missing" ones for a key that an unknown-key issue of the same object
+ * already names as the one meant (`unknown key 'unit' (expected 'units')`).
+ */
+const withoutMisspeltKeys = <I extends z.core.$ZodIssue>(issues: readonly I[]): I[] => {
+  const named = new Set(
+    issues.flatMap((issue) =>
+      issue.code === 'unrecognized_keys'
+        ? [...issue.message.matchAll(/expected '([^']+)'/g)].map((m) =>
+            JSON.stringify([...issue.path, m[1]]),
+          )
+        : [],
+    ),
+  );
+  return issues.filter(
+    (issue) => !(issue.code === 'invalid_type' && named.has(JSON.stringify(issue.path))),
+  );
+};
+
+/** The key of a rule document's scope, or what it is when the scope is not a valid one. */
+const documentKeyOf = (document: unknown): string => {
+  const scope = RuleScopeSchema.safeParse((document as { scope?: unknown } | null)?.scope);
+  return scope.success ? ruleKeyOf(scope.data) : '(invalid scope)';
 };
 
 /**
@@ -304,28 +323,25 @@ export const ruleKeyFits = (ruleKey: string): boolean =>
  * a snooze and threshold overrides (an applied `thresholds suggest`). It is applied on top of
  * whatever rule the item resolves to, so later edits of that rule still reach the item.
  */
-export const RuleOverlaySchema = z
-  .strictObject({
-    scope: RuleScopeSchema,
-    /** No alert is announced until this instant (ISO-8601); past instants change nothing. */
-    snoozeUntil: z.optional(z.iso.datetime({ offset: true })),
-    /** Numbers only: an overlay fixes a threshold; `auto` belongs to the rule. */
-    thresholds: z.optional(
-      z.strictObject({
-        OUT_OF_STOCK: z.optional(units),
-        LOW_STOCK: z.optional(units),
-        OVERSTOCK: z.optional(units),
-      }),
-    ),
-  })
-  .check(
-    z.refine(
-      (o) =>
-        o.snoozeUntil !== undefined ||
-        Object.values(o.thresholds ?? {}).some((t) => t !== undefined),
-      { message: 'sets nothing: give snoozeUntil or a threshold', path: [] },
-    ),
-  );
+export const RuleOverlaySchema = strictObjectOf({
+  scope: RuleScopeSchema,
+  /** No alert is announced until this instant (ISO-8601); past instants change nothing. */
+  snoozeUntil: z.optional(z.iso.datetime({ offset: true })),
+  /** Numbers only: an overlay fixes a threshold; `auto` belongs to the rule. */
+  thresholds: z.optional(
+    strictObjectOf({
+      OUT_OF_STOCK: z.optional(units),
+      LOW_STOCK: z.optional(units),
+      OVERSTOCK: z.optional(units),
+    }),
+  ),
+}).check(
+  z.refine(
+    (o) =>
+      o.snoozeUntil !== undefined || Object.values(o.thresholds ?? {}).some((t) => t !== undefined),
+    { message: 'sets nothing: give snoozeUntil or a threshold', path: [] },
+  ),
+);
 export type RuleOverlay = z.output<typeof RuleOverlaySchema>;
 
 /** The key an overlay is reported under: its scope's rule key, marked as an overlay. */

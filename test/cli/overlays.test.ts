@@ -18,7 +18,7 @@ let files = 0;
 const putRule = async (rule: RuleInput) => {
   const path = fixture.file(`rule-${files++}.json`, JSON.stringify(rule));
   const result = await cli('rules', 'put', path);
-  expect(result.err).toBe('');
+  expect(result.code).toBe(0);
 };
 
 const putItem = (item: { sku: string; location: string; quantity: number; category?: string }) =>
@@ -77,7 +77,7 @@ describe('snooze', () => {
 
     const result = await cli('snooze', 'SNZ-1', '--for', '2h');
 
-    expect(result.err).toBe('');
+    expect(result.code).toBe(0);
     const snoozed = await resolved(item);
     expect(snoozed?.rule.thresholds).toEqual({ LOW_STOCK: 4 });
     expect(snoozed?.rule.strategies.LOW_STOCK?.type).toBe('notify-only');
@@ -95,7 +95,7 @@ describe('snooze', () => {
     await putItem({ sku: 'SNZ-2', location: 'WH-1', quantity: 10, category: 'pans' });
     const item = { sku: 'SNZ-2', location: 'WH-1', category: 'pans' };
 
-    expect((await cli('snooze', 'SNZ-2', '--location', 'WH-1', '--for', '2h')).err).toBe('');
+    expect((await cli('snooze', 'SNZ-2', '--location', 'WH-1', '--for', '2h')).code).toBe(0);
     await putRule({ scope: { category: 'pans' }, thresholds: { LOW_STOCK: 7, OVERSTOCK: 50 } });
 
     const edited = await resolved(item);
@@ -149,8 +149,8 @@ describe('thresholds suggest --apply', () => {
       '3',
     );
 
-    expect(result.err).toBe('');
-    expect(result.out).toContain('1 suggestion(s) applied');
+    expect(result.code).toBe(0);
+    expect(result.err).toContain('1 suggestion(s) applied');
     const item = { sku: 'SUG-C', location: 'WH-1', category: 'calm' };
     expect((await resolved(item))?.rule.thresholds).toEqual({ LOW_STOCK: 21, OVERSTOCK: 100 });
     expect(await ledgerOf('SUG-C', 'WH-1')).toEqual([

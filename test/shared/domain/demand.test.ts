@@ -101,7 +101,8 @@ describe('deriveThresholds', () => {
     expect(derived).toMatchObject({
       basis: 'fallback',
       lowStock: 5,
-      reason: 'only 5 day(s) of sales history; 14 needed',
+      reason:
+        "only 5 complete day(s) of sales history (days end at midnight UTC: today's sales count from tomorrow); 14 needed",
     });
   });
 

@@ -39,7 +39,24 @@ describe('parseRule', () => {
       'strategies.LOW_STOCK.floor: floor must not be above ceiling',
     ],
     [{ strategies: { LOW_STOCK: { type: 'teleport' } } }, 'strategies.LOW_STOCK'],
-    [{ colour: 'red' }, 'Unrecognized key: "colour"'],
+    [{ colour: 'red' }, "(root): unknown key 'colour' (expected one of 'scope', 'name',"],
+    // Issue 15: a nested typo names its path and the key meant, without a second "missing".
+    [
+      {
+        strategies: {
+          LOW_STOCK: { type: 'purchase-order', quantity: { mode: 'fixed', unit: 50 } },
+        },
+      },
+      "Rule default is invalid: strategies.LOW_STOCK.quantity: unknown key 'unit' (expected 'units')",
+    ],
+    [
+      { scope: { catgory: 'toys' } },
+      'Rule (invalid scope) is invalid: scope: expected one of {sku, location} | {sku} | {category} | {default: true}',
+    ],
+    [
+      { strategies: { LOW_STOCK: { type: 'purchase-ordr' } } },
+      "strategies.LOW_STOCK.type: Invalid discriminator value. Expected 'purchase-order' | 'direct-restock'",
+    ],
     [
       // The README's own example once had this: a derived LOW_STOCK of up to 500 under
       // OVERSTOCK 400 could raise an order and an overstock reduce at once.
