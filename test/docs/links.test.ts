@@ -76,7 +76,7 @@ describe('the documentation', () => {
       (JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> })
         .scripts,
     );
-    const named = [...text.matchAll(/npm run ([\w:-]*\w)/g)].map((match) => match[1]);
+    const named = [...text.matchAll(/npm run (?:-\w+ )*([\w:-]*\w)/g)].map((match) => match[1]);
     expect(named.filter((script) => !scripts.includes(script ?? ''))).toEqual([]);
 
     let help = '';

@@ -202,7 +202,10 @@ describe('the operator guide', () => {
     }
 
     const lowStock = sandbox.outbox.filter(
-      (a) => a.attributes.sku === 'MUG-BLUE' && a.attributes.level === 'LOW_STOCK',
+      (a) =>
+        a.attributes.sku === 'MUG-BLUE' &&
+        a.attributes.level === 'LOW_STOCK' &&
+        a.attributes.locale === 'en',
     );
     expect(lowStock.at(-2)?.sms).toMatch(/qty 60 -> 15 \(<=20\) purchase-order/);
     expect(lowStock.at(-1)?.sms).toMatch(/Low stock resolved: MUG-BLUE @ WH-1 qty 15 -> 65/);
