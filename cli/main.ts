@@ -110,8 +110,7 @@ Example:
        report --html report.html [--since 7d] [--sku SKU] [--location L] [--top 10]
   Per item and level: alerts, still open, time to recover (p50/p90), stockout time; effects
   by strategy and outcome; the items that alert most. Durations: readable in the table
-  (246 ms, 4.2s, 3d 4h), seconds as numbers in CSV (…Seconds columns), milliseconds as numbers
-  in JSON (…Ms fields). --html writes one self-contained page: the summary beside the period
+  (246 ms, 4.2s, 3d 4h), seconds as numbers in CSV and JSON (…Seconds columns and fields). --html writes one self-contained page: the summary beside the period
   before, and per item (the top N by stockout time) a chart of quantity, thresholds, alerts,
   orders and price, with findings; it prints the file's path.
 Example:

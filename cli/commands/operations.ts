@@ -87,15 +87,15 @@ export const reportCommand = async (
   const from = new Date(Date.parse(since) - REPORT_LOOKBACK_DAYS * 86_400_000).toISOString();
   const facts = (await listKind(target, 'LEDGER', windowSince(from))) as unknown as LedgerFact[];
   const report = effectiveness(facts.filter(isAlertEffect), new Date(since), new Date());
-  if (format === 'json') return io.out(JSON.stringify(report, null, 2));
-  if (format === 'csv') {
-    // Durations as numbers of seconds, for a spreadsheet to compute with.
-    const rows = report.items.map((r) => ({
+  if (format !== 'table') {
+    // Durations as numbers of seconds, for a spreadsheet or a script to compute with.
+    const rows = report.items.map(({ recoverP50Ms, recoverP90Ms, stockoutMs, ...r }) => ({
       ...r,
-      recoverP50Seconds: seconds(r.recoverP50Ms),
-      recoverP90Seconds: seconds(r.recoverP90Ms),
-      stockoutSeconds: r.level === 'OUT_OF_STOCK' ? seconds(r.stockoutMs) : undefined,
+      recoverP50Seconds: seconds(recoverP50Ms),
+      recoverP90Seconds: seconds(recoverP90Ms),
+      stockoutSeconds: r.level === 'OUT_OF_STOCK' ? seconds(stockoutMs) : undefined,
     }));
+    if (format === 'json') return io.out(JSON.stringify({ ...report, items: rows }, null, 2));
     return printRows(io, rows, [...REPORT_COLUMNS, ...DURATIONS.map((d) => `${d}Seconds`)], 'csv');
   }
   const rows = report.items.map((r) => ({

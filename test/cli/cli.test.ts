@@ -441,9 +441,11 @@ describe('inventory-alerts CLI', () => {
     ).toBe('(none)');
     const report = JSON.parse((await cli('report', '--since', '1d', '--json')).out);
     const row = report.items.find((r: { sku: string }) => r.sku === 'CLI-OUT');
-    expect(row).toMatchObject({ alerts: 2, stillOpen: 1, recoverP50Ms: hour });
-    expect(row.stockoutMs).toBeGreaterThanOrEqual(3 * hour - 1000);
-    expect(row.stockoutMs).toBeLessThan(3 * hour + 60_000);
+    // JSON durations are numbers of seconds, as in the CSV, never text such as "22s".
+    expect(row).toMatchObject({ alerts: 2, stillOpen: 1, recoverP50Seconds: hour / 1000 });
+    expect(row).not.toHaveProperty('recoverP50Ms');
+    expect(row.stockoutSeconds).toBeGreaterThanOrEqual((3 * hour - 1000) / 1000);
+    expect(row.stockoutSeconds).toBeLessThan((3 * hour + 60_000) / 1000);
     expect((await cli('report', '--since', '1d', '--csv')).out.split('\n')[0]).toBe(
       'sku,location,level,alerts,stillOpen,recoverP50Seconds,recoverP90Seconds,stockoutSeconds',
     );
