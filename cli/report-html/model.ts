@@ -76,18 +76,11 @@ export interface ItemChart {
 }
 
 /**
- * The facts a period's figures come from: those before its end, less the crossings that had
- * already resolved before it began (they would count their recovery time in a later period).
+ * The facts a period's figures come from: those before its end (the domain counts each
+ * recovery and effect in the period it happened in).
  */
-const factsOfPeriod = (facts: readonly LedgerFact[], from: number, until: number) => {
-  const crossing = (f: LedgerFact) => `${f.alertId} ${f.level}`;
-  const over = new Set(
-    facts
-      .filter((f) => f.transition === 'RESOLVED' && Date.parse(f.occurredAt) < from)
-      .map(crossing),
-  );
-  return facts.filter((f) => Date.parse(f.occurredAt) < until && !over.has(crossing(f)));
-};
+const factsOfPeriod = (facts: readonly LedgerFact[], until: number) =>
+  facts.filter((f) => Date.parse(f.occurredAt) < until);
 
 /** Every item as one, so the report's percentiles are over all items of a level. */
 const asOneItem = (facts: readonly LedgerFact[]): LedgerFact[] =>
@@ -109,7 +102,7 @@ export const summaryOf = (
     [previousSince, since],
   ] as const;
   const [now, before] = periods.map(([from, to]) =>
-    effectiveness(asOneItem(factsOfPeriod(alertFacts, from, to)), new Date(from), new Date(to)),
+    effectiveness(asOneItem(factsOfPeriod(alertFacts, to)), new Date(from), new Date(to)),
   ) as [EffectivenessReport, EffectivenessReport];
   const levels = LEVELS.map((level) => {
     const [n, b] = [now, before].map((r) => r.items.find((i) => i.level === level));

@@ -74,7 +74,12 @@ export const effectiveness = (
     since: since.toISOString(),
     until: until.toISOString(),
     items,
-    effects: effectCounts(facts),
+    effects: effectCounts(
+      facts.filter((f) => {
+        const at = Date.parse(f.occurredAt);
+        return at >= since.getTime() && at <= until.getTime();
+      }),
+    ),
     mostAlerting: mostAlerting(items),
   };
 };
@@ -118,7 +123,14 @@ const tallyItemLevels = (
     };
     if (c.triggered !== undefined && c.triggered >= windowStart) row.alerts++;
     if (c.triggered !== undefined && c.resolved === undefined) row.open++;
-    if (c.triggered !== undefined && c.resolved !== undefined)
+    // A recovery belongs to the period it ended in: the look-back reads crossings that began
+    // earlier, and one that also ended earlier was counted by the period before.
+    if (
+      c.triggered !== undefined &&
+      c.resolved !== undefined &&
+      c.resolved >= windowStart &&
+      c.resolved <= windowEnd
+    )
       row.recover.push(c.resolved - c.triggered);
     if (c.level === 'OUT_OF_STOCK') {
       const start = Math.max(windowStart, c.triggered ?? windowStart);

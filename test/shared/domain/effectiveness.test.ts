@@ -57,6 +57,24 @@ describe('effectiveness', () => {
     expect(report.mostAlerting[0]).toEqual({ sku: 'A', location: 'WH-1', alerts: 4 });
   });
 
+  it('counts a recovery time and an effect in the period they happened in, never in a later one', () => {
+    // The look-back reads crossings that began before the window; one that also resolved
+    // before it belongs to the period before (the HTML report compares the two).
+    const facts = [
+      fact('early', 'TRIGGERED', -30),
+      fact('early', 'RESOLVED', -26),
+      fact('spans', 'TRIGGERED', -2),
+      fact('spans', 'RESOLVED', 1),
+    ];
+    const report = effectiveness(facts, new Date(t0), new Date(t0 + 24 * HOUR));
+    const row = report.items.find((i) => i.level === 'LOW_STOCK');
+    expect(row).toMatchObject({ alerts: 0, recoverP50Ms: 3 * HOUR, recoverP90Ms: 3 * HOUR });
+    // Effects too: only what the strategies did within the window.
+    expect(report.effects).toEqual([{ strategy: 'purchase-order', outcome: 'applied', count: 1 }]);
+    const before = effectiveness(facts, new Date(t0 - 48 * HOUR), new Date(t0));
+    expect(before.items[0]).toMatchObject({ alerts: 2, recoverP50Ms: 4 * HOUR });
+  });
+
   it('counts only the stockout time inside the window, up to now for an open stockout', () => {
     const facts = [
       fact('o', 'TRIGGERED', -5, { level: 'OUT_OF_STOCK' }),
