@@ -2,12 +2,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBStreamEvent, EventBridgeEvent } from 'aws-lambda';
 import { DetailType } from '../shared/contracts/events.js';
 import { CONTROL_TABLE, IDEMPOTENCY_TABLE, INVENTORY_TABLE } from '../shared/contracts/tables.js';
-import {
-  type FunctionCounts,
-  METERED_FUNCTIONS,
-  type MeteredCounts,
-  type MeteredFunction,
-} from '../shared/domain/cost.js';
+import type { FunctionCounts, MeteredCounts, MeteredFunction } from '../shared/domain/cost.js';
 import { createNaiveConsumer } from './naive-consumer.js';
 import { RULES_TABLE, StubAws } from './stub-transport.js';
 import {
@@ -123,9 +118,9 @@ const meterMonitorAndExecutor = async (
 };
 
 /** The demand-recorder over the same changes, in its own batch size. */
-const meterRecorder = async (functions: Functions, records: number, rate: number) => {
+const meterRecorder = async (functions: Functions, records: number, size: number, rate: number) => {
   const { stub, client } = meteredStub();
-  const batches = generateBatches(records, functions.demandBatchSize, rate);
+  const batches = generateBatches(records, size, rate, records);
   const recorder = functions.recorder({ dynamodb: client });
   const cpu = await cpuOf(stub, batches, (batch) => recorder(batch, context));
   return countsOf(stub, batches.length, cpu, records);
@@ -153,40 +148,51 @@ const meterOnce = async (
   batchSize: number,
   rate: number,
 ): Promise<Record<MeteredFunction, FunctionCounts>> => {
-  const batches = generateBatches(records, batchSize, rate);
+  const batches = generateBatches(records, batchSize, rate, records);
   return {
     ...(await meterMonitorAndExecutor(functions, batches, records)),
-    'demand-recorder': await meterRecorder(functions, records, rate),
+    'demand-recorder': await meterRecorder(functions, records, batchSize, rate),
     'naive-consumer': await meterNaive(batches, records),
   };
 };
 
 /**
- * Counts per 1,000 changes of each function and of the naive consumer, as AWS bills them,
- * at 0 % and 100 % crossings (every change a sale; the cost model mixes the two by the crossing
- * rate and scales the recorder by the sale share): DynamoDB write and read units from item
- * sizes, SNS publishes and EventBridge entries by 64 KB chunk, invocations, and CPU time per
- * invocation (the stub's own left out). A first run over a tenth of the changes warms the JIT
- * and is thrown away.
+ * Counts per 1,000 changes of each function and of the naive consumer, as AWS bills them, at
+ * 0 % and 100 % crossings and at two batch sizes (every change a sale, to an item of its own:
+ * no rule cached, no sales summed; the cost model mixes by crossing rate, scales the recorder
+ * by the sale share, and takes per-invocation and per-record parts from the two sizes): DynamoDB
+ * write and read units from item sizes, SNS publishes and EventBridge entries by 64 KB chunk,
+ * invocations, and CPU time per invocation (the stub's own left out). A first run over a tenth
+ * of the changes warms the JIT and is thrown away.
  */
 export const meterCounts = async (
   functions: Functions,
-  options: { records: number; batchSize: number },
+  options: { records: number; batchSizes: readonly [number, number] },
 ): Promise<MeteredCounts> => {
-  await meterOnce(
-    functions,
-    Math.max(options.batchSize, options.records / 10),
-    options.batchSize,
-    0.5,
-  );
-  const quiet = await meterOnce(functions, options.records, options.batchSize, 0);
-  const crossing = await meterOnce(functions, options.records, options.batchSize, 1);
+  const { records, batchSizes } = options;
+  await meterOnce(functions, Math.max(batchSizes[1], records / 10), batchSizes[1], 0.5);
+  const runs: Record<'quiet' | 'crossing', Record<MeteredFunction, FunctionCounts>[]> = {
+    quiet: [],
+    crossing: [],
+  };
+  for (const size of batchSizes) {
+    runs.quiet.push(await meterOnce(functions, records, size, 0));
+    runs.crossing.push(await meterOnce(functions, records, size, 1));
+  }
+  const pair = (kind: 'quiet' | 'crossing', fn: MeteredFunction) =>
+    [runs[kind][0]?.[fn], runs[kind][1]?.[fn]] as [FunctionCounts, FunctionCounts];
+  const byFunction = (fn: MeteredFunction) => ({
+    quiet: pair('quiet', fn),
+    crossing: pair('crossing', fn),
+  });
   return {
-    changes: options.records,
-    monitorBatchSize: options.batchSize,
-    demandBatchSize: functions.demandBatchSize,
-    functions: Object.fromEntries(
-      METERED_FUNCTIONS.map((fn) => [fn, { quiet: quiet[fn], crossing: crossing[fn] }]),
-    ) as MeteredCounts['functions'],
+    changes: records,
+    batchSizes,
+    functions: {
+      'stock-monitor': byFunction('stock-monitor'),
+      'strategy-executor': byFunction('strategy-executor'),
+      'demand-recorder': byFunction('demand-recorder'),
+      'naive-consumer': byFunction('naive-consumer'),
+    },
   };
 };

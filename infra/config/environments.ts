@@ -150,6 +150,14 @@ export const EnvironmentConfigSchema = z
       z.literal(1827),
     ]),
     logLevel: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']),
+    /** Memory of each function in MB (Lambda: 128 to 10,240); the values say why they were chosen. */
+    memoryMb: z
+      .object({
+        stockMonitor: z.number().int().min(128).max(10_240),
+        strategyExecutor: z.number().int().min(128).max(10_240),
+        demandRecorder: z.number().int().min(128).max(10_240),
+      })
+      .strict(),
     rulesCacheTtlSeconds: z.number().int().min(0).max(3600),
     /**
      * Most entries each per-container cache keeps (rules, rule resolutions, demand-derived
@@ -226,6 +234,20 @@ const development = {
   deletionProtection: false,
   logRetentionDays: 7,
   logLevel: 'DEBUG',
+  /*
+   * Chosen from `npm run bench` (GB-s per 1,000 changes at 128/256/512 MB from measured CPU
+   * time; docs/cost.md). Below 1,769 MB a function's CPU is proportional to its memory, so CPU
+   * work costs the same GB-s at any of the three sizes and network waits cost more the larger
+   * the size: the smallest size wins unless something else bounds it.
+   */
+  memoryMb: {
+    // 256, not 128: the same GB-s (CPU-bound), half the time a batch of crossings waits for its alerts.
+    stockMonitor: 256,
+    // 128: the same GB-s; the executor acts on events minutes can separate anyway.
+    strategyExecutor: 128,
+    // 128: the same GB-s; demand waits for its batching window anyway.
+    demandRecorder: 128,
+  },
   rulesCacheTtlSeconds: 10,
   archiveRetentionDays: 7,
   alarms: { iteratorAgeMs: 60_000, functionErrors: 5 },

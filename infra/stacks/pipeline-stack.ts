@@ -105,6 +105,7 @@ export class PipelineStack extends Stack {
 
     this.stockMonitor = new PipelineFunction(this, 'StockMonitor', {
       ...common,
+      memorySize: config.memoryMb.stockMonitor,
       entry: 'functions/stock-monitor/handler.ts',
       serviceName: SERVICE_NAMES.stockMonitor,
       timeout: Duration.seconds(60),
@@ -145,6 +146,7 @@ export class PipelineStack extends Stack {
       this.demandDlq = dlq('DemandDeadLetterQueue');
       this.demandRecorder = new PipelineFunction(this, 'DemandRecorder', {
         ...common,
+        memorySize: config.memoryMb.demandRecorder,
         entry: 'functions/demand-recorder/handler.ts',
         serviceName: SERVICE_NAMES.demandRecorder,
         timeout: Duration.seconds(60),
@@ -165,6 +167,7 @@ export class PipelineStack extends Stack {
 
     this.strategyExecutor = new PipelineFunction(this, 'StrategyExecutor', {
       ...common,
+      memorySize: config.memoryMb.strategyExecutor,
       entry: 'functions/strategy-executor/handler.ts',
       serviceName: SERVICE_NAMES.strategyExecutor,
       // EventBridge invokes asynchronously: its retry policy covers delivery, these cover errors.

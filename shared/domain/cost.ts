@@ -29,14 +29,21 @@ export interface FunctionCounts {
 
 /**
  * The bench's counts (bench/results/cost-counts.json): per function, per 1,000 changes at 0 %
- * crossings (`quiet`) and at 100 % (`crossing`), every change a sale.
+ * crossings (`quiet`) and at 100 % (`crossing`), each at the two batch sizes of `batchSizes`
+ * (records per invocation), every change a sale. Two sizes tell what a function spends per
+ * invocation from what it spends per record.
  */
 export interface MeteredCounts {
   readonly changes: number;
-  readonly monitorBatchSize: number;
-  readonly demandBatchSize: number;
+  readonly batchSizes: readonly [number, number];
   readonly functions: Readonly<
-    Record<MeteredFunction, { readonly quiet: FunctionCounts; readonly crossing: FunctionCounts }>
+    Record<
+      MeteredFunction,
+      {
+        readonly quiet: readonly [FunctionCounts, FunctionCounts];
+        readonly crossing: readonly [FunctionCounts, FunctionCounts];
+      }
+    >
   >;
 }
 
@@ -66,6 +73,10 @@ export interface CostInputs {
   readonly emailSubscribers: number;
   /** Share of writes that are sales (decrements by the shop), which the demand-recorder counts. */
   readonly saleShare: number;
+  /** Average stream records per stock-monitor (and naive consumer) invocation. */
+  readonly recordsPerInvocation: number;
+  /** Average stream records per demand-recorder invocation (its batches and window are larger). */
+  readonly demandRecordsPerInvocation: number;
   /** Memory of each function, in MB (the environment's config; the naive consumer at its cheapest). */
   readonly memoryMb: Readonly<Record<MeteredFunction, number>>;
   readonly counts: MeteredCounts;
@@ -75,6 +86,8 @@ export const DEFAULT_COST_INPUTS = {
   smsShare: 0,
   emailSubscribers: 1,
   saleShare: 0.6,
+  recordsPerInvocation: 10,
+  demandRecordsPerInvocation: 100,
 } as const;
 
 export interface CostLine {
@@ -86,16 +99,39 @@ export interface CostLine {
 
 const DAYS = 30;
 
-/** A function's counts per 1,000 changes at `rate` crossings, scaled by `share` of the changes. */
+type Measure = (c: FunctionCounts) => number;
+
+/**
+ * A measure per 1,000 changes at `recordsPerInvocation`, from the two measured batch sizes:
+ * each measure is a part per record plus a part per invocation (`a + b × 1000 / size`).
+ */
+const atBatchSize = (
+  points: readonly [FunctionCounts, FunctionCounts],
+  sizes: readonly [number, number],
+  recordsPerInvocation: number,
+  measure: Measure,
+): number => {
+  const [x1, x2] = [1000 / sizes[0], 1000 / sizes[1]];
+  const [y1, y2] = [measure(points[0]), measure(points[1])];
+  const perInvocation = x1 === x2 ? 0 : (y1 - y2) / (x1 - x2);
+  return Math.max(0, y1 + perInvocation * (1000 / recordsPerInvocation - x1));
+};
+
+/**
+ * A function's counts per 1,000 changes at `rate` crossings and `recordsPerInvocation`, for
+ * `share` of the changes (the demand-recorder counts only sales).
+ */
 export const countsAt = (
   counts: MeteredCounts,
   fn: MeteredFunction,
-  rate: number,
-  share = 1,
+  load: { rate: number; recordsPerInvocation: number; share?: number },
 ): FunctionCounts => {
   const { quiet, crossing } = counts.functions[fn];
-  const mix = (pick: (c: FunctionCounts) => number) =>
-    share * ((1 - rate) * pick(quiet) + rate * pick(crossing));
+  const { rate, recordsPerInvocation, share = 1 } = load;
+  const mix = (measure: Measure) =>
+    share *
+    ((1 - rate) * atBatchSize(quiet, counts.batchSizes, recordsPerInvocation, measure) +
+      rate * atBatchSize(crossing, counts.batchSizes, recordsPerInvocation, measure));
   const invocations = mix((c) => c.invocations);
   const cpuMs = mix((c) => c.invocations * c.cpuMsPerInvocation);
   return {
@@ -172,19 +208,20 @@ const functionLines = (
  */
 export const monthlyCost = (inputs: CostInputs) => {
   const thousands = (inputs.writesPerDay * DAYS) / 1000;
-  const of = (fn: MeteredFunction, share = 1) =>
+  const ofAt = (fn: MeteredFunction, recordsPerInvocation: number, share = 1) =>
     functionLines(
       fn,
-      countsAt(inputs.counts, fn, inputs.crossingRate, share),
+      countsAt(inputs.counts, fn, { rate: inputs.crossingRate, recordsPerInvocation, share }),
       thousands,
       inputs.memoryMb[fn],
       inputs,
     );
+  const of = (fn: MeteredFunction) => ofAt(fn, inputs.recordsPerInvocation);
   const executor = of('strategy-executor');
   const pipeline = [
     ...of('stock-monitor'),
     ...executor,
-    ...of('demand-recorder', inputs.saleShare),
+    ...ofAt('demand-recorder', inputs.demandRecordsPerInvocation, inputs.saleShare),
   ];
   const naive = [...of('naive-consumer'), ...executor];
   const totals = { pipeline: total(pipeline), naive: total(naive) };
@@ -208,3 +245,21 @@ export const cheapestMemory = (
   [...sizes].sort(
     (a, b) => gbSecondsPer1000(counts, a) - gbSecondsPer1000(counts, b) || a - b,
   )[0] as number;
+
+/** Memory of the pipeline's functions as the environment config states it. */
+export interface FunctionMemory {
+  readonly stockMonitor: number;
+  readonly strategyExecutor: number;
+  readonly demandRecorder: number;
+}
+
+/** Memory by metered function: the config's for ours, `naiveMb` for the naive consumer. */
+export const memoryOf = (
+  config: FunctionMemory,
+  naiveMb: number,
+): Record<MeteredFunction, number> => ({
+  'stock-monitor': config.stockMonitor,
+  'strategy-executor': config.strategyExecutor,
+  'demand-recorder': config.demandRecorder,
+  'naive-consumer': naiveMb,
+});
