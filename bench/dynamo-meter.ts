@@ -229,6 +229,17 @@ const splitTopLevel = (text: string): string[] => {
 };
 
 /** The value of a SET operand: a value, a path, `if_not_exists`, `list_append`, `a + b`, `a - b`. */
+/** Where a top-level `+` or `-` splits `text` (outside function calls), if anywhere. */
+const topLevelOperator = (text: string): number => {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    if (text[i] === '(') depth++;
+    else if (text[i] === ')') depth--;
+    else if ((text[i] === '+' || text[i] === '-') && depth === 0) return i;
+  }
+  return -1;
+};
+
 const operand = (
   text: string,
   item: WireItem,
@@ -236,6 +247,12 @@ const operand = (
   values: Values,
 ): WireValue | undefined => {
   const t = text.trim();
+  const at = topLevelOperator(t);
+  if (at > 0) {
+    const x = numberOf(operand(t.slice(0, at), item, names, values));
+    const y = numberOf(operand(t.slice(at + 1), item, names, values));
+    return { N: String(t[at] === '+' ? x + y : x - y) };
+  }
   const call = /^(if_not_exists|list_append)\s*\((.*)\)$/s.exec(t);
   if (call) {
     const [a = '', b = ''] = splitTopLevel(call[2] as string);
@@ -243,15 +260,6 @@ const operand = (
       return item[pathName(a, names)] ?? operand(b, item, names, values);
     const [x, y] = [operand(a, item, names, values), operand(b, item, names, values)];
     return { L: [...((x?.L as WireValue[]) ?? []), ...((y?.L as WireValue[]) ?? [])] };
-  }
-  const arithmetic = /^(.+?)\s*([+-])\s*(.+)$/s.exec(t);
-  if (arithmetic && !t.startsWith('if_not_exists') && !t.startsWith('list_append')) {
-    const [x, y] = [
-      operand(arithmetic[1] as string, item, names, values),
-      operand(arithmetic[3] as string, item, names, values),
-    ];
-    const sum = arithmetic[2] === '+' ? numberOf(x) + numberOf(y) : numberOf(x) - numberOf(y);
-    return { N: String(sum) };
   }
   if (t.startsWith(':')) {
     const value = values?.[t];

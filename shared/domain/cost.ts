@@ -1,3 +1,4 @@
+import * as z from 'zod';
 import { PRICES } from './pricing.js';
 
 /** The functions the bench meters: the pipeline's three and the naive consumer it is measured against. */
@@ -46,6 +47,38 @@ export interface MeteredCounts {
     >
   >;
 }
+
+const count = z.number().nonnegative();
+const FunctionCountsSchema = z
+  .object({
+    invocations: count,
+    writeUnits: count,
+    indexWriteUnits: count,
+    readUnits: count,
+    snsPublishes: count,
+    eventEntries: count,
+    cpuMsPerInvocation: count,
+    calls: z.record(z.string(), count),
+  })
+  .strict();
+const PointsSchema = z.tuple([FunctionCountsSchema, FunctionCountsSchema]);
+const FunctionPointsSchema = z.object({ quiet: PointsSchema, crossing: PointsSchema }).strict();
+
+/** The counts file the bench writes, as the `cost` command reads it. */
+export const MeteredCountsSchema = z
+  .object({
+    changes: z.number().int().positive(),
+    batchSizes: z.tuple([z.number().int().positive(), z.number().int().positive()]),
+    functions: z
+      .object({
+        'stock-monitor': FunctionPointsSchema,
+        'strategy-executor': FunctionPointsSchema,
+        'demand-recorder': FunctionPointsSchema,
+        'naive-consumer': FunctionPointsSchema,
+      })
+      .strict(),
+  })
+  .strict() satisfies z.ZodType<MeteredCounts>;
 
 /** Lambda memory sizes the bench prices GB-s at. */
 export const MEMORY_SIZES_MB = [128, 256, 512] as const;
