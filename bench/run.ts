@@ -28,7 +28,7 @@ const { values } = parseArgs({
     executors: { type: 'string', default: '4' },
     runs: { type: 'string', default: '11' },
     /** Changes per metered run of the cost section (four runs, plus a warm-up). */
-    'meter-records': { type: 'string', default: '10000' },
+    'meter-records': { type: 'string', default: '5000' },
     /** Where the cost section writes the counts the `cost` command reads. */
     counts: { type: 'string', default: 'bench/results/cost-counts.json' },
     only: { type: 'string' },
