@@ -236,16 +236,17 @@ const development = {
   logLevel: 'DEBUG',
   /*
    * Chosen from `npm run bench` (GB-s per 1,000 changes at 128/256/512 MB from measured CPU
-   * time; docs/cost.md). Below 1,769 MB a function's CPU is proportional to its memory, so CPU
-   * work costs the same GB-s at any of the three sizes and network waits cost more the larger
-   * the size: the smallest size wins unless something else bounds it.
+   * time, docs/cost.md). Below 1,769 MB a function's CPU is proportional to its memory, so CPU
+   * work costs the same GB-s at each size (measured: within the millisecond rounding), and
+   * network waits cost more the larger the size: the smallest size wins unless latency matters.
    */
   memoryMb: {
-    // 256, not 128: the same GB-s (CPU-bound), half the time a batch of crossings waits for its alerts.
+    // 0.275 / 0.275 / 0.300 GB-s: 256 for the same GB-s as 128 and half the time a batch of
+    // crossings waits for its alerts (100 crossings: 165 ms instead of 330 ms).
     stockMonitor: 256,
-    // 128: the same GB-s; the executor acts on events minutes can separate anyway.
+    // 0.103 / 0.105 / 0.110 GB-s: 128; the executor acts on events that arrive unordered anyway.
     strategyExecutor: 128,
-    // 128: the same GB-s; demand waits for its batching window anyway.
+    // 0.022 / 0.023 / 0.024 GB-s: 128; demand waits for its batching window anyway.
     demandRecorder: 128,
   },
   rulesCacheTtlSeconds: 10,
