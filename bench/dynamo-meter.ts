@@ -103,8 +103,8 @@ export class DynamoMeter {
   }
 
   private table(name: string) {
-    let table = this.items.get(name);
-    if (!table) this.items.set(name, (table = new Map()));
+    const table = this.items.get(name) ?? new Map<string, WireItem>();
+    this.items.set(name, table);
     return table;
   }
 

@@ -1,4 +1,3 @@
-import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBStreamEvent, EventBridgeEvent } from 'aws-lambda';
 import { DetailType } from '../shared/contracts/events.js';
 import { CONTROL_TABLE, IDEMPOTENCY_TABLE, INVENTORY_TABLE } from '../shared/contracts/tables.js';
