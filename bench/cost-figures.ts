@@ -1,7 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { loadEnvironment } from '../infra/config/environments.js';
 import {
-  cheapestMemory,
   countsAt,
   DEFAULT_COST_INPUTS,
   type FunctionCounts,
@@ -67,15 +66,6 @@ const countFigures = (counts: MeteredCounts): Figure[] => {
   return figures;
 };
 
-/** The naive consumer at its cheapest memory size for the reference load: its best case. */
-export const naiveMemory = (counts: MeteredCounts): number =>
-  cheapestMemory(
-    countsAt(counts, 'naive-consumer', {
-      rate: REFERENCE_LOAD.crossingRate,
-      recordsPerInvocation: DEFAULT_COST_INPUTS.recordsPerInvocation,
-    }),
-  );
-
 /**
  * The counts with the demand-recorder writing each sale's day total as one plain conditional
  * update (1 WCU for a small item) instead of a transaction (2): an estimate of #18's recorder
@@ -117,7 +107,10 @@ const billFigures = (counts: MeteredCounts, suffix: string): Figure[] =>
       ...DEFAULT_COST_INPUTS,
       ...REFERENCE_LOAD,
       smsShare,
-      memoryMb: memoryOf(loadEnvironment('prod').memoryMb, naiveMemory(counts)),
+      memoryMb: memoryOf(loadEnvironment('prod').memoryMb, counts, {
+        rate: REFERENCE_LOAD.crossingRate,
+        recordsPerInvocation: DEFAULT_COST_INPUTS.recordsPerInvocation,
+      }),
       counts,
     });
     const label = `--writes-per-day 500000 --crossing-rate 0.02 --sms-share ${smsShare}${suffix}`;

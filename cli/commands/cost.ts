@@ -3,8 +3,6 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadEnvironment } from '../../infra/config/environments.js';
 import {
-  cheapestMemory,
-  countsAt,
   DEFAULT_COST_INPUTS,
   type MeteredCounts,
   MeteredCountsSchema,
@@ -78,9 +76,6 @@ export const costCommand = async (args: string[], io: Io, format: Format): Promi
     { min: 1, max: 10_000 },
   );
   const counts = readCounts(values.counts);
-  const naiveMb = cheapestMemory(
-    countsAt(counts, 'naive-consumer', { rate: crossingRate, recordsPerInvocation }),
-  );
   const result = monthlyCost({
     writesPerDay: numberOption(values['writes-per-day'], '--writes-per-day', { min: 0, max: 1e12 }),
     crossingRate,
@@ -96,7 +91,10 @@ export const costCommand = async (args: string[], io: Io, format: Format): Promi
       { min: 1, max: 10_000 },
     ),
     saleShare: numberOption(values['sale-share'], '--sale-share', { min: 0, max: 1 }),
-    memoryMb: memoryOf(loadEnvironment('prod').memoryMb, naiveMb),
+    memoryMb: memoryOf(loadEnvironment('prod').memoryMb, counts, {
+      rate: crossingRate,
+      recordsPerInvocation,
+    }),
     counts,
   });
   if (format === 'json') {

@@ -286,13 +286,17 @@ export interface FunctionMemory {
   readonly demandRecorder: number;
 }
 
-/** Memory by metered function: the config's for ours, `naiveMb` for the naive consumer. */
+/**
+ * Memory by metered function: the config's for ours; for the naive consumer its cheapest size
+ * at the load (its best case).
+ */
 export const memoryOf = (
   config: FunctionMemory,
-  naiveMb: number,
+  counts: MeteredCounts,
+  load: { rate: number; recordsPerInvocation: number },
 ): Record<MeteredFunction, number> => ({
   'stock-monitor': config.stockMonitor,
   'strategy-executor': config.strategyExecutor,
   'demand-recorder': config.demandRecorder,
-  'naive-consumer': naiveMb,
+  'naive-consumer': cheapestMemory(countsAt(counts, 'naive-consumer', load)),
 });

@@ -62,7 +62,14 @@ const METERED: MeteredCounts = {
   },
 };
 
-const MEMORY = memoryOf({ stockMonitor: 256, strategyExecutor: 128, demandRecorder: 128 }, 128);
+const MEMORY = memoryOf(
+  { stockMonitor: 256, strategyExecutor: 128, demandRecorder: 128 },
+  METERED,
+  {
+    rate: 0.05,
+    recordsPerInvocation: 10,
+  },
+);
 
 describe('monthlyCost from measured counts', () => {
   const result = monthlyCost({
