@@ -5,12 +5,13 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { freePort, startDynamoDbLocal } from '../sandbox/dynamodb-local.js';
 import { coldStart } from './cold-start.js';
+import { costBench } from './cost-figures.js';
 import { writeToAlertLatency } from './latency.js';
 import { type Figure, report } from './results.js';
 import { scanVersusStream } from './scan-vs-stream.js';
 import { throughputBench } from './throughput.js';
 
-const SECTIONS = ['throughput', 'cold-start', 'scan', 'latency'] as const;
+const SECTIONS = ['throughput', 'cold-start', 'scan', 'latency', 'cost'] as const;
 
 const { values } = parseArgs({
   options: {
@@ -26,6 +27,10 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '10' },
     executors: { type: 'string', default: '4' },
     runs: { type: 'string', default: '11' },
+    /** Changes per metered run of the cost section (four runs, plus a warm-up). */
+    'meter-records': { type: 'string', default: '5000' },
+    /** Where the cost section writes the counts the `cost` command reads. */
+    counts: { type: 'string', default: 'bench/results/cost-counts.json' },
     only: { type: 'string' },
     out: { type: 'string', default: 'bench/results/latest.json' },
   },
@@ -126,6 +131,12 @@ if (only.has('latency')) {
       )),
     );
   }
+}
+if (only.has('cost')) {
+  console.error(`cost: metering every function over ${values['meter-records']} changes per run…`);
+  figures.push(
+    ...(await costBench({ records: Number(values['meter-records']), countsFile: values.counts })),
+  );
 }
 report(figures, values.out, { options: values });
 process.exit(0);

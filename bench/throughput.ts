@@ -4,11 +4,11 @@ import { loadEnvironment } from '../infra/config/environments.js';
 import type { RuleInput } from '../shared/domain/rules.js';
 import { createNaiveConsumer } from './naive-consumer.js';
 import { type Figure, figure } from './results.js';
-import { StubAws } from './stub-transport.js';
+import { RULES_TABLE, StubAws } from './stub-transport.js';
 
-const REGION = 'eu-west-1';
-const CREDENTIALS = { accessKeyId: 'bench', secretAccessKey: 'bench' };
-const RULE: RuleInput = {
+export const REGION = 'eu-west-1';
+export const CREDENTIALS = { accessKeyId: 'bench', secretAccessKey: 'bench' };
+export const RULE: RuleInput = {
   scope: { default: true },
   thresholds: { LOW_STOCK: 10, OVERSTOCK: 1000 },
   hysteresis: 2,
@@ -89,7 +89,7 @@ const steadyState = async (
   };
 };
 
-const context = {
+export const context = {
   functionName: 'bench',
   awsRequestId: 'bench',
   getRemainingTimeInMillis: () => 60_000,
@@ -105,9 +105,11 @@ interface ThroughputOptions {
 }
 
 /** The environment the handlers read, quiet: no logs, metrics or traces. */
-const benchEnvironment = () => {
+export const benchEnvironment = () => {
   Object.assign(process.env, {
-    CONTROL_TABLE_NAME: 'bench-control',
+    CONTROL_TABLE_NAME: RULES_TABLE,
+    INVENTORY_TABLE_NAME: 'bench-inventory',
+    IDEMPOTENCY_TABLE_NAME: 'bench-idempotency',
     ALERTS_TOPIC_ARN: 'arn:aws:sns:eu-west-1:000000000000:bench',
     EVENT_BUS_NAME: 'bench',
     RULES_CACHE_TTL_SECONDS: '300',
@@ -119,9 +121,10 @@ const benchEnvironment = () => {
 };
 
 /** The handler factories of the two functions measured, imported once the environment is set. */
-interface Functions {
+export interface Functions {
   readonly monitor: typeof import('../functions/stock-monitor/handler.js').createHandler;
   readonly recorder: typeof import('../functions/demand-recorder/handler.js').createHandler;
+  readonly executor: typeof import('../functions/strategy-executor/handler.js').createHandler;
   readonly demandBatchSize: number;
 }
 
@@ -145,6 +148,17 @@ const naiveThroughput = async (options: ThroughputOptions, rate: number) => {
   return {
     perSecond: naiveRecords / naiveSeconds,
     calls: (naiveStub.totalCalls / naiveRecords) * 1000,
+  };
+};
+
+/** Sets the bench environment, then imports the functions' handler factories. */
+export const importFunctions = async (): Promise<Functions> => {
+  benchEnvironment();
+  return {
+    monitor: (await import('../functions/stock-monitor/handler.js')).createHandler,
+    recorder: (await import('../functions/demand-recorder/handler.js')).createHandler,
+    executor: (await import('../functions/strategy-executor/handler.js')).createHandler,
+    demandBatchSize: loadEnvironment('dev').demandConsumer.batchSize,
   };
 };
 
@@ -240,12 +254,7 @@ const rateFigures = (
  */
 export const throughputBench = async (options: ThroughputOptions): Promise<Figure[]> => {
   const figures: Figure[] = [];
-  benchEnvironment();
-  const functions: Functions = {
-    monitor: (await import('../functions/stock-monitor/handler.js')).createHandler,
-    recorder: (await import('../functions/demand-recorder/handler.js')).createHandler,
-    demandBatchSize: loadEnvironment('dev').demandConsumer.batchSize,
-  };
+  const functions = await importFunctions();
   for (const rate of options.rates ?? [0, 0.05, 0.5])
     figures.push(...(await throughputAt(functions, options, rate)));
   return figures;

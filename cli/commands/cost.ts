@@ -1,52 +1,109 @@
-import { DEFAULT_COST_INPUTS, monthlyCost } from '../../shared/domain/cost.js';
+import { readFileSync } from 'node:fs';
+import measuredCounts from '../../bench/results/cost-counts.json' with { type: 'json' };
+import { loadEnvironment } from '../../infra/config/environments.js';
+import {
+  DEFAULT_COST_INPUTS,
+  type MeteredCounts,
+  MeteredCountsSchema,
+  memoryOf,
+  monthlyCost,
+} from '../../shared/domain/cost.js';
+import { formatIssues, UsageError } from '../../shared/errors.js';
 import type { CommandInput } from '../args.js';
 import { type Format, type Io, numberOption, printRows } from '../io.js';
 
 /** The first line of `cost --help`. */
 export const COST_USAGE =
-  'cost --writes-per-day N --crossing-rate r [--sms-share s] [--email-subscribers n] [--records-per-invocation n] [--sale-share s]';
+  'cost --writes-per-day N --crossing-rate r [--sms-share s] [--email-subscribers n] [--records-per-invocation n] [--demand-records-per-invocation n] [--sale-share s] [--counts file]';
 
-/** {@link COST_USAGE}: monthly cost by service, next to the naive consumer's. */
+/** Where `npm run bench -- --only cost` writes the counts; the CLI carries them built in. */
+export const DEFAULT_COUNTS_FILE = 'bench/results/cost-counts.json';
+
+/** Counts as a counts file of the bench, or a usage error naming `source` and what is wrong. */
+const parseCounts = (json: unknown, source: string): MeteredCounts => {
+  const parsed = MeteredCountsSchema.safeParse(json);
+  if (!parsed.success)
+    throw new UsageError(
+      `--counts: ${source} is not a counts file of npm run bench: ${formatIssues(parsed.error.issues).join('; ')}`,
+    );
+  return parsed.data;
+};
+
+/** The bench's measured counts from `file`; a missing or malformed file names what to do. */
+export const readCounts = (file: string): MeteredCounts => {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    throw new UsageError(
+      `--counts: cannot read ${file}; write it with npm run bench -- --only cost --counts ${file}`,
+    );
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`--counts: ${file} is not JSON (${(error as Error).message})`);
+  }
+  return parseCounts(json, file);
+};
+
+/** {@link COST_USAGE}: monthly cost by function and service, next to the naive consumer's. */
 export const costCommand = async (input: CommandInput, io: Io, format: Format): Promise<void> => {
   const option = (name: string, fallback?: number) =>
     input.string(name) ?? (fallback === undefined ? input.required(name) : String(fallback));
-  const values = {
-    'writes-per-day': option('writes-per-day'),
-    'crossing-rate': option('crossing-rate'),
-    'sms-share': option('sms-share', 0),
-    'email-subscribers': option('email-subscribers', DEFAULT_COST_INPUTS.emailSubscribers),
-    'records-per-invocation': option(
-      'records-per-invocation',
-      DEFAULT_COST_INPUTS.recordsPerInvocation,
-    ),
-    'sale-share': option('sale-share', DEFAULT_COST_INPUTS.saleShare),
-  };
+  const crossingRate = numberOption(option('crossing-rate'), '--crossing-rate', { min: 0, max: 1 });
+  const recordsPerInvocation = numberOption(
+    option('records-per-invocation', DEFAULT_COST_INPUTS.recordsPerInvocation),
+    '--records-per-invocation',
+    { min: 1, max: 10_000 },
+  );
+  const countsFile = input.string('counts');
+  // Built in (bundled with the command), so `npx inventory-alerts cost` works from any directory.
+  const counts = countsFile
+    ? readCounts(countsFile)
+    : parseCounts(measuredCounts, DEFAULT_COUNTS_FILE);
   const result = monthlyCost({
-    ...DEFAULT_COST_INPUTS,
-    writesPerDay: numberOption(values['writes-per-day'], '--writes-per-day', { min: 0, max: 1e12 }),
-    crossingRate: numberOption(values['crossing-rate'], '--crossing-rate', { min: 0, max: 1 }),
-    smsShare: numberOption(values['sms-share'], '--sms-share', { min: 0, max: 1 }),
-    emailSubscribers: numberOption(values['email-subscribers'], '--email-subscribers', {
+    writesPerDay: numberOption(option('writes-per-day'), '--writes-per-day', { min: 0, max: 1e12 }),
+    crossingRate,
+    smsShare: numberOption(option('sms-share', DEFAULT_COST_INPUTS.smsShare), '--sms-share', {
       min: 0,
-      max: 1e6,
+      max: 1,
     }),
-    recordsPerInvocation: numberOption(
-      values['records-per-invocation'],
-      '--records-per-invocation',
+    emailSubscribers: numberOption(
+      option('email-subscribers', DEFAULT_COST_INPUTS.emailSubscribers),
+      '--email-subscribers',
+      { min: 0, max: 1e6 },
+    ),
+    recordsPerInvocation,
+    demandRecordsPerInvocation: numberOption(
+      option('demand-records-per-invocation', DEFAULT_COST_INPUTS.demandRecordsPerInvocation),
+      '--demand-records-per-invocation',
       { min: 1, max: 10_000 },
     ),
-    saleShare: numberOption(values['sale-share'], '--sale-share', { min: 0, max: 1 }),
+    saleShare: numberOption(option('sale-share', DEFAULT_COST_INPUTS.saleShare), '--sale-share', {
+      min: 0,
+      max: 1,
+    }),
+    memoryMb: memoryOf(loadEnvironment('prod').memoryMb, counts, {
+      rate: crossingRate,
+      recordsPerInvocation,
+    }),
+    counts,
   });
-  if (format === 'json') {
-    io.out(JSON.stringify(result, null, 2));
-    return;
-  }
+  printCost(io, format, result);
+};
+
+/** The bill as a table (CSV: only the lines, as numbers), its total next to the naive one's. */
+const printCost = (io: Io, format: Format, result: ReturnType<typeof monthlyCost>) => {
+  if (format === 'json') return io.out(JSON.stringify(result, null, 2));
+  const columns = ['service', 'item', 'quantity', 'usd'];
   // Only the lines, as numbers: a spreadsheet adds them up.
   if (format === 'csv')
     return printRows(
       io,
       result.pipeline.map((line) => ({ ...line })),
-      ['service', 'item', 'quantity', 'usd'],
+      columns,
       'csv',
     );
   const money = (usd: number) => `$${usd < 1 ? usd.toFixed(4) : usd.toFixed(2)}`;
@@ -55,10 +112,12 @@ export const costCommand = async (input: CommandInput, io: Io, format: Format): 
     quantity: Math.round(l.quantity).toLocaleString('en-US'),
     usd: money(l.usd),
   }));
-  io.out(`Monthly cost (30 days), prices ${result.prices.region} as of ${result.prices.asOf}`);
-  printRows(io, rows, ['service', 'item', 'quantity', 'usd'], format);
   io.out(
-    `Total: ${money(result.totals.pipeline)} per month; the naive per-record consumer: ${money(result.totals.naive)} (${(result.totals.naive / Math.max(result.totals.pipeline, 1e-12)).toFixed(1)}×).`,
+    `Monthly cost (30 days), prices ${result.prices.region} as of ${result.prices.asOf}, counts measured by npm run bench`,
+  );
+  printRows(io, rows, columns, format);
+  io.out(
+    `Total: ${money(result.totals.pipeline)} per month; the naive per-record consumer: ${money(result.totals.naive)} (ours is ${(result.ratio ?? 0).toFixed(2)}× the naive bill).`,
   );
   io.out(`Sources: ${result.prices.source.join(' ')}`);
 };

@@ -1,8 +1,8 @@
-import type { Tracer } from '@aws-lambda-powertools/tracer';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DeferredTracer } from './powertools.js';
 
 /**
  * SDK clients, created once per container. `config` lets the local sandbox and the tests
@@ -15,7 +15,7 @@ export interface ClientOverrides {
 }
 
 const traced =
-  (tracer?: Tracer) =>
+  (tracer?: Pick<DeferredTracer, 'captureAWSv3Client'>) =>
   <T>(client: T): T =>
     tracer ? tracer.captureAWSv3Client(client) : client;
 
@@ -25,10 +25,15 @@ const documentClient = (dynamodb: DynamoDBClient) =>
   });
 
 /** A document client for functions that talk only to DynamoDB. */
-export const createDocumentClient = (tracer?: Tracer, config: ClientOverrides['dynamodb'] = {}) =>
-  documentClient(traced(tracer)(new DynamoDBClient(config)));
+export const createDocumentClient = (
+  tracer?: Pick<DeferredTracer, 'captureAWSv3Client'>,
+  config: ClientOverrides['dynamodb'] = {},
+) => documentClient(traced(tracer)(new DynamoDBClient(config)));
 
-export const createClients = (tracer?: Tracer, overrides: ClientOverrides = {}) => {
+export const createClients = (
+  tracer?: Pick<DeferredTracer, 'captureAWSv3Client'>,
+  overrides: ClientOverrides = {},
+) => {
   const trace = traced(tracer);
   const dynamodb = trace(new DynamoDBClient(overrides.dynamodb ?? {}));
   return {

@@ -175,6 +175,14 @@ export const EnvironmentConfigSchema = z
       z.literal(1827),
     ]),
     logLevel: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']),
+    /** Memory of each function in MB (Lambda: 128 to 10,240); the values say why they were chosen. */
+    memoryMb: z
+      .object({
+        stockMonitor: z.number().int().min(128).max(10_240),
+        strategyExecutor: z.number().int().min(128).max(10_240),
+        demandRecorder: z.number().int().min(128).max(10_240),
+      })
+      .strict(),
     rulesCacheTtlSeconds: z.number().int().min(0).max(3600),
     /**
      * Most entries each per-container cache keeps (rules, rule resolutions, demand-derived
@@ -268,6 +276,21 @@ const development = {
   deletionProtection: false,
   logRetentionDays: 7,
   logLevel: 'DEBUG',
+  /*
+   * Chosen from `npm run bench` (GB-s per 1,000 changes at 128/256/512 MB from measured CPU
+   * time, docs/cost.md). Below 1,769 MB a function's CPU is proportional to its memory, so CPU
+   * work costs the same GB-s at each size (measured: within the millisecond rounding), and
+   * network waits cost more the larger the size: the smallest size wins unless latency matters.
+   */
+  memoryMb: {
+    // 0.275 / 0.275 / 0.300 GB-s: 256 for the same GB-s as 128 and half the time a batch of
+    // crossings waits for its alerts (100 crossings: 165 ms instead of 330 ms).
+    stockMonitor: 256,
+    // 0.103 / 0.105 / 0.110 GB-s: 128; the executor acts on events that arrive unordered anyway.
+    strategyExecutor: 128,
+    // 0.022 / 0.023 / 0.024 GB-s: 128; demand waits for its batching window anyway.
+    demandRecorder: 128,
+  },
   rulesCacheTtlSeconds: 10,
   archiveRetentionDays: 7,
   alarms: { iteratorAgeMs: 60_000, functionErrors: 5 },

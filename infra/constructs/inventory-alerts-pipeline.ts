@@ -97,6 +97,7 @@ export class InventoryAlertsPipeline extends Construct {
 
     this.stockMonitor = new PipelineFunction(this, 'StockMonitor', {
       ...common,
+      memorySize: config.memoryMb.stockMonitor,
       entry: 'functions/stock-monitor/handler.ts',
       serviceName: SERVICE_NAMES.stockMonitor,
       timeout: Duration.seconds(60),
@@ -139,6 +140,7 @@ export class InventoryAlertsPipeline extends Construct {
       this.demandDlq = dlq('DemandDeadLetterQueue');
       this.demandRecorder = new PipelineFunction(this, 'DemandRecorder', {
         ...common,
+        memorySize: config.memoryMb.demandRecorder,
         entry: 'functions/demand-recorder/handler.ts',
         serviceName: SERVICE_NAMES.demandRecorder,
         timeout: Duration.seconds(60),
@@ -159,6 +161,7 @@ export class InventoryAlertsPipeline extends Construct {
 
     this.strategyExecutor = new PipelineFunction(this, 'StrategyExecutor', {
       ...common,
+      memorySize: config.memoryMb.strategyExecutor,
       entry: 'functions/strategy-executor/handler.ts',
       serviceName: SERVICE_NAMES.strategyExecutor,
       // EventBridge invokes asynchronously: its retry policy covers delivery, these cover errors.

@@ -1,4 +1,100 @@
+import * as z from 'zod';
 import { PRICES } from './pricing.js';
+
+/** The functions the bench meters: the pipeline's three and the naive consumer it is measured against. */
+export const METERED_FUNCTIONS = [
+  'stock-monitor',
+  'strategy-executor',
+  'demand-recorder',
+  'naive-consumer',
+] as const;
+export type MeteredFunction = (typeof METERED_FUNCTIONS)[number];
+
+/** What one function costs per 1,000 changes, as AWS bills it (measured by the bench). */
+export interface FunctionCounts {
+  readonly invocations: number;
+  /** DynamoDB write request units of the tables (transactions counted twice). */
+  readonly writeUnits: number;
+  /** DynamoDB write request units of global secondary indexes. */
+  readonly indexWriteUnits: number;
+  readonly readUnits: number;
+  /** SNS publishes as billed (each 64 KB chunk of a message; a PublishBatch entry is one). */
+  readonly snsPublishes: number;
+  /** EventBridge PutEvents entries as billed (each 64 KB chunk). */
+  readonly eventEntries: number;
+  /** Measured CPU time of one invocation, in ms, on the bench machine. */
+  readonly cpuMsPerInvocation: number;
+  /** Calls per operation, for the reader. */
+  readonly calls: Readonly<Record<string, number>>;
+}
+
+/**
+ * The bench's counts (bench/results/cost-counts.json): per function, per 1,000 changes at 0 %
+ * crossings (`quiet`) and at 100 % (`crossing`), each at the two batch sizes of `batchSizes`
+ * (records per invocation), every change a sale. Two sizes tell what a function spends per
+ * invocation from what it spends per record.
+ */
+export interface MeteredCounts {
+  readonly changes: number;
+  readonly batchSizes: readonly [number, number];
+  readonly functions: Readonly<
+    Record<
+      MeteredFunction,
+      {
+        readonly quiet: readonly [FunctionCounts, FunctionCounts];
+        readonly crossing: readonly [FunctionCounts, FunctionCounts];
+      }
+    >
+  >;
+}
+
+const count = z.number().nonnegative();
+const FunctionCountsSchema = z
+  .object({
+    invocations: count,
+    writeUnits: count,
+    indexWriteUnits: count,
+    readUnits: count,
+    snsPublishes: count,
+    eventEntries: count,
+    cpuMsPerInvocation: count,
+    calls: z.record(z.string(), count),
+  })
+  .strict();
+const PointsSchema = z.tuple([FunctionCountsSchema, FunctionCountsSchema]);
+const FunctionPointsSchema = z.object({ quiet: PointsSchema, crossing: PointsSchema }).strict();
+
+/** The counts file the bench writes, as the `cost` command reads it. */
+export const MeteredCountsSchema = z
+  .object({
+    changes: z.number().int().positive(),
+    batchSizes: z.tuple([z.number().int().positive(), z.number().int().positive()]),
+    functions: z
+      .object({
+        'stock-monitor': FunctionPointsSchema,
+        'strategy-executor': FunctionPointsSchema,
+        'demand-recorder': FunctionPointsSchema,
+        'naive-consumer': FunctionPointsSchema,
+      })
+      .strict(),
+  })
+  .strict() satisfies z.ZodType<MeteredCounts>;
+
+/** Lambda memory sizes the bench prices GB-s at. */
+export const MEMORY_SIZES_MB = [128, 256, 512] as const;
+
+/** Memory at which a Lambda function has one full vCPU; below it, CPU share is proportional. */
+export const FULL_VCPU_MB = 1769;
+
+/**
+ * Billed GB-seconds of one invocation that needs `cpuMs` of one full CPU, at `memoryMb` on
+ * arm64. The model: a function's CPU share is proportional to its memory (a full vCPU at
+ * 1,769 MB), so its duration is `cpuMs × 1769 / memoryMb` (no faster than `cpuMs`), billed in
+ * whole milliseconds. Waiting on the network is left out (the stub answers at once): that wait
+ * is billed too, and weighs most on the consumer that waits most, the naive one.
+ */
+export const gbSecondsPerInvocation = (cpuMs: number, memoryMb: number): number =>
+  (Math.ceil(cpuMs * Math.max(1, FULL_VCPU_MB / memoryMb)) / 1000) * (memoryMb / 1024);
 
 export interface CostInputs {
   readonly writesPerDay: number;
@@ -8,29 +104,24 @@ export interface CostInputs {
   readonly smsShare: number;
   /** E-mail subscribers each alert reaches. */
   readonly emailSubscribers: number;
-  /** Average stream records per stock-monitor invocation. */
-  readonly recordsPerInvocation: number;
-  /** Average stream records per demand-recorder invocation (its batches are larger). */
-  readonly demandRecordsPerInvocation: number;
   /** Share of writes that are sales (decrements by the shop), which the demand-recorder counts. */
   readonly saleShare: number;
-  readonly memoryMb: number;
-  readonly monitorMsPerInvocation: number;
-  readonly recorderMsPerInvocation: number;
-  readonly executorMsPerInvocation: number;
+  /** Average stream records per stock-monitor (and naive consumer) invocation. */
+  readonly recordsPerInvocation: number;
+  /** Average stream records per demand-recorder invocation (its batches and window are larger). */
+  readonly demandRecordsPerInvocation: number;
+  /** Memory of each function, in MB (the environment's config; the naive consumer at its cheapest). */
+  readonly memoryMb: Readonly<Record<MeteredFunction, number>>;
+  readonly counts: MeteredCounts;
 }
 
-export const DEFAULT_COST_INPUTS: Omit<CostInputs, 'writesPerDay' | 'crossingRate'> = {
+export const DEFAULT_COST_INPUTS = {
   smsShare: 0,
   emailSubscribers: 1,
+  saleShare: 0.6,
   recordsPerInvocation: 10,
   demandRecordsPerInvocation: 100,
-  saleShare: 0.6,
-  memoryMb: 512,
-  monitorMsPerInvocation: 60,
-  recorderMsPerInvocation: 40,
-  executorMsPerInvocation: 120,
-};
+} as const;
 
 export interface CostLine {
   readonly service: string;
@@ -41,44 +132,56 @@ export interface CostLine {
 
 const DAYS = 30;
 
-/** The month's volumes every cost line is priced from. */
-interface MonthlyLoad {
-  readonly writes: number;
-  readonly crossings: number;
-  readonly gb: number;
-  readonly monitorInvocations: number;
-  readonly recorderInvocations: number;
-}
+type Measure = (c: FunctionCounts) => number;
 
 /**
- * Monthly cost (30 days) of this pipeline by service, and of the naive consumer (one rule read,
- * one state write per record, a Lambda invocation per batch of the same size) for the same load.
- * Alerts, events and strategy effects are the same in both; what differs is the per-record I/O.
+ * A measure per 1,000 changes at `recordsPerInvocation`, from the two measured batch sizes:
+ * each measure is a part per record plus a part per invocation (`a + b × 1000 / size`).
  */
-export const monthlyCost = (inputs: CostInputs) => {
-  const load = monthlyLoad(inputs);
-  const shared = sharedLines(inputs, load);
-  const pipeline = pipelineLines(inputs, load, shared);
-  const naive = naiveLines(inputs, load, shared);
+const atBatchSize = (
+  points: readonly [FunctionCounts, FunctionCounts],
+  sizes: readonly [number, number],
+  recordsPerInvocation: number,
+  measure: Measure,
+): number => {
+  const [x1, x2] = [1000 / sizes[0], 1000 / sizes[1]];
+  const [y1, y2] = [measure(points[0]), measure(points[1])];
+  const perInvocation = x1 === x2 ? 0 : (y1 - y2) / (x1 - x2);
+  return Math.max(0, y1 + perInvocation * (1000 / recordsPerInvocation - x1));
+};
+
+/**
+ * A function's counts per 1,000 changes at `rate` crossings and `recordsPerInvocation`, for
+ * `share` of the changes (the demand-recorder counts only sales).
+ */
+export const countsAt = (
+  counts: MeteredCounts,
+  fn: MeteredFunction,
+  load: { rate: number; recordsPerInvocation: number; share?: number },
+): FunctionCounts => {
+  const { quiet, crossing } = counts.functions[fn];
+  const { rate, recordsPerInvocation, share = 1 } = load;
+  const mix = (measure: Measure) =>
+    share *
+    ((1 - rate) * atBatchSize(quiet, counts.batchSizes, recordsPerInvocation, measure) +
+      rate * atBatchSize(crossing, counts.batchSizes, recordsPerInvocation, measure));
+  const invocations = mix((c) => c.invocations);
+  const cpuMs = mix((c) => c.invocations * c.cpuMsPerInvocation);
   return {
-    pipeline,
-    naive,
-    totals: { pipeline: total(pipeline), naive: total(naive) },
-    prices: { asOf: PRICES.asOf, region: PRICES.region, source: PRICES.source },
+    invocations,
+    writeUnits: mix((c) => c.writeUnits),
+    indexWriteUnits: mix((c) => c.indexWriteUnits),
+    readUnits: mix((c) => c.readUnits),
+    snsPublishes: mix((c) => c.snsPublishes),
+    eventEntries: mix((c) => c.eventEntries),
+    cpuMsPerInvocation: invocations === 0 ? 0 : cpuMs / invocations,
+    calls: {},
   };
 };
 
-/** Writes, crossings and invocations over the month, and the functions' memory in GB. */
-const monthlyLoad = (inputs: CostInputs): MonthlyLoad => {
-  const writes = inputs.writesPerDay * DAYS;
-  return {
-    writes,
-    crossings: writes * inputs.crossingRate,
-    gb: inputs.memoryMb / 1024,
-    monitorInvocations: writes / inputs.recordsPerInvocation,
-    recorderInvocations: writes / inputs.demandRecordsPerInvocation,
-  };
-};
+/** GB-seconds per 1,000 changes of a function's counts at `memoryMb`. */
+export const gbSecondsPer1000 = (counts: FunctionCounts, memoryMb: number): number =>
+  counts.invocations * gbSecondsPerInvocation(counts.cpuMsPerInvocation, memoryMb);
 
 /** One priced line. */
 const line = (service: string, item: string, quantity: number, unitPrice: number): CostLine => ({
@@ -88,84 +191,112 @@ const line = (service: string, item: string, quantity: number, unitPrice: number
   usd: quantity * unitPrice,
 });
 
-/** A function's requests and its GB-seconds on arm64. */
-const lambda = (
+/** The month's lines of one function from its counts per 1,000 changes. */
+const functionLines = (
   fn: string,
-  invocations: number,
-  msPerInvocation: number,
-  gb: number,
-): CostLine[] => [
-  line('Lambda', `${fn} requests`, invocations, PRICES.lambda.request),
-  line(
-    'Lambda',
-    `${fn} GB-s`,
-    invocations * (msPerInvocation / 1000) * gb,
-    PRICES.lambda.gbSecondArm64,
-  ),
-];
-
-/** What both designs pay per crossing: alerts, events and the strategy effects. */
-const sharedLines = (inputs: CostInputs, { crossings, gb }: MonthlyLoad): CostLine[] => [
-  line('SNS', 'alert publishes', crossings, PRICES.sns.publish),
-  line('SNS', 'e-mail deliveries', crossings * inputs.emailSubscribers, PRICES.sns.emailDelivery),
-  line('SNS', 'SMS deliveries (US)', crossings * inputs.smsShare, PRICES.sns.smsUs),
-  // A level change, then StrategyApplied for it.
-  line('EventBridge', 'events', crossings * 2, PRICES.eventBridge.customEvent),
-  ...lambda('strategy-executor', crossings, inputs.executorMsPerInvocation, gb),
-  // Effect + ledger in one transaction (2 WRU each), idempotency record put and update.
-  line(
-    'DynamoDB',
-    'strategy writes (WRU)',
-    crossings * (2 * 2 + 2),
-    PRICES.dynamodb.writeRequestUnit,
-  ),
-];
-
-/** This pipeline: state written and read only around crossings, demand counted per batch. */
-const pipelineLines = (
+  counts: FunctionCounts,
+  thousands: number,
+  memoryMb: number,
   inputs: CostInputs,
-  load: MonthlyLoad,
-  shared: readonly CostLine[],
-): CostLine[] => [
-  ...lambda('stock-monitor', load.monitorInvocations, inputs.monitorMsPerInvocation, load.gb),
-  // Alert state: one write per crossing.
-  line('DynamoDB', 'alert state writes (WRU)', load.crossings, PRICES.dynamodb.writeRequestUnit),
-  ...lambda('demand-recorder', load.recorderInvocations, inputs.recorderMsPerInvocation, load.gb),
-  // One transactional update (2 WRU) per item and day per batch: at most one per sale, fewer
-  // when an item sells more than once within a batch (counted here at most).
-  line(
-    'DynamoDB',
-    'demand day writes (WRU)',
-    load.writes * inputs.saleShare * 2,
-    PRICES.dynamodb.writeRequestUnit,
-  ),
-  // Rules are cached: a batched read only on a cache miss; state is read only for candidates.
-  line(
-    'DynamoDB',
-    'rule and state reads (RRU)',
-    load.crossings * 2 + load.monitorInvocations * 0.05,
-    PRICES.dynamodb.readRequestUnit,
-  ),
-  ...shared,
-];
+): CostLine[] => {
+  const month = (n: number) => n * thousands;
+  const alerts = month(counts.snsPublishes);
+  return [
+    line('Lambda', `${fn} requests`, month(counts.invocations), PRICES.lambda.request),
+    line(
+      'Lambda',
+      `${fn} GB-s (${memoryMb} MB)`,
+      month(gbSecondsPer1000(counts, memoryMb)),
+      PRICES.lambda.gbSecondArm64,
+    ),
+    line(
+      'DynamoDB',
+      `${fn} writes (WRU)`,
+      month(counts.writeUnits),
+      PRICES.dynamodb.writeRequestUnit,
+    ),
+    line(
+      'DynamoDB',
+      `${fn} index writes (WRU)`,
+      month(counts.indexWriteUnits),
+      PRICES.dynamodb.writeRequestUnit,
+    ),
+    line('DynamoDB', `${fn} reads (RRU)`, month(counts.readUnits), PRICES.dynamodb.readRequestUnit),
+    line('SNS', `${fn} publishes`, alerts, PRICES.sns.publish),
+    line(
+      'SNS',
+      `${fn} e-mail deliveries`,
+      alerts * inputs.emailSubscribers,
+      PRICES.sns.emailDelivery,
+    ),
+    line('SNS', `${fn} SMS deliveries (US)`, alerts * inputs.smsShare, PRICES.sns.smsUs),
+    line('EventBridge', `${fn} events`, month(counts.eventEntries), PRICES.eventBridge.customEvent),
+  ].filter((l) => l.quantity > 0);
+};
 
-/** The naive consumer: a rule read and a state write for every record. */
-const naiveLines = (
-  inputs: CostInputs,
-  load: MonthlyLoad,
-  shared: readonly CostLine[],
-): CostLine[] => [
-  // Per-record network round trips keep each invocation longer: 15 ms more per record.
-  ...lambda(
-    'consumer',
-    load.monitorInvocations,
-    inputs.monitorMsPerInvocation + 15 * inputs.recordsPerInvocation,
-    load.gb,
-  ),
-  line('DynamoDB', 'state write per record (WRU)', load.writes, PRICES.dynamodb.writeRequestUnit),
-  line('DynamoDB', 'rule read per record (RRU)', load.writes, PRICES.dynamodb.readRequestUnit),
-  ...shared,
-];
+/**
+ * Monthly cost (30 days) of this pipeline by function and service, and of the naive consumer
+ * for the same load, from the bench's measured counts. Both run the same strategy-executor on
+ * the events they put; only this pipeline keeps demand (the demand-recorder, on the sales).
+ */
+export const monthlyCost = (inputs: CostInputs) => {
+  const thousands = (inputs.writesPerDay * DAYS) / 1000;
+  const ofAt = (fn: MeteredFunction, recordsPerInvocation: number, share = 1) =>
+    functionLines(
+      fn,
+      countsAt(inputs.counts, fn, { rate: inputs.crossingRate, recordsPerInvocation, share }),
+      thousands,
+      inputs.memoryMb[fn],
+      inputs,
+    );
+  const of = (fn: MeteredFunction) => ofAt(fn, inputs.recordsPerInvocation);
+  const executor = of('strategy-executor');
+  const pipeline = [
+    ...of('stock-monitor'),
+    ...executor,
+    ...ofAt('demand-recorder', inputs.demandRecordsPerInvocation, inputs.saleShare),
+  ];
+  const naive = [...of('naive-consumer'), ...executor];
+  const totals = { pipeline: total(pipeline), naive: total(naive) };
+  return {
+    pipeline,
+    naive,
+    totals,
+    ratio: totals.naive === 0 ? undefined : totals.pipeline / totals.naive,
+    prices: { asOf: PRICES.asOf, region: PRICES.region, source: PRICES.source },
+  };
+};
 
 /** The sum of the lines in USD. */
-const total = (lines: CostLine[]) => lines.reduce((sum, l) => sum + l.usd, 0);
+const total = (lines: readonly CostLine[]) => lines.reduce((sum, l) => sum + l.usd, 0);
+
+/** The memory size of `sizes` at which a function's GB-s per 1,000 changes is least (the smallest of equals). */
+export const cheapestMemory = (
+  counts: FunctionCounts,
+  sizes: readonly number[] = MEMORY_SIZES_MB,
+) =>
+  [...sizes].sort(
+    (a, b) => gbSecondsPer1000(counts, a) - gbSecondsPer1000(counts, b) || a - b,
+  )[0] as number;
+
+/** Memory of the pipeline's functions as the environment config states it. */
+export interface FunctionMemory {
+  readonly stockMonitor: number;
+  readonly strategyExecutor: number;
+  readonly demandRecorder: number;
+}
+
+/**
+ * Memory by metered function: the config's for ours; for the naive consumer its cheapest size
+ * at the load (its best case).
+ */
+export const memoryOf = (
+  config: FunctionMemory,
+  counts: MeteredCounts,
+  load: { rate: number; recordsPerInvocation: number },
+): Record<MeteredFunction, number> => ({
+  'stock-monitor': config.stockMonitor,
+  'strategy-executor': config.strategyExecutor,
+  'demand-recorder': config.demandRecorder,
+  'naive-consumer': cheapestMemory(countsAt(counts, 'naive-consumer', load)),
+});

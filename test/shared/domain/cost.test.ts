@@ -1,41 +1,148 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_COST_INPUTS, monthlyCost } from '../../../shared/domain/cost.js';
+import {
+  cheapestMemory,
+  countsAt,
+  DEFAULT_COST_INPUTS,
+  type FunctionCounts,
+  gbSecondsPerInvocation,
+  type MeteredCounts,
+  memoryOf,
+  monthlyCost,
+} from '../../../shared/domain/cost.js';
 import { PRICES } from '../../../shared/domain/pricing.js';
 
-describe('monthlyCost', () => {
+/** Counts per 1,000 changes: `perRecord` of each measure, plus `perInvocation` per batch of `size`. */
+const counts = (size: number, over: Partial<FunctionCounts> = {}): FunctionCounts => ({
+  invocations: 1000 / size,
+  writeUnits: 0,
+  indexWriteUnits: 0,
+  readUnits: 0,
+  snsPublishes: 0,
+  eventEntries: 0,
+  cpuMsPerInvocation: 1,
+  calls: {},
+  ...over,
+});
+
+/** What the bench would measure: batch sizes 10 and 100, quiet and crossing runs. */
+const METERED: MeteredCounts = {
+  changes: 10_000,
+  batchSizes: [10, 100],
+  functions: {
+    'stock-monitor': {
+      quiet: [counts(10, { readUnits: 3000 }), counts(100, { readUnits: 3000 })],
+      crossing: [
+        counts(10, { readUnits: 3000, writeUnits: 2000, snsPublishes: 1000, eventEntries: 1000 }),
+        counts(100, { readUnits: 3000, writeUnits: 2000, snsPublishes: 1000, eventEntries: 1000 }),
+      ],
+    },
+    'strategy-executor': {
+      quiet: [counts(10, { invocations: 0 }), counts(100, { invocations: 0 })],
+      crossing: [
+        counts(10, { invocations: 1000, writeUnits: 10_000, eventEntries: 2000 }),
+        counts(100, { invocations: 1000, writeUnits: 10_000, eventEntries: 2000 }),
+      ],
+    },
+    'demand-recorder': {
+      quiet: [counts(10, { writeUnits: 2000 }), counts(100, { writeUnits: 2000 })],
+      crossing: [counts(10, { writeUnits: 2000 }), counts(100, { writeUnits: 2000 })],
+    },
+    'naive-consumer': {
+      // A rule read and a state write per record; the invocations' CPU grows with the batch.
+      quiet: [
+        counts(10, { readUnits: 500, writeUnits: 1000, cpuMsPerInvocation: 9 }),
+        counts(100, { readUnits: 500, writeUnits: 1000, cpuMsPerInvocation: 90 }),
+      ],
+      crossing: [
+        counts(10, { readUnits: 500, writeUnits: 1000, snsPublishes: 1000, eventEntries: 1000 }),
+        counts(100, { readUnits: 500, writeUnits: 1000, snsPublishes: 1000, eventEntries: 1000 }),
+      ],
+    },
+  },
+};
+
+const MEMORY = memoryOf(
+  { stockMonitor: 256, strategyExecutor: 128, demandRecorder: 128 },
+  METERED,
+  {
+    rate: 0.05,
+    recordsPerInvocation: 10,
+  },
+);
+
+describe('monthlyCost from measured counts', () => {
   const result = monthlyCost({
     ...DEFAULT_COST_INPUTS,
     writesPerDay: 100_000,
     crossingRate: 0.05,
     smsShare: 0.5,
+    memoryMb: MEMORY,
+    counts: METERED,
   });
-  const usd = (item: string) => result.pipeline.find((l) => l.item === item)?.usd;
+  const line = (item: string) => result.pipeline.find((l) => l.item === item);
 
   it('prices each service from the dated price table', () => {
     expect(PRICES.asOf).toMatch(/^\d{4}-\d{2}-\d{2}$/);
     // 100k writes/day × 30 days × 5 % = 150k alerts; half of them by SMS.
-    expect(usd('alert publishes')).toBeCloseTo(150_000 * 0.5e-6, 10);
-    expect(usd('SMS deliveries (US)')).toBeCloseTo(75_000 * PRICES.sns.smsUs, 6);
-    expect(usd('events')).toBeCloseTo(300_000 * 1e-6, 10);
-    expect(usd('stock-monitor requests')).toBeCloseTo((3_000_000 / 10) * 0.2e-6, 10);
-  });
-
-  it('counts the demand-recorder: its larger batches, and a day-total update per sale at most', () => {
-    expect(usd('demand-recorder requests')).toBeCloseTo((3_000_000 / 100) * 0.2e-6, 10);
-    const demandWrites = result.pipeline.find((l) => l.item === 'demand day writes (WRU)');
-    expect(demandWrites?.quantity).toBe(3_000_000 * 0.6 * 2);
-    expect(result.pipeline.find((l) => l.item === 'alert state writes (WRU)')?.quantity).toBe(
-      150_000,
+    expect(line('stock-monitor publishes')?.usd).toBeCloseTo(150_000 * PRICES.sns.publish, 10);
+    expect(line('stock-monitor SMS deliveries (US)')?.usd).toBeCloseTo(
+      75_000 * PRICES.sns.smsUs,
+      6,
     );
+    expect(line('strategy-executor events')?.quantity).toBeCloseTo(300_000, 6);
+    expect(line('stock-monitor requests')?.quantity).toBeCloseTo(3_000_000 / 10, 6);
   });
 
-  it('totals the lines, next to the naive consumer with its per-record reads', () => {
+  it('counts the demand-recorder on sales only, in its own batch size', () => {
+    expect(line('demand-recorder requests')?.quantity).toBeCloseTo((3_000_000 * 0.6) / 100, 6);
+    expect(line('demand-recorder writes (WRU)')?.quantity).toBeCloseTo(3_000_000 * 0.6 * 2, 6);
+  });
+
+  it('totals the lines, next to the naive consumer running the same executor', () => {
     expect(result.totals.pipeline).toBeCloseTo(
       result.pipeline.reduce((s, l) => s + l.usd, 0),
       10,
     );
-    const naiveReads = result.naive.find((l) => l.item === 'rule read per record (RRU)');
-    expect(naiveReads?.quantity).toBe(3_000_000);
-    expect(result.totals.naive).toBeGreaterThan(0);
+    expect(
+      result.naive.find((l) => l.item === 'naive-consumer writes (WRU)')?.quantity,
+    ).toBeCloseTo(3_000_000, 6);
+    expect(result.naive.filter((l) => l.item.startsWith('strategy-executor'))).toEqual(
+      result.pipeline.filter((l) => l.item.startsWith('strategy-executor')),
+    );
+    expect(result.ratio).toBeCloseTo(result.totals.pipeline / result.totals.naive, 10);
+  });
+});
+
+describe('countsAt', () => {
+  it('splits a measure into a part per record and a part per invocation from two batch sizes', () => {
+    // The naive consumer: 0.9 ms per record, whatever the batch: 9 ms at 10, 45 ms at 50.
+    const at50 = countsAt(METERED, 'naive-consumer', { rate: 0, recordsPerInvocation: 50 });
+    expect(at50.invocations).toBeCloseTo(20, 10);
+    expect(at50.cpuMsPerInvocation).toBeCloseTo(45, 10);
+    expect(at50.writeUnits).toBeCloseTo(1000, 10);
+  });
+
+  it('mixes quiet and crossing changes by the crossing rate (property)', () => {
+    fc.assert(
+      fc.property(fc.double({ min: 0, max: 1, noNaN: true }), (rate) => {
+        const at = countsAt(METERED, 'stock-monitor', { rate, recordsPerInvocation: 10 });
+        expect(at.writeUnits).toBeCloseTo(2000 * rate, 6);
+        expect(at.readUnits).toBeCloseTo(3000, 6);
+      }),
+    );
+  });
+});
+
+describe('GB-s from CPU time', () => {
+  it('runs a function at a share of a vCPU proportional to its memory, billed by the ms', () => {
+    // 10 ms of CPU at 128 MB: 1769/128 × 10 = 138.2 → 139 ms × 0.125 GB.
+    expect(gbSecondsPerInvocation(10, 128)).toBeCloseTo(0.139 * 0.125, 10);
+    // At or above 1,769 MB a function has a whole vCPU: no faster than its CPU time.
+    expect(gbSecondsPerInvocation(10, 3538)).toBeCloseTo(0.01 * (3538 / 1024), 10);
+  });
+
+  it('picks the smallest memory among those of least GB-s', () => {
+    expect(cheapestMemory(counts(10, { cpuMsPerInvocation: 10 }))).toBe(128);
   });
 });

@@ -1,0 +1,197 @@
+import type { DynamoDBStreamEvent, EventBridgeEvent } from 'aws-lambda';
+import { DetailType } from '../shared/contracts/events.js';
+import { CONTROL_TABLE, IDEMPOTENCY_TABLE, INVENTORY_TABLE } from '../shared/contracts/tables.js';
+import type { FunctionCounts, MeteredCounts, MeteredFunction } from '../shared/domain/cost.js';
+import { createNaiveConsumer } from './naive-consumer.js';
+import { RULES_TABLE, StubAws } from './stub-transport.js';
+import {
+  CREDENTIALS,
+  context,
+  type Functions,
+  generateBatches,
+  REGION,
+  RULE,
+} from './throughput.js';
+
+/** The tables the metered stub keeps, by the names the bench environment gives them. */
+const TABLES = {
+  [RULES_TABLE]: CONTROL_TABLE,
+  'bench-inventory': INVENTORY_TABLE,
+  'bench-idempotency': IDEMPOTENCY_TABLE,
+};
+
+/** The level changes the stack's rule routes to the strategy-executor. */
+const EXECUTOR_DETAIL_TYPES = new Set<string>([
+  DetailType.StockLevelTriggered,
+  DetailType.StockLevelResolved,
+]);
+
+/** A metered stub, its clients, and the CPU the function spent beside the stub's own. */
+const meteredStub = () => {
+  const stub = new StubAws(new Map([['default', RULE]]), 0, TABLES);
+  const client = {
+    region: REGION,
+    credentials: CREDENTIALS,
+    requestHandler: stub.handler as never,
+  };
+  return { stub, client };
+};
+
+/** Runs `invoke` over `inputs`, returning the CPU milliseconds it used, the stub's own left out. */
+const cpuOf = async <T>(
+  stub: StubAws,
+  inputs: readonly T[],
+  invoke: (input: T) => Promise<unknown>,
+) => {
+  stub.stubCpuMicros = 0;
+  const started = process.cpuUsage();
+  for (const input of inputs) await invoke(input);
+  const used = process.cpuUsage(started);
+  return (used.user + used.system - stub.stubCpuMicros) / 1000;
+};
+
+/** What a stub billed over `changes` changes, per 1,000 changes. */
+const countsOf = (
+  stub: StubAws,
+  invocations: number,
+  cpuMs: number,
+  changes: number,
+): FunctionCounts => {
+  const per = (n: number) => (n / changes) * 1000;
+  const tally = stub.meter?.tally;
+  return {
+    invocations: per(invocations),
+    writeUnits: per(tally?.writeUnits ?? 0),
+    indexWriteUnits: per(tally?.indexWriteUnits ?? 0),
+    readUnits: per(tally?.readUnits ?? 0),
+    snsPublishes: per(stub.messaging.snsPublishes),
+    eventEntries: per(stub.messaging.eventEntries),
+    cpuMsPerInvocation: invocations === 0 ? 0 : cpuMs / invocations,
+    calls: Object.fromEntries([...(tally?.calls ?? [])].map(([op, n]) => [op, per(n)])),
+  };
+};
+
+/** The events of a stub's bus that the executor's rule matches, as EventBridge delivers them. */
+const executorEvents = (stub: StubAws): EventBridgeEvent<string, unknown>[] =>
+  stub.events
+    .filter((entry) => EXECUTOR_DETAIL_TYPES.has(entry.DetailType))
+    .map((entry, index) => ({
+      version: '0',
+      id: `bench-${index}`,
+      'detail-type': entry.DetailType,
+      source: entry.Source,
+      account: '000000000000',
+      time: new Date().toISOString(),
+      region: REGION,
+      resources: [],
+      detail: JSON.parse(entry.Detail) as unknown,
+    }));
+
+/** Stores each item's latest image in the inventory table, as the shop's writes left it. */
+const seedInventory = (stub: StubAws, batches: readonly DynamoDBStreamEvent[]) => {
+  for (const record of batches.flatMap((batch) => batch.Records)) {
+    const image = record.dynamodb?.NewImage;
+    if (image) stub.meter?.seed('bench-inventory', image as never);
+  }
+};
+
+/** The stock-monitor and then the strategy-executor on the events it put, on one store. */
+const meterMonitorAndExecutor = async (
+  functions: Functions,
+  batches: readonly DynamoDBStreamEvent[],
+  changes: number,
+) => {
+  const { stub, client } = meteredStub();
+  seedInventory(stub, batches);
+  const monitor = functions.monitor({ dynamodb: client, sns: client, eventBridge: client });
+  const monitorCpu = await cpuOf(stub, batches, (batch) => monitor(batch, context));
+  const monitorCounts = countsOf(stub, batches.length, monitorCpu, changes);
+  const events = executorEvents(stub);
+  stub.reset();
+  const executor = functions.executor({ dynamodb: client, sns: client, eventBridge: client });
+  const executorCpu = await cpuOf(stub, events, (event) => executor(event, context));
+  return {
+    'stock-monitor': monitorCounts,
+    'strategy-executor': countsOf(stub, events.length, executorCpu, changes),
+  };
+};
+
+/** The demand-recorder over the same changes, in its own batch size. */
+const meterRecorder = async (functions: Functions, records: number, size: number, rate: number) => {
+  const { stub, client } = meteredStub();
+  const batches = generateBatches(records, size, rate, records);
+  const recorder = functions.recorder({ dynamodb: client });
+  const cpu = await cpuOf(stub, batches, (batch) => recorder(batch, context));
+  return countsOf(stub, batches.length, cpu, records);
+};
+
+/** The naive consumer over the same changes. */
+const meterNaive = async (batches: readonly DynamoDBStreamEvent[], changes: number) => {
+  const { stub } = meteredStub();
+  const naive = createNaiveConsumer({
+    region: REGION,
+    credentials: CREDENTIALS,
+    requestHandler: stub.handler,
+    controlTable: RULES_TABLE,
+    topicArn: 'arn:aws:sns:eu-west-1:000000000000:bench',
+    busName: 'bench',
+  });
+  const cpu = await cpuOf(stub, batches, (batch) => naive(batch));
+  return countsOf(stub, batches.length, cpu, changes);
+};
+
+/** One metered run of every function over `records` changes at `rate` crossings. */
+const meterOnce = async (
+  functions: Functions,
+  records: number,
+  batchSize: number,
+  rate: number,
+): Promise<Record<MeteredFunction, FunctionCounts>> => {
+  const batches = generateBatches(records, batchSize, rate, records);
+  return {
+    ...(await meterMonitorAndExecutor(functions, batches, records)),
+    'demand-recorder': await meterRecorder(functions, records, batchSize, rate),
+    'naive-consumer': await meterNaive(batches, records),
+  };
+};
+
+/**
+ * Counts per 1,000 changes of each function and of the naive consumer, as AWS bills them, at
+ * 0 % and 100 % crossings and at two batch sizes (every change a sale, to an item of its own:
+ * no rule cached, no sales summed; the cost model mixes by crossing rate, scales the recorder
+ * by the sale share, and takes per-invocation and per-record parts from the two sizes): DynamoDB
+ * write and read units from item sizes, SNS publishes and EventBridge entries by 64 KB chunk,
+ * invocations, and CPU time per invocation (the stub's own left out). A first run over a tenth
+ * of the changes warms the JIT and is thrown away.
+ */
+export const meterCounts = async (
+  functions: Functions,
+  options: { records: number; batchSizes: readonly [number, number] },
+): Promise<MeteredCounts> => {
+  const { records, batchSizes } = options;
+  await meterOnce(functions, Math.max(batchSizes[1], records / 10), batchSizes[1], 0.5);
+  const runs: Record<'quiet' | 'crossing', Record<MeteredFunction, FunctionCounts>[]> = {
+    quiet: [],
+    crossing: [],
+  };
+  for (const size of batchSizes) {
+    runs.quiet.push(await meterOnce(functions, records, size, 0));
+    runs.crossing.push(await meterOnce(functions, records, size, 1));
+  }
+  const pair = (kind: 'quiet' | 'crossing', fn: MeteredFunction) =>
+    [runs[kind][0]?.[fn], runs[kind][1]?.[fn]] as [FunctionCounts, FunctionCounts];
+  const byFunction = (fn: MeteredFunction) => ({
+    quiet: pair('quiet', fn),
+    crossing: pair('crossing', fn),
+  });
+  return {
+    changes: records,
+    batchSizes,
+    functions: {
+      'stock-monitor': byFunction('stock-monitor'),
+      'strategy-executor': byFunction('strategy-executor'),
+      'demand-recorder': byFunction('demand-recorder'),
+      'naive-consumer': byFunction('naive-consumer'),
+    },
+  };
+};

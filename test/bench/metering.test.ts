@@ -1,0 +1,62 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { meterCounts } from '../../bench/metering.js';
+import { importFunctions } from '../../bench/throughput.js';
+import type { MeteredCounts } from '../../shared/domain/cost.js';
+
+/**
+ * The bench's metering at a small size: the counts `cost` prices are what the real handlers
+ * send, billed as DynamoDB, SNS and EventBridge bill them.
+ */
+describe('bench metering (small size)', () => {
+  let counts: MeteredCounts;
+  beforeAll(async () => {
+    counts = await meterCounts(await importFunctions(), { records: 40, batchSizes: [10, 20] });
+  }, 120_000);
+
+  const at = (fn: keyof MeteredCounts['functions'], kind: 'quiet' | 'crossing') =>
+    counts.functions[fn][kind][0];
+
+  it('writes no alert state for changes that open or close nothing', () => {
+    expect(at('stock-monitor', 'quiet').writeUnits).toBe(0);
+    expect(at('stock-monitor', 'quiet').calls.TransactWriteItems).toBeUndefined();
+  });
+
+  it('writes alert state once per crossing, in a transaction (2 WCU) and its index entry', () => {
+    const crossing = at('stock-monitor', 'crossing');
+    expect(crossing.writeUnits).toBe(2000);
+    expect(crossing.indexWriteUnits).toBe(1000);
+    expect(crossing.snsPublishes).toBe(1000);
+    expect(crossing.eventEntries).toBe(1000);
+  });
+
+  it('reads state and the rules of each new item consistently', () => {
+    // Per change: the item's state, its sku+location rule and its sku rule (1 RCU each); the
+    // category and default rules once per container (2 reads over these 40 changes).
+    expect(at('stock-monitor', 'quiet').readUnits).toBe(3000 + (2 / 40) * 1000);
+  });
+
+  it('invokes the executor once per level change, never for quiet changes', () => {
+    expect(at('strategy-executor', 'quiet').invocations).toBe(0);
+    expect(at('strategy-executor', 'crossing').invocations).toBe(1000);
+  });
+
+  it('bills the demand-recorder at least one write unit per sale of an item-day of its own', () => {
+    const { writeUnits } = at('demand-recorder', 'quiet');
+    expect(writeUnits).toBeGreaterThanOrEqual(1000);
+    expect(writeUnits).toBeLessThanOrEqual(2000);
+  });
+
+  it('bills the naive consumer a rule read and a state write per change', () => {
+    const naive = at('naive-consumer', 'crossing');
+    expect(naive.readUnits).toBe(500);
+    expect(naive.writeUnits).toBe(1000);
+    expect(naive.snsPublishes).toBe(1000);
+    expect(counts.functions['naive-consumer'].quiet[0].snsPublishes).toBe(0);
+  });
+
+  it('measures CPU time and invocations per batch size', () => {
+    expect(at('stock-monitor', 'quiet').invocations).toBe(100);
+    expect(counts.functions['stock-monitor'].quiet[1].invocations).toBe(50);
+    expect(at('stock-monitor', 'crossing').cpuMsPerInvocation).toBeGreaterThan(0);
+  });
+});

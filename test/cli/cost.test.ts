@@ -1,0 +1,63 @@
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_COUNTS_FILE, readCounts } from '../../cli/commands/cost.js';
+import { runCli } from '../../cli/main.js';
+
+const cost = async (...args: string[]) => {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runCli(['cost', ...args], {
+    out: (t) => out.push(t),
+    err: (t) => err.push(t),
+    isTty: false,
+  });
+  return { code, out: out.join('\n'), err: err.join('\n') };
+};
+
+describe('cost', () => {
+  it('prices the load from the counts npm run bench committed, next to the naive consumer', async () => {
+    // Act
+    const result = await cost('--writes-per-day', '500000', '--crossing-rate', '0.02', '--json');
+    // Assert
+    expect(result.code).toBe(0);
+    const bill = JSON.parse(result.out) as {
+      totals: { pipeline: number; naive: number };
+      ratio: number;
+      pipeline: { item: string }[];
+    };
+    expect(bill.totals.pipeline).toBeGreaterThan(0);
+    expect(bill.ratio).toBeCloseTo(bill.totals.pipeline / bill.totals.naive, 10);
+    expect(bill.pipeline.map((l) => l.item)).toContain('demand-recorder writes (WRU)');
+  });
+
+  it('reads the committed counts file as the bench wrote it', () => {
+    expect(readCounts(DEFAULT_COUNTS_FILE).batchSizes).toHaveLength(2);
+  });
+
+  it('names the counts file it cannot use, and how to write one (exit 2)', async () => {
+    const missing = await cost(
+      '--writes-per-day',
+      '1',
+      '--crossing-rate',
+      '0',
+      '--counts',
+      '/nonexistent.json',
+    );
+    expect(missing.code).toBe(2);
+    expect(missing.err).toContain('npm run bench -- --only cost');
+
+    const bad = join(tmpdir(), `counts-${process.pid}.json`);
+    writeFileSync(bad, JSON.stringify({ changes: 10 }));
+    const malformed = await cost('--writes-per-day', '1', '--crossing-rate', '0', '--counts', bad);
+    expect(malformed.code).toBe(2);
+    expect(malformed.err).toContain('batchSizes');
+  });
+
+  it('refuses a crossing rate outside 0–1 (exit 2)', async () => {
+    const result = await cost('--writes-per-day', '1', '--crossing-rate', '2');
+    expect(result.code).toBe(2);
+    expect(result.err).toContain('--crossing-rate');
+  });
+});
