@@ -6,12 +6,14 @@ export const BATCH_GET_LIMIT = 100;
 /**
  * Reads many items by key in calls of 100, retrying unprocessed keys with backoff.
  * Returns the items found; throws when keys stay unprocessed after `maxAttempts`.
+ * Strongly consistent unless `consistent: false`: half the read units, for a reader that
+ * tolerates a second of staleness anyway (a cache with a TTL).
  */
 export const batchGetAll = async (
   doc: DynamoDBDocumentClient,
   tableName: string,
   keys: readonly Record<string, string>[],
-  maxAttempts = 5,
+  { maxAttempts = 5, consistent = true }: { maxAttempts?: number; consistent?: boolean } = {},
 ): Promise<Record<string, unknown>[]> => {
   const found: Record<string, unknown>[] = [];
   const chunks: Record<string, string>[][] = [];
@@ -29,7 +31,7 @@ export const batchGetAll = async (
         if (attempt > 1) await new Promise((r) => setTimeout(r, 25 * 2 ** attempt));
         const output = await doc.send(
           new BatchGetCommand({
-            RequestItems: { [tableName]: { Keys: pending, ConsistentRead: true } },
+            RequestItems: { [tableName]: { Keys: pending, ConsistentRead: consistent } },
           }),
         );
         found.push(...((output.Responses?.[tableName] ?? []) as Record<string, unknown>[]));

@@ -111,10 +111,13 @@ export class RulesRepository {
       else missing.push(key);
     }
     if (missing.length === 0) return result;
+    // Eventually consistent: what is cached for a TTL can also be read a second stale, at half
+    // the read units (the monitor reads an item's rules at nearly every change).
     const items = await batchGetAll(
       this.doc,
       this.tableName,
       missing.map((key) => ControlKeys.rule(key)),
+      { consistent: false },
     );
     const byKey = new Map(items.map((item) => [String(item.ruleKey), item]));
     for (const key of missing) {

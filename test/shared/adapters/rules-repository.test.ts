@@ -58,6 +58,17 @@ describe('RulesRepository.resolveMany', () => {
       rule: { name: 'Kitchen' },
     });
     expect(control.mock).toHaveReceivedCommandTimes(BatchGetCommand, 1);
+    // Cached for a TTL anyway, so read eventually consistent: half the read units (#18).
+    expect(control.mock).toHaveReceivedCommandWith(BatchGetCommand, {
+      RequestItems: { control: expect.objectContaining({ ConsistentRead: false }) },
+    });
+  });
+
+  it('reads overlays strongly consistent, since a conditional write follows what it read', async () => {
+    await repositoryAt({ now: 0 }).readOverlays(['sku#MUG-1']);
+    expect(control.mock).toHaveReceivedCommandWith(BatchGetCommand, {
+      RequestItems: { control: expect.objectContaining({ ConsistentRead: true }) },
+    });
   });
 
   it('answers from the cache while fresh, and reads again once a consulted rule expires', async () => {
