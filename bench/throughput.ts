@@ -194,12 +194,14 @@ const throughputAt = async (
     (batch) => recorder(batch, context),
     () => recorderStub.reset(),
   );
-  const monitorCalls = ((stub.totalCalls + recorderStub.totalCalls) / options.records) * 1000;
+  const monitorCalls = (stub.totalCalls / options.records) * 1000;
+  const recorderCalls = (recorderStub.totalCalls / options.records) * 1000;
   const naive = await naiveThroughput(options, rate);
   return rateFigures(label, rate, functions.demandBatchSize, {
     monitorRate,
     recorderRate,
     monitorCalls,
+    recorderCalls,
     naive,
   });
 };
@@ -213,10 +215,11 @@ const rateFigures = (
     monitorRate: { median: number; range: [number, number] };
     recorderRate: { median: number; range: [number, number] };
     monitorCalls: number;
+    recorderCalls: number;
     naive: { perSecond: number; calls: number };
   },
 ): Figure[] => {
-  const { monitorRate, recorderRate, monitorCalls, naive } = measured;
+  const { monitorRate, recorderRate, monitorCalls, recorderCalls, naive } = measured;
   const perSecond = monitorRate.median;
   return [
     figure({
@@ -233,14 +236,22 @@ const rateFigures = (
       unit: 'records/s/core',
       range: recorderRate.range,
     }),
+    // The naive consumer does the monitor's work (rule read, state write, alert); the recorder
+    // is demand the naive one does not keep, and its one conditional update per item-day is
+    // billed by write unit, not by call (issue #18: see docs/cost.md), so it is shown apart.
     figure({
-      name: `AWS calls per 1,000 changes (both functions), ${label}`,
+      name: `stock-monitor AWS calls per 1,000 changes, ${label}`,
       value: monitorCalls,
       unit: 'calls',
       baseline: { name: 'naive consumer', value: naive.calls },
       ...(rate === 0.05
         ? { target: '≤ 1/10 of naive', meetsTarget: monitorCalls <= naive.calls / 10 }
         : {}),
+    }),
+    figure({
+      name: `demand-recorder AWS calls per 1,000 changes, ${label} (one update per item-day)`,
+      value: recorderCalls,
+      unit: 'calls',
     }),
   ];
 };
