@@ -5,7 +5,7 @@ import {
   type SNSClient,
 } from '@aws-sdk/client-sns';
 import { DetailType } from '../contracts/events.js';
-import { alertTagsOf, FilterKey, WEBHOOK_DELIVERY } from '../contracts/subscriptions.js';
+import { alertTagsOf, deliveriesOf, FilterKey } from '../contracts/subscriptions.js';
 import { DEFAULT_LOCALE, isLocale, LOCALES, type Locale } from '../domain/locales.js';
 import {
   type AlertMessage,
@@ -137,7 +137,7 @@ export const toPublishEntry = (
       category: string(attributes.category),
       transition: string(attributes.transition),
       [FilterKey.locale]: string(text.locale),
-      [FilterKey.delivery]: array([...attributes.channels, WEBHOOK_DELIVERY]),
+      [FilterKey.delivery]: array(deliveriesOf(attributes.channels, attributes.severity)),
       [FilterKey.alert]: array(alertTagsOf(attributes.level, attributes.transition)),
     },
   };
