@@ -29,4 +29,5 @@ export const SERVICE_NAMES = {
   stockMonitor: 'stock-monitor',
   strategyExecutor: 'strategy-executor',
   demandRecorder: 'demand-recorder',
+  digestSender: 'digest-sender',
 } as const;

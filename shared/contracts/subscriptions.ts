@@ -172,6 +172,26 @@ export const deliveriesOf = (channels: readonly string[], severity: Severity): s
     : deliveries;
 };
 
+/** What an alert message is filtered on. */
+export interface FilteredAlert {
+  readonly locale: Locale;
+  readonly channels: readonly string[];
+  readonly severity: Severity;
+  readonly level: Level;
+  readonly transition: 'TRIGGERED' | 'RESOLVED';
+  readonly location: string;
+  readonly category: string;
+}
+
+/** The filter attributes of an immediate alert message: the one definition of their values. */
+export const filterAttributesOf = (alert: FilteredAlert) => ({
+  [FilterKey.locale]: alert.locale,
+  [FilterKey.delivery]: deliveriesOf(alert.channels, alert.severity),
+  [FilterKey.alert]: alertTagsOf(alert.level, alert.transition),
+  [FilterKey.location]: alert.location,
+  [FilterKey.category]: alert.category,
+});
+
 /** The canonical name of a set of levels, in `LEVELS` order. */
 const levelSetTag = (levels: readonly Level[]): string =>
   LEVELS.filter((level) => levels.includes(level)).join('+');
