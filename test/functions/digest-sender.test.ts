@@ -30,8 +30,10 @@ const context = lambdaContext('digest-sender');
 /** The schedule's event a minute after the 12:15 tick: the window 12:00–12:15 closed. */
 const tick = { time: '2026-11-25T12:16:00Z' };
 
-let sns: ReturnType<typeof mockClient<SNSClient>>;
-let doc: ReturnType<typeof mockClient<DynamoDBDocumentClient>>;
+const mockSns = () => mockClient(SNSClient);
+const mockDoc = () => mockClient(DynamoDBDocumentClient);
+let sns: ReturnType<typeof mockSns>;
+let doc: ReturnType<typeof mockDoc>;
 let idempotency: ReturnType<typeof mockIdempotencyTable>;
 
 /** A subscriber as SNS lists it: an ARN and its filter policy. */
@@ -75,8 +77,8 @@ const buffered = [
 );
 
 beforeEach(() => {
-  sns = mockClient(SNSClient);
-  doc = mockClient(DynamoDBDocumentClient);
+  sns = mockSns();
+  doc = mockDoc();
   idempotency = mockIdempotencyTable();
   sns.on(ListSubscriptionsByTopicCommand).resolves({
     Subscriptions: subscribers.map((s) => ({ SubscriptionArn: s.arn, Protocol: 'sms' })),
