@@ -3,7 +3,7 @@ import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-clo
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { loadEnvironment, localesInUse } from '../infra/config/environments.js';
+import { digestsEnabled, loadEnvironment, localesInUse } from '../infra/config/environments.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../sandbox/dynamodb-local.js';
 import { sandboxLocales } from '../sandbox/outbox.js';
 import type { ControlIndexSettings } from '../shared/contracts/tables.js';
@@ -25,6 +25,8 @@ export interface Target {
   readonly index?: ControlIndexSettings | undefined;
   /** The locales the environment publishes alerts in, when the environment is known. */
   readonly alertLocales?: readonly Locale[] | undefined;
+  /** Whether the environment keeps crossings for digests (`subscribe --digest`). */
+  readonly digests?: boolean | undefined;
 }
 
 /** The index settings an environment's functions run with, for the CLI to read as they wrote. */
@@ -68,6 +70,8 @@ export const sandboxTarget = (resourcesFile = DEFAULT_RESOURCES): Target => {
     inventoryTable: resources.tables.inventory,
     controlTable: resources.tables.control,
     subscriptionsFile: resourcesFile.replace(/resources\.json$/, 'subscriptions.json'),
+    // The sandbox always keeps crossings for digests.
+    digests: true,
     index: indexOf(resources.environment),
     alertLocales: resources.environment
       ? sandboxLocales(loadEnvironment(resources.environment))
@@ -114,5 +118,6 @@ export const awsTarget = async (
     sns: clients.sns ?? new SNSClient({}),
     index: indexOf(envName),
     alertLocales: alertLocalesOf(envName),
+    digests: digestsEnabled(loadEnvironment(envName)),
   };
 };

@@ -2,10 +2,10 @@ import {
   type EnvironmentConfig,
   localesInUse,
   type Subscriber,
+  subscriberPolicyOf,
 } from '../infra/config/environments.js';
 import {
   type FilterPolicy,
-  filterPolicyOf,
   matchesFilterPolicy,
   type SubscriberProtocol,
 } from '../shared/contracts/subscriptions.js';
@@ -88,7 +88,7 @@ export const topicOutbox = (
   const configured: Subscription[] = configuredSubscribers(config).map((s) => ({
     protocol: s.protocol,
     endpoint: s.endpoint,
-    filterPolicy: filterPolicyOf(s.protocol, s.filter, s.locale),
+    filterPolicy: subscriberPolicyOf(s),
   }));
   const subscriptions = (): Subscription[] => [
     ...configured,
