@@ -48,7 +48,8 @@ export const en: Catalogue = {
   digest: {
     window: (minutes) => (minutes % 60 === 0 ? `${minutes / 60} h` : `${minutes} min`),
     subject: (f) => `[DIGEST] ${f.count} stock alert${f.count === 1 ? '' : 's'} in ${f.window}`,
-    headline: (f) => `${f.count} stock alert${f.count === '1' ? '' : 's'} from ${f.since} to ${f.until} (${f.window}):`,
+    headline: (f) =>
+      `${f.count} stock alert${f.count === '1' ? '' : 's'} from ${f.since} to ${f.until} (${f.window}):`,
     more: (count) => `... and ${count} more.`,
     levelCodes: { OUT_OF_STOCK: 'OUT', LOW_STOCK: 'LOW', OVERSTOCK: 'OVER' },
     smsItem: (i) => `${i.level}${i.resolved ? ' ok' : ''} ${i.sku}@${i.location} ${i.quantity}`,
