@@ -75,6 +75,25 @@ interface Subscription {
 const WEBHOOK_TIMEOUT_MS = 5_000;
 
 /**
+ * The sandbox topic's subscriptions: the configured ones (fixed) and those the CLI added to
+ * `subscriptionsFile` (read on every call, so they apply at once).
+ */
+export const sandboxSubscriptions = (
+  config: EnvironmentConfig,
+  subscriptionsFile: string | undefined,
+): (() => Subscription[]) => {
+  const configured: Subscription[] = configuredSubscribers(config).map((s) => ({
+    protocol: s.protocol,
+    endpoint: s.endpoint,
+    filterPolicy: subscriberPolicyOf(s),
+  }));
+  return () => [
+    ...configured,
+    ...(subscriptionsFile ? readSandboxSubscriptions(subscriptionsFile) : []),
+  ];
+};
+
+/**
  * The alerts topic, locally: each published entry becomes an outbox entry, delivered to the
  * subscribers whose filter policy its attributes match; webhooks receive a real HTTP POST and
  * their answer is recorded. The configured subscribers are fixed; those the CLI adds to
@@ -85,15 +104,7 @@ export const topicOutbox = (
   subscriptionsFile: string | undefined,
   deliver: (entry: OutboxEntry) => void,
 ): ((topicArn: string, entries: WirePublishEntry[]) => Promise<void>) => {
-  const configured: Subscription[] = configuredSubscribers(config).map((s) => ({
-    protocol: s.protocol,
-    endpoint: s.endpoint,
-    filterPolicy: subscriberPolicyOf(s),
-  }));
-  const subscriptions = (): Subscription[] => [
-    ...configured,
-    ...(subscriptionsFile ? readSandboxSubscriptions(subscriptionsFile) : []),
-  ];
+  const subscriptions = sandboxSubscriptions(config, subscriptionsFile);
   return async (topicArn, entries) => {
     for (const entry of entries) deliver(await outboxEntryOf(topicArn, entry, subscriptions()));
   };

@@ -3,10 +3,14 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
+import type { DigestRun } from '../functions/digest-sender/sender.js';
 import { type EnvironmentConfig, loadEnvironment } from '../infra/config/environments.js';
 import { RulesRepository } from '../shared/adapters/rules-repository.js';
+import { EnvName } from '../shared/contracts/env.js';
 import type { StrategyAppliedDetail } from '../shared/contracts/events.js';
+import { DIGEST_TICK_MINUTES } from '../shared/contracts/subscriptions.js';
 import type { RuleInput } from '../shared/domain/rules.js';
+import { SandboxDigestTopic } from './digest-topic.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from './dynamodb-local.js';
 import type { FaultyRequestHandler } from './faults.js';
 import { inventoryBus } from './inventory-bus.js';
@@ -16,10 +20,12 @@ import {
   handlerClients,
   LOCAL_BUS,
   LOCAL_TOPIC,
+  type LocalHandlers,
+  lambdaContext,
   loadHandlers,
 } from './local-handlers.js';
 import { type FaultInjector, LocalRequestHandler } from './local-transport.js';
-import { type OutboxEntry, topicOutbox } from './outbox.js';
+import { type OutboxEntry, sandboxSubscriptions, topicOutbox } from './outbox.js';
 import { type Activity, type DeadLetter, RunRecord } from './run-record.js';
 import type { StreamBatching } from './stream-poller.js';
 import { type StreamReaders, streamReaders } from './stream-readers.js';
@@ -57,6 +63,8 @@ export interface SandboxOptions {
   ) => Promise<DynamoDBBatchResponse | undefined>;
   /** Delays and late redeliveries on the bus (default: local-bus.ts's SANDBOX_BUS_DISORDER). */
   readonly busDisorder?: BusDisorder;
+  /** Run the digest schedule on a timer, as the stack's rule does (default: off; tests close windows with `closeDigestWindows`). */
+  readonly digestSchedule?: boolean;
   /** Called for every alert, event, effect and dead letter, for the console. */
   readonly onActivity?: (activity: Activity) => void;
 }
@@ -80,7 +88,33 @@ export class Sandbox {
     private readonly bus: LocalBus,
     private readonly readers: StreamReaders,
     private readonly clients: { dynamodb: DynamoDBClient; streams: DynamoDBStreamsClient },
+    private readonly digestSender: LocalHandlers['digestSender'],
   ) {}
+
+  private digestTimer: NodeJS.Timeout | undefined;
+
+  /**
+   * Closes the digest windows that end at the last tick at or before `at` (default: now), as
+   * the schedule does a minute after each tick: the "close the window now" hook for tests and
+   * the demo (`at` a window ahead closes the window running now).
+   */
+  closeDigestWindows(at: Date = new Date()): Promise<DigestRun> {
+    return this.digestSender({ time: at.toISOString() }, lambdaContext('digest-sender'));
+  }
+
+  /** Runs the schedule: a minute after every tick, until {@link stop}. */
+  scheduleDigests(): void {
+    const tick = DIGEST_TICK_MINUTES * 60_000;
+    const next = () => tick - ((Date.now() - 60_000) % tick);
+    const fire = () => {
+      this.closeDigestWindows().catch((error: Error) =>
+        console.error(`digest-sender failed: ${error.message} (the next tick tries again)`),
+      );
+      this.digestTimer = setTimeout(fire, next());
+    };
+    this.digestTimer = setTimeout(fire, next());
+    this.digestTimer.unref();
+  }
 
   /**
    * Creates the tables, starts the run files, sets the handlers' environment, wires the real
@@ -97,12 +131,9 @@ export class Sandbox {
     );
     exportHandlerEnvironment(tables, config, options.rulesCacheTtlSeconds);
 
+    const subscriptionsFile = options.outDir && join(options.outDir, 'subscriptions.json');
     const transport = new LocalRequestHandler({
-      publish: topicOutbox(
-        config,
-        options.outDir && join(options.outDir, 'subscriptions.json'),
-        (entry) => run.alert(entry),
-      ),
+      publish: topicOutbox(config, subscriptionsFile, (entry) => run.alert(entry)),
       putEvents: (entries) => bus.put(entries),
       ...(options.faults ? { faults: options.faults } : {}),
     });
@@ -111,7 +142,12 @@ export class Sandbox {
       transport,
       options.callFaultRate,
     );
-    const handlers = await loadHandlers(overrides, options.executorConcurrency ?? 1);
+    const digestTopic = new SandboxDigestTopic(
+      sandboxSubscriptions(config, subscriptionsFile),
+      overrides.sns,
+      process.env[EnvName.alertsTopicArn] as string,
+    );
+    const handlers = await loadHandlers(overrides, options.executorConcurrency ?? 1, digestTopic);
     const bus = inventoryBus(handlers.executors, config, run, options.busDisorder);
     const readers = streamReaders(
       { ...options, client: clients.streams, streamArn: tables.inventoryStreamArn },
@@ -130,7 +166,9 @@ export class Sandbox {
       bus,
       readers,
       clients,
+      handlers.digestSender,
     );
+    if (options.digestSchedule) sandbox.scheduleDigests();
     readers.stockMonitor.start();
     readers.demandRecorder?.start();
     return sandbox;
@@ -211,6 +249,7 @@ export class Sandbox {
   }
 
   async stop(): Promise<void> {
+    clearTimeout(this.digestTimer);
     await Promise.all([this.readers.stockMonitor.stop(), this.readers.demandRecorder?.stop()]);
     this.clients.dynamodb.destroy();
     this.clients.streams.destroy();
