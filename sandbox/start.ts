@@ -161,6 +161,8 @@ const main = async (): Promise<number> => {
     endpoint: dynamo.endpoint,
     config,
     outDir: '.sandbox',
+    // Digest windows close on the schedule's ticks, as the stack's rule closes them.
+    digestSchedule: true,
     onActivity: print,
   });
   console.log(
