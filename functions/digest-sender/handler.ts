@@ -1,14 +1,15 @@
 import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { ScheduledEvent } from 'aws-lambda';
 import { controlIndexSettingsFromEnv } from '../../shared/adapters/control-index.js';
 import { DIGEST_BUFFER_TTL_SECONDS, DigestBuffer } from '../../shared/adapters/digest-buffer.js';
 import { type DigestTopic, SnsDigestTopic } from '../../shared/adapters/digest-topic.js';
 import { EnvName } from '../../shared/contracts/env.js';
-import { SERVICE_NAMES } from '../../shared/contracts/metrics.js';
+import { MetricName, SERVICE_NAMES } from '../../shared/contracts/metrics.js';
 import { DIGEST_TICK_MINUTES } from '../../shared/contracts/subscriptions.js';
 import { type ClientOverrides, createClients } from '../commons/clients.js';
-import { intEnv, requireEnv } from '../commons/env.js';
+import { requireEnv } from '../commons/env.js';
 import { createPowertools, observed } from '../commons/powertools.js';
 import { createDigestSender, type DigestRun, sendDigest } from './sender.js';
 
@@ -21,7 +22,7 @@ import { createDigestSender, type DigestRun, sendDigest } from './sender.js';
  */
 export const createHandler = (overrides: ClientOverrides = {}, topic?: DigestTopic) => {
   const tools = createPowertools(SERVICE_NAMES.digestSender);
-  const { logger, tracer } = tools;
+  const { logger, metrics, tracer } = tools;
   const clients = createClients(tracer, overrides);
   const controlTable = requireEnv(EnvName.controlTable);
   const digestTopic = topic ?? new SnsDigestTopic(clients.sns, requireEnv(EnvName.alertsTopicArn));
@@ -40,7 +41,7 @@ export const createHandler = (overrides: ClientOverrides = {}, topic?: DigestTop
     topic: digestTopic,
     buffer: new DigestBuffer(clients.doc, controlTable, controlIndexSettingsFromEnv().shards),
     once,
-    tickMinutes: intEnv(EnvName.digestTickMinutes, DIGEST_TICK_MINUTES),
+    tickMinutes: DIGEST_TICK_MINUTES,
     logger,
   });
   return observed<Pick<ScheduledEvent, 'time'>, DigestRun>(tools).handler(
@@ -49,7 +50,9 @@ export const createHandler = (overrides: ClientOverrides = {}, topic?: DigestTop
       const at = new Date(event.time);
       if (Number.isNaN(at.getTime()))
         throw new Error(`The schedule's event has no time: ${event.time}`);
-      return run(at);
+      const result = await run(at);
+      metrics.addMetric(MetricName.DigestsDue, MetricUnit.Count, result.digests.length);
+      return result;
     },
   );
 };

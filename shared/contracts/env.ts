@@ -21,8 +21,6 @@ export const EnvName = {
   currencyCode: 'CURRENCY_CODE',
   /** `on` when the environment has digest subscribers: the stock-monitor buffers crossings. */
   digestBuffer: 'DIGEST_BUFFER',
-  /** The digest function's schedule tick, in minutes (the sandbox shortens it). */
-  digestTickMinutes: 'DIGEST_TICK_MINUTES',
   /** Days after which an open order stops blocking a new one. */
   openOrderMaxAgeDays: 'OPEN_ORDER_MAX_AGE_DAYS',
 } as const;
