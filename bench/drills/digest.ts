@@ -83,7 +83,7 @@ const tallyDigests = (sandbox: Sandbox, items: number, refused: number): DrillRo
   }
   return {
     drill: 'digest: window closed 3×, 2 at once',
-    load: `${items} crossings, 2 digest subscribers`,
+    load: `${items} items sold down (${items + critical} crossings), 2 digest subscribers`,
     faultsInjected: refused,
     duplicates,
     losses,
