@@ -5,6 +5,7 @@ import { machine } from './results.js';
 
 import { freePort, startDynamoDbLocal } from '../sandbox/dynamodb-local.js';
 import type { DrillRow } from './drills/common.js';
+import { digestDrill } from './drills/digest.js';
 import { orderingDrill } from './drills/ordering.js';
 import { badInputDrill, poisonDrill } from './drills/poison.js';
 import { raceDrill } from './drills/race.js';
@@ -14,7 +15,15 @@ export type { DrillRow } from './drills/common.js';
 export { orderingDrill } from './drills/ordering.js';
 
 /** The drills, by the name `--only` takes. */
-export const DRILLS = ['redelivery', 'faults', 'poison', 'bad-input', 'race', 'ordering'] as const;
+export const DRILLS = [
+  'redelivery',
+  'faults',
+  'poison',
+  'bad-input',
+  'race',
+  'ordering',
+  'digest',
+] as const;
 export type DrillName = (typeof DRILLS)[number];
 
 /** Runs the drills (all, or `only` those named); `changes` sizes the ones played on the sandbox. */
@@ -60,6 +69,7 @@ export const runDrills = async (
     rows.push(row);
     lastOrderingExamples = examples;
   }
+  if (wanted('digest')) rows.push(await digestDrill(endpoint, Math.min(changes, 60)));
   return rows;
 };
 

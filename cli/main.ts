@@ -47,12 +47,15 @@ Examples:
   stock import catalog.csv --env prod`,
   subscribe: `subscribe email|sms <address> | subscribe https://<webhook>
   [--levels L1,L2] [--locations A,B] [--categories C] [--no-resolved] [--locale en|zh-CN]
-  A webhook receives the event detail as JSON (raw delivery, retried by SNS); http:// only
+  [--digest 15m [--digest-critical]]
+  --digest sums each window's alerts into one message; critical ones still come at once
+  unless --digest-critical. A webhook receives the event detail as JSON (raw delivery, retried by SNS); http:// only
   with --sandbox. --locale must be one the environment publishes in (docs/subscribers.md).
 Examples:
   subscribe email buyer@example.com --categories toys --env prod
   subscribe sms +14155550100 --levels OUT_OF_STOCK --no-resolved --env prod
   subscribe email cangku@example.com --locale zh-CN --sandbox
+  subscribe sms +14155550100 --digest 15m --env prod
   subscribe https://hooks.example.com/stock --levels OUT_OF_STOCK --env prod`,
   subscriptions: `subscriptions list | remove <id>
   In the sandbox, list shows the environment's subscribers (source environment: the demo's
@@ -188,6 +191,8 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
       categories: string,
       'no-resolved': flag,
       locale: string,
+      digest: string,
+      'digest-critical': flag,
     },
     run: subscribeCommand,
   },

@@ -3,7 +3,7 @@ import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-clo
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { loadEnvironment, localesInUse } from '../infra/config/environments.js';
+import { digestsEnabled, loadEnvironment, localesInUse } from '../infra/config/environments.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../sandbox/dynamodb-local.js';
 import { sandboxLocales } from '../sandbox/outbox.js';
 import type { SandboxSubscription } from '../sandbox/subscriptions-file.js';
@@ -32,6 +32,8 @@ export interface Target {
   readonly alertLocales?: readonly Locale[] | undefined;
   /** Whether the environment counts stock in fractions (`decimalQuantities`); whole units if absent. */
   readonly decimalQuantities?: boolean | undefined;
+  /** Whether the environment keeps crossings for digests (`subscribe --digest`). */
+  readonly digests?: boolean | undefined;
 }
 
 /**
@@ -87,6 +89,8 @@ export const sandboxTarget = (resourcesFile = DEFAULT_RESOURCES): Target => {
     subscriptionsFile: resourcesFile.replace(/resources\.json$/, 'subscriptions.json'),
     environmentSubscriptions: resources.subscriptions ?? [],
     ...settingsOf(resources.environment),
+    // The sandbox always keeps crossings for digests.
+    digests: true,
     alertLocales: resources.environment
       ? sandboxLocales(loadEnvironment(resources.environment))
       : undefined,
@@ -132,5 +136,6 @@ export const awsTarget = async (
     sns: clients.sns ?? new SNSClient({}),
     ...settingsOf(envName),
     alertLocales: alertLocalesOf(envName),
+    digests: digestsEnabled(loadEnvironment(envName)),
   };
 };

@@ -2,6 +2,7 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { Context } from 'aws-lambda';
 import type { ClientOverrides } from '../functions/commons/clients.js';
 import type { EnvironmentConfig } from '../infra/config/environments.js';
+import type { DigestTopic } from '../shared/adapters/digest-topic.js';
 import { EnvName } from '../shared/contracts/env.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from './dynamodb-local.js';
 import { FaultyRequestHandler, type RequestHandlerLike } from './faults.js';
@@ -54,6 +55,8 @@ export const exportHandlerEnvironment = (
     [EnvName.openOrderMaxAgeDays]: String(config.openOrderMaxAgeDays),
     [EnvName.alertLocales]: sandboxLocales(config).join(','),
     [EnvName.currencyCode]: config.currency.code,
+    // The sandbox always keeps crossings for digests (`subscribe --digest --sandbox`).
+    [EnvName.digestBuffer]: 'on',
   });
   process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
   process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
@@ -92,12 +95,18 @@ export const handlerClients = (
  * Imported only now: each module builds its production handler when loaded, from the
  * environment {@link exportHandlerEnvironment} sets.
  */
-export const loadHandlers = async (overrides: ClientOverrides, executorConcurrency: number) => {
+export const loadHandlers = async (
+  overrides: ClientOverrides,
+  executorConcurrency: number,
+  digestTopic: DigestTopic,
+) => {
   const monitorModule = await import('../functions/stock-monitor/handler.js');
   const executorModule = await import('../functions/strategy-executor/handler.js');
   const recorderModule = await import('../functions/demand-recorder/handler.js');
+  const digestModule = await import('../functions/digest-sender/handler.js');
   return {
     stockMonitor: monitorModule.createHandler(overrides),
+    digestSender: digestModule.createHandler(overrides, digestTopic),
     demandRecorder: recorderModule.createHandler(overrides),
     executors: Array.from({ length: executorConcurrency }, () =>
       executorModule.createHandler(overrides),

@@ -2,10 +2,10 @@ import {
   type EnvironmentConfig,
   localesInUse,
   type Subscriber,
+  subscriberPolicyOf,
 } from '../infra/config/environments.js';
 import {
   type FilterPolicy,
-  filterPolicyOf,
   matchesFilterPolicy,
   type SubscriberProtocol,
 } from '../shared/contracts/subscriptions.js';
@@ -85,8 +85,23 @@ export const configuredSubscriptions = (
     id: `environment-${index + 1}`,
     protocol: s.protocol,
     endpoint: s.endpoint,
-    filterPolicy: filterPolicyOf(s.protocol, s.filter, s.locale),
+    filterPolicy: subscriberPolicyOf(s),
   }));
+
+/**
+ * The sandbox topic's subscriptions: the configured ones (fixed) and those the CLI added to
+ * `subscriptionsFile` (read on every call, so they apply at once).
+ */
+export const sandboxSubscriptions = (
+  config: EnvironmentConfig,
+  subscriptionsFile: string | undefined,
+): (() => Subscription[]) => {
+  const configured: Subscription[] = configuredSubscriptions(config);
+  return () => [
+    ...configured,
+    ...(subscriptionsFile ? readSandboxSubscriptions(subscriptionsFile) : []),
+  ];
+};
 
 /**
  * The alerts topic, locally: each published entry becomes an outbox entry, delivered to the
@@ -99,11 +114,7 @@ export const topicOutbox = (
   subscriptionsFile: string | undefined,
   deliver: (entry: OutboxEntry) => void,
 ): ((topicArn: string, entries: WirePublishEntry[]) => Promise<void>) => {
-  const configured: Subscription[] = configuredSubscriptions(config);
-  const subscriptions = (): Subscription[] => [
-    ...configured,
-    ...(subscriptionsFile ? readSandboxSubscriptions(subscriptionsFile) : []),
-  ];
+  const subscriptions = sandboxSubscriptions(config, subscriptionsFile);
   return async (topicArn, entries) => {
     for (const entry of entries) deliver(await outboxEntryOf(topicArn, entry, subscriptions()));
   };

@@ -3,11 +3,15 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
+import type { DigestRun } from '../functions/digest-sender/sender.js';
 import { type EnvironmentConfig, loadEnvironment } from '../infra/config/environments.js';
 import { OrderStore } from '../shared/adapters/order-store.js';
 import { RulesRepository } from '../shared/adapters/rules-repository.js';
+import { EnvName } from '../shared/contracts/env.js';
 import type { StrategyAppliedDetail } from '../shared/contracts/events.js';
+import { DIGEST_TICK_MINUTES } from '../shared/contracts/subscriptions.js';
 import type { RuleInput } from '../shared/domain/rules.js';
+import { SandboxDigestTopic } from './digest-topic.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from './dynamodb-local.js';
 import type { FaultyRequestHandler } from './faults.js';
 import { inventoryBus } from './inventory-bus.js';
@@ -17,10 +21,17 @@ import {
   handlerClients,
   LOCAL_BUS,
   LOCAL_TOPIC,
+  type LocalHandlers,
+  lambdaContext,
   loadHandlers,
 } from './local-handlers.js';
 import { type FaultInjector, LocalRequestHandler } from './local-transport.js';
-import { configuredSubscriptions, type OutboxEntry, topicOutbox } from './outbox.js';
+import {
+  configuredSubscriptions,
+  type OutboxEntry,
+  sandboxSubscriptions,
+  topicOutbox,
+} from './outbox.js';
 import { type Activity, type DeadLetter, RunRecord } from './run-record.js';
 import type { StreamBatching } from './stream-poller.js';
 import { type StreamReaders, streamReaders } from './stream-readers.js';
@@ -58,6 +69,8 @@ export interface SandboxOptions {
   ) => Promise<DynamoDBBatchResponse | undefined>;
   /** Delays and late redeliveries on the bus (default: local-bus.ts's SANDBOX_BUS_DISORDER). */
   readonly busDisorder?: BusDisorder;
+  /** Run the digest schedule on a timer, as the stack's rule does (default: off; tests close windows with `closeDigestWindows`). */
+  readonly digestSchedule?: boolean;
   /** Called for every alert, event, effect and dead letter, for the console. */
   readonly onActivity?: (activity: Activity) => void;
 }
@@ -83,7 +96,33 @@ export class Sandbox {
     private readonly clients: { dynamodb: DynamoDBClient; streams: DynamoDBStreamsClient },
     /** The environment configuration the handlers run with. */
     readonly config: EnvironmentConfig,
+    private readonly digestSender: LocalHandlers['digestSender'],
   ) {}
+
+  private digestTimer: NodeJS.Timeout | undefined;
+
+  /**
+   * Closes the digest windows that end at the last tick at or before `at` (default: now), as
+   * the schedule does a minute after each tick: the "close the window now" hook for tests and
+   * the demo (`at` a window ahead closes the window running now).
+   */
+  closeDigestWindows(at: Date = new Date()): Promise<DigestRun> {
+    return this.digestSender({ time: at.toISOString() }, lambdaContext('digest-sender'));
+  }
+
+  /** Runs the schedule: a minute after every tick, until {@link stop}. */
+  scheduleDigests(): void {
+    const tick = DIGEST_TICK_MINUTES * 60_000;
+    const next = () => tick - ((Date.now() - 60_000) % tick);
+    const fire = () => {
+      this.closeDigestWindows().catch((error: Error) =>
+        console.error(`digest-sender failed: ${error.message} (the next tick tries again)`),
+      );
+      this.digestTimer = setTimeout(fire, next());
+    };
+    this.digestTimer = setTimeout(fire, next());
+    this.digestTimer.unref();
+  }
 
   /**
    * Creates the tables, starts the run files, sets the handlers' environment, wires the real
@@ -100,12 +139,9 @@ export class Sandbox {
     );
     exportHandlerEnvironment(tables, config, options.rulesCacheTtlSeconds);
 
+    const subscriptionsFile = options.outDir && join(options.outDir, 'subscriptions.json');
     const transport = new LocalRequestHandler({
-      publish: topicOutbox(
-        config,
-        options.outDir && join(options.outDir, 'subscriptions.json'),
-        (entry) => run.alert(entry),
-      ),
+      publish: topicOutbox(config, subscriptionsFile, (entry) => run.alert(entry)),
       putEvents: (entries) => bus.put(entries),
       ...(options.faults ? { faults: options.faults } : {}),
     });
@@ -114,7 +150,12 @@ export class Sandbox {
       transport,
       options.callFaultRate,
     );
-    const handlers = await loadHandlers(overrides, options.executorConcurrency ?? 1);
+    const digestTopic = new SandboxDigestTopic(
+      sandboxSubscriptions(config, subscriptionsFile),
+      overrides.sns,
+      process.env[EnvName.alertsTopicArn] as string,
+    );
+    const handlers = await loadHandlers(overrides, options.executorConcurrency ?? 1, digestTopic);
     const bus = inventoryBus(handlers.executors, config, run, options.busDisorder);
     const readers = streamReaders(
       { ...options, client: clients.streams, streamArn: tables.inventoryStreamArn },
@@ -134,7 +175,9 @@ export class Sandbox {
       readers,
       clients,
       config,
+      handlers.digestSender,
     );
+    if (options.digestSchedule) sandbox.scheduleDigests();
     readers.stockMonitor.start();
     readers.demandRecorder?.start();
     return sandbox;
@@ -224,6 +267,7 @@ export class Sandbox {
   }
 
   async stop(): Promise<void> {
+    clearTimeout(this.digestTimer);
     await Promise.all([this.readers.stockMonitor.stop(), this.readers.demandRecorder?.stop()]);
     this.clients.dynamodb.destroy();
     this.clients.streams.destroy();

@@ -203,6 +203,8 @@ const run = async (options: Awaited<ReturnType<typeof parseOptions>>): Promise<n
     endpoint: dynamo.endpoint,
     config,
     outDir: options.out,
+    // Digest windows close on the schedule's ticks, as the stack's rule closes them.
+    digestSchedule: true,
     onActivity: print,
   });
   running.sandbox = sandbox;

@@ -6,11 +6,15 @@ import {
 } from '@aws-sdk/client-sns';
 import { readSandboxSubscriptions } from '../../sandbox/subscriptions-file.js';
 import {
+  type DigestChoice,
+  digestWindowProblem,
   E164_PATTERN,
   EMAIL_PATTERN,
   filterPolicyOf,
   filterPolicyProblem,
+  parseWindow,
   type SubscriberProtocol,
+  subscriberIdOf,
   WEBHOOK_DELIVERY_POLICY,
   webhookProblem,
 } from '../../shared/contracts/subscriptions.js';
@@ -30,7 +34,7 @@ const list = (value: string | undefined) =>
     : undefined;
 
 const SUBSCRIBE_USAGE =
-  'subscribe email|sms <address> | subscribe https://<webhook> [--levels OUT_OF_STOCK,LOW_STOCK] [--locations WH-1] [--categories toys] [--no-resolved] [--locale en|zh-CN]';
+  'subscribe email|sms <address> | subscribe https://<webhook> [--levels OUT_OF_STOCK,LOW_STOCK] [--locations WH-1] [--categories toys] [--no-resolved] [--locale en|zh-CN] [--digest 15m [--digest-critical]]';
 
 /** The protocol and endpoint from the positionals, checked; a URL alone is a webhook. */
 const endpointOf = (
@@ -66,6 +70,30 @@ const localeOf = (value: string | undefined, target: Target): Locale => {
   return locale;
 };
 
+/** The subscriber's digest, if it asked for one, in a window the schedule closes. */
+const digestOf = (
+  window: string | undefined,
+  critical: boolean,
+  target: Target,
+): DigestChoice | undefined => {
+  if (window === undefined) {
+    if (critical)
+      throw new UsageError('--digest-critical needs --digest <window>, e.g. --digest 15m');
+    return undefined;
+  }
+  const minutes = parseWindow(window);
+  const problem =
+    minutes === undefined
+      ? `"${window}" is no window: write it as 15m, 1h, …`
+      : digestWindowProblem(minutes);
+  if (problem || minutes === undefined) throw new UsageError(`--digest: ${problem}`);
+  if (!target.digests)
+    throw new UsageError(
+      '--digest: this environment keeps no crossings for digests; set digests: true (or give a configured subscriber a digest) in infra/config/environments.ts and deploy first',
+    );
+  return { windowMinutes: minutes, critical: critical ? 'digest' : 'immediate' };
+};
+
 export const subscribeCommand = async (
   input: CommandInput,
   target: Target,
@@ -78,6 +106,7 @@ export const subscribeCommand = async (
   if (unknown.length > 0)
     throw new UsageError(`--levels: unknown ${unknown.join(', ')}; use ${LEVELS.join(', ')}`);
   const locale = localeOf(input.string('locale'), target);
+  const digest = digestOf(input.string('digest'), input.flag('digest-critical'), target);
   const filterPolicy = filterPolicyOf(
     protocol,
     {
@@ -87,6 +116,7 @@ export const subscribeCommand = async (
       resolved: !input.flag('no-resolved'),
     },
     locale,
+    digest && { ...digest, id: subscriberIdOf(protocol, endpoint) },
   );
   const problem = filterPolicyProblem(filterPolicy);
   if (problem) throw new UsageError(`subscriber ${protocol} ${endpoint}: ${problem}`);

@@ -33,6 +33,7 @@ export const createHandler = (overrides: ClientOverrides = {}) => {
     ),
     events: new EventPublisher(clients.eventBridge, requireEnv(EnvName.eventBusName)),
     quarantine: new QuarantineStore(clients.doc, controlTable),
+    digests: process.env[EnvName.digestBuffer] === 'on',
     logger,
     metrics,
   });

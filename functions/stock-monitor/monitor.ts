@@ -38,6 +38,7 @@ import { itemKeyOf } from '../../shared/contracts/inventory.js';
 import { MetricName } from '../../shared/contracts/metrics.js';
 import { type AlertState, evaluateChange, type Transition } from '../../shared/domain/crossing.js';
 import type { DemandPolicy } from '../../shared/domain/demand.js';
+import { digestEntryOf } from '../../shared/domain/digest.js';
 import { type AlertMessage, buildAlertMessage } from '../../shared/domain/messages.js';
 import { isAutoLowStock, type Rule, severityOf } from '../../shared/domain/rules.js';
 import { compareSequence } from '../../shared/domain/standing.js';
@@ -61,6 +62,8 @@ export interface StockMonitorDeps {
   readonly events: EventPublisher;
   /** Where records that can never succeed are kept, with their images and the reason. */
   readonly quarantine: Pick<QuarantineStore, 'put'>;
+  /** Keep announced crossings for digest subscribers, on the state commit (issue #18). */
+  readonly digests?: boolean;
   readonly logger: Logger;
   readonly metrics: Metrics;
   readonly now?: () => Date;
@@ -82,6 +85,8 @@ interface ItemWork {
   state: AlertState;
   lastSequence: string | undefined;
   readonly crossings: Crossing[];
+  /** The alerts published for its crossings: what the digest buffer keeps. */
+  readonly announced: AlertMessage[];
 }
 
 type Prepared =
@@ -125,6 +130,7 @@ const newItemWork = (stored: StoredAlertState): ItemWork => ({
   state: stored.state,
   lastSequence: stored.lastSequence,
   crossings: [],
+  announced: [],
 });
 
 const sameOverrides = (a: DecodedRecord['overrides'], b: DecodedRecord['overrides']) =>
@@ -393,6 +399,7 @@ async function publishCrossings(
       events.push(event);
       const message = toAlertMessage(id, crossing, event.detail);
       if (message) messages.push(message);
+      if (message) item.announced.push(message);
       m.deps.metrics
         .singleMetric()
         .addDimension('level', crossing.transition.level)
@@ -451,8 +458,16 @@ async function commitStates(
     const first = item.crossings[0];
     if (publishFailed.has(itemKey) || !first || item.lastSequence === undefined) return [];
     const { state, lastSequence } = item;
+    const digest = m.deps.digests ? item.announced.map(digestEntryOf) : undefined;
     return [
-      { item: first.record.item, state, expectedVersion: item.stored.version, lastSequence, at },
+      {
+        item: first.record.item,
+        state,
+        expectedVersion: item.stored.version,
+        lastSequence,
+        at,
+        digest,
+      },
     ];
   });
   if (commits.length === 0) return failed;

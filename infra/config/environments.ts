@@ -1,10 +1,14 @@
 import * as z from 'zod';
 import { DEFAULT_CACHE_MAX_ENTRIES } from '../../shared/adapters/lru-cache.js';
 import {
+  digestWindowProblem,
   E164_PATTERN,
   EMAIL_PATTERN,
+  type FilterPolicy,
   filterPolicyOf,
   filterPolicyProblem,
+  parseWindow,
+  subscriberIdOf,
   webhookProblem,
 } from '../../shared/contracts/subscriptions.js';
 import {
@@ -31,7 +35,26 @@ const FilterSchema = z
 /** The language of a subscriber's alerts. */
 const LocaleSchema = z.enum(LOCALES, { error: `must be one of ${LOCALES.join(', ')}` });
 
-/** What every subscriber has besides its address: which alerts, in which language. */
+/**
+ * A subscriber's digest (issue #18): `window` as `15m`, `1h`, …; critical alerts stay
+ * immediate unless `critical: 'digest'`.
+ */
+const DigestSchema = z
+  .object({
+    window: z.string().transform((text, ctx) => {
+      const minutes = parseWindow(text);
+      const problem =
+        minutes === undefined
+          ? `"${text}" is no window: write it as 15m, 1h, …`
+          : digestWindowProblem(minutes);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      return minutes ?? 0;
+    }),
+    critical: z.enum(['immediate', 'digest']).default('immediate'),
+  })
+  .strict();
+
+/** What every subscriber has besides its address: which alerts, in which language, and when. */
 const subscriberOf = <P extends string>(protocol: P, endpoint: z.ZodType<string>) =>
   z
     .object({
@@ -39,6 +62,7 @@ const subscriberOf = <P extends string>(protocol: P, endpoint: z.ZodType<string>
       endpoint,
       filter: FilterSchema.default({ resolved: true }),
       locale: LocaleSchema.default(DEFAULT_LOCALE),
+      digest: DigestSchema.optional(),
     })
     .strict();
 
@@ -58,6 +82,28 @@ const SubscriberSchema = z.discriminatedUnion('protocol', [
   ),
 ]);
 export type Subscriber = z.output<typeof SubscriberSchema>;
+
+/** The filter policy of a configured subscriber: the stack deploys it, the sandbox evaluates it. */
+export const subscriberPolicyOf = (subscriber: Subscriber): FilterPolicy =>
+  filterPolicyOf(
+    subscriber.protocol,
+    subscriber.filter,
+    subscriber.locale,
+    subscriber.digest && {
+      windowMinutes: subscriber.digest.window,
+      critical: subscriber.digest.critical,
+      id: subscriberIdOf(subscriber.protocol, subscriber.endpoint),
+    },
+  );
+
+/**
+ * Whether the environment keeps crossings for digests: when a configured subscriber has one,
+ * or `digests` is set so that `subscribe --digest` can add some later. It costs a write (two
+ * units, in the state transaction) per announced crossing.
+ */
+export const digestsEnabled = (
+  config: Pick<EnvironmentConfig, 'subscribers' | 'digests'>,
+): boolean => config.digests || config.subscribers.some((s) => s.digest !== undefined);
 
 /** An event source mapping on the inventory stream. */
 const StreamConsumerSchema = z
@@ -138,6 +184,11 @@ export const EnvironmentConfigSchema = z
      * subscribers in it later with `subscribe --locale`. Each costs one SNS message per alert.
      */
     alertLocales: z.array(LocaleSchema).default([]),
+    /**
+     * Keep crossings for digests even when no configured subscriber has one, so `subscribe
+     * --digest` can add digest subscribers (see {@link digestsEnabled}).
+     */
+    digests: z.boolean().default(false),
     /** Absent: US dollars, 2 decimals. */
     currency: CurrencySchema.default({ code: 'USD', decimals: DEFAULT_CURRENCY_DECIMALS }),
     /** Event source mapping of the stock-monitor on the inventory stream. */
@@ -229,9 +280,7 @@ export const EnvironmentConfigSchema = z
     }
     // SNS refuses a subscription whose filter policy is over its limits: say so before a deploy.
     config.subscribers.forEach((subscriber, index) => {
-      const problem = filterPolicyProblem(
-        filterPolicyOf(subscriber.protocol, subscriber.filter, subscriber.locale),
-      );
+      const problem = filterPolicyProblem(subscriberPolicyOf(subscriber));
       if (problem)
         ctx.addIssue({
           code: 'custom',

@@ -19,7 +19,7 @@ import {
 } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { EVENT_SOURCE } from '../../shared/contracts/events.js';
-import { filterPolicyOf, WEBHOOK_DELIVERY_POLICY } from '../../shared/contracts/subscriptions.js';
+import { WEBHOOK_DELIVERY_POLICY } from '../../shared/contracts/subscriptions.js';
 import {
   CONTROL_TABLE,
   IDEMPOTENCY_TABLE,
@@ -28,7 +28,11 @@ import {
   type TableDefinition,
 } from '../../shared/contracts/tables.js';
 import { InvalidEnvironmentConfigError } from '../../shared/errors.js';
-import type { EnvironmentConfig, Subscriber } from '../config/environments.js';
+import {
+  type EnvironmentConfig,
+  type Subscriber,
+  subscriberPolicyOf,
+} from '../config/environments.js';
 
 export interface InventoryAlertsDataProps {
   readonly config: EnvironmentConfig;
@@ -49,12 +53,13 @@ const attribute = (key: KeyAttribute) => ({
   type: key.type === 'S' ? AttributeType.STRING : AttributeType.NUMBER,
 });
 
-/** The deployed form of a subscriber's filter policy (see {@link filterPolicyOf}). */
+/** The deployed form of a subscriber's filter policy (see {@link subscriberPolicyOf}). */
 const subscriptionFilters = (subscriber: Subscriber): Record<string, SubscriptionFilter> =>
   Object.fromEntries(
-    Object.entries(filterPolicyOf(subscriber.protocol, subscriber.filter, subscriber.locale)).map(
-      ([name, allowlist]) => [name, SubscriptionFilter.stringFilter({ allowlist })],
-    ),
+    Object.entries(subscriberPolicyOf(subscriber)).map(([name, allowlist]) => [
+      name,
+      SubscriptionFilter.stringFilter({ allowlist }),
+    ]),
   );
 
 /** A subscriber's SNS subscription: e-mail, SMS, or a webhook with raw delivery and retries. */

@@ -1,4 +1,4 @@
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Duration, type RemovalPolicy, Validations } from 'aws-cdk-lib';
 import {
   Alarm,
   ComparisonOperator,
@@ -9,7 +9,7 @@ import {
   TreatMissingData,
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
-import { Rule } from 'aws-cdk-lib/aws-events';
+import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { type IFunction, StartingPosition } from 'aws-cdk-lib/aws-lambda';
@@ -20,7 +20,9 @@ import { Construct } from 'constructs';
 import { EnvName } from '../../shared/contracts/env.js';
 import { STRATEGY_EXECUTOR_PATTERN } from '../../shared/contracts/events.js';
 import { METRICS_NAMESPACE, MetricName, SERVICE_NAMES } from '../../shared/contracts/metrics.js';
-import { type EnvironmentConfig, localesInUse } from '../config/environments.js';
+import { DIGEST_TICK_MINUTES } from '../../shared/contracts/subscriptions.js';
+import { ControlIndex } from '../../shared/contracts/tables.js';
+import { digestsEnabled, type EnvironmentConfig, localesInUse } from '../config/environments.js';
 import { type InventoryAlertsData, removalPolicyOf } from './inventory-alerts-data.js';
 import { PipelineFunction } from './pipeline-function.js';
 
@@ -63,6 +65,8 @@ export class InventoryAlertsPipeline extends Construct {
   readonly demandDlq: Queue | undefined;
   /** Level-change events the strategy-executor could not take after every retry. */
   readonly strategyDlq: Queue;
+  /** Sends digests when windows close; absent when the environment keeps no digests. */
+  readonly digestSender: PipelineFunction | undefined;
 
   constructor(scope: Construct, id: string, props: InventoryAlertsPipelineProps) {
     super(scope, id);
@@ -110,6 +114,7 @@ export class InventoryAlertsPipeline extends Construct {
         [EnvName.indexShards]: String(config.indexShards),
         [EnvName.alertLocales]: localesInUse(config.subscribers, config.alertLocales).join(','),
         [EnvName.currencyCode]: config.currency.code,
+        ...(digestsEnabled(config) ? { [EnvName.digestBuffer]: 'on' } : {}),
       },
     });
     const monitor = this.stockMonitor.function;
@@ -226,9 +231,58 @@ export class InventoryAlertsPipeline extends Construct {
       }),
     );
 
+    this.digestSender = digestsEnabled(config) ? this.addDigestSender(props, common) : undefined;
+
     this.addAlarms(props, strategyRule);
     this.addDashboard(props);
     this.acknowledgeFindings();
+  }
+
+  /**
+   * The digest-sender (issue #18) and its schedule: a rule a minute after every tick (the
+   * crossings committed at a window's end are in), retried within the tick; the window comes
+   * from the event's scheduled time, so a retry closes the same one, and Powertools
+   * idempotency sends each digest once. It reads the buffer by the control index, the
+   * subscribers' filter policies from the topic, and publishes to it.
+   */
+  private addDigestSender(
+    props: InventoryAlertsPipelineProps,
+    common: { logRetention: RetentionDays; logLevel: string; removalPolicy: RemovalPolicy },
+  ): PipelineFunction {
+    const { data, config } = props;
+    const sender = new PipelineFunction(this, 'DigestSender', {
+      ...common,
+      entry: 'functions/digest-sender/handler.ts',
+      serviceName: SERVICE_NAMES.digestSender,
+      timeout: Duration.seconds(120),
+      environment: {
+        [EnvName.controlTable]: data.controlTable.tableName,
+        [EnvName.idempotencyTable]: data.idempotencyTable.tableName,
+        [EnvName.alertsTopicArn]: data.alertsTopic.topicArn,
+        [EnvName.indexShards]: String(config.indexShards),
+      },
+    });
+    const fn = sender.function;
+    allow(fn, ['dynamodb:Query'], [`${data.controlTable.tableArn}/index/${ControlIndex.name}`]);
+    allow(
+      fn,
+      ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+      [data.idempotencyTable.tableArn],
+    );
+    allow(fn, ['sns:ListSubscriptionsByTopic', 'sns:Publish'], [data.alertsTopic.topicArn]);
+    // GetSubscriptionAttributes names a subscription, and SNS grants it on no resource type.
+    allow(fn, ['sns:GetSubscriptionAttributes'], ['*']);
+    allow(fn, KMS_DATA_ACTIONS, [data.key.keyArn]);
+    new Rule(this, 'DigestSchedule', {
+      description: 'Closes digest windows a minute after each tick',
+      schedule: Schedule.cron({ minute: `1/${DIGEST_TICK_MINUTES}` }),
+    }).addTarget(
+      new LambdaFunction(fn, {
+        retryAttempts: 2,
+        maxEventAge: Duration.minutes(DIGEST_TICK_MINUTES - 1),
+      }),
+    );
+    return sender;
   }
 
   /**
@@ -434,9 +488,12 @@ export class InventoryAlertsPipeline extends Construct {
 
   /** Every function of the pipeline. */
   get functions(): PipelineFunction[] {
-    return [this.stockMonitor, this.strategyExecutor, this.demandRecorder].filter(
-      (fn): fn is PipelineFunction => fn !== undefined,
-    );
+    return [
+      this.stockMonitor,
+      this.strategyExecutor,
+      this.demandRecorder,
+      this.digestSender,
+    ].filter((fn): fn is PipelineFunction => fn !== undefined);
   }
 
   /** Each cdk-nag finding this stack accepts, with the reason. */

@@ -5,7 +5,7 @@ import {
   type SNSClient,
 } from '@aws-sdk/client-sns';
 import { DetailType } from '../contracts/events.js';
-import { alertTagsOf, FilterKey, WEBHOOK_DELIVERY } from '../contracts/subscriptions.js';
+import { FilterKey, filterAttributesOf } from '../contracts/subscriptions.js';
 import { DEFAULT_LOCALE, isLocale, LOCALES, type Locale } from '../domain/locales.js';
 import {
   type AlertMessage,
@@ -117,6 +117,7 @@ export const toPublishEntry = (
     StringValue: JSON.stringify(values),
   });
   const { attributes } = message;
+  const filters = filterAttributesOf({ ...attributes, locale: text.locale });
   return {
     Id: `${message.id}-${text.locale}`,
     Subject: text.subject,
@@ -136,9 +137,9 @@ export const toPublishEntry = (
       location: string(attributes.location),
       category: string(attributes.category),
       transition: string(attributes.transition),
-      [FilterKey.locale]: string(text.locale),
-      [FilterKey.delivery]: array([...attributes.channels, WEBHOOK_DELIVERY]),
-      [FilterKey.alert]: array(alertTagsOf(attributes.level, attributes.transition)),
+      [FilterKey.locale]: string(filters.locale),
+      [FilterKey.delivery]: array(filters.delivery),
+      [FilterKey.alert]: array(filters.alert),
     },
   };
 };

@@ -2,8 +2,10 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { itemKeyOf } from '../contracts/inventory.js';
 import { ControlIndex, ControlKeys } from '../contracts/tables.js';
 import { type AlertState, EMPTY_ALERT_STATE } from '../domain/crossing.js';
+import type { DigestEntry } from '../domain/digest.js';
 import { batchGetAll } from './batch-get.js';
 import { controlIndexSettingsFromEnv } from './control-index.js';
+import { DigestBuffer } from './digest-buffer.js';
 import { transactWriteEach } from './transact.js';
 
 /** Alert state of one item as stored, with what makes writes safe to repeat. */
@@ -35,12 +37,16 @@ export const decodeAlertState = (item: Record<string, unknown>): StoredAlertStat
 
 /** Per-item alert state in the control table, read in batches and written conditionally. */
 export class AlertStateRepository {
+  private readonly digests: DigestBuffer;
+
   /** `shards`: the environment's index shards; by default those the stack set on the function. */
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly tableName: string,
     private readonly shards: number = controlIndexSettingsFromEnv().shards,
-  ) {}
+  ) {
+    this.digests = new DigestBuffer(doc, tableName, shards);
+  }
 
   /** States of the items (keyed by `sku#location`); absent items get {@link NO_STORED_STATE}. */
   async getMany(
@@ -64,7 +70,8 @@ export class AlertStateRepository {
 
   /**
    * Writes the new states of many items, each only if nobody else has written it since the read
-   * (`expectedVersion`), in transactions of up to 100 items: one call per batch, not one per item.
+   * (`expectedVersion`), in transactions of up to 100 actions: one call per batch, not one per
+   * item. A commit's digest entries ride in the same transaction: kept exactly when the state is.
    * Returns the keys of items whose condition failed (a racing or replayed write), which are
    * not written; a transaction cancelled for other reasons (throttling, conflicts) is retried
    * without them, up to `attempts` times, and then throws.
@@ -73,7 +80,7 @@ export class AlertStateRepository {
     const conflicts = await transactWriteEach(
       this.doc,
       commits,
-      (c) => ({ Put: this.put(c) }),
+      (c) => [{ Put: this.put(c) }, ...(c.digest ?? []).map((e) => ({ Put: this.digests.put(e) }))],
       attempts,
     );
     return new Set(conflicts.map((c) => itemKeyOf(c.item)));
@@ -127,4 +134,6 @@ export interface StateCommit {
   readonly expectedVersion: number;
   readonly lastSequence: string;
   readonly at: string;
+  /** The announced crossings to keep for digest subscribers (the digest buffer), if any. */
+  readonly digest?: readonly DigestEntry[] | undefined;
 }

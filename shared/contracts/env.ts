@@ -19,6 +19,8 @@ export const EnvName = {
   alertLocales: 'ALERT_LOCALES',
   /** ISO 4217 code of the inventory table's prices, for the alerts' text (default USD). */
   currencyCode: 'CURRENCY_CODE',
+  /** `on` when the environment has digest subscribers: the stock-monitor buffers crossings. */
+  digestBuffer: 'DIGEST_BUFFER',
   /** Days after which an open order stops blocking a new one. */
   openOrderMaxAgeDays: 'OPEN_ORDER_MAX_AGE_DAYS',
 } as const;

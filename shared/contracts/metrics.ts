@@ -23,10 +23,13 @@ export const MetricName = {
   DerivedThresholdsClamped: 'DerivedThresholdsClamped',
   /** Level changes that arrived after their alert was no longer current: ledgered, not applied. */
   StaleEvents: 'StaleEvents',
+  /** Digests due at a tick (each sent once; a repeat is answered from the idempotency store). */
+  DigestsDue: 'DigestsDue',
 } as const;
 
 export const SERVICE_NAMES = {
   stockMonitor: 'stock-monitor',
   strategyExecutor: 'strategy-executor',
   demandRecorder: 'demand-recorder',
+  digestSender: 'digest-sender',
 } as const;

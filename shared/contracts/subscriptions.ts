@@ -1,4 +1,5 @@
-import { LEVELS, type Level } from '../domain/levels.js';
+import { createHash } from 'node:crypto';
+import { LEVELS, type Level, type Severity } from '../domain/levels.js';
 import type { Locale } from '../domain/locales.js';
 
 /** E.164 phone numbers, as SNS SMS needs them: + then up to 15 digits. */
@@ -97,6 +98,100 @@ export const WEBHOOK_DELIVERY = 'webhook';
 export const deliveryOf = (protocol: SubscriberProtocol): string =>
   protocol === 'email' || protocol === 'sms' ? protocol : WEBHOOK_DELIVERY;
 
+/**
+ * A subscriber's digest (issue #18): the crossings of each window summed into one message.
+ * `critical: 'immediate'` (the default) still sends critical alerts at once, and leaves them
+ * out of the digest; `'digest'` waits for the window for them too.
+ */
+export interface DigestChoice {
+  readonly windowMinutes: number;
+  readonly critical: 'immediate' | 'digest';
+}
+
+/**
+ * The schedule closes windows every 15 minutes (one minute late, so crossings committed at
+ * the window's end are in): a window is a multiple of it that divides a day, so windows start
+ * at the same instants every day.
+ */
+export const DIGEST_TICK_MINUTES = 15;
+
+/** The digest windows subscribers can choose, in minutes. */
+export const DIGEST_WINDOWS: readonly number[] = Array.from(
+  { length: 1440 / DIGEST_TICK_MINUTES },
+  (_, i) => (i + 1) * DIGEST_TICK_MINUTES,
+).filter((minutes) => 1440 % minutes === 0);
+
+/** Why a window (in minutes) cannot be a digest window, or undefined. */
+export const digestWindowProblem = (minutes: number): string | undefined =>
+  DIGEST_WINDOWS.includes(minutes)
+    ? undefined
+    : `a digest window is a multiple of ${DIGEST_TICK_MINUTES}m that divides a day (${DIGEST_WINDOWS.map(formatWindow).join(', ')}), got ${formatWindow(minutes)}`;
+
+/** `15m`, `1h`, `90m`: how windows are written in the config and on the command line. */
+export const formatWindow = (minutes: number): string =>
+  minutes % 60 === 0 ? `${minutes / 60}h` : `${minutes}m`;
+
+/** `15m`, `1h`, `2h` as minutes; undefined when the text is no such duration. */
+export const parseWindow = (text: string): number | undefined => {
+  const match = /^(\d+)(m|h)$/.exec(text.trim());
+  if (!match) return undefined;
+  return Number(match[1]) * (match[2] === 'h' ? 60 : 1);
+};
+
+/**
+ * A subscriber's stable, opaque id: SNS keeps one subscription per protocol and endpoint on a
+ * topic, so this names exactly one subscription, without putting a phone number or address
+ * into message attributes or logs.
+ */
+export const subscriberIdOf = (protocol: SubscriberProtocol, endpoint: string): string =>
+  createHash('sha256')
+    .update(`${deliveryOf(protocol)}\n${endpoint}`)
+    .digest('hex')
+    .slice(0, 12);
+
+/**
+ * The `delivery` values of digests. A digest subscriber's policy names its own digest value
+ * (`digest:sms:15m:<id>`: only its digests carry it) and, unless it digests critical alerts
+ * too, `sms.digest`, which immediate critical alerts carry besides `sms`.
+ */
+export const DigestDelivery = {
+  of: (protocol: SubscriberProtocol, windowMinutes: number, id: string): string =>
+    `digest:${deliveryOf(protocol)}:${windowMinutes}m:${id}`,
+  immediate: (delivery: string): string => `${delivery}.digest`,
+  pattern: /^digest:(email|sms|webhook):(\d+)m:([0-9a-f]{12})$/,
+} as const;
+
+/**
+ * The `delivery` values of an immediate alert: the rule's channels and `webhook`, and for a
+ * critical alert each also as `….digest`, so digest subscribers still get it at once.
+ */
+export const deliveriesOf = (channels: readonly string[], severity: Severity): string[] => {
+  const deliveries = [...channels, WEBHOOK_DELIVERY];
+  return severity === 'critical'
+    ? [...deliveries, ...deliveries.map(DigestDelivery.immediate)]
+    : deliveries;
+};
+
+/** What an alert message is filtered on. */
+export interface FilteredAlert {
+  readonly locale: Locale;
+  readonly channels: readonly string[];
+  readonly severity: Severity;
+  readonly level: Level;
+  readonly transition: 'TRIGGERED' | 'RESOLVED';
+  readonly location: string;
+  readonly category: string;
+}
+
+/** The filter attributes of an immediate alert message: the one definition of their values. */
+export const filterAttributesOf = (alert: FilteredAlert) => ({
+  [FilterKey.locale]: alert.locale,
+  [FilterKey.delivery]: deliveriesOf(alert.channels, alert.severity),
+  [FilterKey.alert]: alertTagsOf(alert.level, alert.transition),
+  [FilterKey.location]: alert.location,
+  [FilterKey.category]: alert.category,
+});
+
 /** The canonical name of a set of levels, in `LEVELS` order. */
 const levelSetTag = (levels: readonly Level[]): string =>
   LEVELS.filter((level) => levels.includes(level)).join('+');
@@ -123,20 +218,34 @@ const alertTagOf = (filter: SubscriberFilter): string | undefined => {
   return `${levelSetTag(levels)}${filter.resolved ? '' : ':TRIGGERED'}`;
 };
 
+/** A digest subscriber's choice and id, for its filter policy. */
+export interface DigestSubscription extends DigestChoice {
+  readonly id: string;
+}
+
 /**
  * The SNS filter policy of a subscriber: its locale, its protocol among the message's
  * deliveries (so a rule that alerts by e-mail only sends no SMS), its level set and
- * transitions, its locations and categories. The stack deploys it, `subscribe` creates it, and
- * the local sandbox evaluates it: one definition.
+ * transitions, its locations and categories. A digest subscriber names its own digest instead
+ * of its protocol, and `<protocol>.digest` to keep critical alerts immediate: two `delivery`
+ * values, so its policy has twice the combinations. The stack deploys it, `subscribe` creates
+ * it, and the local sandbox evaluates it: one definition.
  */
 export const filterPolicyOf = (
   protocol: SubscriberProtocol,
   filter: SubscriberFilter,
   locale: Locale,
+  digest?: DigestSubscription,
 ): FilterPolicy => {
+  const delivery = deliveryOf(protocol);
   const policy: FilterPolicy = {
     [FilterKey.locale]: [locale],
-    [FilterKey.delivery]: [deliveryOf(protocol)],
+    [FilterKey.delivery]: digest
+      ? [
+          ...(digest.critical === 'immediate' ? [DigestDelivery.immediate(delivery)] : []),
+          DigestDelivery.of(protocol, digest.windowMinutes, digest.id),
+        ]
+      : [delivery],
   };
   const alert = alertTagOf(filter);
   if (alert) policy[FilterKey.alert] = [alert];
@@ -144,6 +253,69 @@ export const filterPolicyOf = (
   if (filter.categories?.length) policy[FilterKey.category] = [...new Set(filter.categories)];
   return policy;
 };
+
+/** A digest subscriber as its filter policy describes it: what the digest function needs. */
+export interface DigestSubscriber extends DigestSubscription {
+  /** The `delivery` of its protocol (`email`, `sms`, `webhook`). */
+  readonly delivery: string;
+  /** The `delivery` value only its digests carry. */
+  readonly digestDelivery: string;
+  readonly locale: Locale;
+  readonly policy: FilterPolicy;
+}
+
+/**
+ * The digest subscriber a filter policy belongs to, or undefined for an immediate one. The
+ * policy is the one record of a subscriber's wishes (config and `subscribe` alike), so the
+ * digest function reads subscribers from the topic rather than a second list.
+ */
+export const digestSubscriberOf = (
+  policy: FilterPolicy,
+  isLocale: (value: string) => value is Locale,
+): DigestSubscriber | undefined => {
+  const deliveries = policy[FilterKey.delivery] ?? [];
+  const locale = policy[FilterKey.locale]?.[0];
+  for (const value of deliveries) {
+    const match = DigestDelivery.pattern.exec(value);
+    if (!match || !locale || !isLocale(locale)) continue;
+    const delivery = match[1] as string;
+    return {
+      id: match[3] as string,
+      windowMinutes: Number(match[2]),
+      critical: deliveries.includes(DigestDelivery.immediate(delivery)) ? 'immediate' : 'digest',
+      delivery,
+      digestDelivery: value,
+      locale,
+      policy,
+    };
+  }
+  return undefined;
+};
+
+/**
+ * Whether a subscriber's digest takes a crossing: it is one the subscriber would have been
+ * sent at once (its policy, with its protocol in place of its digest), and not a critical alert
+ * it was sent at once already.
+ */
+export const digestTakes = (
+  subscriber: DigestSubscriber,
+  attributes: Record<string, string | readonly string[]>,
+  severity: Severity,
+): boolean =>
+  !(severity === 'critical' && subscriber.critical === 'immediate') &&
+  matchesFilterPolicy(
+    { ...subscriber.policy, [FilterKey.delivery]: [subscriber.delivery] },
+    attributes,
+  );
+
+/**
+ * The filter attributes of a subscriber's digest: its own policy's values, with its digest as
+ * the delivery, so the digest matches its policy and no other (no other policy names its id).
+ */
+export const digestAttributesOf = (subscriber: DigestSubscriber): Record<string, string[]> => ({
+  ...subscriber.policy,
+  [FilterKey.delivery]: [subscriber.digestDelivery],
+});
 
 /** Why SNS would refuse this policy (too many keys, combinations or bytes), or undefined. */
 export const filterPolicyProblem = (policy: FilterPolicy): string | undefined => {

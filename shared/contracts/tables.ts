@@ -41,6 +41,7 @@ export const INVENTORY_TABLE: TableDefinition = {
  * | open-order lock    | `ITEM#<sku>#<location>`     | `OPEN_ORDER`                           |
  * | reprice counter    | `ITEM#<sku>#<location>`     | `REPRICE#<period start>`               |
  * | ledger entry       | `ITEM#<sku>#<location>`     | `LEDGER#<alertId>#<transition>#<what>` |
+ * | digest buffer      | `ITEM#<sku>#<location>`     | `DIGEST#<alertId>#<transition>`        |
  * | purchase order     | `ORDER#<orderId>`           | `ORDER`                                |
  *
  * Every sku, location and category in a key is escaped by contracts/keys.ts (`#` as `\#`,
@@ -57,7 +58,8 @@ export const INVENTORY_TABLE: TableDefinition = {
  * The `byKind` index lists one kind across items in time order (`at`). Its partition values
  * are write-sharded (see {@link ControlIndex}): `RULE`; `ALERTS#<shard>` on alert states with
  * an alert open (the index is sparse: a state with none open carries no index attributes);
- * `ORDER#<yyyy-mm-dd>#<shard>` and `LEDGER#<yyyy-mm-dd>#<shard>` by the UTC day of `at`.
+ * `ORDER#<yyyy-mm-dd>#<shard>`, `LEDGER#<yyyy-mm-dd>#<shard>` and `DIGEST#<yyyy-mm-dd>#<shard>`
+ * by the UTC day of `at`.
  * Expiring items carry `expiresAt` (TTL).
  */
 export const CONTROL_TABLE: TableDefinition = {
@@ -100,6 +102,11 @@ export const ControlKeys = {
     pk: itemPk(sku, location),
     sk: `LEDGER#${encodeKeyParts([alertId, transition, what])}`,
   }),
+  /** An announced crossing kept for digests until its TTL: once per (alert, transition). */
+  digestEntry: (sku: string, location: string, alertId: string, transition: string) => ({
+    pk: itemPk(sku, location),
+    sk: `DIGEST#${encodeKeyParts([alertId, transition])}`,
+  }),
 } as const;
 
 /**
@@ -133,7 +140,7 @@ export const DEFAULT_CONTROL_INDEX: ControlIndexSettings = {
 };
 
 /** The kinds the `byKind` index lists. */
-export type IndexedKind = 'RULE' | 'ALERTS' | 'ORDER' | 'LEDGER';
+export type IndexedKind = 'RULE' | 'ALERTS' | 'ORDER' | 'LEDGER' | 'DIGEST';
 
 const DAY_MS = 86_400_000;
 

@@ -48,6 +48,44 @@ export interface FieldLabels {
   readonly occurred: string;
 }
 
+/** The free parts of one item of a digest SMS, already bounded and formatted. */
+export interface DigestSmsItem {
+  /** The level's short code (`LOW`) in the locale. */
+  readonly level: string;
+  readonly resolved: boolean;
+  readonly sku: string;
+  readonly location: string;
+  readonly quantity: string;
+}
+
+/**
+ * The texts of a digest (issue #18): the crossings of one window in one message. The e-mail
+ * lists each crossing with the catalogue's `summary`; these words frame it.
+ */
+export interface DigestTexts {
+  /** A window's length (`15 min`, `2 h`). */
+  readonly window: (minutes: number) => string;
+  /** Printable ASCII, like every subject; `window` is written `15m`, `2h`. */
+  readonly subject: (fields: { count: number; window: string }) => string;
+  readonly headline: (fields: {
+    count: string;
+    window: string;
+    since: string;
+    until: string;
+  }) => string;
+  /** After the lines shown, when a digest has more crossings than it lists. */
+  readonly more: (count: string) => string;
+  readonly levelCodes: Record<Level, string>;
+  readonly smsItem: (item: DigestSmsItem) => string;
+  /** The SMS: the count, the items that fit one segment, and how many did not. */
+  readonly sms: (fields: {
+    count: string;
+    window: string;
+    items: readonly string[];
+    rest: string | undefined;
+  }) => string;
+}
+
 /**
  * Every text an alert shows in one language. The catalogue supplies words and word order; the
  * message module supplies the bounded item text and the Intl formatting of numbers and dates.
@@ -83,6 +121,7 @@ export interface Catalogue {
   readonly sms: (fields: SmsFields) => string;
   /** Whether the SMS may drop accents to stay in GSM-7 (160 characters) rather than UCS-2 (70). */
   readonly smsPrefersGsm7: boolean;
+  readonly digest: DigestTexts;
 }
 
 export const CATALOGUES: Record<Locale, Catalogue> = { en, 'zh-CN': zhCN };

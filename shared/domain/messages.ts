@@ -104,7 +104,7 @@ export const clip = (text: string, maxBytes: number): string => {
 };
 
 /** Free text as an alert shows it: bounded, and with control characters (line breaks) as spaces. */
-const shown = (text: string, maxBytes: number): string =>
+export const shown = (text: string, maxBytes: number): string =>
   clip(text, maxBytes).replace(/\p{Cc}/gu, ' ');
 
 /** SNS subjects must be printable ASCII: accents are dropped, anything else becomes '?'. */
@@ -222,7 +222,7 @@ const priceIn = (locale: Locale, currency: string, value: number): string =>
   ).format(value);
 
 /** The date and time in UTC (the zone is named), or the text as given when it is no date. */
-const dateIn = (locale: Locale, iso: string): string => {
+export const dateIn = (locale: Locale, iso: string): string => {
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return iso;
   return formatter(
@@ -233,7 +233,7 @@ const dateIn = (locale: Locale, iso: string): string => {
 };
 
 /** Bounds the free text and words the level, the quantity change and the threshold. */
-const fieldsOf = (
+export const fieldsOf = (
   catalogue: Catalogue,
   transition: Transition,
   item: AlertSubject,
@@ -330,10 +330,14 @@ const smsOf = (
   fields: MessageFields,
   strategy: string | undefined,
 ): string => {
-  const write = (parts: { sku: string; location: string }) => {
-    const text = catalogue.sms({ ...fields, ...parts, strategy });
-    if (!catalogue.smsPrefersGsm7 || isGsm7(text)) return text;
-    return gsm7Transliteration(text) ?? text;
-  };
+  const write = (parts: { sku: string; location: string }) =>
+    inSmsAlphabet(catalogue, catalogue.sms({ ...fields, ...parts, strategy }));
   return fitSms({ sku: fields.sku, location: fields.location }, write);
 };
+
+/**
+ * An SMS text in the alphabet the catalogue prefers: accents dropped where that keeps it in
+ * GSM-7, else as written (UCS-2).
+ */
+export const inSmsAlphabet = (catalogue: Catalogue, text: string): string =>
+  !catalogue.smsPrefersGsm7 || isGsm7(text) ? text : (gsm7Transliteration(text) ?? text);

@@ -30,6 +30,12 @@ describe('reliability drills', () => {
     expect(rows[0]?.detail).toMatch(/unitsSold [1-9]\d*\/[1-9]\d*/);
   }, 300_000);
 
+  it('sends each digest subscriber one digest per window, however often and concurrently the window closes', async () => {
+    const [row] = await runDrills(inject('dynamoEndpoint'), 12, ['digest']);
+    expect(row).toMatchObject({ duplicates: 0, losses: 0 });
+    expect(row?.detail).toMatch(/^crossings per digest 12, 16 \(due 12, 16\)/);
+  }, 120_000);
+
   it('never lets a late or reordered event, a rule edit or a batching undo newer state', async () => {
     const [row] = await runDrills(inject('dynamoEndpoint'), 200, ['ordering']);
     // The drill really shuffled deliveries and edited rules while they were in flight.

@@ -6,7 +6,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { runCli } from '../../cli/main.js';
 import { awsTarget } from '../../cli/target.js';
-import { WEBHOOK_DELIVERY_POLICY } from '../../shared/contracts/subscriptions.js';
+import { subscriberIdOf, WEBHOOK_DELIVERY_POLICY } from '../../shared/contracts/subscriptions.js';
 import { type CliFixture, cliFixture, statefulStackOutputs } from '../support/cli-fixture.js';
 
 let fixture: CliFixture;
@@ -33,6 +33,36 @@ describe('subscribe in the sandbox', () => {
     const unknown = await cli('subscribe', 'email', 'x@example.com', '--locale', 'fr');
     expect(unknown).toMatchObject({ code: 2 });
     expect(unknown.err).toContain('--locale: unknown "fr"; use en, zh-CN');
+  });
+
+  it('subscribes to a digest, critical alerts at once unless --digest-critical, and refuses a window the schedule cannot close', async () => {
+    // Act
+    const digest = await cli('subscribe', 'sms', '+15555550199', '--digest', '15m');
+    const all = await cli(
+      'subscribe',
+      'email',
+      'digest@example.com',
+      '--digest',
+      '1h',
+      '--digest-critical',
+    );
+    const odd = await cli('subscribe', 'sms', '+15555550198', '--digest', '20m');
+    const alone = await cli('subscribe', 'sms', '+15555550198', '--digest-critical');
+
+    // Assess
+    expect([digest.code, all.code]).toEqual([0, 0]);
+    const [sms, email] = saved().slice(-2);
+    expect(sms?.filterPolicy.delivery).toEqual([
+      'sms.digest',
+      `digest:sms:15m:${subscriberIdOf('sms', '+15555550199')}`,
+    ]);
+    expect(email?.filterPolicy.delivery).toEqual([
+      `digest:email:60m:${subscriberIdOf('email', 'digest@example.com')}`,
+    ]);
+    expect(odd).toMatchObject({ code: 2 });
+    expect(odd.err).toContain('--digest: a digest window is a multiple of 15m that divides a day');
+    expect(alone).toMatchObject({ code: 2 });
+    expect(alone.err).toContain('--digest-critical needs --digest <window>');
   });
 
   it('subscribes a webhook, http:// included (the sandbox only)', async () => {

@@ -24,6 +24,7 @@ describe('function bundles', () => {
     'functions/stock-monitor/handler.ts',
     'functions/demand-recorder/handler.ts',
     'functions/strategy-executor/handler.ts',
+    'functions/digest-sender/handler.ts',
   ])('%s takes credentials from the environment only, as Lambda provides them', async (entry) => {
     const inputs = await inputsOf(entry);
     expect(inputs).toContain('functions/commons/lambda-credentials.ts');

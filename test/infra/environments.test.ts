@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { ENVIRONMENTS, loadEnvironment, localesInUse } from '../../infra/config/environments.js';
+import {
+  digestsEnabled,
+  ENVIRONMENTS,
+  loadEnvironment,
+  localesInUse,
+  type Subscriber,
+  subscriberPolicyOf,
+} from '../../infra/config/environments.js';
 import {
   DEFAULT_INDEX_SHARDS,
   DEFAULT_OPEN_ORDER_MAX_AGE_DAYS,
@@ -134,6 +141,36 @@ describe('subscribers in the environment configuration', () => {
         withSubscribers([{ protocol: 'https', endpoint: 'http://hooks.example.com/x' }]),
       ),
     ).toThrow('SNS would send alerts in clear; use https://');
+  });
+
+  it('takes digests per subscriber, keeps crossings for them, and counts a digest subscriber’s two deliveries against SNS’s limit', () => {
+    // Prepare
+    const digestSms = (locations: number) => ({
+      protocol: 'sms',
+      endpoint: '+15555550100',
+      filter: { locations: Array.from({ length: locations }, (_, i) => `WH-${i}`), resolved: true },
+      digest: { window: '15m' },
+    });
+
+    // Act
+    const config = loadEnvironment('shop', withSubscribers([digestSms(75)]));
+
+    // Assess
+    expect(config.subscribers[0]?.digest).toEqual({ window: 15, critical: 'immediate' });
+    expect(digestsEnabled(config)).toBe(true);
+    expect(subscriberPolicyOf(config.subscribers[0] as Subscriber).delivery).toHaveLength(2);
+    expect(digestsEnabled(loadEnvironment('dev'))).toBe(false);
+    expect(digestsEnabled(loadEnvironment('shop', withSubscribers([], { digests: true })))).toBe(
+      true,
+    );
+    expect(() => loadEnvironment('shop', withSubscribers([digestSms(76)]))).toThrow(
+      'subscribers.0.filter: subscriber sms +15555550100: its filter policy has 152 value combinations (delivery 2 × location 76); SNS allows 150',
+    );
+    expect(() =>
+      loadEnvironment('shop', withSubscribers([{ ...digestSms(1), digest: { window: '20m' } }])),
+    ).toThrow(
+      'subscribers.0.digest.window: a digest window is a multiple of 15m that divides a day',
+    );
   });
 
   it('refuses, naming the subscriber, a filter policy over SNS’s 150 combinations', () => {

@@ -486,6 +486,61 @@ describe('a currency without minor units', () => {
   });
 });
 
+/** An environment with an SMS subscriber on 15-minute digests. */
+const withDigests = () =>
+  loadEnvironment('shop', {
+    shop: {
+      ...ENVIRONMENTS.dev,
+      subscribers: [{ protocol: 'sms', endpoint: '+15555550100', digest: { window: '15m' } }],
+    },
+  });
+
+describe('digests (issue #18)', () => {
+  const { app, pipeline } = synth('shop', withDigests());
+
+  it('buffers crossings in the stock-monitor and closes windows with a scheduled digest-sender of exact grants', () => {
+    pipeline.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          POWERTOOLS_SERVICE_NAME: 'stock-monitor',
+          DIGEST_BUFFER: 'on',
+        }),
+      },
+    });
+    pipeline.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'cron(1/15 * * * ? *)',
+      Targets: [
+        Match.objectLike({
+          RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 840 },
+        }),
+      ],
+    });
+    const grants = grantsByFunction(pipeline)['digest-sender'];
+    expect(grants).toMatchObject({
+      '*': ['sns:GetSubscriptionAttributes', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments'],
+      AlertsTopic: ['sns:ListSubscriptionsByTopic', 'sns:Publish'],
+      IdempotencyTable: [
+        'dynamodb:DeleteItem',
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'dynamodb:UpdateItem',
+      ],
+      DataKey: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'],
+    });
+    // The buffer is read by the control table's index only.
+    const indexGrant = Object.entries(grants ?? {}).filter(([resource]) =>
+      resource.includes('/index/byKind'),
+    );
+    expect(indexGrant.map(([, actions]) => actions)).toEqual([['dynamodb:Query']]);
+    expect(Object.keys(grants ?? {})).toHaveLength(5);
+  });
+
+  it('passes cdk-nag', () => {
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+    expect(() => app.synth()).not.toThrow();
+  });
+});
+
 describe('cdk-nag AwsSolutions', () => {
   it.each(Object.keys(ENVIRONMENTS))('%s synthesises with no unacknowledged finding', (envName) => {
     const { app } = synth(envName);

@@ -7,7 +7,10 @@ import {
 } from '@aws-sdk/client-sns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toPublishEntry } from '../../shared/adapters/alert-publisher.js';
+import { digestEntryOf } from '../../shared/adapters/digest-topic.js';
 import {
+  type DigestSubscription,
+  digestSubscriberOf,
   type FilterPolicy,
   filterPolicyOf,
   filterPolicyProblem,
@@ -15,8 +18,9 @@ import {
   type SubscriberFilter,
   type SubscriberProtocol,
 } from '../../shared/contracts/subscriptions.js';
+import { renderDigest } from '../../shared/domain/digest.js';
 import { LEVELS } from '../../shared/domain/levels.js';
-import { LOCALES, type Locale } from '../../shared/domain/locales.js';
+import { isLocale, LOCALES, type Locale } from '../../shared/domain/locales.js';
 import { renderAlert } from '../../shared/domain/messages.js';
 import { alertContext, anAlert, lowStockTrigger } from '../support/alert-facts.js';
 import { findMotoServer, type RunningMoto, sqs, startMoto } from '../support/moto-server.js';
@@ -30,8 +34,20 @@ if (!MOTO && process.env.REQUIRE_MOTO_SERVER)
 const REGION = 'us-east-1';
 const ACCOUNT = '123456789012';
 
-/** The subscribers of the parity table: every kind of choice a subscriber makes. */
-const SUBSCRIBERS: [SubscriberProtocol, SubscriberFilter, Locale][] = [
+/** The subscribers of the parity table: every kind of choice a subscriber makes, digests too. */
+const SUBSCRIBERS: [SubscriberProtocol, SubscriberFilter, Locale, DigestSubscription?][] = [
+  [
+    'sms',
+    { levels: ['OUT_OF_STOCK', 'LOW_STOCK'], resolved: true },
+    'en',
+    { windowMinutes: 15, critical: 'immediate', id: 'aaaaaaaaaaaa' },
+  ],
+  [
+    'email',
+    { locations: ['WH-1'], resolved: true },
+    'zh-CN',
+    { windowMinutes: 60, critical: 'digest', id: 'bbbbbbbbbbbb' },
+  ],
   ['email', { resolved: true }, 'en'],
   ['email', { resolved: true }, 'zh-CN'],
   ['sms', { levels: ['OUT_OF_STOCK'], resolved: false }, 'en'],
@@ -58,14 +74,17 @@ const attributeSets = () =>
       LOCALES.flatMap((locale) =>
         [['email', 'sms'], ['email'], []].flatMap((channels) =>
           ['WH-1', 'WH-2'].flatMap((location) =>
-            ['toys', 'kitchen'].map((category) => ({
-              level,
-              kind,
-              locale,
-              channels,
-              location,
-              category,
-            })),
+            ['toys', 'kitchen'].flatMap((category) =>
+              (['warning', 'critical'] as const).map((severity) => ({
+                level,
+                kind,
+                locale,
+                channels,
+                location,
+                category,
+                severity,
+              })),
+            ),
           ),
         ),
       ),
@@ -86,11 +105,26 @@ const entryOf = (
       quantity: 8,
     },
     { ...lowStockTrigger, level: set.level, kind: set.kind },
-    { ...alertContext, channels: set.channels },
+    { ...alertContext, channels: set.channels, severity: set.severity },
   );
   const entry = toPublishEntry(message, renderAlert(message, set.locale, { currency: 'USD' }));
   return { ...entry, Id: id, Message: id, MessageStructure: undefined };
 };
+
+/** Each digest subscriber's digest as the digest-sender publishes it, its body replaced by its name. */
+const digestEntries = (policies: readonly FilterPolicy[]): PublishBatchRequestEntry[] =>
+  policies.flatMap((policy, i) => {
+    const subscriber = digestSubscriberOf(policy, isLocale);
+    if (!subscriber) return [];
+    const window = {
+      since: '2026-11-25T12:00:00.000Z',
+      until: '2026-11-25T12:15:00.000Z',
+      minutes: 15,
+    };
+    const id = `digest-${i}`;
+    const entry = digestEntryOf(subscriber, renderDigest([], subscriber.locale, window), id);
+    return [{ ...entry, Message: id, MessageStructure: undefined }];
+  });
 
 /** The attributes as SNS evaluates them: String.Array values decoded. */
 const decoded = (entry: PublishBatchRequestEntry) =>
@@ -162,12 +196,15 @@ describe.skipIf(!MOTO)(
 
     it('delivers a table of attribute sets to the same subscribers as the sandbox evaluator', async () => {
       // Prepare: one queue per subscriber, under the policy the stack and the CLI create
-      const policies = SUBSCRIBERS.map(([protocol, filter, locale]) =>
-        filterPolicyOf(protocol, filter, locale),
+      const policies = SUBSCRIBERS.map(([protocol, filter, locale, digest]) =>
+        filterPolicyOf(protocol, filter, locale, digest),
       );
       const queues = [];
       for (const policy of policies) queues.push(await subscribeQueue(policy));
-      const entries = attributeSets().map((set, i) => entryOf(set, `case-${i}`));
+      const entries = [
+        ...attributeSets().map((set, i) => entryOf(set, `case-${i}`)),
+        ...digestEntries(policies),
+      ];
 
       // Act: publish every attribute set, ten to a call
       for (let i = 0; i < entries.length; i += 10) {
@@ -220,6 +257,14 @@ describe.skipIf(!MOTO)(
           },
           'zh-CN',
         ),
+        // A digest subscriber keeping critical alerts immediate: two delivery values.
+        ...[75, 76].map((locations) =>
+          filterPolicyOf('sms', { locations: values('l', locations), resolved: true }, 'en', {
+            windowMinutes: 15,
+            critical: 'immediate',
+            id: 'cccccccccccc',
+          }),
+        ),
       ];
       const outcomes = [];
       for (const policy of cases) {
@@ -244,6 +289,8 @@ describe.skipIf(!MOTO)(
         'refused',
         'refused',
         'accepted',
+        'accepted',
+        'refused',
       ]);
     });
   },

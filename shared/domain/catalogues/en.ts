@@ -45,4 +45,15 @@ export const en: Catalogue = {
   sms: (f) =>
     `${f.verb}: ${f.sku} @ ${f.location} qty ${f.change} (${f.comparison}${f.threshold})${f.strategy ? ` ${f.strategy}` : ''} #${f.alertId.slice(0, 8)}`,
   smsPrefersGsm7: true,
+  digest: {
+    window: (minutes) => (minutes % 60 === 0 ? `${minutes / 60} h` : `${minutes} min`),
+    subject: (f) => `[DIGEST] ${f.count} stock alert${f.count === 1 ? '' : 's'} in ${f.window}`,
+    headline: (f) =>
+      `${f.count} stock alert${f.count === '1' ? '' : 's'} from ${f.since} to ${f.until} (${f.window}):`,
+    more: (count) => `... and ${count} more.`,
+    levelCodes: { OUT_OF_STOCK: 'OUT', LOW_STOCK: 'LOW', OVERSTOCK: 'OVER' },
+    smsItem: (i) => `${i.level}${i.resolved ? ' ok' : ''} ${i.sku}@${i.location} ${i.quantity}`,
+    sms: (f) =>
+      `${f.count} stock alert${f.count === '1' ? '' : 's'}/${f.window}: ${f.items.join('; ')}${f.rest ? ` +${f.rest} more` : ''}`,
+  },
 };

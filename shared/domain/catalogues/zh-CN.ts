@@ -52,4 +52,15 @@ export const zhCN: Catalogue = {
   sms: (f) =>
     `${f.verb}：${f.sku} @ ${f.location} 数量 ${f.change}（${f.comparison}${f.threshold}）${f.strategy ? `${f.strategy} ` : ''}#${f.alertId.slice(0, 8)}`,
   smsPrefersGsm7: false,
+  digest: {
+    window: (minutes) => (minutes % 60 === 0 ? `${minutes / 60}小时` : `${minutes}分钟`),
+    // ASCII, like every subject: the count and the window in codes.
+    subject: (f) => `[DIGEST] ${f.count} alerts / ${f.window}`,
+    headline: (f) => `${f.since}至${f.until}（${f.window}）共有${f.count}条库存告警：`,
+    more: (count) => `……另有${count}条。`,
+    levelCodes: { OUT_OF_STOCK: '缺货', LOW_STOCK: '不足', OVERSTOCK: '积压' },
+    smsItem: (i) => `${i.level}${i.resolved ? '解除' : ''} ${i.sku}@${i.location} ${i.quantity}`,
+    sms: (f) =>
+      `${f.window}内${f.count}条库存告警：${f.items.join('；')}${f.rest ? ` 另${f.rest}条` : ''}`,
+  },
 };

@@ -137,7 +137,11 @@ describe('alert size', () => {
     expect(entry.Id).toBe('MUG-1-T-zh-CN');
     expect(entry.MessageAttributes).toMatchObject({
       locale: { DataType: 'String', StringValue: 'zh-CN' },
-      delivery: { DataType: 'String.Array', StringValue: '["email","sms","webhook"]' },
+      // A critical alert: digest subscribers get it at once too (`….digest`).
+      delivery: {
+        DataType: 'String.Array',
+        StringValue: '["email","sms","webhook","email.digest","sms.digest","webhook.digest"]',
+      },
       alert: {
         DataType: 'String.Array',
         StringValue: JSON.stringify(alertTagsOf('OVERSTOCK', 'TRIGGERED')),

@@ -1,0 +1,55 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ControlIndex, ControlKeys } from '../contracts/tables.js';
+import type { DigestEntry, DigestWindow } from '../domain/digest.js';
+import { readIndex } from './control-index.js';
+
+/**
+ * How long a buffered crossing is kept: the longest window (a day) and a day of grace for a
+ * late or retried schedule. DynamoDB's TTL deletes it later still (within days), so readers
+ * read by window, never "everything left".
+ */
+export const DIGEST_BUFFER_TTL_SECONDS = 2 * 86_400;
+
+/**
+ * The digest buffer: announced crossings in the control table, indexed by when they happened
+ * and expiring by TTL. It is written on the stock-monitor's state commit (the same
+ * transaction, no request of its own) and read by window by the digest function.
+ */
+export class DigestBuffer {
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    private readonly controlTable: string,
+    private readonly shards: number,
+  ) {}
+
+  /** The Put of an entry, for the transaction that commits its item's state. A replay rewrites the same item. */
+  put(entry: DigestEntry) {
+    const { sku, location, transition } = entry.attributes;
+    const key = ControlKeys.digestEntry(sku, location, entry.alertId, transition);
+    return {
+      TableName: this.controlTable,
+      Item: {
+        ...key,
+        ...entry,
+        ...ControlIndex.attributes('DIGEST', key, entry.occurredAt, this.shards),
+        expiresAt: Math.floor(Date.parse(entry.occurredAt) / 1000) + DIGEST_BUFFER_TTL_SECONDS,
+      },
+    };
+  }
+
+  /** The crossings of a window, [since, until), in time order. */
+  async between(window: DigestWindow): Promise<DigestEntry[]> {
+    const items = await readIndex(this.doc, this.controlTable, 'DIGEST', this.shards, window);
+    return items
+      .filter((item) => String(item.at) < window.until)
+      .map(
+        (item): DigestEntry => ({
+          alertId: item.alertId as string,
+          threshold: item.threshold as number,
+          occurredAt: item.occurredAt as string,
+          item: item.item as DigestEntry['item'],
+          attributes: item.attributes as DigestEntry['attributes'],
+        }),
+      );
+  }
+}

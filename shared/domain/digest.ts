@@ -1,0 +1,224 @@
+import type { Level, Severity } from './levels.js';
+import { CATALOGUES, type Catalogue, type Locale } from './locales.js';
+import {
+  type AlertMessage,
+  type AlertSubject,
+  clip,
+  DISPLAY_BYTES,
+  dateIn,
+  fieldsOf,
+  inSmsAlphabet,
+  SUBJECT_MAX_LENGTH,
+  shown,
+  toAsciiSubject,
+} from './messages.js';
+import { fitSms, fitsOneSegment } from './sms.js';
+
+/**
+ * One announced crossing as the digest buffer keeps it: what its immediate message was
+ * written from (the item, bounded) and the attributes it was filtered on.
+ */
+export interface DigestEntry {
+  readonly alertId: string;
+  readonly threshold: number;
+  readonly occurredAt: string;
+  readonly item: AlertSubject;
+  readonly attributes: AlertMessage['attributes'];
+}
+
+/** The buffer entry of an alert message; free text cut as the alert shows it, so entries stay small. */
+export const digestEntryOf = (message: AlertMessage): DigestEntry => {
+  const { item } = message;
+  return {
+    alertId: message.transition.alertId,
+    threshold: message.transition.threshold,
+    occurredAt: message.context.occurredAt,
+    item: {
+      sku: item.sku,
+      location: item.location,
+      ...(item.name ? { name: clip(item.name, DISPLAY_BYTES.name) } : {}),
+      ...(item.category ? { category: clip(item.category, DISPLAY_BYTES.category) } : {}),
+      previousQuantity: item.previousQuantity,
+      quantity: item.quantity,
+    },
+    attributes: message.attributes,
+  };
+};
+
+/** A closed window: [since, until), ISO-8601, and its length. */
+export interface DigestWindow {
+  readonly since: string;
+  readonly until: string;
+  readonly minutes: number;
+}
+
+const MINUTE = 60_000;
+
+/**
+ * The window of `minutes` that closed at the last tick at or before `at` (ticks every
+ * `tickMinutes`, from midnight UTC), or undefined when no window of that length closed there.
+ * The schedule fires a little after each tick, so `at` is rounded down to it.
+ */
+export const windowClosedAt = (
+  at: Date,
+  minutes: number,
+  tickMinutes: number,
+): DigestWindow | undefined => {
+  const tick = Math.floor(at.getTime() / (tickMinutes * MINUTE)) * tickMinutes * MINUTE;
+  if (tick % (minutes * MINUTE) !== 0) return undefined;
+  return {
+    since: new Date(tick - minutes * MINUTE).toISOString(),
+    until: new Date(tick).toISOString(),
+    minutes,
+  };
+};
+
+/** At most this many crossings are listed in a digest's e-mail and webhook body (the rest counted), so it stays far below SNS's 256 KiB. */
+export const DIGEST_MAX_LISTED = 40;
+
+/** One digest in one language: what one SNS message carries. */
+export interface LocalizedDigest {
+  readonly locale: Locale;
+  readonly subject: string;
+  readonly email: string;
+  readonly summary: string;
+  readonly sms: string;
+  /** The webhook body (raw delivery): the crossings as data. */
+  readonly https: string;
+}
+
+const SEVERITY_ORDER: Record<Severity, number> = { critical: 0, warning: 1, info: 2 };
+
+/** Most severe first, then in the order they happened. */
+const bySeverity = (a: DigestEntry, b: DigestEntry): number =>
+  SEVERITY_ORDER[a.attributes.severity] - SEVERITY_ORDER[b.attributes.severity] ||
+  a.occurredAt.localeCompare(b.occurredAt);
+
+const countIn = (locale: Locale, value: number): string =>
+  new Intl.NumberFormat(locale).format(value);
+
+/**
+ * The digest of a window's crossings in one locale, every word from its catalogue: an ASCII
+ * subject, an e-mail listing each crossing (its one-line summary, most severe first, at most
+ * {@link DIGEST_MAX_LISTED}), an SMS in one segment with as many items as fit and a count of
+ * the rest, and a webhook body.
+ */
+export const renderDigest = (
+  entries: readonly DigestEntry[],
+  locale: Locale,
+  window: DigestWindow,
+): LocalizedDigest => {
+  const catalogue = CATALOGUES[locale];
+  const texts = catalogue.digest;
+  const sorted = [...entries].sort(bySeverity);
+  const listed = sorted.slice(0, DIGEST_MAX_LISTED);
+  const rest = sorted.length - listed.length;
+  const count = countIn(locale, sorted.length);
+  const windowText = texts.window(window.minutes);
+  const headline = texts.headline({
+    count,
+    window: windowText,
+    since: dateIn(locale, window.since),
+    until: dateIn(locale, window.until),
+  });
+  const lines = listed.map((entry) => `- ${catalogue.summary(entryFields(catalogue, entry))}`);
+  const subject = toAsciiSubject(
+    texts.subject({ count: sorted.length, window: asciiWindow(window.minutes) }),
+  ).slice(0, SUBJECT_MAX_LENGTH);
+  return {
+    locale,
+    subject,
+    email: [headline, '', ...lines, ...(rest > 0 ? [texts.more(countIn(locale, rest))] : [])].join(
+      '\n',
+    ),
+    summary: headline,
+    sms: digestSms(catalogue, sorted, count, windowText),
+    https: JSON.stringify({
+      detailType: 'StockAlertDigest',
+      version: '1',
+      locale,
+      since: window.since,
+      until: window.until,
+      count: sorted.length,
+      alerts: listed.map(webhookAlertOf),
+      more: rest,
+      summary: headline,
+    }),
+  };
+};
+
+const asciiWindow = (minutes: number): string =>
+  minutes % 60 === 0 ? `${minutes / 60}h` : `${minutes}m`;
+
+const entryFields = (catalogue: Catalogue, entry: DigestEntry) =>
+  fieldsOf(
+    catalogue,
+    {
+      kind: entry.attributes.transition,
+      level: entry.attributes.level,
+      alertId: entry.alertId,
+      threshold: entry.threshold,
+      announced: true,
+    },
+    entry.item,
+  );
+
+const webhookAlertOf = (entry: DigestEntry) => ({
+  alertId: entry.alertId,
+  transition: entry.attributes.transition,
+  level: entry.attributes.level,
+  severity: entry.attributes.severity,
+  sku: entry.item.sku,
+  location: entry.item.location,
+  category: entry.attributes.category,
+  previousQuantity: entry.item.previousQuantity ?? null,
+  quantity: entry.item.quantity ?? null,
+  threshold: entry.threshold,
+  occurredAt: entry.occurredAt,
+});
+
+/** SMS items are short: sku and location cut to this many bytes each, the level as a code. */
+const SMS_ITEM_BYTES = 24;
+
+/**
+ * The digest SMS in one segment (160 GSM-7 characters, or 70 UCS-2 units): the most severe
+ * items that fit, and a count of the rest. With none fitting it still says how many there are.
+ */
+const digestSms = (
+  catalogue: Catalogue,
+  sorted: readonly DigestEntry[],
+  count: string,
+  window: string,
+): string => {
+  const { digest, locale } = catalogue;
+  // A segment holds at most 160 characters, so no more than 40 items of 4 or more ever fit.
+  const items = sorted.slice(0, 40).map((entry) =>
+    digest.smsItem({
+      level: digest.levelCodes[entry.attributes.level as Level],
+      resolved: entry.attributes.transition === 'RESOLVED',
+      sku: shown(entry.item.sku, SMS_ITEM_BYTES),
+      location: shown(entry.item.location, SMS_ITEM_BYTES),
+      quantity:
+        entry.item.quantity === undefined
+          ? catalogue.noQuantity
+          : countIn(locale, entry.item.quantity),
+    }),
+  );
+  const write = (shownCount: number) =>
+    inSmsAlphabet(
+      catalogue,
+      digest.sms({
+        count,
+        window,
+        items: items.slice(0, shownCount),
+        rest: shownCount < sorted.length ? countIn(locale, sorted.length - shownCount) : undefined,
+      }),
+    );
+  for (let shownCount = items.length; shownCount > 0; shownCount--) {
+    const text = write(shownCount);
+    if (fitsOneSegment(text)) return text;
+  }
+  // Not even one item fits (a window of many crossings and a long count): the count alone, cut
+  // to the segment if it must be.
+  return fitSms({}, () => write(0));
+};

@@ -1,0 +1,176 @@
+import {
+  GetSubscriptionAttributesCommand,
+  ListSubscriptionsByTopicCommand,
+  PublishBatchCommand,
+  type PublishBatchCommandInput,
+  SNSClient,
+} from '@aws-sdk/client-sns';
+import {
+  DynamoDBDocumentClient,
+  QueryCommand,
+  type QueryCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createHandler } from '../../functions/digest-sender/handler.js';
+import { lambdaContext } from '../../sandbox/local-handlers.js';
+import { DigestBuffer } from '../../shared/adapters/digest-buffer.js';
+import {
+  type DigestChoice,
+  filterPolicyOf,
+  matchesFilterPolicy,
+  subscriberIdOf,
+} from '../../shared/contracts/subscriptions.js';
+import { digestEntryOf } from '../../shared/domain/digest.js';
+import type { Locale } from '../../shared/domain/locales.js';
+import { alertContext, anAlert, lowStockTrigger } from '../support/alert-facts.js';
+import { mockIdempotencyTable } from '../support/idempotency-table-fake.js';
+
+const context = lambdaContext('digest-sender');
+/** The schedule's event a minute after the 12:15 tick: the window 12:00–12:15 closed. */
+const tick = { time: '2026-11-25T12:16:00Z' };
+
+const mockSns = () => mockClient(SNSClient);
+const mockDoc = () => mockClient(DynamoDBDocumentClient);
+let sns: ReturnType<typeof mockSns>;
+let doc: ReturnType<typeof mockDoc>;
+let idempotency: ReturnType<typeof mockIdempotencyTable>;
+
+/** A subscriber as SNS lists it: an ARN and its filter policy. */
+const subscriber = (
+  endpoint: string,
+  locale: Locale,
+  digest?: DigestChoice,
+  levels?: ('LOW_STOCK' | 'OUT_OF_STOCK')[],
+) => ({
+  arn: `arn:aws:sns:eu-west-1:123456789012:alerts-test:${endpoint}`,
+  policy: filterPolicyOf(
+    'sms',
+    { levels, resolved: true },
+    locale,
+    digest && { ...digest, id: subscriberIdOf('sms', endpoint) },
+  ),
+});
+
+const quarterHour: DigestChoice = { windowMinutes: 15, critical: 'immediate' };
+const subscribers = [
+  subscriber('+15555550100', 'en', quarterHour),
+  subscriber('+15555550101', 'zh-CN', { windowMinutes: 15, critical: 'digest' }),
+  subscriber('+15555550102', 'en', { windowMinutes: 60, critical: 'immediate' }),
+  subscriber('+15555550103', 'en', quarterHour, ['OUT_OF_STOCK']),
+  subscriber('+15555550104', 'en'),
+];
+
+/** Buffered crossings of the window, as the buffer stores them. */
+const buffered = [
+  anAlert({ sku: 'MUG-1', location: 'WH-1', previousQuantity: 12, quantity: 8 }, lowStockTrigger, {
+    ...alertContext,
+    occurredAt: '2026-11-25T12:03:00.000Z',
+  }),
+  anAlert(
+    { sku: 'CUP-2', location: 'WH-2', previousQuantity: 3, quantity: 0 },
+    { ...lowStockTrigger, level: 'OUT_OF_STOCK', threshold: 0, alertId: 'cup-out-0000000000000' },
+    { ...alertContext, severity: 'critical', occurredAt: '2026-11-25T12:07:00.000Z' },
+  ),
+].map(
+  (message) => new DigestBuffer({} as never, 'control-test', 8).put(digestEntryOf(message)).Item,
+);
+
+beforeEach(() => {
+  sns = mockSns();
+  doc = mockDoc();
+  idempotency = mockIdempotencyTable();
+  sns.on(ListSubscriptionsByTopicCommand).resolves({
+    Subscriptions: subscribers.map((s) => ({ SubscriptionArn: s.arn, Protocol: 'sms' })),
+  });
+  sns.on(GetSubscriptionAttributesCommand).callsFake(({ SubscriptionArn }) => ({
+    Attributes: {
+      FilterPolicy: JSON.stringify(subscribers.find((s) => s.arn === SubscriptionArn)?.policy),
+    },
+  }));
+  sns.on(PublishBatchCommand).resolves({ Successful: [{}], Failed: [] });
+  doc.on(QueryCommand).callsFake((input: QueryCommandInput) => ({
+    Items: buffered.filter(
+      (item) =>
+        item.kind === input.ExpressionAttributeValues?.[':kind'] &&
+        item.at >= input.ExpressionAttributeValues?.[':since'] &&
+        item.at <= input.ExpressionAttributeValues?.[':until'],
+    ),
+  }));
+});
+
+afterEach(() => {
+  sns.restore();
+  doc.restore();
+  idempotency.mock.restore();
+});
+
+/** Who each PublishBatch entry reached, by the subscribers' own filter policies. */
+const published = () =>
+  sns.commandCalls(PublishBatchCommand).flatMap((call) =>
+    ((call.args[0].input as PublishBatchCommandInput).PublishBatchRequestEntries ?? []).map(
+      (entry) => {
+        const attributes = Object.fromEntries(
+          Object.entries(entry.MessageAttributes ?? {}).map(([k, v]) => [
+            k,
+            JSON.parse(v.StringValue ?? '[]') as string[],
+          ]),
+        );
+        const to = subscribers
+          .filter((s) => matchesFilterPolicy(s.policy, attributes))
+          .map((s) => s.arn.split(':').at(-1));
+        return { to, sms: (JSON.parse(entry.Message ?? '{}') as { sms: string }).sms };
+      },
+    ),
+  );
+
+describe('digest-sender', () => {
+  it('sends each 15-minute digest subscriber exactly its own digest, critical alerts left out where they went at once', async () => {
+    // Act
+    const run = await createHandler()(tick, context);
+
+    // Assess
+    expect(run.digests.map((d) => d.crossings)).toEqual([1, 2, 0].filter(Boolean));
+    expect(run.empty).toBe(1); // the stock-outs-only subscriber got its stock-out at once
+    expect(published()).toEqual([
+      { to: ['+15555550100'], sms: '1 stock alert/15 min: LOW MUG-1@WH-1 8' },
+      { to: ['+15555550101'], sms: '15分钟内2条库存告警：缺货 CUP-2@WH-2 0；不足 MUG-1@WH-1 8' },
+    ]);
+  });
+
+  it('sends nothing twice when the schedule delivers the same tick again, or retries after a failed publish', async () => {
+    // Prepare: the second digest fails to publish the first time
+    sns
+      .on(PublishBatchCommand)
+      .resolvesOnce({ Successful: [{}] })
+      .rejectsOnce(new Error('throttled'))
+      .resolves({ Successful: [{}] });
+    const handler = createHandler();
+
+    // Act: the failed invocation is retried, then the tick is delivered once more
+    await expect(handler(tick, context)).rejects.toThrow('throttled');
+    await handler(tick, context);
+    const again = await handler(tick, context);
+
+    // Assess: each subscriber had its digest once (the failed attempt, its retry, nothing more)
+    expect(published().map((p) => p.to)).toEqual([
+      ['+15555550100'],
+      ['+15555550101'],
+      ['+15555550101'],
+    ]);
+    expect(again.digests).toHaveLength(2);
+  });
+
+  it('closes the hour window at the hour, with the whole hour in it', async () => {
+    // 12:16 closed only the quarter (the first test); 13:01 closes the hour too, and the
+    // quarter 12:45–13:00, which is empty.
+    const run = await createHandler()({ time: '2026-11-25T13:01:00Z' }, context);
+    expect(run.windows.map((w) => w.since)).toEqual([
+      '2026-11-25T12:45:00.000Z',
+      '2026-11-25T12:00:00.000Z',
+    ]);
+    expect(published()).toEqual([
+      { to: ['+15555550102'], sms: '1 stock alert/1 h: LOW MUG-1@WH-1 8' },
+    ]);
+  });
+});

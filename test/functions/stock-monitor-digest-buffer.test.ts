@@ -1,0 +1,66 @@
+import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { lambdaContext } from '../../sandbox/local-handlers.js';
+import { EnvName } from '../../shared/contracts/env.js';
+import { type mockControlTable, mockControlTableWith } from '../support/control-table-fake.js';
+import { aRule, quantityChange, streamEvent } from '../support/factories.js';
+import { monitorOverSandboxTransport } from '../support/monitor-over-sandbox.js';
+
+const context = lambdaContext('stock-monitor');
+let control: ReturnType<typeof mockControlTable>;
+const saved = { ...process.env };
+
+beforeEach(() => {
+  control = mockControlTableWith(aRule({ name: 'Standard' }));
+});
+
+afterEach(() => {
+  control.mock.reset();
+  process.env = { ...saved };
+});
+
+/** The actions of every state transaction the monitor sent. */
+const transactItems = () =>
+  control.mock
+    .commandCalls(TransactWriteCommand)
+    .flatMap((call) => call.args[0].input.TransactItems ?? []);
+
+describe('stock-monitor digest buffer', () => {
+  it('keeps each announced crossing in the same transaction as its state, with a TTL, when the environment has digests', async () => {
+    // Prepare: two items into low stock, one quantity change that crosses nothing
+    process.env[EnvName.digestBuffer] = 'on';
+    const { handler } = monitorOverSandboxTransport();
+
+    // Act
+    const result = await handler(
+      streamEvent(
+        quantityChange('MUG-1', 20, 5, { name: 'Blue mug' }),
+        quantityChange('MUG-2', 20, 4),
+        quantityChange('MUG-3', 30, 25),
+      ),
+      context,
+    );
+
+    // Assess: one request; per crossing item a state Put and a buffer Put
+    expect(result.batchItemFailures).toEqual([]);
+    expect(control.mock.commandCalls(TransactWriteCommand)).toHaveLength(1);
+    const buffered = transactItems().filter((a) => String(a.Put?.Item?.sk).startsWith('DIGEST#'));
+    expect(buffered.map((a) => a.Put?.Item?.attributes.sku)).toEqual(['MUG-1', 'MUG-2']);
+    const first = buffered[0]?.Put?.Item ?? {};
+    expect(first.kind).toMatch(/^DIGEST#\d{4}-\d{2}-\d{2}#\d+$/);
+    expect(first.expiresAt).toBe(Math.floor(Date.parse(first.occurredAt) / 1000) + 2 * 86_400);
+    expect(first.item).toMatchObject({
+      sku: 'MUG-1',
+      name: 'Blue mug',
+      previousQuantity: 20,
+      quantity: 5,
+    });
+    expect(first.attributes).toMatchObject({ level: 'LOW_STOCK', transition: 'TRIGGERED' });
+  });
+
+  it('writes no buffer without digest subscribers', async () => {
+    const { handler } = monitorOverSandboxTransport();
+    await handler(streamEvent(quantityChange('MUG-1', 20, 5)), context);
+    expect(transactItems().map((a) => a.Put?.Item?.sk)).toEqual(['ALERTS']);
+  });
+});

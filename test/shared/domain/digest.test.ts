@@ -1,0 +1,102 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { Transition } from '../../../shared/domain/crossing.js';
+import {
+  DIGEST_MAX_LISTED,
+  type DigestEntry,
+  digestEntryOf,
+  renderDigest,
+  windowClosedAt,
+} from '../../../shared/domain/digest.js';
+import { LEVELS, SEVERITIES } from '../../../shared/domain/levels.js';
+import { LOCALES } from '../../../shared/domain/locales.js';
+import { fitsOneSegment } from '../../../shared/domain/sms.js';
+import { alertContext, anAlert, lowStockTrigger } from '../../support/alert-facts.js';
+
+const WINDOW = {
+  since: '2026-11-25T12:00:00.000Z',
+  until: '2026-11-25T12:15:00.000Z',
+  minutes: 15,
+};
+
+/** A buffered crossing, as the stock-monitor keeps it. */
+const entry = (
+  sku: string,
+  location: string,
+  quantity: number,
+  transition: Partial<Transition> = {},
+  severity: 'critical' | 'warning' | 'info' = 'warning',
+  name?: string,
+): DigestEntry =>
+  digestEntryOf(
+    anAlert(
+      { sku, location, name, category: 'kitchen', previousQuantity: quantity + 4, quantity },
+      { ...lowStockTrigger, alertId: `${sku}-${location}-alert-0000`, ...transition },
+      { ...alertContext, severity },
+    ),
+  );
+
+const sample: DigestEntry[] = [
+  entry('MUG-1', 'WH-1', 8, {}, 'warning', 'Blue mug'),
+  entry('CUP-2', 'WH-2', 0, { level: 'OUT_OF_STOCK', threshold: 0 }, 'critical', '茶杯'),
+  entry('PLATE-3', 'WH-1', 40, { kind: 'RESOLVED' }, 'warning'),
+  entry('BOWL-4', 'WH-3', 250, { level: 'OVERSTOCK', threshold: 200 }, 'info'),
+];
+
+describe('digests', () => {
+  it.each(LOCALES)('read in %s', (locale) => {
+    expect(renderDigest(sample, locale, WINDOW)).toMatchSnapshot();
+  });
+
+  it('send an SMS within one segment with the most severe first and a count of the rest, whatever the items', () => {
+    const entries = fc.array(
+      fc.record({
+        sku: fc.string({ minLength: 1, maxLength: 40 }),
+        location: fc.string({ minLength: 1, maxLength: 20 }),
+        quantity: fc.integer({ min: -5, max: 10_000_000 }),
+        level: fc.constantFrom(...LEVELS),
+        kind: fc.constantFrom('TRIGGERED', 'RESOLVED') as fc.Arbitrary<'TRIGGERED' | 'RESOLVED'>,
+        severity: fc.constantFrom(...SEVERITIES),
+      }),
+      { minLength: 1, maxLength: 60 },
+    );
+    fc.assert(
+      fc.property(entries, fc.constantFrom(...LOCALES), (items, locale) => {
+        const digest = renderDigest(
+          items.map((i) =>
+            entry(i.sku, i.location, i.quantity, { level: i.level, kind: i.kind }, i.severity),
+          ),
+          locale,
+          WINDOW,
+        );
+        expect(fitsOneSegment(digest.sms)).toBe(true);
+        expect(digest.subject).toMatch(/^[\x20-\x7e]+$/);
+        const body = JSON.parse(digest.https) as { count: number; alerts: unknown[]; more: number };
+        expect(body.count).toBe(items.length);
+        expect(body.alerts.length + body.more).toBe(items.length);
+        expect(body.alerts.length).toBeLessThanOrEqual(DIGEST_MAX_LISTED);
+      }),
+    );
+  });
+
+  it('say how many did not fit the SMS', () => {
+    const many = Array.from({ length: 30 }, (_, i) => entry(`SKU-${i}`, 'WH-1', i));
+    const { sms } = renderDigest(many, 'en', WINDOW);
+    const shown = sms.split(';').length;
+    expect(sms).toMatch(new RegExp(`\\+${30 - shown} more$`));
+    expect(renderDigest(many, 'zh-CN', WINDOW).sms).toMatch(/另\d+条$/);
+  });
+
+  it('close a window only at its own boundaries, a little after the tick', () => {
+    const at = (iso: string) => new Date(iso);
+    expect(windowClosedAt(at('2026-11-25T12:16:00Z'), 15, 15)).toEqual({
+      since: '2026-11-25T12:00:00.000Z',
+      until: '2026-11-25T12:15:00.000Z',
+      minutes: 15,
+    });
+    expect(windowClosedAt(at('2026-11-25T12:16:00Z'), 60, 15)).toBeUndefined();
+    expect(windowClosedAt(at('2026-11-25T13:01:00Z'), 60, 15)).toMatchObject({
+      since: '2026-11-25T12:00:00.000Z',
+    });
+  });
+});
