@@ -67,63 +67,40 @@ const countFigures = (counts: MeteredCounts): Figure[] => {
 };
 
 /**
- * The counts with the demand-recorder writing each sale's day total as one plain conditional
- * update (1 WCU for a small item) instead of a transaction (2): an estimate of #18's recorder
- * change, until the bench meters the code that makes it.
+ * The bills at the reference load, ours against the naive consumer's: without SMS, with 10 %
+ * of alerts by SMS, and with those SMS subscribers on 15-minute digests (#18).
  */
-const withSingleUnitDemandWrites = (counts: MeteredCounts): MeteredCounts => {
-  const recorder = counts.functions['demand-recorder'];
-  const halve = (c: FunctionCounts): FunctionCounts => ({ ...c, writeUnits: c.writeUnits / 2 });
-  const pair = (p: readonly [FunctionCounts, FunctionCounts]) =>
-    [halve(p[0]), halve(p[1])] as const;
-  return {
-    ...counts,
-    functions: {
-      ...counts.functions,
-      'demand-recorder': { quiet: pair(recorder.quiet), crossing: pair(recorder.crossing) },
-    },
-  };
-};
+const SCENARIOS = [
+  { smsShare: 0, label: '--sms-share 0' },
+  { smsShare: 0.1, label: '--sms-share 0.1' },
+  {
+    smsShare: 0.1,
+    smsDigest: { windowMinutes: 15, immediateShare: 0 },
+    label: '--sms-share 0.1 --digest 15m',
+  },
+] as const;
 
-/** Whether the recorder already writes one unit per sale (then there is nothing to estimate). */
-const recorderTransactional = (counts: MeteredCounts) =>
-  counts.functions['demand-recorder'].quiet[1].writeUnits >= 2 * 1000;
-
-/** The monthly bill at the reference load for both SMS shares, ours against the naive consumer's. */
-const costFigures = (counts: MeteredCounts): Figure[] => [
-  ...billFigures(counts, ''),
-  ...(recorderTransactional(counts)
-    ? billFigures(
-        withSingleUnitDemandWrites(counts),
-        ', estimate with the demand-recorder at 1 WCU per sale',
-      )
-    : []),
-];
-
-/** The bill at the reference load for both SMS shares, as figures named with `suffix`. */
-const billFigures = (counts: MeteredCounts, suffix: string): Figure[] =>
-  [0, 0.1].flatMap((smsShare) => {
+/** The monthly bill of each {@link SCENARIOS}, as figures with the naive bill beside. */
+const costFigures = (counts: MeteredCounts): Figure[] =>
+  SCENARIOS.map(({ label, ...scenario }) => {
     const cost = monthlyCost({
       ...DEFAULT_COST_INPUTS,
       ...REFERENCE_LOAD,
-      smsShare,
+      ...scenario,
       memoryMb: memoryOf(loadEnvironment('prod').memoryMb, counts, {
         rate: REFERENCE_LOAD.crossingRate,
         recordsPerInvocation: DEFAULT_COST_INPUTS.recordsPerInvocation,
       }),
       counts,
     });
-    const label = `--writes-per-day 500000 --crossing-rate 0.02 --sms-share ${smsShare}${suffix}`;
-    return [
-      figure({
-        name: `cost per month, ${label}`,
-        value: cost.totals.pipeline,
-        unit: 'USD',
-        baseline: { name: 'naive consumer', value: cost.totals.naive },
-        target: '≤ 0.5× naive',
-        meetsTarget: cost.totals.pipeline <= cost.totals.naive / 2,
-      }),
-    ];
+    return figure({
+      name: `cost per month, --writes-per-day 500000 --crossing-rate 0.02 ${label}`,
+      value: cost.totals.pipeline,
+      unit: 'USD',
+      baseline: { name: 'naive consumer', value: cost.totals.naive },
+      target: '≤ 0.5× naive',
+      meetsTarget: cost.totals.pipeline <= cost.totals.naive / 2,
+    });
   });
 
 /**

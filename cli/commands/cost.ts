@@ -10,11 +10,11 @@ import {
 } from '../../shared/domain/cost.js';
 import { formatIssues, UsageError } from '../../shared/errors.js';
 import type { CommandInput } from '../args.js';
-import { type Format, type Io, numberOption, printRows } from '../io.js';
+import { type Format, type Io, numberOption, parseDuration, printRows } from '../io.js';
 
 /** The first line of `cost --help`. */
 export const COST_USAGE =
-  'cost --writes-per-day N --crossing-rate r [--sms-share s] [--email-subscribers n] [--records-per-invocation n] [--demand-records-per-invocation n] [--sale-share s] [--counts file]';
+  'cost --writes-per-day N --crossing-rate r [--sms-share s] [--email-subscribers n] [--records-per-invocation n] [--demand-records-per-invocation n] [--sale-share s] [--digest 15m [--immediate-share s]] [--counts file]';
 
 /** Where `npm run bench -- --only cost` writes the counts; the CLI carries them built in. */
 export const DEFAULT_COUNTS_FILE = 'bench/results/cost-counts.json';
@@ -90,8 +90,25 @@ export const costCommand = async (input: CommandInput, io: Io, format: Format): 
       recordsPerInvocation,
     }),
     counts,
+    smsDigest: smsDigestOf(input),
   });
   printCost(io, format, result);
+};
+
+/** `--digest 15m [--immediate-share s]`: SMS subscribers on digests of that window. */
+const smsDigestOf = (input: CommandInput) => {
+  const window = input.string('digest');
+  const share = input.string('immediate-share');
+  if (window === undefined) {
+    if (share !== undefined) throw new UsageError('--immediate-share needs --digest <window>');
+    return undefined;
+  }
+  const minutes = parseDuration(window, '--digest') / 60_000;
+  if (!(minutes >= 1)) throw new UsageError(`--digest must be at least 1m, got "${window}"`);
+  return {
+    windowMinutes: minutes,
+    immediateShare: numberOption(share ?? '0', '--immediate-share', { min: 0, max: 1 }),
+  };
 };
 
 /** The bill as a table (CSV: only the lines, as numbers), its total next to the naive one's. */

@@ -113,7 +113,28 @@ export interface CostInputs {
   /** Memory of each function, in MB (the environment's config; the naive consumer at its cheapest). */
   readonly memoryMb: Readonly<Record<MeteredFunction, number>>;
   readonly counts: MeteredCounts;
+  /** SMS subscribers on digests (`subscribe … --digest`); absent: every SMS alert at once. */
+  readonly smsDigest?: SmsDigest | undefined;
 }
+
+/** The SMS subscribers' digest: its window, and the share of their alerts that stay immediate. */
+export interface SmsDigest {
+  readonly windowMinutes: number;
+  /** Share of the SMS alerts that are critical and still go at once (0 with --digest-critical). */
+  readonly immediateShare: number;
+}
+
+/**
+ * What a digest costs besides its messages, by the digest-sender's design (docs/subscribers.md):
+ * a ~550-byte buffer item per announced crossing inside the monitor's state transaction (2 write
+ * units) plus its index entry (1), and per window closed one invocation, a Query per index
+ * shard (8, about a read unit each) and two idempotency writes per digest sent.
+ */
+export const DIGEST_UNITS = {
+  bufferWriteUnitsPerAlert: 3,
+  readUnitsPerWindow: 8,
+  idempotencyWriteUnitsPerDigest: 2,
+} as const;
 
 export const DEFAULT_COST_INPUTS = {
   smsShare: 0,
@@ -256,6 +277,7 @@ export const monthlyCost = (inputs: CostInputs) => {
     ...executor,
     ...ofAt('demand-recorder', inputs.demandRecordsPerInvocation, inputs.saleShare),
   ];
+  if (inputs.smsDigest) digestInstead(pipeline, inputs.smsDigest);
   const naive = [...of('naive-consumer'), ...executor];
   const totals = { pipeline: total(pipeline), naive: total(naive) };
   return {
@@ -265,6 +287,48 @@ export const monthlyCost = (inputs: CostInputs) => {
     ratio: totals.naive === 0 ? undefined : totals.pipeline / totals.naive,
     prices: { asOf: PRICES.asOf, region: PRICES.region, source: PRICES.source },
   };
+};
+
+/**
+ * Replaces the stock-monitor's SMS line by what digests send: the immediate (critical) share at
+ * once, the rest as one message per window that has any (alerts arriving at random: a window
+ * of `λ` expected alerts is empty with probability e^−λ), plus the buffer and the sender.
+ */
+const digestInstead = (lines: CostLine[], digest: SmsDigest): void => {
+  const at = lines.findIndex((l) => l.item === 'stock-monitor SMS deliveries (US)');
+  if (at < 0) return;
+  const alerts = lines.find((l) => l.item === 'stock-monitor publishes')?.quantity ?? 0;
+  const smsAlerts = (lines[at] as CostLine).quantity;
+  const windows = (DAYS * 24 * 60) / digest.windowMinutes;
+  const digested = smsAlerts * (1 - digest.immediateShare);
+  const digests = windows * (1 - Math.exp(-digested / windows));
+  const { writeRequestUnit: wru, readRequestUnit: rru } = PRICES.dynamodb;
+  lines.splice(
+    at,
+    1,
+    line(
+      'SNS',
+      'stock-monitor SMS deliveries, immediate (US)',
+      smsAlerts - digested,
+      PRICES.sns.smsUs,
+    ),
+    line('SNS', `SMS digests (${digest.windowMinutes} min, US)`, digests, PRICES.sns.smsUs),
+    line('SNS', 'digest publishes', digests, PRICES.sns.publish),
+    line(
+      'DynamoDB',
+      'digest buffer writes (WRU)',
+      alerts * DIGEST_UNITS.bufferWriteUnitsPerAlert,
+      wru,
+    ),
+    line('DynamoDB', 'digest-sender reads (RRU)', windows * DIGEST_UNITS.readUnitsPerWindow, rru),
+    line(
+      'DynamoDB',
+      'digest-sender idempotency writes (WRU)',
+      digests * DIGEST_UNITS.idempotencyWriteUnitsPerDigest,
+      wru,
+    ),
+    line('Lambda', 'digest-sender requests', windows, PRICES.lambda.request),
+  );
 };
 
 /** The sum of the lines in USD. */

@@ -114,6 +114,61 @@ describe('monthlyCost from measured counts', () => {
   });
 });
 
+describe('monthlyCost with SMS digests', () => {
+  const inputs = {
+    ...DEFAULT_COST_INPUTS,
+    writesPerDay: 100_000,
+    crossingRate: 0.05,
+    smsShare: 0.5,
+    memoryMb: MEMORY,
+    counts: METERED,
+  };
+  const immediate = monthlyCost(inputs);
+  const item = (r: ReturnType<typeof monthlyCost>, name: string) =>
+    r.pipeline.find((l) => l.item === name)?.quantity ?? 0;
+
+  it('sends at most one SMS per window, the critical share at once, and prices the sender', () => {
+    const digested = monthlyCost({
+      ...inputs,
+      smsDigest: { windowMinutes: 15, immediateShare: 0.2 },
+    });
+    // 75k SMS alerts a month: 15k critical at once, 60k into 2,880 windows (~21 each, so
+    // nearly every window sends one).
+    expect(item(digested, 'stock-monitor SMS deliveries, immediate (US)')).toBeCloseTo(15_000, 6);
+    const digests = item(digested, 'SMS digests (15 min, US)');
+    expect(digests).toBeLessThanOrEqual(2880);
+    expect(digests).toBeGreaterThan(2879);
+    expect(item(digested, 'digest buffer writes (WRU)')).toBeCloseTo(150_000 * 3, 6);
+    expect(item(digested, 'digest-sender requests')).toBe(2880);
+    expect(digested.totals.pipeline).toBeLessThan(immediate.totals.pipeline);
+    expect(digested.totals.naive).toBe(immediate.totals.naive);
+  });
+
+  it('sends no more digests than alerts, whatever the window (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 1440 }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        (windowMinutes, immediateShare, smsShare) => {
+          const r = monthlyCost({
+            ...inputs,
+            smsShare,
+            smsDigest: { windowMinutes, immediateShare },
+          });
+          const sms =
+            item(r, 'stock-monitor SMS deliveries, immediate (US)') +
+            item(r, `SMS digests (${windowMinutes} min, US)`);
+          expect(sms).toBeLessThanOrEqual(150_000 * smsShare + 1e-6);
+          expect(item(r, `SMS digests (${windowMinutes} min, US)`)).toBeLessThanOrEqual(
+            (30 * 1440) / windowMinutes + 1e-6,
+          );
+        },
+      ),
+    );
+  });
+});
+
 describe('countsAt', () => {
   it('splits a measure into a part per record and a part per invocation from two batch sizes', () => {
     // The naive consumer: 0.9 ms per record, whatever the batch: 9 ms at 10, 45 ms at 50.
