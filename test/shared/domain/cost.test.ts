@@ -71,15 +71,18 @@ const MEMORY = memoryOf(
   },
 );
 
+/** 100k writes a day, 5 % crossing, half the alerts by SMS, on the counts above. */
+const INPUTS = {
+  ...DEFAULT_COST_INPUTS,
+  writesPerDay: 100_000,
+  crossingRate: 0.05,
+  smsShare: 0.5,
+  memoryMb: MEMORY,
+  counts: METERED,
+};
+
 describe('monthlyCost from measured counts', () => {
-  const result = monthlyCost({
-    ...DEFAULT_COST_INPUTS,
-    writesPerDay: 100_000,
-    crossingRate: 0.05,
-    smsShare: 0.5,
-    memoryMb: MEMORY,
-    counts: METERED,
-  });
+  const result = monthlyCost(INPUTS);
   const line = (item: string) => result.pipeline.find((l) => l.item === item);
 
   it('prices each service from the dated price table', () => {
@@ -115,14 +118,7 @@ describe('monthlyCost from measured counts', () => {
 });
 
 describe('monthlyCost with SMS digests', () => {
-  const inputs = {
-    ...DEFAULT_COST_INPUTS,
-    writesPerDay: 100_000,
-    crossingRate: 0.05,
-    smsShare: 0.5,
-    memoryMb: MEMORY,
-    counts: METERED,
-  };
+  const inputs = INPUTS;
   const immediate = monthlyCost(inputs);
   const item = (r: ReturnType<typeof monthlyCost>, name: string) =>
     r.pipeline.find((l) => l.item === name)?.quantity ?? 0;
