@@ -14,7 +14,10 @@ const built = vi.hoisted(() => {
       counts.segmenters++;
     }
   };
-  return { counts, restore: () => void (Intl.Segmenter = Original) };
+  const restore = () => {
+    Intl.Segmenter = Original;
+  };
+  return { counts, restore };
 });
 
 vi.mock('zod/mini', async (importOriginal) => {

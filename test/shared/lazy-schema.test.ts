@@ -1,5 +1,5 @@
-import * as z from 'zod/mini';
 import { describe, expect, it, vi } from 'vitest';
+import * as z from 'zod/mini';
 import { lazySchema } from '../../shared/lazy-schema.js';
 
 describe('lazySchema', () => {
