@@ -7,15 +7,16 @@ import { afterAll, describe, expect, it, vi } from 'vitest';
  */
 const built = vi.hoisted(() => {
   const counts = { schemas: 0, segmenters: 0 };
-  const Original = Intl.Segmenter;
-  Intl.Segmenter = class extends Original {
+  const intl = Intl as { Segmenter: typeof Intl.Segmenter };
+  const Original = intl.Segmenter;
+  intl.Segmenter = class extends Original {
     constructor(...args: ConstructorParameters<typeof Intl.Segmenter>) {
       super(...args);
       counts.segmenters++;
     }
   };
   const restore = () => {
-    Intl.Segmenter = Original;
+    intl.Segmenter = Original;
   };
   return { counts, restore };
 });
