@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { lazySchema } from '../lazy-schema.js';
 import '../zod-messages.js';
 import { OUTCOMES } from '../domain/ledger.js';
 import { LEVELS, SEVERITIES } from '../domain/levels.js';
@@ -64,41 +65,43 @@ export const SILENCE_REASONS = ['snooze', 'cooldown', 'no-channels', 'trigger-si
 export type SilenceReason = (typeof SILENCE_REASONS)[number];
 
 /** Detail of `StockLevelTriggered` and `StockLevelResolved`; see {@link levelEventCategory} for its bounds. */
-export const StockLevelDetailSchema = z.object({
-  version: z.literal(EVENT_VERSION),
-  alertId: z.string().check(z.minLength(1)),
-  sku: z.string().check(z.minLength(1)),
-  location: z.string().check(z.minLength(1)),
-  category: z.optional(z.string()),
-  /**
-   * Set when the item's category was too long to carry (see {@link levelEventCategory}):
-   * `category` then holds its beginning only. Absent from events of earlier releases.
-   */
-  categoryTruncated: z.optional(z.literal(true)),
-  level: z.enum(LEVELS),
-  previousQuantity: z.nullable(z.number()),
-  quantity: z.nullable(z.number()),
-  threshold: z.number(),
-  occurredAt: z.iso.datetime({ offset: true }),
-  severity: z.enum(SEVERITIES),
-  ruleKey: z.string().check(z.minLength(1)),
-  /** False when people were not alerted (snoozed or in cooldown); strategies still apply. */
-  notified: z.boolean(),
-  /**
-   * Why people were not alerted, when `notified` is false: the rule was snoozed, the level was
-   * in its cooldown, the rule has no channels, or (a resolve) its trigger was silenced. Absent
-   * from events of earlier releases.
-   */
-  silencedBy: z.optional(z.enum(SILENCE_REASONS)),
-  /** The stream record the crossing came from. */
-  changeId: z.string().check(z.minLength(1)),
-  /**
-   * The stream sequence number of that record: the executor waits until the alert state has
-   * recorded it before judging whether the alert is still current. Absent from events of
-   * earlier releases, which are judged on the state as it is.
-   */
-  sequenceNumber: z.optional(z.string().check(z.regex(/^\d+$/))),
-});
+export const StockLevelDetailSchema = lazySchema(() =>
+  z.object({
+    version: z.literal(EVENT_VERSION),
+    alertId: z.string().check(z.minLength(1)),
+    sku: z.string().check(z.minLength(1)),
+    location: z.string().check(z.minLength(1)),
+    category: z.optional(z.string()),
+    /**
+     * Set when the item's category was too long to carry (see {@link levelEventCategory}):
+     * `category` then holds its beginning only. Absent from events of earlier releases.
+     */
+    categoryTruncated: z.optional(z.literal(true)),
+    level: z.enum(LEVELS),
+    previousQuantity: z.nullable(z.number()),
+    quantity: z.nullable(z.number()),
+    threshold: z.number(),
+    occurredAt: z.iso.datetime({ offset: true }),
+    severity: z.enum(SEVERITIES),
+    ruleKey: z.string().check(z.minLength(1)),
+    /** False when people were not alerted (snoozed or in cooldown); strategies still apply. */
+    notified: z.boolean(),
+    /**
+     * Why people were not alerted, when `notified` is false: the rule was snoozed, the level was
+     * in its cooldown, the rule has no channels, or (a resolve) its trigger was silenced. Absent
+     * from events of earlier releases.
+     */
+    silencedBy: z.optional(z.enum(SILENCE_REASONS)),
+    /** The stream record the crossing came from. */
+    changeId: z.string().check(z.minLength(1)),
+    /**
+     * The stream sequence number of that record: the executor waits until the alert state has
+     * recorded it before judging whether the alert is still current. Absent from events of
+     * earlier releases, which are judged on the state as it is.
+     */
+    sequenceNumber: z.optional(z.string().check(z.regex(/^\d+$/))),
+  }),
+);
 export type StockLevelDetail = z.infer<typeof StockLevelDetailSchema>;
 
 /**
@@ -107,47 +110,53 @@ export type StockLevelDetail = z.infer<typeof StockLevelDetailSchema>;
  * because Powertools' schema imports classic zod whole, every locale included: ~450 KB of the
  * executor's bundle. The Powertools parser middleware takes it as a Standard Schema.
  */
-export const StockLevelEventSchema = z.object({
-  version: z.string(),
-  id: z.string(),
-  source: z.string(),
-  account: z.string(),
-  time: z.iso.datetime(),
-  region: z.string(),
-  resources: z.array(z.string()),
-  'detail-type': z.string(),
-  detail: StockLevelDetailSchema,
-  'replay-name': z.optional(z.string()),
-});
+export const StockLevelEventSchema = lazySchema(() =>
+  z.object({
+    version: z.string(),
+    id: z.string(),
+    source: z.string(),
+    account: z.string(),
+    time: z.iso.datetime(),
+    region: z.string(),
+    resources: z.array(z.string()),
+    'detail-type': z.string(),
+    detail: StockLevelDetailSchema,
+    'replay-name': z.optional(z.string()),
+  }),
+);
 export type StockLevelEvent = z.infer<typeof StockLevelEventSchema>;
 
 /** Detail of `StrategyApplied`: one per decision of the strategy-executor. */
-export const StrategyAppliedDetailSchema = z.object({
-  version: z.literal(EVENT_VERSION),
-  alertId: z.string(),
-  sku: z.string(),
-  location: z.string(),
-  level: z.enum(LEVELS),
-  transition: z.enum(['TRIGGERED', 'RESOLVED']),
-  strategy: z.string(),
-  outcome: z.enum(OUTCOMES),
-  reason: z.optional(z.string()),
-  effect: z.record(z.string(), z.unknown()),
-  occurredAt: z.iso.datetime({ offset: true }),
-});
+export const StrategyAppliedDetailSchema = lazySchema(() =>
+  z.object({
+    version: z.literal(EVENT_VERSION),
+    alertId: z.string(),
+    sku: z.string(),
+    location: z.string(),
+    level: z.enum(LEVELS),
+    transition: z.enum(['TRIGGERED', 'RESOLVED']),
+    strategy: z.string(),
+    outcome: z.enum(OUTCOMES),
+    reason: z.optional(z.string()),
+    effect: z.record(z.string(), z.unknown()),
+    occurredAt: z.iso.datetime({ offset: true }),
+  }),
+);
 export type StrategyAppliedDetail = z.infer<typeof StrategyAppliedDetailSchema>;
 
 /** Detail of `PurchaseOrderRequested`, for a supplier integration to pick up. */
-export const PurchaseOrderRequestedDetailSchema = z.object({
-  version: z.literal(EVENT_VERSION),
-  orderId: z.string(),
-  alertId: z.string(),
-  sku: z.string(),
-  location: z.string(),
-  quantity: z.number().check(z.positive()),
-  supplier: z.optional(z.string()),
-  occurredAt: z.iso.datetime({ offset: true }),
-});
+export const PurchaseOrderRequestedDetailSchema = lazySchema(() =>
+  z.object({
+    version: z.literal(EVENT_VERSION),
+    orderId: z.string(),
+    alertId: z.string(),
+    sku: z.string(),
+    location: z.string(),
+    quantity: z.number().check(z.positive()),
+    supplier: z.optional(z.string()),
+    occurredAt: z.iso.datetime({ offset: true }),
+  }),
+);
 export type PurchaseOrderRequestedDetail = z.infer<typeof PurchaseOrderRequestedDetailSchema>;
 
 /**

@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import { InvalidKeyError } from '../errors.js';
+import { lazySchema } from '../lazy-schema.js';
 import '../zod-messages.js';
 import { decodeKeyParts, encodeKeyParts } from './keys.js';
 
@@ -8,18 +9,20 @@ import { decodeKeyParts, encodeKeyParts } from './keys.js';
  * required; price, category and name are optional; other attributes are kept and ignored.
  * `lowStockThreshold` and `overstockThreshold` on the item override the rule's thresholds.
  */
-export const InventoryItemSchema = z.looseObject({
-  sku: z.string().check(z.minLength(1, 'sku must not be empty'), z.maxLength(256)),
-  location: z.string().check(z.minLength(1, 'location must not be empty'), z.maxLength(256)),
-  // zod's numbers are finite: NaN and ±Infinity are refused.
-  quantity: z.number({ error: 'quantity must be a number (N)' }),
-  price: z.optional(z.number().check(z.nonnegative('price must not be negative'))),
-  category: z.optional(z.string().check(z.minLength(1))),
-  name: z.optional(z.string()),
-  listed: z.optional(z.boolean()),
-  lowStockThreshold: z.optional(z.number().check(z.nonnegative())),
-  overstockThreshold: z.optional(z.number().check(z.positive())),
-});
+export const InventoryItemSchema = lazySchema(() =>
+  z.looseObject({
+    sku: z.string().check(z.minLength(1, 'sku must not be empty'), z.maxLength(256)),
+    location: z.string().check(z.minLength(1, 'location must not be empty'), z.maxLength(256)),
+    // zod's numbers are finite: NaN and ±Infinity are refused.
+    quantity: z.number({ error: 'quantity must be a number (N)' }),
+    price: z.optional(z.number().check(z.nonnegative('price must not be negative'))),
+    category: z.optional(z.string().check(z.minLength(1))),
+    name: z.optional(z.string()),
+    listed: z.optional(z.boolean()),
+    lowStockThreshold: z.optional(z.number().check(z.nonnegative())),
+    overstockThreshold: z.optional(z.number().check(z.positive())),
+  }),
+);
 export type InventoryItem = z.infer<typeof InventoryItemSchema>;
 
 /**

@@ -1,5 +1,6 @@
 import type { StockLevelDetail } from '../contracts/events.js';
 import type { Transition } from './crossing.js';
+import { graphemesOf } from './graphemes.js';
 import type { Level, Severity } from './levels.js';
 import { CATALOGUES, type Catalogue, type Locale, type MessageFields } from './locales.js';
 import type { StrategyType } from './rules.js';
@@ -70,8 +71,6 @@ export const DISPLAY_BYTES = {
 } as const;
 
 const ELLIPSIS = '…';
-/** Built on the first cut, not at load: building one costs a cold start about 8 ms, and most never cut. */
-let graphemes: Intl.Segmenter | undefined;
 
 /** UTF-8 length of `text` (a lone surrogate counts as the three bytes of U+FFFD, as encoders write it). */
 export const utf8Length = (text: string): number => {
@@ -94,8 +93,7 @@ export const clip = (text: string, maxBytes: number): string => {
   const room = maxBytes - utf8Length(ELLIPSIS);
   let used = 0;
   let end = 0;
-  graphemes ??= new Intl.Segmenter(undefined, { granularity: 'grapheme' });
-  for (const { segment, index } of graphemes.segment(text)) {
+  for (const { segment, index } of graphemesOf(text)) {
     used += utf8Length(segment);
     if (used > room) break;
     end = index + segment.length;

@@ -1,100 +1,115 @@
 import * as z from 'zod/mini';
 import { decodeKeyParts, encodeKeyParts } from '../contracts/keys.js';
 import { formatIssues, InvalidKeyError, InvalidRuleError } from '../errors.js';
+import { lazySchema } from '../lazy-schema.js';
 import { strictObjectOf } from '../zod-messages.js';
 import { LEVELS, type Level, SEVERITIES, type Severity } from './levels.js';
 
 // zod's numbers are finite: NaN and ±Infinity are refused.
-const units = z.number();
-const positiveUnits = z.number().check(z.positive());
-const nonNegativeUnits = z.number().check(z.nonnegative());
-const positiveInt = z.int().check(z.positive());
-const text = z.string().check(z.minLength(1));
-const dryRun = z._default(z.boolean(), false);
+const units = lazySchema(() => z.number());
+const positiveUnits = lazySchema(() => z.number().check(z.positive()));
+const nonNegativeUnits = lazySchema(() => z.number().check(z.nonnegative()));
+const positiveInt = lazySchema(() => z.int().check(z.positive()));
+const text = lazySchema(() => z.string().check(z.minLength(1)));
+const dryRun = lazySchema(() => z._default(z.boolean(), false));
 
 /** `purchase-order`: raise one replenishment order; never two open orders per item. */
-export const PurchaseOrderStrategySchema = strictObjectOf({
-  type: z.literal('purchase-order'),
-  quantity: z.discriminatedUnion('mode', [
-    strictObjectOf({ mode: z.literal('fixed'), units: positiveUnits }),
-    strictObjectOf({ mode: z.literal('up-to-max'), max: positiveUnits }),
-    strictObjectOf({
-      mode: z.literal('economic'),
-      /** Fallback when demand history is too thin for an economic order quantity. */
-      fallbackUnits: positiveUnits,
-    }),
-  ]),
-  orderMultiple: z._default(positiveInt, 1),
-  supplier: z.optional(text),
-  dryRun,
-});
-
-/** `direct-restock`: increase stock from an internal source. */
-export const DirectRestockStrategySchema = strictObjectOf({
-  type: z.literal('direct-restock'),
-  quantity: z.discriminatedUnion('mode', [
-    strictObjectOf({ mode: z.literal('fixed'), units: positiveUnits }),
-    strictObjectOf({ mode: z.literal('up-to-max'), max: positiveUnits }),
-  ]),
-  source: z._default(text, 'internal'),
-  dryRun,
-});
-
-/** `reduce`: on overstock, move the surplus out down to `downTo`. */
-export const ReduceStrategySchema = strictObjectOf({
-  type: z.literal('reduce'),
-  downTo: nonNegativeUnits,
-  destination: z.discriminatedUnion('type', [
-    strictObjectOf({ type: z.literal('transfer'), location: text }),
-    strictObjectOf({ type: z.literal('return'), supplier: z.optional(text) }),
-  ]),
-  dryRun,
-});
-
-/** `reprice`: change the price by a percentage within [floor, ceiling], at most N times per period. */
-export const RepriceStrategySchema = strictObjectOf({
-  type: z.literal('reprice'),
-  /** Percentage of the current price, e.g. 10 for 10 %. */
-  percent: z.number().check(z.positive(), z.lte(90)),
-  /** Defaults: down on overstock, up on low or out of stock. */
-  direction: z.optional(z.enum(['up', 'down'])),
-  floor: nonNegativeUnits,
-  ceiling: positiveUnits,
-  maxChangesPerPeriod: z._default(positiveInt, 1),
-  periodHours: z._default(positiveUnits, 24),
-  /**
-   * When the level resolves, restore the price held before this alert's change, unless the
-   * price changed since (then it is kept, and the reason ledgered).
-   */
-  restoreOnResolve: z._default(z.boolean(), false),
-  dryRun,
-}).check(
-  z.refine((s) => s.floor <= s.ceiling, {
-    message: 'floor must not be above ceiling',
-    path: ['floor'],
+export const PurchaseOrderStrategySchema = lazySchema(() =>
+  strictObjectOf({
+    type: z.literal('purchase-order'),
+    quantity: z.discriminatedUnion('mode', [
+      strictObjectOf({ mode: z.literal('fixed'), units: positiveUnits }),
+      strictObjectOf({ mode: z.literal('up-to-max'), max: positiveUnits }),
+      strictObjectOf({
+        mode: z.literal('economic'),
+        /** Fallback when demand history is too thin for an economic order quantity. */
+        fallbackUnits: positiveUnits,
+      }),
+    ]),
+    orderMultiple: z._default(positiveInt, 1),
+    supplier: z.optional(text),
+    dryRun,
   }),
 );
 
+/** `direct-restock`: increase stock from an internal source. */
+export const DirectRestockStrategySchema = lazySchema(() =>
+  strictObjectOf({
+    type: z.literal('direct-restock'),
+    quantity: z.discriminatedUnion('mode', [
+      strictObjectOf({ mode: z.literal('fixed'), units: positiveUnits }),
+      strictObjectOf({ mode: z.literal('up-to-max'), max: positiveUnits }),
+    ]),
+    source: z._default(text, 'internal'),
+    dryRun,
+  }),
+);
+
+/** `reduce`: on overstock, move the surplus out down to `downTo`. */
+export const ReduceStrategySchema = lazySchema(() =>
+  strictObjectOf({
+    type: z.literal('reduce'),
+    downTo: nonNegativeUnits,
+    destination: z.discriminatedUnion('type', [
+      strictObjectOf({ type: z.literal('transfer'), location: text }),
+      strictObjectOf({ type: z.literal('return'), supplier: z.optional(text) }),
+    ]),
+    dryRun,
+  }),
+);
+
+/** `reprice`: change the price by a percentage within [floor, ceiling], at most N times per period. */
+export const RepriceStrategySchema = lazySchema(() =>
+  strictObjectOf({
+    type: z.literal('reprice'),
+    /** Percentage of the current price, e.g. 10 for 10 %. */
+    percent: z.number().check(z.positive(), z.lte(90)),
+    /** Defaults: down on overstock, up on low or out of stock. */
+    direction: z.optional(z.enum(['up', 'down'])),
+    floor: nonNegativeUnits,
+    ceiling: positiveUnits,
+    maxChangesPerPeriod: z._default(positiveInt, 1),
+    periodHours: z._default(positiveUnits, 24),
+    /**
+     * When the level resolves, restore the price held before this alert's change, unless the
+     * price changed since (then it is kept, and the reason ledgered).
+     */
+    restoreOnResolve: z._default(z.boolean(), false),
+    dryRun,
+  }).check(
+    z.refine((s) => s.floor <= s.ceiling, {
+      message: 'floor must not be above ceiling',
+      path: ['floor'],
+    }),
+  ),
+);
+
 /** `pause-listing`: unlist on trigger, relist when the level resolves. */
-export const PauseListingStrategySchema = strictObjectOf({
-  type: z.literal('pause-listing'),
-  dryRun,
-});
+export const PauseListingStrategySchema = lazySchema(() =>
+  strictObjectOf({
+    type: z.literal('pause-listing'),
+    dryRun,
+  }),
+);
 
 /** `notify-only`: record the decision, change nothing. */
-export const NotifyOnlyStrategySchema = strictObjectOf({
-  type: z.literal('notify-only'),
-  dryRun,
-});
+export const NotifyOnlyStrategySchema = lazySchema(() =>
+  strictObjectOf({
+    type: z.literal('notify-only'),
+    dryRun,
+  }),
+);
 
-export const StrategySchema = z.discriminatedUnion('type', [
-  PurchaseOrderStrategySchema,
-  DirectRestockStrategySchema,
-  ReduceStrategySchema,
-  RepriceStrategySchema,
-  PauseListingStrategySchema,
-  NotifyOnlyStrategySchema,
-]);
+export const StrategySchema = lazySchema(() =>
+  z.discriminatedUnion('type', [
+    PurchaseOrderStrategySchema,
+    DirectRestockStrategySchema,
+    ReduceStrategySchema,
+    RepriceStrategySchema,
+    PauseListingStrategySchema,
+    NotifyOnlyStrategySchema,
+  ]),
+);
 export type Strategy = z.output<typeof StrategySchema>;
 export type StrategyType = Strategy['type'];
 
@@ -112,14 +127,16 @@ const DEFAULT_SEVERITY: Record<Level, Severity> = {
 };
 
 /** Where a rule applies. ResolvedRule is most-specific-first: sku+location, sku, category, default. */
-export const RuleScopeSchema = z.union(
-  [
-    z.strictObject({ sku: text, location: text }),
-    z.strictObject({ sku: text }),
-    z.strictObject({ category: text }),
-    z.strictObject({ default: z.literal(true) }),
-  ],
-  { error: 'expected one of {sku, location} | {sku} | {category} | {default: true}' },
+export const RuleScopeSchema = lazySchema(() =>
+  z.union(
+    [
+      z.strictObject({ sku: text, location: text }),
+      z.strictObject({ sku: text }),
+      z.strictObject({ category: text }),
+      z.strictObject({ default: z.literal(true) }),
+    ],
+    { error: 'expected one of {sku, location} | {sku} | {category} | {default: true}' },
+  ),
 );
 export type RuleScope = z.output<typeof RuleScopeSchema>;
 
@@ -128,103 +145,107 @@ export type RuleScope = z.output<typeof RuleScopeSchema>;
  * reorder point = mean daily demand × lead time + z(service level) × σ × √lead time, bounded
  * by [minLowStock, maxLowStock]; order quantity = EOQ rounded up to orderMultiple.
  */
-export const DemandPolicySchema = strictObjectOf({
-  leadTimeDays: z.number().check(z.positive(), z.lte(365)),
-  serviceLevel: z._default(z.number().check(z.gt(0.5), z.lt(1)), 0.95),
-  orderingCost: z._default(positiveUnits, 50),
-  holdingCostPerUnitYear: z._default(positiveUnits, 1),
-  orderMultiple: z._default(positiveInt, 1),
-  minLowStock: z._default(nonNegativeUnits, 0),
-  maxLowStock: z._default(positiveUnits, 1_000_000),
-  windowDays: z._default(z.int().check(z.gte(7), z.lte(365)), 28),
-  minHistoryDays: z._default(z.int().check(z.gte(1), z.lte(365)), 14),
-  /** The fixed threshold used while history is too thin. */
-  fallbackLowStock: nonNegativeUnits,
-}).check(
-  z.refine((p) => p.minLowStock <= p.maxLowStock, {
-    message: 'minLowStock must not exceed maxLowStock',
-    path: ['minLowStock'],
-  }),
+export const DemandPolicySchema = lazySchema(() =>
+  strictObjectOf({
+    leadTimeDays: z.number().check(z.positive(), z.lte(365)),
+    serviceLevel: z._default(z.number().check(z.gt(0.5), z.lt(1)), 0.95),
+    orderingCost: z._default(positiveUnits, 50),
+    holdingCostPerUnitYear: z._default(positiveUnits, 1),
+    orderMultiple: z._default(positiveInt, 1),
+    minLowStock: z._default(nonNegativeUnits, 0),
+    maxLowStock: z._default(positiveUnits, 1_000_000),
+    windowDays: z._default(z.int().check(z.gte(7), z.lte(365)), 28),
+    minHistoryDays: z._default(z.int().check(z.gte(1), z.lte(365)), 14),
+    /** The fixed threshold used while history is too thin. */
+    fallbackLowStock: nonNegativeUnits,
+  }).check(
+    z.refine((p) => p.minLowStock <= p.maxLowStock, {
+      message: 'minLowStock must not exceed maxLowStock',
+      path: ['minLowStock'],
+    }),
+  ),
 );
 export type DemandPolicyInput = z.input<typeof DemandPolicySchema>;
 
 /** A rule document, as operators write it and as the control table stores it. */
-export const RuleSchema = strictObjectOf({
-  scope: RuleScopeSchema,
-  name: z.optional(z.string().check(z.minLength(1), z.maxLength(80))),
-  thresholds: strictObjectOf({
-    OUT_OF_STOCK: z.optional(units),
-    /** A number, or `auto` to derive it from demand with the `demand` policy. */
-    LOW_STOCK: z.optional(z.union([units, z.literal('auto')])),
-    OVERSTOCK: z.optional(units),
-  }),
-  demand: z.optional(DemandPolicySchema),
-  /** Units the quantity must clear a threshold by before a level resolves. */
-  hysteresis: z._default(nonNegativeUnits, 0),
-  /** Minimum seconds between two announced triggers of the same level for one item. */
-  cooldownSeconds: z._default(z.int().check(z.nonnegative()), 0),
-  severity: z._default(perLevel(z.enum(SEVERITIES)), {}),
-  channels: z._default(z.array(z.enum(['email', 'sms'])), ['email', 'sms']),
-  strategies: z._default(perLevel(StrategySchema), {}),
-  /** No alert is announced until this instant (ISO-8601). */
-  snoozeUntil: z.optional(z.iso.datetime({ offset: true })),
-}).check(
-  z.superRefine((rule, ctx) => {
-    if (rule.thresholds.LOW_STOCK === 'auto' && !rule.demand) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['demand'],
-        message: 'is required when thresholds.LOW_STOCK is auto',
-      });
-    }
-    const { OVERSTOCK: over, OUT_OF_STOCK: out = 0 } = rule.thresholds;
-    const low =
-      rule.thresholds.LOW_STOCK === 'auto'
-        ? rule.demand?.fallbackLowStock
-        : rule.thresholds.LOW_STOCK;
-    if (low !== undefined && low < out) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['thresholds', 'LOW_STOCK'],
-        message: `must be ≥ OUT_OF_STOCK (${out})`,
-      });
-    }
-    const floorOfOver = low ?? out;
-    if (over !== undefined && over <= floorOfOver + rule.hysteresis) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['thresholds', 'OVERSTOCK'],
-        message: `must be above ${low === undefined ? 'OUT_OF_STOCK' : 'LOW_STOCK'} + hysteresis (${floorOfOver + rule.hysteresis})`,
-      });
-    }
-    // A derived LOW_STOCK moves within [minLowStock, maxLowStock]: all of it must stay below
-    // OVERSTOCK − hysteresis, or a purchase order and an overstock reduce could run at once.
-    if (
-      rule.thresholds.LOW_STOCK === 'auto' &&
-      rule.demand &&
-      over !== undefined &&
-      rule.demand.maxLowStock + rule.hysteresis >= over
-    ) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['demand', 'maxLowStock'],
-        message: `must be below thresholds.OVERSTOCK − hysteresis (${over} − ${rule.hysteresis} = ${over - rule.hysteresis}): a derived LOW_STOCK of ${rule.demand.maxLowStock} would reach overstock`,
-      });
-    }
-    for (const level of LEVELS) {
+export const RuleSchema = lazySchema(() =>
+  strictObjectOf({
+    scope: RuleScopeSchema,
+    name: z.optional(z.string().check(z.minLength(1), z.maxLength(80))),
+    thresholds: strictObjectOf({
+      OUT_OF_STOCK: z.optional(units),
+      /** A number, or `auto` to derive it from demand with the `demand` policy. */
+      LOW_STOCK: z.optional(z.union([units, z.literal('auto')])),
+      OVERSTOCK: z.optional(units),
+    }),
+    demand: z.optional(DemandPolicySchema),
+    /** Units the quantity must clear a threshold by before a level resolves. */
+    hysteresis: z._default(nonNegativeUnits, 0),
+    /** Minimum seconds between two announced triggers of the same level for one item. */
+    cooldownSeconds: z._default(z.int().check(z.nonnegative()), 0),
+    severity: z._default(perLevel(z.enum(SEVERITIES)), {}),
+    channels: z._default(z.array(z.enum(['email', 'sms'])), ['email', 'sms']),
+    strategies: z._default(perLevel(StrategySchema), {}),
+    /** No alert is announced until this instant (ISO-8601). */
+    snoozeUntil: z.optional(z.iso.datetime({ offset: true })),
+  }).check(
+    z.superRefine((rule, ctx) => {
+      if (rule.thresholds.LOW_STOCK === 'auto' && !rule.demand) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['demand'],
+          message: 'is required when thresholds.LOW_STOCK is auto',
+        });
+      }
+      const { OVERSTOCK: over, OUT_OF_STOCK: out = 0 } = rule.thresholds;
+      const low =
+        rule.thresholds.LOW_STOCK === 'auto'
+          ? rule.demand?.fallbackLowStock
+          : rule.thresholds.LOW_STOCK;
+      if (low !== undefined && low < out) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['thresholds', 'LOW_STOCK'],
+          message: `must be ≥ OUT_OF_STOCK (${out})`,
+        });
+      }
+      const floorOfOver = low ?? out;
+      if (over !== undefined && over <= floorOfOver + rule.hysteresis) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['thresholds', 'OVERSTOCK'],
+          message: `must be above ${low === undefined ? 'OUT_OF_STOCK' : 'LOW_STOCK'} + hysteresis (${floorOfOver + rule.hysteresis})`,
+        });
+      }
+      // A derived LOW_STOCK moves within [minLowStock, maxLowStock]: all of it must stay below
+      // OVERSTOCK − hysteresis, or a purchase order and an overstock reduce could run at once.
       if (
-        rule.strategies[level] &&
-        rule.thresholds[level] === undefined &&
-        level !== 'OUT_OF_STOCK'
+        rule.thresholds.LOW_STOCK === 'auto' &&
+        rule.demand &&
+        over !== undefined &&
+        rule.demand.maxLowStock + rule.hysteresis >= over
       ) {
         ctx.addIssue({
           code: 'custom',
-          path: ['strategies', level],
-          message: `needs thresholds.${level}`,
+          path: ['demand', 'maxLowStock'],
+          message: `must be below thresholds.OVERSTOCK − hysteresis (${over} − ${rule.hysteresis} = ${over - rule.hysteresis}): a derived LOW_STOCK of ${rule.demand.maxLowStock} would reach overstock`,
         });
       }
-    }
-  }),
+      for (const level of LEVELS) {
+        if (
+          rule.strategies[level] &&
+          rule.thresholds[level] === undefined &&
+          level !== 'OUT_OF_STOCK'
+        ) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['strategies', level],
+            message: `needs thresholds.${level}`,
+          });
+        }
+      }
+    }),
+  ),
 );
 export type RuleInput = z.input<typeof RuleSchema>;
 export type Rule = z.output<typeof RuleSchema>;
@@ -323,23 +344,26 @@ export const ruleKeyFits = (ruleKey: string): boolean =>
  * a snooze and threshold overrides (an applied `thresholds suggest`). It is applied on top of
  * whatever rule the item resolves to, so later edits of that rule still reach the item.
  */
-export const RuleOverlaySchema = strictObjectOf({
-  scope: RuleScopeSchema,
-  /** No alert is announced until this instant (ISO-8601); past instants change nothing. */
-  snoozeUntil: z.optional(z.iso.datetime({ offset: true })),
-  /** Numbers only: an overlay fixes a threshold; `auto` belongs to the rule. */
-  thresholds: z.optional(
-    strictObjectOf({
-      OUT_OF_STOCK: z.optional(units),
-      LOW_STOCK: z.optional(units),
-      OVERSTOCK: z.optional(units),
-    }),
-  ),
-}).check(
-  z.refine(
-    (o) =>
-      o.snoozeUntil !== undefined || Object.values(o.thresholds ?? {}).some((t) => t !== undefined),
-    { message: 'sets nothing: give snoozeUntil or a threshold', path: [] },
+export const RuleOverlaySchema = lazySchema(() =>
+  strictObjectOf({
+    scope: RuleScopeSchema,
+    /** No alert is announced until this instant (ISO-8601); past instants change nothing. */
+    snoozeUntil: z.optional(z.iso.datetime({ offset: true })),
+    /** Numbers only: an overlay fixes a threshold; `auto` belongs to the rule. */
+    thresholds: z.optional(
+      strictObjectOf({
+        OUT_OF_STOCK: z.optional(units),
+        LOW_STOCK: z.optional(units),
+        OVERSTOCK: z.optional(units),
+      }),
+    ),
+  }).check(
+    z.refine(
+      (o) =>
+        o.snoozeUntil !== undefined ||
+        Object.values(o.thresholds ?? {}).some((t) => t !== undefined),
+      { message: 'sets nothing: give snoozeUntil or a threshold', path: [] },
+    ),
   ),
 );
 export type RuleOverlay = z.output<typeof RuleOverlaySchema>;

@@ -1,3 +1,5 @@
+import { graphemesOf } from './graphemes.js';
+
 /**
  * One SMS segment, as carriers count it. A text made only of GSM 03.38 characters is sent in
  * GSM-7: 160 septets, the escape-table characters counting two. Any other character makes the
@@ -60,13 +62,11 @@ export const gsm7Transliteration = (text: string): string | undefined => {
   return out;
 };
 
-const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
-
 /** The first `count` user-perceived characters of the text. */
 const firstGraphemes = (text: string, count: number): string => {
   let end = 0;
   let taken = 0;
-  for (const { segment, index } of graphemes.segment(text)) {
+  for (const { segment, index } of graphemesOf(text)) {
     if (taken === count) break;
     end = index + segment.length;
     taken++;
@@ -74,7 +74,7 @@ const firstGraphemes = (text: string, count: number): string => {
   return text.slice(0, end);
 };
 
-const graphemeCount = (text: string): number => [...graphemes.segment(text)].length;
+const graphemeCount = (text: string): number => [...graphemesOf(text)].length;
 
 /** The ellipsis an encoding can carry: '…' is not in GSM-7. */
 const ellipsisFor = (text: string): string => (isGsm7(text) ? '...' : '…');
