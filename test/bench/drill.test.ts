@@ -4,7 +4,7 @@ import { orderingExamples, runDrills } from '../../bench/drill.js';
 /** The reliability drills at a small size (npm run drill runs 10,000 changes). */
 describe('reliability drills', () => {
   it('doubles nothing on redelivery, loses nothing under faults, isolates poison, raises one order in a race', async () => {
-    const rows = await runDrills(inject('dynamoEndpoint'), 120, [
+    const rows = await runDrills(inject('dynamoEndpoint'), 60, [
       'redelivery',
       'faults',
       'poison',
