@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 
 /** One measured figure, with what it is compared to. */
@@ -35,11 +35,31 @@ const fmt = (n: number | undefined) =>
       ? Math.round(n).toLocaleString('en-US')
       : n.toFixed(Math.abs(n) >= 1 ? 2 : 4);
 
-/** Prints the figures as a table and writes them with the machine to `file`. */
+/** A figure's name without its run count, so "(median of 21)" replaces "(median of 11)". */
+const sameFigure = (name: string) => name.replace(/\(median of \d+\)/, '(median)');
+
+/**
+ * `figures` laid over those already in `file`: each replaces the one of the same name, the
+ * others stay. A run of some sections (`--only`) thus refreshes them without erasing the rest.
+ */
+export const mergedWith = (figures: readonly Figure[], file: string): Figure[] => {
+  if (!existsSync(file)) return [...figures];
+  const before = (JSON.parse(readFileSync(file, 'utf8')) as { figures?: Figure[] }).figures ?? [];
+  const fresh = new Map(figures.map((f) => [sameFigure(f.name), f]));
+  const kept = before.map((f) => fresh.get(sameFigure(f.name)) ?? f);
+  const keptNames = new Set(kept.map((f) => sameFigure(f.name)));
+  return [...kept, ...figures.filter((f) => !keptNames.has(sameFigure(f.name)))];
+};
+
+/**
+ * Prints the figures as a table and writes them with the machine to `file` (`written`, when
+ * given, is what to write instead: e.g. these figures merged with the file's).
+ */
 export const report = (
   figures: readonly Figure[],
   file: string,
   extra: Record<string, unknown> = {},
+  written: readonly Figure[] = figures,
 ): void => {
   const rows = figures.map((f) => [
     f.name,
@@ -56,5 +76,8 @@ export const report = (
   console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
   for (const row of rows) console.log(line(row));
   mkdirSync(file.replace(/\/[^/]+$/, ''), { recursive: true });
-  writeFileSync(file, `${JSON.stringify({ machine: machine(), ...extra, figures }, null, 2)}\n`);
+  writeFileSync(
+    file,
+    `${JSON.stringify({ machine: machine(), ...extra, figures: written }, null, 2)}\n`,
+  );
 };

@@ -7,11 +7,14 @@ import { freePort, startDynamoDbLocal } from '../sandbox/dynamodb-local.js';
 import { coldStart } from './cold-start.js';
 import { costBench } from './cost-figures.js';
 import { writeToAlertLatency } from './latency.js';
-import { type Figure, report } from './results.js';
+import { type Figure, mergedWith, report } from './results.js';
 import { scanVersusStream } from './scan-vs-stream.js';
 import { throughputBench } from './throughput.js';
 
 const SECTIONS = ['throughput', 'cold-start', 'scan', 'latency', 'cost'] as const;
+
+/** The results file a full run writes and a run of some sections refreshes. */
+const DEFAULT_OUT = 'bench/results/latest.json';
 
 const { values } = parseArgs({
   options: {
@@ -32,7 +35,7 @@ const { values } = parseArgs({
     /** Where the cost section writes the counts the `cost` command reads. */
     counts: { type: 'string', default: 'bench/results/cost-counts.json' },
     only: { type: 'string' },
-    out: { type: 'string', default: 'bench/results/latest.json' },
+    out: { type: 'string', default: DEFAULT_OUT },
   },
 });
 const figures: Figure[] = [];
@@ -138,5 +141,9 @@ if (only.has('cost')) {
     ...(await costBench({ records: Number(values['meter-records']), countsFile: values.counts })),
   );
 }
-report(figures, values.out, { options: values });
+// A run of some sections into the results file refreshes their figures and keeps the others;
+// the table printed is this run's. (The full run's sections each write a file of their own.)
+if (values.out === DEFAULT_OUT) {
+  report(figures, DEFAULT_OUT, { options: values }, mergedWith(figures, DEFAULT_OUT));
+} else report(figures, values.out, { options: values });
 process.exit(0);
