@@ -9,7 +9,10 @@ import { OrderStore } from '../shared/adapters/order-store.js';
 import { RulesRepository } from '../shared/adapters/rules-repository.js';
 import { EnvName } from '../shared/contracts/env.js';
 import type { StrategyAppliedDetail } from '../shared/contracts/events.js';
-import { DIGEST_TICK_MINUTES } from '../shared/contracts/subscriptions.js';
+import {
+  DIGEST_SENDER_LAG_MINUTES,
+  DIGEST_TICK_MINUTES,
+} from '../shared/contracts/subscriptions.js';
 import type { RuleInput } from '../shared/domain/rules.js';
 import { SandboxDigestTopic } from './digest-topic.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from './dynamodb-local.js';
@@ -103,17 +106,18 @@ export class Sandbox {
 
   /**
    * Closes the digest windows that end at the last tick at or before `at` (default: now), as
-   * the schedule does a minute after each tick: the "close the window now" hook for tests and
+   * the schedule does two minutes after each tick: the "close the window now" hook for tests and
    * the demo (`at` a window ahead closes the window running now).
    */
   closeDigestWindows(at: Date = new Date()): Promise<DigestRun> {
     return this.digestSender({ time: at.toISOString() }, lambdaContext('digest-sender'));
   }
 
-  /** Runs the schedule: a minute after every tick, until {@link stop}. */
+  /** Runs the schedule, {@link DIGEST_SENDER_LAG_MINUTES} after every tick, until {@link stop}. */
   scheduleDigests(): void {
     const tick = DIGEST_TICK_MINUTES * 60_000;
-    const next = () => tick - ((Date.now() - 60_000) % tick);
+    const lag = DIGEST_SENDER_LAG_MINUTES * 60_000;
+    const next = () => tick - ((Date.now() - lag) % tick);
     const fire = () => {
       this.closeDigestWindows().catch((error: Error) =>
         console.error(`digest-sender failed: ${error.message} (the next tick tries again)`),

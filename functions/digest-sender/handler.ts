@@ -14,7 +14,7 @@ import { createPowertools, observed } from '../commons/powertools.js';
 import { createDigestSender, type DigestRun, sendDigest } from './sender.js';
 
 /**
- * Builds the digest function's handler. The schedule invokes it a minute after each tick;
+ * Builds the digest function's handler. The schedule invokes it two minutes after each tick;
  * the event's `time` is the scheduled time, the same on every retry, so a retried or
  * redelivered invocation closes the same windows and each digest goes once: Powertools
  * idempotency keyed on window, subscriber and locale, remembered as long as the buffer.

@@ -20,7 +20,10 @@ import { Construct } from 'constructs';
 import { EnvName } from '../../shared/contracts/env.js';
 import { STRATEGY_EXECUTOR_PATTERN } from '../../shared/contracts/events.js';
 import { METRICS_NAMESPACE, MetricName, SERVICE_NAMES } from '../../shared/contracts/metrics.js';
-import { DIGEST_TICK_MINUTES } from '../../shared/contracts/subscriptions.js';
+import {
+  DIGEST_SENDER_LAG_MINUTES,
+  DIGEST_TICK_MINUTES,
+} from '../../shared/contracts/subscriptions.js';
 import { ControlIndex } from '../../shared/contracts/tables.js';
 import { digestsEnabled, type EnvironmentConfig, localesInUse } from '../config/environments.js';
 import { type InventoryAlertsData, removalPolicyOf } from './inventory-alerts-data.js';
@@ -239,8 +242,8 @@ export class InventoryAlertsPipeline extends Construct {
   }
 
   /**
-   * The digest-sender (issue #18) and its schedule: a rule a minute after every tick (the
-   * crossings committed at a window's end are in), retried within the tick; the window comes
+   * The digest-sender (issue #18) and its schedule: a rule {@link DIGEST_SENDER_LAG_MINUTES}
+   * after every tick (every crossing committed within the window is in), retried within the tick; the window comes
    * from the event's scheduled time, so a retry closes the same one, and Powertools
    * idempotency sends each digest once. It reads the buffer by the control index, the
    * subscribers' filter policies from the topic, and publishes to it.
@@ -274,12 +277,12 @@ export class InventoryAlertsPipeline extends Construct {
     allow(fn, ['sns:GetSubscriptionAttributes'], ['*']);
     allow(fn, KMS_DATA_ACTIONS, [data.key.keyArn]);
     new Rule(this, 'DigestSchedule', {
-      description: 'Closes digest windows a minute after each tick',
-      schedule: Schedule.cron({ minute: `1/${DIGEST_TICK_MINUTES}` }),
+      description: 'Closes digest windows two minutes after each tick',
+      schedule: Schedule.cron({ minute: `${DIGEST_SENDER_LAG_MINUTES}/${DIGEST_TICK_MINUTES}` }),
     }).addTarget(
       new LambdaFunction(fn, {
         retryAttempts: 2,
-        maxEventAge: Duration.minutes(DIGEST_TICK_MINUTES - 1),
+        maxEventAge: Duration.minutes(DIGEST_TICK_MINUTES - DIGEST_SENDER_LAG_MINUTES),
       }),
     );
     return sender;

@@ -80,7 +80,10 @@ export class AlertStateRepository {
     const conflicts = await transactWriteEach(
       this.doc,
       commits,
-      (c) => [{ Put: this.put(c) }, ...(c.digest ?? []).map((e) => ({ Put: this.digests.put(e) }))],
+      (c) => [
+        { Put: this.put(c) },
+        ...(c.digest ?? []).map((e) => ({ Put: this.digests.put(e, c.at) })),
+      ],
       attempts,
     );
     return new Set(conflicts.map((c) => itemKeyOf(c.item)));

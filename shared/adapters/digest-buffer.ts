@@ -22,8 +22,13 @@ export class DigestBuffer {
     private readonly shards: number,
   ) {}
 
-  /** The Put of an entry, for the transaction that commits its item's state. A replay rewrites the same item. */
-  put(entry: DigestEntry) {
+  /**
+   * The Put of an entry, for the transaction that commits its item's state at `committedAt`. A
+   * replay rewrites the same item. Indexed by the commit's time, not the crossing's: a commit
+   * lands within the monitor's timeout (60 s) of that time, and the sender reads a window two
+   * minutes after it ends, so an entry is always in a window not yet read, never in one closed.
+   */
+  put(entry: DigestEntry, committedAt: string) {
     const { sku, location, transition } = entry.attributes;
     const key = ControlKeys.digestEntry(sku, location, entry.alertId, transition);
     return {
@@ -31,8 +36,8 @@ export class DigestBuffer {
       Item: {
         ...key,
         ...entry,
-        ...ControlIndex.attributes('DIGEST', key, entry.occurredAt, this.shards),
-        expiresAt: Math.floor(Date.parse(entry.occurredAt) / 1000) + DIGEST_BUFFER_TTL_SECONDS,
+        ...ControlIndex.attributes('DIGEST', key, committedAt, this.shards),
+        expiresAt: Math.floor(Date.parse(committedAt) / 1000) + DIGEST_BUFFER_TTL_SECONDS,
       },
     };
   }

@@ -109,11 +109,17 @@ export interface DigestChoice {
 }
 
 /**
- * The schedule closes windows every 15 minutes (one minute late, so crossings committed at
- * the window's end are in): a window is a multiple of it that divides a day, so windows start
- * at the same instants every day.
+ * The schedule closes windows every 15 minutes: a window is a multiple of it that divides a
+ * day, so windows start at the same instants every day.
  */
 export const DIGEST_TICK_MINUTES = 15;
+
+/**
+ * How late after a tick the schedule closes its window: longer than the stock-monitor's
+ * timeout (60 s), since a buffered crossing is indexed by its commit's time and lands within
+ * that timeout of it; a commit can therefore never land in a window already read.
+ */
+export const DIGEST_SENDER_LAG_MINUTES = 2;
 
 /** The digest windows subscribers can choose, in minutes. */
 export const DIGEST_WINDOWS: readonly number[] = Array.from(

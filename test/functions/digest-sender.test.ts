@@ -27,7 +27,7 @@ import { alertContext, anAlert, lowStockTrigger } from '../support/alert-facts.j
 import { mockIdempotencyTable } from '../support/idempotency-table-fake.js';
 
 const context = lambdaContext('digest-sender');
-/** The schedule's event a minute after the 12:15 tick: the window 12:00–12:15 closed. */
+/** The schedule's event after the 12:15 tick: the window 12:00–12:15 closed. */
 const tick = { time: '2026-11-25T12:16:00Z' };
 
 const mockSns = () => mockClient(SNSClient);
@@ -72,9 +72,11 @@ const buffered = [
     { ...lowStockTrigger, level: 'OUT_OF_STOCK', threshold: 0, alertId: 'cup-out-0000000000000' },
     { ...alertContext, severity: 'critical', occurredAt: '2026-11-25T12:07:00.000Z' },
   ),
-].map(
-  (message) => new DigestBuffer({} as never, 'control-test', 8).put(digestEntryOf(message)).Item,
-);
+].map((message) => {
+  // Committed when it happened: the buffer indexes an entry by its commit's time.
+  const entry = digestEntryOf(message);
+  return new DigestBuffer({} as never, 'control-test', 8).put(entry, entry.occurredAt).Item;
+});
 
 beforeEach(() => {
   sns = mockSns();
@@ -172,5 +174,24 @@ describe('digest-sender', () => {
     expect(published()).toEqual([
       { to: ['+15555550102'], sms: '1 stock alert/1 h: LOW MUG-1@WH-1 8' },
     ]);
+  });
+});
+
+describe('the digest buffer', () => {
+  it("indexes an entry by its commit's time, so a crossing committed after its window closed is in the next one", () => {
+    // Evaluated just before the 12:15 tick, committed a minute later by a slow invocation:
+    // the 12:00–12:15 window may already be read, so the entry must count for 12:15–12:30.
+    const message = anAlert(
+      { sku: 'MUG-1', location: 'WH-1', previousQuantity: 12, quantity: 8 },
+      lowStockTrigger,
+      { ...alertContext, occurredAt: '2026-11-25T12:14:59.800Z' },
+    );
+    const entry = digestEntryOf(message);
+    const item = new DigestBuffer({} as never, 'control-test', 8).put(
+      entry,
+      '2026-11-25T12:15:59.900Z',
+    ).Item;
+    expect(item.at).toBe('2026-11-25T12:15:59.900Z');
+    expect(item.occurredAt).toBe('2026-11-25T12:14:59.800Z');
   });
 });

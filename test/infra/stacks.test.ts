@@ -508,10 +508,10 @@ describe('digests (issue #18)', () => {
       },
     });
     pipeline.hasResourceProperties('AWS::Events::Rule', {
-      ScheduleExpression: 'cron(1/15 * * * ? *)',
+      ScheduleExpression: 'cron(2/15 * * * ? *)',
       Targets: [
         Match.objectLike({
-          RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 840 },
+          RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 780 },
         }),
       ],
     });
