@@ -46,7 +46,17 @@ export const paddedSequence = (sequence: string): string => sequence.padStart(40
 const DEMAND_UPDATE =
   'ADD unitsSold :units, sales :sales SET lastSequence = :last, expiresAt = :expiresAt, stockPoints = list_append(if_not_exists(stockPoints, :none), :points)';
 /** The replay guard, on the item itself: a redelivered batch's records are not after `lastSequence`. */
-const DEMAND_CONDITION = 'attribute_not_exists(lastSequence) OR lastSequence < :first';
+const REPLAY_GUARD = 'attribute_not_exists(lastSequence) OR lastSequence < :first';
+/**
+ * Points an item-day's history keeps. Each batch that touches an item appends its minutes, so
+ * a busy item could otherwise grow past DynamoDB's 400 KB item limit, and every later batch
+ * holding it would fail; 1,500 points (a day of one a minute, and some) is about 14 KB.
+ */
+export const MAX_HISTORY_POINTS = 1500;
+const DEMAND_CONDITION = `(${REPLAY_GUARD}) AND (attribute_not_exists(stockPoints) OR size(stockPoints) < :cap)`;
+/** The update once the day's history is full: the day's totals only. */
+const TOTALS_UPDATE =
+  'ADD unitsSold :units, sales :sales SET lastSequence = :last, expiresAt = :expiresAt';
 
 /**
  * Daily demand and quantity history per item, fed by the demand-recorder: one conditional
@@ -74,16 +84,51 @@ export class DemandRepository {
       while (next < deltas.length && failures.length === 0) {
         const delta = deltas[next++] as DemandDelta;
         try {
-          await this.doc.send(new UpdateItemCommand(this.update(delta)));
+          if (!(await this.write(delta))) replays++;
         } catch (error) {
-          if (error instanceof ConditionalCheckFailedException) replays++;
-          else failures.push(error);
+          failures.push(error);
         }
       }
     };
     await Promise.all(Array.from({ length: Math.min(WRITES_IN_FLIGHT, deltas.length) }, worker));
     if (failures.length > 0) throw failures[0];
     return { applied: deltas.length - replays, replays };
+  }
+
+  /**
+   * Writes one delta with its history; when the guard refuses it, tells a replay (false) from
+   * a full history, for which it writes the totals alone (guarded the same way).
+   */
+  private async write(delta: DemandDelta): Promise<boolean> {
+    try {
+      await this.doc.send(new UpdateItemCommand(this.update(delta)));
+      return true;
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      const applied = error.Item?.lastSequence?.S;
+      if (applied === undefined || applied >= paddedSequence(delta.firstSequence)) return false;
+    }
+    const {
+      ':none': _,
+      ':points': __,
+      ':cap': ___,
+      ...values
+    } = this.update(delta).ExpressionAttributeValues;
+    try {
+      await this.doc.send(
+        new UpdateItemCommand({
+          ...this.update(delta),
+          UpdateExpression: TOTALS_UPDATE,
+          ConditionExpression: REPLAY_GUARD,
+          ExpressionAttributeValues: values,
+          ReturnValuesOnConditionCheckFailure: undefined,
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
   }
 
   private update(delta: DemandDelta) {
@@ -95,6 +140,8 @@ export class DemandRepository {
       Key: { pk: { S: key.pk }, sk: { S: key.sk } },
       UpdateExpression: DEMAND_UPDATE,
       ConditionExpression: DEMAND_CONDITION,
+      // On a refusal, the item as it was: a replay, or a full history?
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
       ExpressionAttributeValues: {
         ':units': { N: String(delta.unitsSold) },
         ':sales': { N: String(delta.sales) },
@@ -103,6 +150,7 @@ export class DemandRepository {
         ':expiresAt': { N: String(expiresAt) },
         ':none': { L: [] },
         ':points': { L: (delta.history ?? []).map((p) => ({ S: encodePoint(p) })) },
+        ':cap': { N: String(MAX_HISTORY_POINTS) },
       },
     };
   }

@@ -66,7 +66,9 @@ describe('demand-recorder handler', () => {
     expect(control.commandCalls(UpdateItemCommand)[0]?.args[0].input).toMatchObject({
       TableName: process.env.CONTROL_TABLE_NAME,
       UpdateExpression: expect.stringContaining('ADD unitsSold :units, sales :sales'),
-      ConditionExpression: 'attribute_not_exists(lastSequence) OR lastSequence < :first',
+      ConditionExpression: expect.stringContaining(
+        'attribute_not_exists(lastSequence) OR lastSequence < :first',
+      ),
     });
   });
 
@@ -132,6 +134,25 @@ describe('demand-recorder handler', () => {
     );
     expect(result.batchItemFailures).toEqual([]);
     expect(writtenItemDays().map(([pk]) => pk)).toEqual(['ITEM#A#WH-1', 'ITEM#B#WH-1']);
+  });
+
+  it("still counts the day's sales once the day's history is full, without growing it", async () => {
+    // Each batch appends its minutes, so a busy item-day's history could grow past DynamoDB's
+    // 400 KB item limit and fail every later batch holding the item: it stops at a cap.
+    const handler = createHandler();
+    const full = new ConditionalCheckFailedException({ message: 'history full', $metadata: {} });
+    full.Item = {
+      lastSequence: { S: '1'.padStart(40, '0') },
+      stockPoints: { L: Array.from({ length: 1500 }, () => ({ S: '700:1' })) },
+    };
+    control.on(UpdateItemCommand).rejectsOnce(full).resolves({});
+    const result = await handler(streamEvent(quantityChange('A', 50, 47)), context);
+    expect(result.batchItemFailures).toEqual([]);
+    const [first, second] = control.commandCalls(UpdateItemCommand).map((c) => c.args[0].input);
+    expect(first?.ConditionExpression).toContain('size(stockPoints) < :cap');
+    expect(first?.ReturnValuesOnConditionCheckFailure).toBe('ALL_OLD');
+    expect(second?.UpdateExpression).not.toContain('stockPoints');
+    expect(second?.ExpressionAttributeValues?.[':units']?.N).toBe('3');
   });
 
   it('fails the whole batch when a write fails otherwise, so Lambda retries it', async () => {

@@ -5,8 +5,14 @@ import { createPowertools } from '../../functions/commons/powertools.js';
 import { createDemandRecorder } from '../../functions/demand-recorder/recorder.js';
 import { loadEnvironment } from '../../infra/config/environments.js';
 import { Sandbox } from '../../sandbox/sandbox.js';
-import { DemandRepository, itemDays } from '../../shared/adapters/demand-repository.js';
+import {
+  DemandRepository,
+  itemDays,
+  MAX_HISTORY_POINTS,
+  paddedSequence,
+} from '../../shared/adapters/demand-repository.js';
 import { SERVICE_NAMES } from '../../shared/contracts/metrics.js';
+import { ControlKeys } from '../../shared/contracts/tables.js';
 import { stockSeries } from '../../shared/domain/stock-history.js';
 import { quantityChange, streamEvent } from '../support/factories.js';
 
@@ -192,6 +198,43 @@ describe('demand-recorder on DynamoDB Local', () => {
     expect(stockSeries([received as { day: string; points: string[] }])).toEqual([
       { at: Date.parse('2025-11-25T12:00:00Z'), quantity: 50, price: undefined },
     ]);
+  });
+});
+
+describe('a full day of history', () => {
+  it('keeps counting the day on DynamoDB Local once the history holds its cap, and stops growing it', async () => {
+    const demand = new DemandRepository(sandbox.doc, sandbox.tables.control);
+    const delta = (first: number, units: number, minute: number) => ({
+      sku: 'FULL-1',
+      location: 'WH-1',
+      day: '2025-11-25',
+      unitsSold: units,
+      sales: 1,
+      firstSequence: String(first),
+      lastSequence: String(first),
+      history: [{ minute, quantity: 100 - first }],
+    });
+    const key = ControlKeys.demandDay('FULL-1', 'WH-1', '2025-11-25');
+    await sandbox.doc.send(
+      new UpdateCommand({
+        TableName: sandbox.tables.control,
+        Key: key,
+        UpdateExpression: 'SET stockPoints = :full, lastSequence = :last, unitsSold = :zero',
+        ExpressionAttributeValues: {
+          ':full': Array.from({ length: MAX_HISTORY_POINTS }, () => '600:1'),
+          ':last': paddedSequence('1'),
+          ':zero': 0,
+        },
+      }),
+    );
+    expect(await demand.record([delta(2, 3, 700)])).toEqual({ applied: 1, replays: 0 });
+    // The same batch again is still a replay, history full or not.
+    expect(await demand.record([delta(2, 3, 700)])).toEqual({ applied: 0, replays: 1 });
+    const stored = await sandbox.doc.send(
+      new GetCommand({ TableName: sandbox.tables.control, Key: key }),
+    );
+    expect(stored.Item?.unitsSold).toBe(3);
+    expect(stored.Item?.stockPoints).toHaveLength(MAX_HISTORY_POINTS);
   });
 });
 
