@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import measuredCounts from '../../bench/results/cost-counts.json' with { type: 'json' };
 import { loadEnvironment } from '../../infra/config/environments.js';
+import { digestWindowProblem, parseWindow } from '../../shared/contracts/subscriptions.js';
 import {
   DEFAULT_COST_INPUTS,
   type MeteredCounts,
@@ -10,7 +11,7 @@ import {
 } from '../../shared/domain/cost.js';
 import { formatIssues, UsageError } from '../../shared/errors.js';
 import type { CommandInput } from '../args.js';
-import { type Format, type Io, numberOption, parseDuration, printRows } from '../io.js';
+import { type Format, type Io, numberOption, printRows } from '../io.js';
 
 /** The first line of `cost --help`. */
 export const COST_USAGE =
@@ -103,8 +104,13 @@ const smsDigestOf = (input: CommandInput) => {
     if (share !== undefined) throw new UsageError('--immediate-share needs --digest <window>');
     return undefined;
   }
-  const minutes = parseDuration(window, '--digest') / 60_000;
-  if (!(minutes >= 1)) throw new UsageError(`--digest must be at least 1m, got "${window}"`);
+  // The windows subscribe --digest accepts, and no other.
+  const minutes = parseWindow(window);
+  const problem =
+    minutes === undefined
+      ? `"${window}" is no window: write it as 15m, 1h, …`
+      : digestWindowProblem(minutes);
+  if (problem || minutes === undefined) throw new UsageError(`--digest: ${problem}`);
   return {
     windowMinutes: minutes,
     immediateShare: numberOption(share ?? '0', '--immediate-share', { min: 0, max: 1 }),

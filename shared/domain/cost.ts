@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { DIGEST_TICK_MINUTES } from '../contracts/subscriptions.js';
 import { PRICES } from './pricing.js';
 
 /** The functions the bench meters: the pipeline's three and the naive consumer it is measured against. */
@@ -327,7 +328,13 @@ const digestInstead = (lines: CostLine[], digest: SmsDigest): void => {
       digests * DIGEST_UNITS.idempotencyWriteUnitsPerDigest,
       wru,
     ),
-    line('Lambda', 'digest-sender requests', windows, PRICES.lambda.request),
+    // The schedule runs at every tick, whatever the window.
+    line(
+      'Lambda',
+      'digest-sender requests',
+      (DAYS * 24 * 60) / DIGEST_TICK_MINUTES,
+      PRICES.lambda.request,
+    ),
   );
 };
 

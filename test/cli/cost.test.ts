@@ -60,4 +60,18 @@ describe('cost', () => {
     expect(result.code).toBe(2);
     expect(result.err).toContain('--crossing-rate');
   });
+
+  it('prices SMS digests only in the windows subscribe --digest accepts (exit 2 otherwise)', async () => {
+    const load = ['--writes-per-day', '500000', '--crossing-rate', '0.02', '--sms-share', '0.1'];
+    const refused = await cost(...load, '--digest', '7m');
+    expect(refused.code).toBe(2);
+    expect(refused.err).toMatch(/--digest: a digest window is a multiple of 15m/);
+    const digested = JSON.parse((await cost(...load, '--digest', '1h', '--json')).out);
+    const item = (name: string) =>
+      digested.pipeline.find((l: { item: string }) => l.item === name)?.quantity;
+    expect(item('SMS digests (60 min, US)')).toBeLessThanOrEqual(720);
+    // The schedule runs at every 15-minute tick, whatever the window.
+    expect(item('digest-sender requests')).toBe(2880);
+    expect(digested.ratio).toBeLessThan(0.5);
+  });
 });
