@@ -48,7 +48,8 @@ describe('stock-monitor digest buffer', () => {
     expect(buffered.map((a) => a.Put?.Item?.attributes.sku)).toEqual(['MUG-1', 'MUG-2']);
     const first = buffered[0]?.Put?.Item ?? {};
     expect(first.kind).toMatch(/^DIGEST#\d{4}-\d{2}-\d{2}#\d+$/);
-    expect(first.expiresAt).toBe(Math.floor(Date.parse(first.occurredAt) / 1000) + 2 * 86_400);
+    // Indexed and expiring by the commit's time (`at`), which a closed window never holds.
+    expect(first.expiresAt).toBe(Math.floor(Date.parse(first.at) / 1000) + 2 * 86_400);
     expect(first.item).toMatchObject({
       sku: 'MUG-1',
       name: 'Blue mug',
