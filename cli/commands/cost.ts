@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import measuredCounts from '../../bench/results/cost-counts.json' with { type: 'json' };
 import { loadEnvironment } from '../../infra/config/environments.js';
-import { digestWindowProblem, parseWindow } from '../../shared/contracts/subscriptions.js';
+import { digestWindowOf } from '../../shared/contracts/subscriptions.js';
 import {
   DEFAULT_COST_INPUTS,
   type MeteredCounts,
@@ -105,14 +105,10 @@ const smsDigestOf = (input: CommandInput) => {
     return undefined;
   }
   // The windows subscribe --digest accepts, and no other.
-  const minutes = parseWindow(window);
-  const problem =
-    minutes === undefined
-      ? `"${window}" is no window: write it as 15m, 1h, …`
-      : digestWindowProblem(minutes);
-  if (problem || minutes === undefined) throw new UsageError(`--digest: ${problem}`);
+  const checked = digestWindowOf(window);
+  if ('problem' in checked) throw new UsageError(`--digest: ${checked.problem}`);
   return {
-    windowMinutes: minutes,
+    windowMinutes: checked.minutes,
     immediateShare: numberOption(share ?? '0', '--immediate-share', { min: 0, max: 1 }),
   };
 };

@@ -7,12 +7,11 @@ import {
 import { readSandboxSubscriptions } from '../../sandbox/subscriptions-file.js';
 import {
   type DigestChoice,
-  digestWindowProblem,
+  digestWindowOf,
   E164_PATTERN,
   EMAIL_PATTERN,
   filterPolicyOf,
   filterPolicyProblem,
-  parseWindow,
   type SubscriberProtocol,
   subscriberIdOf,
   WEBHOOK_DELIVERY_POLICY,
@@ -81,17 +80,13 @@ const digestOf = (
       throw new UsageError('--digest-critical needs --digest <window>, e.g. --digest 15m');
     return undefined;
   }
-  const minutes = parseWindow(window);
-  const problem =
-    minutes === undefined
-      ? `"${window}" is no window: write it as 15m, 1h, …`
-      : digestWindowProblem(minutes);
-  if (problem || minutes === undefined) throw new UsageError(`--digest: ${problem}`);
+  const checked = digestWindowOf(window);
+  if ('problem' in checked) throw new UsageError(`--digest: ${checked.problem}`);
   if (!target.digests)
     throw new UsageError(
       '--digest: this environment keeps no crossings for digests; set digests: true (or give a configured subscriber a digest) in infra/config/environments.ts and deploy first',
     );
-  return { windowMinutes: minutes, critical: critical ? 'digest' : 'immediate' };
+  return { windowMinutes: checked.minutes, critical: critical ? 'digest' : 'immediate' };
 };
 
 export const subscribeCommand = async (

@@ -1,13 +1,12 @@
 import * as z from 'zod';
 import { DEFAULT_CACHE_MAX_ENTRIES } from '../../shared/adapters/lru-cache.js';
 import {
-  digestWindowProblem,
+  digestWindowOf,
   E164_PATTERN,
   EMAIL_PATTERN,
   type FilterPolicy,
   filterPolicyOf,
   filterPolicyProblem,
-  parseWindow,
   subscriberIdOf,
   webhookProblem,
 } from '../../shared/contracts/subscriptions.js';
@@ -42,13 +41,9 @@ const LocaleSchema = z.enum(LOCALES, { error: `must be one of ${LOCALES.join(', 
 const DigestSchema = z
   .object({
     window: z.string().transform((text, ctx) => {
-      const minutes = parseWindow(text);
-      const problem =
-        minutes === undefined
-          ? `"${text}" is no window: write it as 15m, 1h, …`
-          : digestWindowProblem(minutes);
-      if (problem) ctx.addIssue({ code: 'custom', message: problem });
-      return minutes ?? 0;
+      const window = digestWindowOf(text);
+      if ('problem' in window) ctx.addIssue({ code: 'custom', message: window.problem });
+      return 'minutes' in window ? window.minutes : 0;
     }),
     critical: z.enum(['immediate', 'digest']).default('immediate'),
   })

@@ -145,6 +145,17 @@ export const parseWindow = (text: string): number | undefined => {
 };
 
 /**
+ * A digest window as written (`15m`, `1h`, …): its minutes, or why it is none. The one check
+ * the config, `subscribe --digest` and `cost --digest` share.
+ */
+export const digestWindowOf = (text: string): { minutes: number } | { problem: string } => {
+  const minutes = parseWindow(text);
+  if (minutes === undefined) return { problem: `"${text}" is no window: write it as 15m, 1h, …` };
+  const problem = digestWindowProblem(minutes);
+  return problem ? { problem } : { minutes };
+};
+
+/**
  * A subscriber's stable, opaque id: SNS keeps one subscription per protocol and endpoint on a
  * topic, so this names exactly one subscription, without putting a phone number or address
  * into message attributes or logs.
