@@ -3,7 +3,12 @@ import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-clo
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { digestsEnabled, loadEnvironment, localesInUse } from '../infra/config/environments.js';
+import {
+  digestsEnabled,
+  type EnvironmentConfig,
+  loadEnvironment,
+  localesInUse,
+} from '../infra/config/environments.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../sandbox/dynamodb-local.js';
 import { sandboxLocales } from '../sandbox/outbox.js';
 import type { SandboxSubscription } from '../sandbox/subscriptions-file.js';
@@ -40,22 +45,10 @@ export interface Target {
  * The settings an environment's functions run with, for the CLI to read as they wrote: the
  * control index, and whether quantities may be fractions.
  */
-const settingsOf = (
-  environment: string | undefined,
-): Pick<Target, 'index' | 'decimalQuantities'> => {
-  if (!environment) return {};
-  const config = loadEnvironment(environment);
-  return {
-    index: { shards: config.indexShards, openOrderMaxAgeDays: config.openOrderMaxAgeDays },
-    decimalQuantities: config.decimalQuantities,
-  };
-};
-
-/** The locales a deployed environment publishes in, as its stack sets them from the config. */
-const alertLocalesOf = (environment: string): Locale[] => {
-  const config = loadEnvironment(environment);
-  return localesInUse(config.subscribers, config.alertLocales);
-};
+const settingsOf = (config: EnvironmentConfig): Pick<Target, 'index' | 'decimalQuantities'> => ({
+  index: { shards: config.indexShards, openOrderMaxAgeDays: config.openOrderMaxAgeDays },
+  decimalQuantities: config.decimalQuantities,
+});
 
 export const DEFAULT_RESOURCES = '.sandbox/resources.json';
 
@@ -80,6 +73,7 @@ export const sandboxTarget = (resourcesFile = DEFAULT_RESOURCES): Target => {
     region: LOCAL_REGION,
     credentials: LOCAL_CREDENTIALS,
   });
+  const config = resources.environment ? loadEnvironment(resources.environment) : undefined;
   return {
     kind: 'sandbox',
     endpoint: resources.endpoint,
@@ -88,12 +82,10 @@ export const sandboxTarget = (resourcesFile = DEFAULT_RESOURCES): Target => {
     controlTable: resources.tables.control,
     subscriptionsFile: resourcesFile.replace(/resources\.json$/, 'subscriptions.json'),
     environmentSubscriptions: resources.subscriptions ?? [],
-    ...settingsOf(resources.environment),
+    ...(config && settingsOf(config)),
     // The sandbox always keeps crossings for digests.
     digests: true,
-    alertLocales: resources.environment
-      ? sandboxLocales(loadEnvironment(resources.environment))
-      : undefined,
+    alertLocales: config && sandboxLocales(config),
   };
 };
 
@@ -127,6 +119,7 @@ export const awsTarget = async (
         `Stack ${stackName} has no output ${key}; redeploy it with this version`,
       );
   }
+  const config = loadEnvironment(envName);
   return {
     kind: 'aws',
     doc: documentClient(clients.dynamodb ?? new DynamoDBClient({})),
@@ -134,8 +127,9 @@ export const awsTarget = async (
     controlTable: outputs.ControlTableName as string,
     topicArn: outputs.AlertsTopicArn,
     sns: clients.sns ?? new SNSClient({}),
-    ...settingsOf(envName),
-    alertLocales: alertLocalesOf(envName),
-    digests: digestsEnabled(loadEnvironment(envName)),
+    ...settingsOf(config),
+    // The locales its stack publishes in, as the stack sets them from the config.
+    alertLocales: localesInUse(config.subscribers, config.alertLocales),
+    digests: digestsEnabled(config),
   };
 };
