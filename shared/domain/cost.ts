@@ -213,6 +213,13 @@ const line = (service: string, item: string, quantity: number, unitPrice: number
   usd: quantity * unitPrice,
 });
 
+/** How a function's alerts reach SMS subscribers: one SMS per alert they take, at once. */
+type SmsLines = (fn: string, alerts: number, inputs: CostInputs) => CostLine[];
+const smsAtOnce: SmsLines = (fn, alerts, inputs) =>
+  [line('SNS', `${fn} SMS deliveries (US)`, alerts * inputs.smsShare, PRICES.sns.smsUs)].filter(
+    (l) => l.quantity > 0,
+  );
+
 /** The month's lines of one function from its counts per 1,000 changes. */
 const functionLines = (
   fn: string,
@@ -220,40 +227,56 @@ const functionLines = (
   thousands: number,
   memoryMb: number,
   inputs: CostInputs,
+  sms: SmsLines = smsAtOnce,
 ): CostLine[] => {
   const month = (n: number) => n * thousands;
   const alerts = month(counts.snsPublishes);
+  const positive = (lines: CostLine[]) => lines.filter((l) => l.quantity > 0);
   return [
-    line('Lambda', `${fn} requests`, month(counts.invocations), PRICES.lambda.request),
-    line(
-      'Lambda',
-      `${fn} GB-s (${memoryMb} MB)`,
-      month(gbSecondsPer1000(counts, memoryMb)),
-      PRICES.lambda.gbSecondArm64,
-    ),
-    line(
-      'DynamoDB',
-      `${fn} writes (WRU)`,
-      month(counts.writeUnits),
-      PRICES.dynamodb.writeRequestUnit,
-    ),
-    line(
-      'DynamoDB',
-      `${fn} index writes (WRU)`,
-      month(counts.indexWriteUnits),
-      PRICES.dynamodb.writeRequestUnit,
-    ),
-    line('DynamoDB', `${fn} reads (RRU)`, month(counts.readUnits), PRICES.dynamodb.readRequestUnit),
-    line('SNS', `${fn} publishes`, alerts, PRICES.sns.publish),
-    line(
-      'SNS',
-      `${fn} e-mail deliveries`,
-      alerts * inputs.emailSubscribers,
-      PRICES.sns.emailDelivery,
-    ),
-    line('SNS', `${fn} SMS deliveries (US)`, alerts * inputs.smsShare, PRICES.sns.smsUs),
-    line('EventBridge', `${fn} events`, month(counts.eventEntries), PRICES.eventBridge.customEvent),
-  ].filter((l) => l.quantity > 0);
+    ...positive([
+      line('Lambda', `${fn} requests`, month(counts.invocations), PRICES.lambda.request),
+      line(
+        'Lambda',
+        `${fn} GB-s (${memoryMb} MB)`,
+        month(gbSecondsPer1000(counts, memoryMb)),
+        PRICES.lambda.gbSecondArm64,
+      ),
+      line(
+        'DynamoDB',
+        `${fn} writes (WRU)`,
+        month(counts.writeUnits),
+        PRICES.dynamodb.writeRequestUnit,
+      ),
+      line(
+        'DynamoDB',
+        `${fn} index writes (WRU)`,
+        month(counts.indexWriteUnits),
+        PRICES.dynamodb.writeRequestUnit,
+      ),
+      line(
+        'DynamoDB',
+        `${fn} reads (RRU)`,
+        month(counts.readUnits),
+        PRICES.dynamodb.readRequestUnit,
+      ),
+      line('SNS', `${fn} publishes`, alerts, PRICES.sns.publish),
+      line(
+        'SNS',
+        `${fn} e-mail deliveries`,
+        alerts * inputs.emailSubscribers,
+        PRICES.sns.emailDelivery,
+      ),
+    ]),
+    ...sms(fn, alerts, inputs),
+    ...positive([
+      line(
+        'EventBridge',
+        `${fn} events`,
+        month(counts.eventEntries),
+        PRICES.eventBridge.customEvent,
+      ),
+    ]),
+  ];
 };
 
 /**
@@ -263,22 +286,28 @@ const functionLines = (
  */
 export const monthlyCost = (inputs: CostInputs) => {
   const thousands = (inputs.writesPerDay * DAYS) / 1000;
-  const ofAt = (fn: MeteredFunction, recordsPerInvocation: number, share = 1) =>
+  const ofAt = (fn: MeteredFunction, recordsPerInvocation: number, share = 1, sms?: SmsLines) =>
     functionLines(
       fn,
       countsAt(inputs.counts, fn, { rate: inputs.crossingRate, recordsPerInvocation, share }),
       thousands,
       inputs.memoryMb[fn],
       inputs,
+      sms,
     );
   const of = (fn: MeteredFunction) => ofAt(fn, inputs.recordsPerInvocation);
   const executor = of('strategy-executor');
+  const { smsDigest } = inputs;
   const pipeline = [
-    ...of('stock-monitor'),
+    ...ofAt(
+      'stock-monitor',
+      inputs.recordsPerInvocation,
+      1,
+      smsDigest && ((_, alerts) => smsDigests(alerts, alerts * inputs.smsShare, smsDigest)),
+    ),
     ...executor,
     ...ofAt('demand-recorder', inputs.demandRecordsPerInvocation, inputs.saleShare),
   ];
-  if (inputs.smsDigest) digestInstead(pipeline, inputs.smsDigest);
   const naive = [...of('naive-consumer'), ...executor];
   const totals = { pipeline: total(pipeline), naive: total(naive) };
   return {
@@ -291,22 +320,18 @@ export const monthlyCost = (inputs: CostInputs) => {
 };
 
 /**
- * Replaces the stock-monitor's SMS line by what digests send: the immediate (critical) share at
- * once, the rest as one message per window that has any (alerts arriving at random: a window
- * of `λ` expected alerts is empty with probability e^−λ), plus the buffer and the sender.
+ * The stock-monitor's SMS lines when SMS subscribers take digests: the immediate (critical)
+ * share at once, the rest as one message per window that has any (alerts arriving at random:
+ * a window of `λ` expected alerts is empty with probability e^−λ), plus the buffer and the
+ * sender.
  */
-const digestInstead = (lines: CostLine[], digest: SmsDigest): void => {
-  const at = lines.findIndex((l) => l.item === 'stock-monitor SMS deliveries (US)');
-  if (at < 0) return;
-  const alerts = lines.find((l) => l.item === 'stock-monitor publishes')?.quantity ?? 0;
-  const smsAlerts = (lines[at] as CostLine).quantity;
+const smsDigests = (alerts: number, smsAlerts: number, digest: SmsDigest): CostLine[] => {
+  if (smsAlerts === 0) return [];
   const windows = (DAYS * 24 * 60) / digest.windowMinutes;
   const digested = smsAlerts * (1 - digest.immediateShare);
   const digests = windows * (1 - Math.exp(-digested / windows));
   const { writeRequestUnit: wru, readRequestUnit: rru } = PRICES.dynamodb;
-  lines.splice(
-    at,
-    1,
+  return [
     line(
       'SNS',
       'stock-monitor SMS deliveries, immediate (US)',
@@ -335,7 +360,7 @@ const digestInstead = (lines: CostLine[], digest: SmsDigest): void => {
       (DAYS * 24 * 60) / DIGEST_TICK_MINUTES,
       PRICES.lambda.request,
     ),
-  );
+  ];
 };
 
 /** The sum of the lines in USD. */
