@@ -101,29 +101,15 @@ export class DemandRepository {
    */
   private async write(delta: DemandDelta): Promise<boolean> {
     try {
-      await this.doc.send(new UpdateItemCommand(this.update(delta)));
+      await this.doc.send(new UpdateItemCommand(this.withHistory(delta)));
       return true;
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
       const applied = error.Item?.lastSequence?.S;
       if (applied === undefined || applied >= paddedSequence(delta.firstSequence)) return false;
     }
-    const {
-      ':none': _,
-      ':points': __,
-      ':cap': ___,
-      ...values
-    } = this.update(delta).ExpressionAttributeValues;
     try {
-      await this.doc.send(
-        new UpdateItemCommand({
-          ...this.update(delta),
-          UpdateExpression: TOTALS_UPDATE,
-          ConditionExpression: REPLAY_GUARD,
-          ExpressionAttributeValues: values,
-          ReturnValuesOnConditionCheckFailure: undefined,
-        }),
-      );
+      await this.doc.send(new UpdateItemCommand(this.totals(delta)));
       return true;
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return false;
@@ -131,23 +117,37 @@ export class DemandRepository {
     }
   }
 
-  private update(delta: DemandDelta) {
+  /** The day's totals alone, under the replay guard. */
+  private totals(delta: DemandDelta) {
     const expiresAt =
       Math.floor(Date.parse(`${delta.day}T00:00:00Z`) / 1000) + DEMAND_RETENTION_DAYS * 86_400;
     const key = ControlKeys.demandDay(delta.sku, delta.location, delta.day);
     return {
       TableName: this.tableName,
       Key: { pk: { S: key.pk }, sk: { S: key.sk } },
-      UpdateExpression: DEMAND_UPDATE,
-      ConditionExpression: DEMAND_CONDITION,
-      // On a refusal, the item as it was: a replay, or a full history?
-      ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
+      UpdateExpression: TOTALS_UPDATE,
+      ConditionExpression: REPLAY_GUARD,
       ExpressionAttributeValues: {
         ':units': { N: String(delta.unitsSold) },
         ':sales': { N: String(delta.sales) },
         ':last': { S: paddedSequence(delta.lastSequence) },
         ':first': { S: paddedSequence(delta.firstSequence) },
         ':expiresAt': { N: String(expiresAt) },
+      },
+    };
+  }
+
+  /** The totals and the batch's history points, while the history is under its cap. */
+  private withHistory(delta: DemandDelta) {
+    const totals = this.totals(delta);
+    return {
+      ...totals,
+      UpdateExpression: DEMAND_UPDATE,
+      ConditionExpression: DEMAND_CONDITION,
+      // On a refusal, the item as it was: a replay, or a full history?
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
+      ExpressionAttributeValues: {
+        ...totals.ExpressionAttributeValues,
         ':none': { L: [] },
         ':points': { L: (delta.history ?? []).map((p) => ({ S: encodePoint(p) })) },
         ':cap': { N: String(MAX_HISTORY_POINTS) },
