@@ -3,18 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_COUNTS_FILE, readCounts } from '../../cli/commands/cost.js';
-import { runCli } from '../../cli/main.js';
+import { runCliCaptured } from '../support/cli-fixture.js';
 
-const cost = async (...args: string[]) => {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(['cost', ...args], {
-    out: (t) => out.push(t),
-    err: (t) => err.push(t),
-    isTty: false,
-  });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-};
+const cost = (...args: string[]) => runCliCaptured(['cost', ...args]);
 
 describe('cost', () => {
   it('prices the load from the counts npm run bench committed, next to the naive consumer', async () => {

@@ -1,24 +1,15 @@
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { COMMANDS, runCli } from '../../cli/main.js';
-import { type CliFixture, cliFixture } from '../support/cli-fixture.js';
+import { COMMANDS } from '../../cli/main.js';
+import { type CliFixture, cliFixture, runCliCaptured } from '../support/cli-fixture.js';
 
 /** Issue 15: options parsed strictly, data alone on stdout, quantities and imports checked. */
 let fixture: CliFixture;
 const cli = (...argv: string[]) => fixture.cli(...argv);
 
 /** Runs the CLI with no target at all, for what is refused before one is needed. */
-const bare = async (...argv: string[]) => {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(argv, {
-    out: (t) => out.push(t),
-    err: (t) => err.push(t),
-    isTty: false,
-  });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-};
+const bare = (...argv: string[]) => runCliCaptured(argv);
 
 const stockOf = async (sku: string, location: string) =>
   (

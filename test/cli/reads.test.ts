@@ -12,8 +12,8 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runCli } from '../../cli/main.js';
 import type { Target } from '../../cli/target.js';
+import { runCliCaptured } from '../support/cli-fixture.js';
 
 /**
  * Issue 14 §6: `report`, `orders list` and `orders receive` read by time window or by key,
@@ -27,16 +27,7 @@ const target: Target = {
   controlTable: 'control',
 };
 
-const cli = async (...argv: string[]) => {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(
-    [...argv, '--sandbox'],
-    { out: (t) => out.push(t), err: (t) => err.push(t), isTty: false },
-    async () => target,
-  );
-  return { code, out: out.join('\n'), err: err.join('\n') };
-};
+const cli = (...argv: string[]) => runCliCaptured([...argv, '--sandbox'], async () => target);
 
 /** The index partition values the command queried. */
 const queried = () =>

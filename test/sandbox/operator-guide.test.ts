@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { runCli } from '../../cli/main.js';
 import { sandboxTarget } from '../../cli/target.js';
 import { playDemo, seedDemo } from '../../sandbox/demo.js';
 import { Sandbox } from '../../sandbox/sandbox.js';
 import { OperatorAction } from '../../shared/adapters/ledger.js';
+import { runCliCaptured } from '../support/cli-fixture.js';
 
 /**
  * Issue 15: the operator guide (docs/operator.md) run command by command, in order, against a
@@ -46,16 +46,8 @@ const words = (line: string): { argv: string[]; redirect?: string } => {
 };
 
 /** Runs the CLI as `npx inventory-alerts` would, against this test's sandbox. */
-const cli = async (argv: string[]) => {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(
-    argv,
-    { out: (t) => out.push(t), err: (t) => err.push(t), isTty: false },
-    async () => sandboxTarget(join(dir, 'resources.json')),
-  );
-  return { code, out: out.join('\n'), err: err.join('\n') };
-};
+const cli = (argv: string[]) =>
+  runCliCaptured(argv, async () => sandboxTarget(join(dir, 'resources.json')));
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'operator-guide-'));

@@ -7,6 +7,21 @@ import { runCli } from '../../cli/main.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../sandbox/dynamodb-local.js';
 import { createTables, type SandboxTables } from '../../sandbox/tables.js';
 
+/**
+ * Runs the CLI as its binary would, capturing what it writes: the exit code, stdout and stderr
+ * (each joined by lines). `resolveTarget`, when given, stands in for the target options.
+ */
+export const runCliCaptured = async (
+  argv: string[],
+  resolveTarget?: Parameters<typeof runCli>[2],
+): Promise<{ code: number; out: string; err: string }> => {
+  const out: string[] = [];
+  const err: string[] = [];
+  const io = { out: (t: string) => out.push(t), err: (t: string) => err.push(t), isTty: false };
+  const code = await runCli(argv, io, resolveTarget);
+  return { code, out: out.join('\n'), err: err.join('\n') };
+};
+
 /** Tables of their own on DynamoDB Local, and the CLI run against them. */
 export interface CliFixture {
   readonly doc: DynamoDBDocumentClient;
@@ -38,16 +53,7 @@ export const cliFixture = async (endpoint: string, prefix: string): Promise<CliF
     return path;
   };
   const resources = file('resources.json', JSON.stringify({ endpoint, tables }));
-  const cli = async (...argv: string[]) => {
-    const out: string[] = [];
-    const err: string[] = [];
-    const code = await runCli([...argv, '--resources', resources], {
-      out: (t) => out.push(t),
-      err: (t) => err.push(t),
-      isTty: false,
-    });
-    return { code, out: out.join('\n'), err: err.join('\n') };
-  };
+  const cli = (...argv: string[]) => runCliCaptured([...argv, '--resources', resources]);
   return { doc, tables, dir, resources, cli, file };
 };
 
