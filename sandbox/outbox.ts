@@ -4,14 +4,10 @@ import {
   type Subscriber,
   subscriberPolicyOf,
 } from '../infra/config/environments.js';
-import {
-  type FilterPolicy,
-  matchesFilterPolicy,
-  type SubscriberProtocol,
-} from '../shared/contracts/subscriptions.js';
+import { matchesFilterPolicy, type SubscriberProtocol } from '../shared/contracts/subscriptions.js';
 import type { Locale } from '../shared/domain/locales.js';
 import type { WirePublishEntry } from './local-transport.js';
-import { readSandboxSubscriptions } from './subscriptions-file.js';
+import { readSandboxSubscriptions, type SandboxSubscription } from './subscriptions-file.js';
 
 /** One delivery of an alert: to whom, and for a webhook the HTTP status it answered (or why none). */
 export interface Delivery {
@@ -65,11 +61,8 @@ export const configuredSubscribers = (config: EnvironmentConfig): Subscriber[] =
 export const sandboxLocales = (config: EnvironmentConfig): Locale[] =>
   localesInUse(configuredSubscribers(config), config.alertLocales);
 
-interface Subscription {
-  readonly protocol: SubscriberProtocol;
-  readonly endpoint: string;
-  readonly filterPolicy: FilterPolicy;
-}
+/** A subscription as the topic matches it; the CLI's and the configured ones also have an id. */
+type Subscription = Omit<SandboxSubscription, 'id'>;
 
 /** How long the sandbox waits for a webhook to answer. */
 const WEBHOOK_TIMEOUT_MS = 5_000;
@@ -78,9 +71,7 @@ const WEBHOOK_TIMEOUT_MS = 5_000;
  * The subscriptions the environment configures (the demo's when it has none), as the topic
  * holds them; `environment-<n>` names each, for `subscriptions list` (resources.json has them).
  */
-export const configuredSubscriptions = (
-  config: EnvironmentConfig,
-): (Subscription & { id: string })[] =>
+export const configuredSubscriptions = (config: EnvironmentConfig): SandboxSubscription[] =>
   configuredSubscribers(config).map((s, index) => ({
     id: `environment-${index + 1}`,
     protocol: s.protocol,
