@@ -75,7 +75,7 @@ const SCENARIOS = [
   { smsShare: 0.1, label: '--sms-share 0.1' },
   {
     smsShare: 0.1,
-    smsDigest: { windowMinutes: 15, immediateShare: 0 },
+    digest: { windowMinutes: 15, immediateShare: 0, channels: ['sms'] },
     label: '--sms-share 0.1 --digest 15m',
   },
 ] as const;

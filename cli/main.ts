@@ -99,11 +99,13 @@ Example:
   cost: `${COST_USAGE}
   Monthly cost by service from the price table in shared/domain/pricing.ts (dated, with sources)
   and the counts npm run bench measured (bench/results/cost-counts.json, or --counts). --digest
-  puts the SMS subscribers on digests of that window; --immediate-share is the share of their
-  alerts that are critical and still go at once (default 0: they chose --digest-critical).
+  puts subscribers on digests of that window: the SMS subscribers, or those --digest-channels
+  names (sms, email); --immediate-share is the share of their alerts that are critical and still
+  go at once (default 0: they chose --digest-critical).
 Example:
   cost --writes-per-day 500000 --crossing-rate 0.02 --sms-share 0.1
-  cost --writes-per-day 500000 --crossing-rate 0.02 --sms-share 0.1 --digest 15m`,
+  cost --writes-per-day 500000 --crossing-rate 0.02 --sms-share 0.1 --digest 15m
+  cost --writes-per-day 500000 --crossing-rate 0.02 --digest 15m --digest-channels sms,email`,
   dlq: `${DLQ_USAGE}
   Stream records that can never succeed (undecodable, not an inventory item) are quarantined
   for 14 days with their old and new images and the reason, and acknowledged. Fix the cause
@@ -263,6 +265,7 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
       'sale-share': string,
       digest: string,
       'immediate-share': string,
+      'digest-channels': string,
       counts: string,
     },
     run: costCommand,

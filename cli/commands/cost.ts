@@ -4,6 +4,9 @@ import { loadEnvironment } from '../../infra/config/environments.js';
 import { digestWindowOf } from '../../shared/contracts/subscriptions.js';
 import {
   DEFAULT_COST_INPUTS,
+  DIGEST_CHANNELS,
+  type Digest,
+  type DigestChannel,
   type MeteredCounts,
   MeteredCountsSchema,
   memoryOf,
@@ -15,7 +18,7 @@ import { type Format, type Io, numberOption, printRows } from '../io.js';
 
 /** The first line of `cost --help`. */
 export const COST_USAGE =
-  'cost --writes-per-day N --crossing-rate r [--sms-share s] [--email-subscribers n] [--records-per-invocation n] [--demand-records-per-invocation n] [--sale-share s] [--digest 15m [--immediate-share s]] [--counts file]';
+  'cost --writes-per-day N --crossing-rate r [--sms-share s] [--email-subscribers n] [--records-per-invocation n] [--demand-records-per-invocation n] [--sale-share s] [--digest 15m [--immediate-share s] [--digest-channels sms,email]] [--counts file]';
 
 /** Where `npm run bench -- --only cost` writes the counts; the CLI carries them built in. */
 export const DEFAULT_COUNTS_FILE = 'bench/results/cost-counts.json';
@@ -91,17 +94,21 @@ export const costCommand = async (input: CommandInput, io: Io, format: Format): 
       recordsPerInvocation,
     }),
     counts,
-    smsDigest: smsDigestOf(input),
+    digest: digestOf(input),
   });
   printCost(io, format, result);
 };
 
-/** `--digest 15m [--immediate-share s]`: SMS subscribers on digests of that window. */
-const smsDigestOf = (input: CommandInput) => {
+/**
+ * `--digest 15m [--immediate-share s] [--digest-channels sms,email]`: the subscribers of those
+ * channels (SMS alone by default) on digests of that window.
+ */
+const digestOf = (input: CommandInput): Digest | undefined => {
   const window = input.string('digest');
-  const share = input.string('immediate-share');
   if (window === undefined) {
-    if (share !== undefined) throw new UsageError('--immediate-share needs --digest <window>');
+    for (const dependent of ['immediate-share', 'digest-channels'])
+      if (input.string(dependent) !== undefined)
+        throw new UsageError(`--${dependent} needs --digest <window>`);
     return undefined;
   }
   // The windows subscribe --digest accepts, and no other.
@@ -109,8 +116,25 @@ const smsDigestOf = (input: CommandInput) => {
   if ('problem' in checked) throw new UsageError(`--digest: ${checked.problem}`);
   return {
     windowMinutes: checked.minutes,
-    immediateShare: numberOption(share ?? '0', '--immediate-share', { min: 0, max: 1 }),
+    immediateShare: numberOption(input.string('immediate-share') ?? '0', '--immediate-share', {
+      min: 0,
+      max: 1,
+    }),
+    channels: digestChannelsOf(input.string('digest-channels') ?? 'sms'),
   };
+};
+
+/** A comma-separated list of {@link DIGEST_CHANNELS}, each once; anything else names the valid ones. */
+const digestChannelsOf = (text: string): DigestChannel[] => {
+  const channels = text.split(',').map((c) => c.trim());
+  const valid = (c: string): c is DigestChannel =>
+    (DIGEST_CHANNELS as readonly string[]).includes(c);
+  const unknown = channels.filter((c) => !valid(c));
+  if (unknown.length > 0 || channels.length === 0)
+    throw new UsageError(
+      `--digest-channels: unknown channel '${unknown[0] ?? ''}' (expected a comma-separated list of ${DIGEST_CHANNELS.join(', ')})`,
+    );
+  return [...new Set(channels.filter(valid))];
 };
 
 /** The bill as a table (CSV: only the lines, as numbers), its total next to the naive one's. */

@@ -114,15 +114,21 @@ export interface CostInputs {
   /** Memory of each function, in MB (the environment's config; the naive consumer at its cheapest). */
   readonly memoryMb: Readonly<Record<MeteredFunction, number>>;
   readonly counts: MeteredCounts;
-  /** SMS subscribers on digests (`subscribe … --digest`); absent: every SMS alert at once. */
-  readonly smsDigest?: SmsDigest | undefined;
+  /** Subscribers on digests (`subscribe … --digest`); absent: every alert at once. */
+  readonly digest?: Digest | undefined;
 }
 
-/** The SMS subscribers' digest: its window, and the share of their alerts that stay immediate. */
-export interface SmsDigest {
+/** The channels whose subscribers can take digests. */
+export const DIGEST_CHANNELS = ['sms', 'email'] as const;
+export type DigestChannel = (typeof DIGEST_CHANNELS)[number];
+
+/** The subscribers' digest: its window, the share of alerts that stay immediate, and who takes it. */
+export interface Digest {
   readonly windowMinutes: number;
-  /** Share of the SMS alerts that are critical and still go at once (0 with --digest-critical). */
+  /** Share of the alerts that are critical and still go at once (0 with --digest-critical). */
   readonly immediateShare: number;
+  /** The channels whose subscribers take the digest; the others get every alert at once. */
+  readonly channels: readonly DigestChannel[];
 }
 
 /**
@@ -213,12 +219,20 @@ const line = (service: string, item: string, quantity: number, unitPrice: number
   usd: quantity * unitPrice,
 });
 
-/** How a function's alerts reach SMS subscribers: one SMS per alert they take, at once. */
-type SmsLines = (fn: string, alerts: number, inputs: CostInputs) => CostLine[];
-const smsAtOnce: SmsLines = (fn, alerts, inputs) =>
-  [line('SNS', `${fn} SMS deliveries (US)`, alerts * inputs.smsShare, PRICES.sns.smsUs)].filter(
-    (l) => l.quantity > 0,
-  );
+/** How a function's alerts reach people: e-mail and SMS lines from the month's alerts. */
+type DeliveryLines = (fn: string, alerts: number, inputs: CostInputs) => CostLine[];
+
+/** Every alert at once: an e-mail to each e-mail subscriber, an SMS for the SMS share. */
+const deliveredAtOnce: DeliveryLines = (fn, alerts, inputs) =>
+  [
+    line(
+      'SNS',
+      `${fn} e-mail deliveries`,
+      alerts * inputs.emailSubscribers,
+      PRICES.sns.emailDelivery,
+    ),
+    line('SNS', `${fn} SMS deliveries (US)`, alerts * inputs.smsShare, PRICES.sns.smsUs),
+  ].filter((l) => l.quantity > 0);
 
 /** The month's lines of one function from its counts per 1,000 changes. */
 const functionLines = (
@@ -227,7 +241,7 @@ const functionLines = (
   thousands: number,
   memoryMb: number,
   inputs: CostInputs,
-  sms: SmsLines = smsAtOnce,
+  deliveries: DeliveryLines = deliveredAtOnce,
 ): CostLine[] => {
   const month = (n: number) => n * thousands;
   const alerts = month(counts.snsPublishes);
@@ -260,14 +274,8 @@ const functionLines = (
         PRICES.dynamodb.readRequestUnit,
       ),
       line('SNS', `${fn} publishes`, alerts, PRICES.sns.publish),
-      line(
-        'SNS',
-        `${fn} e-mail deliveries`,
-        alerts * inputs.emailSubscribers,
-        PRICES.sns.emailDelivery,
-      ),
     ]),
-    ...sms(fn, alerts, inputs),
+    ...deliveries(fn, alerts, inputs),
     ...positive([
       line(
         'EventBridge',
@@ -286,24 +294,29 @@ const functionLines = (
  */
 export const monthlyCost = (inputs: CostInputs) => {
   const thousands = (inputs.writesPerDay * DAYS) / 1000;
-  const ofAt = (fn: MeteredFunction, recordsPerInvocation: number, share = 1, sms?: SmsLines) =>
+  const ofAt = (
+    fn: MeteredFunction,
+    recordsPerInvocation: number,
+    share = 1,
+    deliveries?: DeliveryLines,
+  ) =>
     functionLines(
       fn,
       countsAt(inputs.counts, fn, { rate: inputs.crossingRate, recordsPerInvocation, share }),
       thousands,
       inputs.memoryMb[fn],
       inputs,
-      sms,
+      deliveries,
     );
   const of = (fn: MeteredFunction) => ofAt(fn, inputs.recordsPerInvocation);
   const executor = of('strategy-executor');
-  const { smsDigest } = inputs;
+  const { digest } = inputs;
   const pipeline = [
     ...ofAt(
       'stock-monitor',
       inputs.recordsPerInvocation,
       1,
-      smsDigest && ((_, alerts) => smsDigests(alerts, alerts * inputs.smsShare, smsDigest)),
+      digest && ((fn, alerts) => digestedDeliveries(fn, alerts, inputs, digest)),
     ),
     ...executor,
     ...ofAt('demand-recorder', inputs.demandRecordsPerInvocation, inputs.saleShare),
@@ -320,25 +333,71 @@ export const monthlyCost = (inputs: CostInputs) => {
 };
 
 /**
- * The stock-monitor's SMS lines when SMS subscribers take digests: the immediate (critical)
- * share at once, the rest as one message per window that has any (alerts arriving at random:
- * a window of `λ` expected alerts is empty with probability e^−λ), plus the buffer and the
- * sender.
+ * The stock-monitor's deliveries when some channels' subscribers take digests: each such
+ * subscriber gets the immediate (critical) share at once and the rest as one message per window
+ * that has any (alerts arriving at random: a window of `λ` expected alerts is empty with
+ * probability e^−λ); the other channels get every alert at once. Plus the buffer and the
+ * sender, once whatever the channels.
  */
-const smsDigests = (alerts: number, smsAlerts: number, digest: SmsDigest): CostLine[] => {
-  if (smsAlerts === 0) return [];
+const digestedDeliveries = (
+  fn: string,
+  alerts: number,
+  inputs: CostInputs,
+  digest: Digest,
+): CostLine[] => {
   const windows = (DAYS * 24 * 60) / digest.windowMinutes;
-  const digested = smsAlerts * (1 - digest.immediateShare);
-  const digests = windows * (1 - Math.exp(-digested / windows));
+  const takes = (channel: DigestChannel) => digest.channels.includes(channel);
+  // Subscribers (SMS: the share of alerts one subscriber takes) per channel.
+  const channels = [
+    { channel: 'email', subscribers: inputs.emailSubscribers, alertsEach: alerts },
+    {
+      channel: 'sms',
+      subscribers: inputs.smsShare > 0 ? 1 : 0,
+      alertsEach: alerts * inputs.smsShare,
+    },
+  ] as const;
+  const atOnce = deliveredAtOnce(fn, alerts, {
+    ...inputs,
+    emailSubscribers: takes('email') ? 0 : inputs.emailSubscribers,
+    smsShare: takes('sms') ? 0 : inputs.smsShare,
+  });
+  const digested = channels
+    .filter(({ channel, subscribers }) => takes(channel) && subscribers > 0)
+    .map(({ channel, subscribers, alertsEach }) => {
+      const later = alertsEach * (1 - digest.immediateShare);
+      const digests = subscribers * windows * (1 - Math.exp(-later / windows));
+      const immediate = subscribers * (alertsEach - later);
+      const window = `${digest.windowMinutes} min`;
+      const lines =
+        channel === 'sms'
+          ? [
+              line('SNS', `${fn} SMS deliveries, immediate (US)`, immediate, PRICES.sns.smsUs),
+              line('SNS', `SMS digests (${window}, US)`, digests, PRICES.sns.smsUs),
+            ]
+          : [
+              line(
+                'SNS',
+                `${fn} e-mail deliveries, immediate`,
+                immediate,
+                PRICES.sns.emailDelivery,
+              ),
+              line('SNS', `e-mail digests (${window})`, digests, PRICES.sns.emailDelivery),
+            ];
+      return { lines, digests };
+    });
+  if (digested.length === 0) return atOnce;
+  const digests = digested.reduce((sum, d) => sum + d.digests, 0);
+  return [
+    ...atOnce,
+    ...digested.flatMap((d) => d.lines),
+    ...digestSenderLines(alerts, windows, digests),
+  ];
+};
+
+/** The buffer writes and the digest-sender's requests, reads, publishes and idempotency writes. */
+const digestSenderLines = (alerts: number, windows: number, digests: number): CostLine[] => {
   const { writeRequestUnit: wru, readRequestUnit: rru } = PRICES.dynamodb;
   return [
-    line(
-      'SNS',
-      'stock-monitor SMS deliveries, immediate (US)',
-      smsAlerts - digested,
-      PRICES.sns.smsUs,
-    ),
-    line('SNS', `SMS digests (${digest.windowMinutes} min, US)`, digests, PRICES.sns.smsUs),
     line('SNS', 'digest publishes', digests, PRICES.sns.publish),
     line(
       'DynamoDB',

@@ -65,4 +65,33 @@ describe('cost', () => {
     expect(item('digest-sender requests')).toBe(2880);
     expect(digested.ratio).toBeLessThan(0.5);
   });
+
+  it('puts the channels --digest-channels names on digests, and names the valid ones otherwise', async () => {
+    const load = ['--writes-per-day', '500000', '--crossing-rate', '0.02', '--digest', '15m'];
+    const json = async (...args: string[]) =>
+      JSON.parse((await cost(...load, ...args, '--json')).out);
+    const item = (r: { pipeline: { item: string; quantity: number }[] }, name: string) =>
+      r.pipeline.find((l) => l.item === name)?.quantity;
+    const smsOnly = await json();
+    expect(item(smsOnly, 'stock-monitor e-mail deliveries')).toBeGreaterThan(100_000);
+    const email = await json('--digest-channels', 'sms,email');
+    expect(item(email, 'stock-monitor e-mail deliveries')).toBeUndefined();
+    expect(item(email, 'e-mail digests (15 min)')).toBeLessThanOrEqual(2880);
+    expect(email.totals.pipeline).toBeLessThan(smsOnly.totals.pipeline);
+    const refused = await cost(...load, '--digest-channels', 'sms,fax');
+    expect(refused.code).toBe(2);
+    expect(refused.err).toContain(
+      "--digest-channels: unknown channel 'fax' (expected a comma-separated list of sms, email)",
+    );
+    const alone = await cost(
+      '--writes-per-day',
+      '1',
+      '--crossing-rate',
+      '0',
+      '--digest-channels',
+      'sms',
+    );
+    expect(alone.code).toBe(2);
+    expect(alone.err).toContain('--digest-channels needs --digest <window>');
+  });
 });

@@ -126,7 +126,7 @@ describe('monthlyCost with SMS digests', () => {
   it('sends at most one SMS per window, the critical share at once, and prices the sender', () => {
     const digested = monthlyCost({
       ...inputs,
-      smsDigest: { windowMinutes: 15, immediateShare: 0.2 },
+      digest: { windowMinutes: 15, immediateShare: 0.2, channels: ['sms'] },
     });
     // 75k SMS alerts a month: 15k critical at once, 60k into 2,880 windows (~21 each, so
     // nearly every window sends one).
@@ -150,7 +150,7 @@ describe('monthlyCost with SMS digests', () => {
           const r = monthlyCost({
             ...inputs,
             smsShare,
-            smsDigest: { windowMinutes, immediateShare },
+            digest: { windowMinutes, immediateShare, channels: ['sms'] },
           });
           const sms =
             item(r, 'stock-monitor SMS deliveries, immediate (US)') +
@@ -161,6 +161,50 @@ describe('monthlyCost with SMS digests', () => {
           );
         },
       ),
+    );
+  });
+});
+
+describe('monthlyCost with e-mail digests', () => {
+  const item = (r: ReturnType<typeof monthlyCost>, name: string) =>
+    r.pipeline.find((l) => l.item === name)?.quantity ?? 0;
+  const immediate = monthlyCost({ ...INPUTS, emailSubscribers: 2 });
+
+  it('sends each e-mail subscriber at most one e-mail per window, the critical share at once', () => {
+    const digested = monthlyCost({
+      ...INPUTS,
+      emailSubscribers: 2,
+      digest: { windowMinutes: 15, immediateShare: 0.1, channels: ['email'] },
+    });
+    // 150k alerts a month: 15k critical at once to each of 2 subscribers; the rest into 2,880
+    // windows a subscriber (~47 each, so every window sends one).
+    expect(item(immediate, 'stock-monitor e-mail deliveries')).toBeCloseTo(300_000, 6);
+    expect(item(digested, 'stock-monitor e-mail deliveries')).toBe(0);
+    expect(item(digested, 'stock-monitor e-mail deliveries, immediate')).toBeCloseTo(30_000, 6);
+    const digests = item(digested, 'e-mail digests (15 min)');
+    expect(digests).toBeLessThanOrEqual(2 * 2880);
+    expect(digests).toBeGreaterThan(2 * 2879);
+    expect(item(digested, 'digest publishes')).toBeCloseTo(digests, 6);
+    // The SMS go at once: only e-mail takes the digest.
+    expect(item(digested, 'stock-monitor SMS deliveries (US)')).toBeCloseTo(
+      item(immediate, 'stock-monitor SMS deliveries (US)'),
+      6,
+    );
+    expect(item(digested, 'digest buffer writes (WRU)')).toBeCloseTo(150_000 * 3, 6);
+    expect(digested.totals.pipeline).toBeLessThan(immediate.totals.pipeline);
+    expect(digested.totals.naive).toBe(immediate.totals.naive);
+  });
+
+  it('buffers and runs the sender once when both channels take digests', () => {
+    const both = monthlyCost({
+      ...INPUTS,
+      digest: { windowMinutes: 60, immediateShare: 0, channels: ['sms', 'email'] },
+    });
+    expect(item(both, 'digest buffer writes (WRU)')).toBeCloseTo(150_000 * 3, 6);
+    expect(item(both, 'digest-sender requests')).toBe(2880);
+    expect(item(both, 'digest publishes')).toBeCloseTo(
+      item(both, 'SMS digests (60 min, US)') + item(both, 'e-mail digests (60 min)'),
+      6,
     );
   });
 });
