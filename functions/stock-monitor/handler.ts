@@ -21,6 +21,7 @@ export const createHandler = (overrides: ClientOverrides = {}) => {
   const { logger, metrics, tracer } = tools;
   const clients = createClients(tracer, overrides);
   const controlTable = requireEnv(EnvName.controlTable);
+  const digests = process.env[EnvName.digestBuffer] === 'on';
   const monitor = createStockMonitor({
     rules: createRulesRepository(clients.doc, controlTable, logger),
     states: new AlertStateRepository(clients.doc, controlTable),
@@ -30,10 +31,11 @@ export const createHandler = (overrides: ClientOverrides = {}) => {
       requireEnv(EnvName.alertsTopicArn),
       DEFAULT_RETRY,
       alertLanguagesOf(process.env[EnvName.alertLocales], process.env[EnvName.currencyCode]),
+      digests,
     ),
     events: new EventPublisher(clients.eventBridge, requireEnv(EnvName.eventBusName)),
     quarantine: new QuarantineStore(clients.doc, controlTable),
-    digests: process.env[EnvName.digestBuffer] === 'on',
+    digests,
     logger,
     metrics,
   });

@@ -107,6 +107,7 @@ export const webhookBodyOf = (message: AlertMessage, text: LocalizedAlert): stri
 export const toPublishEntry = (
   message: AlertMessage,
   text: LocalizedAlert,
+  digestsKept = true,
 ): PublishBatchRequestEntry => {
   const string = (value: string): MessageAttributeValue => ({
     DataType: 'String',
@@ -117,7 +118,7 @@ export const toPublishEntry = (
     StringValue: JSON.stringify(values),
   });
   const { attributes } = message;
-  const filters = filterAttributesOf({ ...attributes, locale: text.locale });
+  const filters = filterAttributesOf({ ...attributes, locale: text.locale }, digestsKept);
   return {
     Id: `${message.id}-${text.locale}`,
     Subject: text.subject,
@@ -200,13 +201,19 @@ export class AlertPublisher {
     private readonly topicArn: string,
     private readonly retry: RetryOptions = DEFAULT_RETRY,
     private readonly languages: AlertLanguages = DEFAULT_LANGUAGES,
+    /** Whether the environment keeps crossings for digests; if not, digest subscribers take alerts at once. */
+    private readonly digestsKept = true,
   ) {}
 
   async publish(messages: readonly AlertMessage[]): Promise<EntriesOutcome> {
     const alertOf = new Map<string, string>();
     const entries = messages.flatMap((message) =>
       this.languages.locales.map((locale) => {
-        const entry = toPublishEntry(message, renderAlert(message, locale, this.languages));
+        const entry = toPublishEntry(
+          message,
+          renderAlert(message, locale, this.languages),
+          this.digestsKept,
+        );
         const id = entry.Id as string;
         alertOf.set(id, message.id);
         return { id, entry, bytes: publishEntryBytes(entry) };

@@ -169,21 +169,36 @@ export const subscriberIdOf = (protocol: SubscriberProtocol, endpoint: string): 
 /**
  * The `delivery` values of digests. A digest subscriber's policy names its own digest value
  * (`digest:sms:15m:<id>`: only its digests carry it) and, unless it digests critical alerts
- * too, `sms.digest`, which immediate critical alerts carry besides `sms`.
+ * too, `sms.digest`, which immediate critical alerts carry besides `sms`; if it does digest
+ * them, `sms.undigested` instead. Where the environment keeps no digests (a deploy turned them
+ * off, and subscriptions made by `subscribe --digest` remain), every alert carries both, so
+ * each digest subscriber takes at once what it would have had in a digest, never nothing.
  */
 export const DigestDelivery = {
   of: (protocol: SubscriberProtocol, windowMinutes: number, id: string): string =>
     `digest:${deliveryOf(protocol)}:${windowMinutes}m:${id}`,
   immediate: (delivery: string): string => `${delivery}.digest`,
+  undigested: (delivery: string): string => `${delivery}.undigested`,
   pattern: /^digest:(email|sms|webhook):(\d+)m:([0-9a-f]{12})$/,
 } as const;
 
 /**
- * The `delivery` values of an immediate alert: the rule's channels and `webhook`, and for a
- * critical alert each also as `….digest`, so digest subscribers still get it at once.
+ * The `delivery` values of an immediate alert: the rule's channels and `webhook`; for a
+ * critical alert each also as `….digest`, so digest subscribers still get it at once; where no
+ * digests are kept, every alert with each as `….digest` and `….undigested` too.
  */
-export const deliveriesOf = (channels: readonly string[], severity: Severity): string[] => {
+export const deliveriesOf = (
+  channels: readonly string[],
+  severity: Severity,
+  options: { digestsKept: boolean } = { digestsKept: true },
+): string[] => {
   const deliveries = [...channels, WEBHOOK_DELIVERY];
+  if (!options.digestsKept)
+    return [
+      ...deliveries,
+      ...deliveries.map(DigestDelivery.immediate),
+      ...deliveries.map(DigestDelivery.undigested),
+    ];
   return severity === 'critical'
     ? [...deliveries, ...deliveries.map(DigestDelivery.immediate)]
     : deliveries;
@@ -200,10 +215,13 @@ export interface FilteredAlert {
   readonly category: string;
 }
 
-/** The filter attributes of an immediate alert message: the one definition of their values. */
-export const filterAttributesOf = (alert: FilteredAlert) => ({
+/**
+ * The filter attributes of an immediate alert message: the one definition of their values.
+ * `digestsKept`: whether the environment keeps crossings for digests (see {@link deliveriesOf}).
+ */
+export const filterAttributesOf = (alert: FilteredAlert, digestsKept = true) => ({
   [FilterKey.locale]: alert.locale,
-  [FilterKey.delivery]: deliveriesOf(alert.channels, alert.severity),
+  [FilterKey.delivery]: deliveriesOf(alert.channels, alert.severity, { digestsKept }),
   [FilterKey.alert]: alertTagsOf(alert.level, alert.transition),
   [FilterKey.location]: alert.location,
   [FilterKey.category]: alert.category,
@@ -244,8 +262,9 @@ export interface DigestSubscription extends DigestChoice {
  * The SNS filter policy of a subscriber: its locale, its protocol among the message's
  * deliveries (so a rule that alerts by e-mail only sends no SMS), its level set and
  * transitions, its locations and categories. A digest subscriber names its own digest instead
- * of its protocol, and `<protocol>.digest` to keep critical alerts immediate: two `delivery`
- * values, so its policy has twice the combinations. The stack deploys it, `subscribe` creates
+ * of its protocol, and `<protocol>.digest` to keep critical alerts immediate (or
+ * `<protocol>.undigested`, for alerts only where no digests are kept): two `delivery` values,
+ * so its policy has twice the combinations. The stack deploys it, `subscribe` creates
  * it, and the local sandbox evaluates it: one definition.
  */
 export const filterPolicyOf = (
@@ -259,7 +278,9 @@ export const filterPolicyOf = (
     [FilterKey.locale]: [locale],
     [FilterKey.delivery]: digest
       ? [
-          ...(digest.critical === 'immediate' ? [DigestDelivery.immediate(delivery)] : []),
+          digest.critical === 'immediate'
+            ? DigestDelivery.immediate(delivery)
+            : DigestDelivery.undigested(delivery),
           DigestDelivery.of(protocol, digest.windowMinutes, digest.id),
         ]
       : [delivery],

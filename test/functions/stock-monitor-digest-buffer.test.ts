@@ -64,4 +64,22 @@ describe('stock-monitor digest buffer', () => {
     await handler(streamEvent(quantityChange('MUG-1', 20, 5)), context);
     expect(transactItems().map((a) => a.Put?.Item?.sk)).toEqual(['ALERTS']);
   });
+
+  it("marks every alert for digest subscribers' immediate delivery where no digests are kept", async () => {
+    // Digest subscribers made with `subscribe --digest` outlive a deploy that turns digests off:
+    // with no buffer and no sender, each alert must reach them at once instead (docs/subscribers.md).
+    const deliveryOf = async () => {
+      const { handler, delivered } = monitorOverSandboxTransport();
+      await handler(streamEvent(quantityChange('MUG-1', 20, 5)), context);
+      return JSON.parse(delivered[0]?.attributes.delivery?.value ?? '[]') as string[];
+    };
+    const without = await deliveryOf();
+    expect(without).toEqual(expect.arrayContaining(['email.digest', 'email.undigested']));
+    control.mock.reset();
+    control = mockControlTableWith(aRule({ name: 'Standard' }));
+    process.env[EnvName.digestBuffer] = 'on';
+    const kept = await deliveryOf();
+    expect(kept.some((d) => d.endsWith('.digest') || d.endsWith('.undigested'))).toBe(false);
+    expect(kept).toContain('email');
+  });
 });

@@ -75,15 +75,19 @@ const attributeSets = () =>
         [['email', 'sms'], ['email'], []].flatMap((channels) =>
           ['WH-1', 'WH-2'].flatMap((location) =>
             ['toys', 'kitchen'].flatMap((category) =>
-              (['warning', 'critical'] as const).map((severity) => ({
-                level,
-                kind,
-                locale,
-                channels,
-                location,
-                category,
-                severity,
-              })),
+              (['warning', 'critical'] as const).flatMap((severity) =>
+                // Where no digests are kept, digest subscribers take every alert at once.
+                [true, false].map((digestsKept) => ({
+                  level,
+                  kind,
+                  locale,
+                  channels,
+                  location,
+                  category,
+                  severity,
+                  digestsKept,
+                })),
+              ),
             ),
           ),
         ),
@@ -107,7 +111,11 @@ const entryOf = (
     { ...lowStockTrigger, level: set.level, kind: set.kind },
     { ...alertContext, channels: set.channels, severity: set.severity },
   );
-  const entry = toPublishEntry(message, renderAlert(message, set.locale, { currency: 'USD' }));
+  const entry = toPublishEntry(
+    message,
+    renderAlert(message, set.locale, { currency: 'USD' }),
+    set.digestsKept,
+  );
   return { ...entry, Id: id, Message: id, MessageStructure: undefined };
 };
 

@@ -88,6 +88,36 @@ describe('digest subscribers in filter policies', () => {
     );
   });
 
+  it('get every alert at once, as their immediate twin would, where no digests are kept', () => {
+    // A deploy that turns digests off leaves the subscriptions `subscribe --digest` made: no
+    // buffer, no sender, so each must then take at once what it would have had in a digest.
+    fc.assert(
+      fc.property(
+        protocols,
+        filters,
+        fc.constantFrom(...LOCALES),
+        choices,
+        alerts,
+        (protocol, filter, locale, choice, alert) => {
+          const id = subscriberIdOf(protocol, 'endpoint');
+          const digestPolicy = filterPolicyOf(protocol, filter, locale, { ...choice, id });
+          const immediatePolicy = filterPolicyOf(protocol, filter, locale);
+          const attributes = {
+            locale: alert.locale,
+            location: alert.location,
+            category: alert.category,
+            delivery: deliveriesOf(alert.channels, alert.severity, { digestsKept: false }),
+            alert: alertTagsOf(alert.level, alert.transition),
+          };
+          expect(matchesFilterPolicy(digestPolicy, attributes)).toBe(
+            matchesFilterPolicy(immediatePolicy, attributes),
+          );
+          expect(digestPolicy.delivery?.length).toBeLessThanOrEqual(2);
+        },
+      ),
+    );
+  });
+
   it('receive their own digest and no other subscriber does', () => {
     fc.assert(
       fc.property(
