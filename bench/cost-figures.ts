@@ -68,10 +68,16 @@ const countFigures = (counts: MeteredCounts): Figure[] => {
 
 /**
  * The bills at the reference load, ours against the naive consumer's: without SMS, with 10 %
- * of alerts by SMS, and with those SMS subscribers on 15-minute digests (#18).
+ * of alerts by SMS, and with those SMS subscribers on 15-minute digests (#18); and without SMS
+ * with the e-mail subscriber on 15-minute digests.
  */
 const SCENARIOS = [
   { smsShare: 0, label: '--sms-share 0' },
+  {
+    smsShare: 0,
+    digest: { windowMinutes: 15, immediateShare: 0, channels: ['sms', 'email'] },
+    label: '--sms-share 0 --digest 15m --digest-channels sms,email',
+  },
   { smsShare: 0.1, label: '--sms-share 0.1' },
   {
     smsShare: 0.1,
