@@ -130,7 +130,11 @@ export const directoryUpdates = (
       Update: {
         TableName: tableName,
         Key: ControlKeys.rulesDirectoryShard(shard),
-        UpdateExpression: `ADD version :one ${change} #keys :keys`,
+        // One ADD clause at most: DynamoDB refuses two.
+        UpdateExpression:
+          change === 'ADD'
+            ? 'ADD version :one, #keys :keys'
+            : 'ADD version :one DELETE #keys :keys',
         ExpressionAttributeNames: { '#keys': 'keys' },
         ExpressionAttributeValues: { ':one': 1, ':keys': new Set(shardKeys) },
       },
