@@ -1,6 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   type BatchGetCommand,
+  DeleteCommand,
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -17,12 +18,16 @@ import { RulesRepository } from '../../shared/adapters/rules-repository.js';
 import { ControlKeys } from '../../shared/contracts/tables.js';
 import { ruleKeyOf } from '../../shared/domain/rules.js';
 import { RulesDirectoryFullError } from '../../shared/errors.js';
+import { cliFixture } from '../support/cli-fixture.js';
 import { aRule } from '../support/factories.js';
 
 const TTL = 30_000;
 let tablesMade = 0;
 
-/** A fresh control table on DynamoDB Local, a writer (the CLI) and a document client. */
+/**
+ * A fresh control table on DynamoDB Local (with its empty rules directory, as the sandbox
+ * creates it), a writer (the CLI) and a document client.
+ */
 const freshTable = async () => {
   const client = new DynamoDBClient({
     endpoint: inject('dynamoEndpoint'),
@@ -78,6 +83,7 @@ describe('rules directory on DynamoDB Local', () => {
   it('falls back to every item key without a directory, and rules reindex builds it from the rules and overlays stored', async () => {
     // Prepare: a table an earlier release wrote: rules and an overlay, no directory.
     const { doc, table, writer } = await freshTable();
+    await doc.send(new DeleteCommand({ TableName: table, Key: ControlKeys.rulesDirectoryHead() }));
     await writer.put(aRule({ scope: { category: 'mugs' } }));
     await writer.put(aRule({ name: 'Own', scope: { sku: 'OWN' } }));
     await writer.put(aRule({ scope: { sku: 'GONE' } }));
@@ -113,7 +119,6 @@ describe('rules directory on DynamoDB Local', () => {
 
   it('picks up an item rule put or deleted by another writer after the TTL, and only then', async () => {
     const { doc, table, writer } = await freshTable();
-    await buildRulesDirectory(doc, table);
     await writer.put(aRule({ scope: { category: 'mugs' } }));
     const clock = { now: 1_000 };
     const monitor = monitorOf(inject('dynamoEndpoint'), table, clock);
@@ -139,7 +144,6 @@ describe('rules directory on DynamoDB Local', () => {
 
   it('keeps the key of a rule deleted beside an overlay, which stays in force', async () => {
     const { doc, table, writer } = await freshTable();
-    await buildRulesDirectory(doc, table);
     await writer.put(aRule({ scope: { category: 'mugs' } }));
     await writer.put(aRule({ scope: { sku: 'MUG' } }));
     const read = (await writer.readOverlays(['sku#MUG'])).get('sku#MUG');
@@ -159,7 +163,6 @@ describe('rules directory on DynamoDB Local', () => {
 
   it('refuses a rule whose shard would pass the 400 KB item limit, writing nothing, and reindex drops keys left by expired items', async () => {
     const { doc, table, writer } = await freshTable();
-    await buildRulesDirectory(doc, table);
     const newKey = 'sku#ONE-MORE';
     const shard = shardOf(newKey);
     // Prepare: the shard filled to DynamoDB's 400 KB item limit with long keys (as a catalogue
@@ -205,5 +208,27 @@ describe('rules directory on DynamoDB Local', () => {
     await buildRulesDirectory(doc, table);
     await writer.put(aRule({ scope: { sku: 'ONE-MORE' } }));
     expect(await directoryKeys(doc, table)).toEqual([newKey]);
+  });
+});
+
+describe('rules reindex (CLI)', () => {
+  it('is suggested after an edit on a table without a directory, and builds it', async () => {
+    const fx = await cliFixture(inject('dynamoEndpoint'), 'rules-reindex-');
+    await fx.doc.send(
+      new DeleteCommand({ TableName: fx.tables.control, Key: ControlKeys.rulesDirectoryHead() }),
+    );
+    const rule = fx.file('mug.json', JSON.stringify(aRule({ scope: { sku: 'MUG' } })));
+
+    const before = await fx.cli('rules', 'put', rule);
+    const reindex = await fx.cli('rules', 'reindex', '--json');
+    const after = await fx.cli('rules', 'put', rule);
+
+    expect(before.code).toBe(0);
+    expect(before.err).toContain('no rules directory yet');
+    expect(before.err).toContain('run rules reindex once');
+    expect(reindex.code).toBe(0);
+    expect(JSON.parse(reindex.out)).toEqual({ keys: 1, shards: DIRECTORY_SHARDS, merged: 0 });
+    expect(after.err).not.toContain('no rules directory');
+    expect(await directoryKeys(fx.doc, fx.tables.control)).toEqual(['sku#MUG']);
   });
 });
