@@ -66,7 +66,9 @@ const groupByShard = (keys: Iterable<string>, shards: number): Map<number, strin
   const byShard = new Map<number, string[]>();
   for (const key of keys) {
     const shard = shardOf(key, shards);
-    byShard.set(shard, [...(byShard.get(shard) ?? []), key]);
+    const inShard = byShard.get(shard);
+    if (inShard) inShard.push(key);
+    else byShard.set(shard, [key]);
   }
   return byShard;
 };
