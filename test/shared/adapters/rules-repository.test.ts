@@ -6,6 +6,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { afterEach, describe, expect, it } from 'vitest';
+import { directoryItems } from '../../../shared/adapters/rules-directory.js';
 import { RulesRepository } from '../../../shared/adapters/rules-repository.js';
 import { ControlKeys } from '../../../shared/contracts/tables.js';
 import type { RuleInput } from '../../../shared/domain/rules.js';
@@ -92,6 +93,30 @@ describe('RulesRepository.resolveMany', () => {
     control.putRule(aRule({ name: 'Mug', scope: { sku: 'MUG-1' } }));
 
     expect((await rules.resolveMany([mug])).get(mug.itemKey)?.rule.name).toBe('Mug');
+  });
+
+  it('reads only the item keys the rules directory names, and every key without a directory', async () => {
+    const clock = { now: 0 };
+    const rules = repositoryAt(clock);
+    control.putRule(aRule({ name: 'Kitchen', scope: { category: 'kitchen' } }));
+    control.putRule(aRule({ name: 'Mug', scope: { sku: 'MUG-1' } }));
+    const keysRead = () =>
+      control.mock
+        .commandCalls(BatchGetCommand)
+        .flatMap((c) => Object.values(c.args[0].input.RequestItems ?? {}))
+        .flatMap((request) => (request.Keys ?? []).map((key) => String(key.pk)));
+
+    await rules.resolveMany([pan]);
+    expect(keysRead()).toContain('RULE#sku#PAN-1#location#WH-1');
+
+    for (const item of directoryItems(['sku#MUG-1'])) control.putItem(item);
+    control.mock.resetHistory();
+    clock.now = 60_000;
+    const resolved = await rules.resolveMany([mug, pan]);
+
+    expect(resolved.get(mug.itemKey)?.rule.name).toBe('Mug');
+    expect(resolved.get(pan.itemKey)?.rule.name).toBe('Kitchen');
+    expect(keysRead().filter((key) => key.startsWith('RULE#sku#'))).toEqual(['RULE#sku#MUG-1']);
   });
 
   it('resolves to nothing when no rule covers the item, and remembers that too', async () => {
