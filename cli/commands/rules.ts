@@ -186,6 +186,10 @@ export const rulesCommand = async (
       return hintWithoutDirectory(target, io);
     }
     case 'reindex':
+      if (argument)
+        throw new UsageError(
+          `rules reindex takes no argument (got ${argument}): it indexes every rule of the target`,
+        );
       return reindex(target, io, format);
     case 'export': {
       const rules = (await listRules(target)).map((r) => r.rule);

@@ -5,6 +5,7 @@ import {
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
+  type TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, inject, it } from 'vitest';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../sandbox/dynamodb-local.js';
@@ -161,6 +162,30 @@ describe('rules directory on DynamoDB Local', () => {
     );
   });
 
+  it('reindex keeps a rule written while it scans: the shard it moved is merged, not replaced', async () => {
+    const { doc, table, writer } = await freshTable();
+    await writer.put(aRule({ scope: { sku: 'OLD' } }));
+    const late = 'sku#LATE';
+    // The writer commits just before reindex replaces the shard of its key.
+    const send = doc.send.bind(doc) as (command: unknown) => Promise<unknown>;
+    let wrote = false;
+    doc.send = (async (command: TransactWriteCommand) => {
+      const first = command.input?.TransactItems?.[0]?.Update;
+      const replacing = first?.UpdateExpression?.startsWith('SET version = :next');
+      if (replacing && !wrote && first?.Key?.sk === `SHARD#${shardOf(late)}`) {
+        wrote = true;
+        await new RulesRepository(doc, table, 0).put(aRule({ scope: { sku: 'LATE' } }));
+      }
+      return send(command);
+    }) as never;
+
+    const build = await buildRulesDirectory(doc, table);
+
+    expect(wrote).toBe(true);
+    expect(build).toMatchObject({ keys: 1, merged: 1 });
+    expect(await directoryKeys(doc, table)).toEqual([late, 'sku#OLD']);
+  });
+
   it('refuses a rule whose shard would pass the 400 KB item limit, writing nothing, and reindex drops keys left by expired items', async () => {
     const { doc, table, writer } = await freshTable();
     const newKey = 'sku#ONE-MORE';
@@ -220,12 +245,14 @@ describe('rules reindex (CLI)', () => {
     const rule = fx.file('mug.json', JSON.stringify(aRule({ scope: { sku: 'MUG' } })));
 
     const before = await fx.cli('rules', 'put', rule);
+    const stray = await fx.cli('rules', 'reindex', 'sku#MUG');
     const reindex = await fx.cli('rules', 'reindex', '--json');
     const after = await fx.cli('rules', 'put', rule);
 
     expect(before.code).toBe(0);
     expect(before.err).toContain('no rules directory yet');
     expect(before.err).toContain('run rules reindex once');
+    expect(stray).toMatchObject({ code: 2, err: expect.stringContaining('takes no argument') });
     expect(reindex.code).toBe(0);
     expect(JSON.parse(reindex.out)).toEqual({ keys: 1, shards: DIRECTORY_SHARDS, merged: 0 });
     expect(after.err).not.toContain('no rules directory');
