@@ -7,7 +7,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { afterEach, describe, expect, it } from 'vitest';
-import { directoryItems } from '../../../shared/adapters/rules-directory.js';
+import { directoryItems, shardOf } from '../../../shared/adapters/rules-directory.js';
 import { RulesRepository } from '../../../shared/adapters/rules-repository.js';
 import { ControlKeys } from '../../../shared/contracts/tables.js';
 import type { RuleInput } from '../../../shared/domain/rules.js';
@@ -131,6 +131,45 @@ describe('RulesRepository.resolveMany', () => {
     // The head by BatchGetItem too: the stock-monitor's IAM policy grants no GetItem.
     expect(keysRead()).toContain('RULEDIR');
     expect(control.mock).not.toHaveReceivedCommand(GetCommand);
+  });
+
+  it('reads the directory head once per TTL, and a shard again only when its version moved', async () => {
+    const clock = { now: 0 };
+    const rules = repositoryAt(clock);
+    control.putRule(aRule({ name: 'Kitchen', scope: { category: 'kitchen' } }));
+    const [head, shard] = directoryItems(['sku#MUG-1']) as [
+      Record<string, unknown>,
+      Record<string, unknown>,
+    ];
+    control.putItem(head);
+    control.putItem(shard);
+    const directoryReads = () =>
+      control.mock
+        .commandCalls(BatchGetCommand)
+        .flatMap((c) => Object.values(c.args[0].input.RequestItems ?? {}))
+        .flatMap((request) => (request.Keys ?? []).filter((key) => key.pk === 'RULEDIR'))
+        .map((key) => String(key.sk));
+
+    await rules.resolveMany([pan]);
+    clock.now = 60_000; // the TTL: the head is read again, the unchanged shard is not
+    await rules.resolveMany([pan]);
+    expect(directoryReads()).toEqual(['HEAD', String(shard.sk), 'HEAD']);
+
+    // A rule put at the shard's item: its version moves, in the shard and in the head.
+    control.putRule(aRule({ name: 'Pan', scope: { sku: 'PAN-1' } }));
+    const moved = shardOf('sku#PAN-1');
+    control.putItem({
+      ...ControlKeys.rulesDirectoryShard(moved),
+      version: 2,
+      keys: new Set(['sku#PAN-1', ...(moved === shardOf('sku#MUG-1') ? ['sku#MUG-1'] : [])]),
+    });
+    const versions = head.versions as Record<string, number>;
+    control.putItem({ ...head, versions: { ...versions, [String(moved)]: 2 } });
+    control.mock.resetHistory();
+    clock.now = 120_000;
+
+    expect((await rules.resolveMany([pan])).get(pan.itemKey)?.rule.name).toBe('Pan');
+    expect(directoryReads()).toEqual(['HEAD', `SHARD#${moved}`]);
   });
 
   it('resolves to nothing when no rule covers the item, and remembers that too', async () => {
