@@ -10,9 +10,9 @@ import {
   memoryOf,
   monthlyCost,
 } from '../shared/domain/cost.js';
-import { meterCounts } from './metering.js';
+import { meterCounts, meterRuleReads, type RuleSetup } from './metering.js';
 import { type Figure, figure } from './results.js';
-import { importFunctions } from './throughput.js';
+import { type Functions, importFunctions } from './throughput.js';
 
 /** The issue's reference load (#18). */
 export const REFERENCE_LOAD = { writesPerDay: 500_000, crossingRate: 0.02 } as const;
@@ -47,7 +47,7 @@ const countFigures = (counts: MeteredCounts): Figure[] => {
     for (const [key, label, unit] of MEASURES)
       figures.push(
         figure({
-          name: `${fn}: ${label} per 1,000 changes (2 % crossings, every change a sale)`,
+          name: `${fn}: ${label} per 1,000 changes (2 % crossings, every change a sale, no item with rules of its own)`,
           value: at[key] as number,
           unit,
           baseline: { name: 'naive consumer', value: naive[key] as number },
@@ -109,6 +109,42 @@ const costFigures = (counts: MeteredCounts): Figure[] =>
     });
   });
 
+/** The rule setups whose reads the cost section shows, by what they say. */
+const RULE_SETUPS: readonly [RuleSetup['ownRules'], string][] = [
+  ['none', 'no item with rules of its own (most of a catalogue)'],
+  ['all', 'every item with a sku+location rule'],
+];
+
+/**
+ * The stock-monitor's read units per 1,000 quiet changes (100 per batch) with the rules
+ * directory, beside the same table without it (as an earlier release left it), for items
+ * without and with rules of their own (issue #18).
+ */
+const ruleReadFigures = async (functions: Functions, records: number): Promise<Figure[]> => {
+  const figures: Figure[] = [];
+  for (const [ownRules, label] of RULE_SETUPS) {
+    const reads = async (directory: boolean) =>
+      (
+        await meterRuleReads(functions, {
+          records,
+          batchSize: 100,
+          rate: 0,
+          setup: { ownRules, directory },
+        })
+      ).monitor.readUnits;
+    const without = await reads(false);
+    figures.push(
+      figure({
+        name: `stock-monitor: DynamoDB read units per 1,000 quiet changes, ${label}`,
+        value: await reads(true),
+        unit: 'RRU',
+        baseline: { name: 'without the rules directory', value: without },
+      }),
+    );
+  }
+  return figures;
+};
+
 /**
  * The cost section: meters every function (see {@link meterCounts}), writes the counts the
  * `cost` command reads to `countsFile`, and returns the counts and the monthly bill as figures.
@@ -120,5 +156,9 @@ export const costBench = async (options: {
   const functions = await importFunctions();
   const counts = await meterCounts(functions, { records: options.records, batchSizes: [10, 100] });
   writeFileSync(options.countsFile, `${JSON.stringify(counts, null, 2)}\n`);
-  return [...countFigures(counts), ...costFigures(counts)];
+  return [
+    ...countFigures(counts),
+    ...(await ruleReadFigures(functions, options.records)),
+    ...costFigures(counts),
+  ];
 };

@@ -1,7 +1,9 @@
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBStreamEvent, EventBridgeEvent } from 'aws-lambda';
 import { DetailType } from '../shared/contracts/events.js';
 import { CONTROL_TABLE, IDEMPOTENCY_TABLE, INVENTORY_TABLE } from '../shared/contracts/tables.js';
 import type { FunctionCounts, MeteredCounts, MeteredFunction } from '../shared/domain/cost.js';
+import { type RuleInput, ruleKeyOf } from '../shared/domain/rules.js';
 import { createNaiveConsumer } from './naive-consumer.js';
 import { RULES_TABLE, StubAws } from './stub-transport.js';
 import {
@@ -26,9 +28,45 @@ const EXECUTOR_DETAIL_TYPES = new Set<string>([
   DetailType.StockLevelResolved,
 ]);
 
+/**
+ * Which items have rules of their own, and whether the control table has the rules directory:
+ * what the stock-monitor's rule reads depend on (issue #18).
+ */
+export interface RuleSetup {
+  /**
+   * `none`: every item takes the default rule, as most of a catalogue does (its category's or
+   * the default); `all`: every item has a sku+location rule (the default rule's thresholds, so
+   * only the reads differ).
+   */
+  readonly ownRules: 'none' | 'all';
+  /** False: a table an earlier release wrote, without the rules directory (`rules reindex`). */
+  readonly directory: boolean;
+}
+
+/** What the cost figures price: no item has a rule of its own, the directory is built. */
+export const DEFAULT_RULE_SETUP: RuleSetup = { ownRules: 'none', directory: true };
+
+/** The rules stored for a setup: the default rule, and each item's own where it has one. */
+const rulesOf = (setup: RuleSetup, batches: readonly DynamoDBStreamEvent[]) => {
+  const rules = new Map<string, RuleInput>([['default', RULE]]);
+  if (setup.ownRules === 'all')
+    for (const record of batches.flatMap((batch) => batch.Records)) {
+      const { sku, location } = unmarshall(record.dynamodb?.Keys as never) as {
+        sku: string;
+        location: string;
+      };
+      const scope = { sku, location };
+      rules.set(ruleKeyOf(scope), { ...RULE, scope });
+    }
+  return rules;
+};
+
 /** A metered stub, its clients, and the CPU the function spent beside the stub's own. */
-const meteredStub = () => {
-  const stub = new StubAws(new Map([['default', RULE]]), 0, TABLES);
+const meteredStub = (
+  setup: RuleSetup = DEFAULT_RULE_SETUP,
+  batches: readonly DynamoDBStreamEvent[] = [],
+) => {
+  const stub = new StubAws(rulesOf(setup, batches), 0, TABLES, { directory: setup.directory });
   const client = {
     region: REGION,
     credentials: CREDENTIALS,
@@ -100,20 +138,37 @@ const meterMonitorAndExecutor = async (
   functions: Functions,
   batches: readonly DynamoDBStreamEvent[],
   changes: number,
+  setup: RuleSetup,
 ) => {
-  const { stub, client } = meteredStub();
+  const { stub, client } = meteredStub(setup, batches);
   seedInventory(stub, batches);
   const monitor = functions.monitor({ dynamodb: client, sns: client, eventBridge: client });
   const monitorCpu = await cpuOf(stub, batches, (batch) => monitor(batch, context));
   const monitorCounts = countsOf(stub, batches.length, monitorCpu, changes);
   const events = executorEvents(stub);
+  const ruleKeys = new Set(events.map((event) => (event.detail as { ruleKey: string }).ruleKey));
   stub.reset();
   const executor = functions.executor({ dynamodb: client, sns: client, eventBridge: client });
   const executorCpu = await cpuOf(stub, events, (event) => executor(event, context));
   return {
     'stock-monitor': monitorCounts,
     'strategy-executor': countsOf(stub, events.length, executorCpu, changes),
+    ruleKeys,
   };
+};
+
+/**
+ * The stock-monitor's counts per 1,000 changes under one rule setup, and the rule keys its
+ * level events name (which rule each crossing was judged by).
+ */
+export const meterRuleReads = async (
+  functions: Functions,
+  options: { records: number; batchSize: number; rate: number; setup: RuleSetup },
+): Promise<{ monitor: FunctionCounts; ruleKeys: ReadonlySet<string> }> => {
+  const { records, batchSize, rate, setup } = options;
+  const batches = generateBatches(records, batchSize, rate, records);
+  const metered = await meterMonitorAndExecutor(functions, batches, records, setup);
+  return { monitor: metered['stock-monitor'], ruleKeys: metered.ruleKeys };
 };
 
 /** The demand-recorder over the same changes, in its own batch size. */
@@ -148,8 +203,10 @@ const meterOnce = async (
   rate: number,
 ): Promise<Record<MeteredFunction, FunctionCounts>> => {
   const batches = generateBatches(records, batchSize, rate, records);
+  const metered = await meterMonitorAndExecutor(functions, batches, records, DEFAULT_RULE_SETUP);
   return {
-    ...(await meterMonitorAndExecutor(functions, batches, records)),
+    'stock-monitor': metered['stock-monitor'],
+    'strategy-executor': metered['strategy-executor'],
     'demand-recorder': await meterRecorder(functions, records, batchSize, rate),
     'naive-consumer': await meterNaive(batches, records),
   };
@@ -158,7 +215,8 @@ const meterOnce = async (
 /**
  * Counts per 1,000 changes of each function and of the naive consumer, as AWS bills them, at
  * 0 % and 100 % crossings and at two batch sizes (every change a sale, to an item of its own:
- * no rule cached, no sales summed; the cost model mixes by crossing rate, scales the recorder
+ * no rule cached, no sales summed; no item has a rule of its own and the rules directory is
+ * built, {@link DEFAULT_RULE_SETUP}; the cost model mixes by crossing rate, scales the recorder
  * by the sale share, and takes per-invocation and per-record parts from the two sizes): DynamoDB
  * write and read units from item sizes, SNS publishes and EventBridge entries by 64 KB chunk,
  * invocations, and CPU time per invocation (the stub's own left out). A first run over a tenth

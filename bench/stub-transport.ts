@@ -9,6 +9,7 @@ import {
 } from '../sandbox/local-transport.js';
 import { snsMessageBytes } from '../shared/adapters/alert-publisher.js';
 import { putEventsEntryBytes } from '../shared/adapters/event-publisher.js';
+import { directoryItems } from '../shared/adapters/rules-directory.js';
 import { ControlKeys, type TableDefinition } from '../shared/contracts/tables.js';
 import type { RuleInput } from '../shared/domain/rules.js';
 import { chunks64k } from './capacity.js';
@@ -47,12 +48,29 @@ export class StubAws {
   /** Events put on the bus (metering mode), oldest first. */
   readonly events: WireEvent[] = [];
   private readonly local: LocalRequestHandler;
+  /** The control table's rule items (and rules directory), wire format, by `[pk, sk]`. */
+  private readonly controlItems = new Map<string, Record<string, unknown>>();
 
+  /**
+   * `rules` are stored under their keys; with `directory` (the default, as a table of this
+   * release holds) the rules directory names the item-scoped ones, without it the table is
+   * one an earlier release wrote.
+   */
   constructor(
-    private readonly rules: Map<string, RuleInput>,
+    rules: Map<string, RuleInput>,
     private readonly latencyMs = 0,
     tables?: Readonly<Record<string, TableDefinition>>,
+    { directory = true }: { directory?: boolean } = {},
   ) {
+    const items = [
+      ...[...rules].map(([ruleKey, rule]) => ({ ...ControlKeys.rule(ruleKey), ruleKey, rule })),
+      ...(directory ? directoryItems(rules.keys()) : []),
+    ];
+    for (const item of items)
+      this.controlItems.set(
+        JSON.stringify([item.pk, item.sk]),
+        marshall(item, { removeUndefinedValues: true }),
+      );
     this.meter = tables ? this.seeded(new DynamoMeter(tables)) : undefined;
     this.local = new LocalRequestHandler(
       tables
@@ -64,12 +82,9 @@ export class StubAws {
     );
   }
 
-  /** The meter with every rule stored, as the control table holds them. */
+  /** The meter with every rule (and the directory) stored, as the control table holds them. */
   private seeded(meter: DynamoMeter): DynamoMeter {
-    for (const ruleKey of this.rules.keys()) {
-      const item = this.ruleItem(marshall(ControlKeys.rule(ruleKey)));
-      if (item) meter.seed(RULES_TABLE, item as never);
-    }
+    for (const item of this.controlItems.values()) meter.seed(RULES_TABLE, item as never);
     return meter;
   }
 
@@ -136,14 +151,10 @@ export class StubAws {
     this.calls.set(operation, (this.calls.get(operation) ?? 0) + 1);
   }
 
-  /** The stored rule item (wire format) a control-table key names, if it is a known rule's. */
+  /** The stored control item (wire format) a key names, if it is a rule's or the directory's. */
   private ruleItem(key: unknown) {
-    const { pk } = unmarshall(key as never) as { pk?: string };
-    const ruleKey = pk?.startsWith('RULE#') ? pk.slice(5) : undefined;
-    const rule = ruleKey ? this.rules.get(ruleKey) : undefined;
-    return ruleKey && rule
-      ? marshall({ ...ControlKeys.rule(ruleKey), ruleKey, rule }, { removeUndefinedValues: true })
-      : undefined;
+    const { pk, sk } = unmarshall(key as never) as { pk?: string; sk?: string };
+    return this.controlItems.get(JSON.stringify([pk, sk]));
   }
 
   private dynamodb(operation: string, request: HttpRequest) {

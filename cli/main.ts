@@ -23,13 +23,17 @@ import { awsTarget, sandboxTarget, type Target } from './target.js';
 
 const HELP: Record<string, string> = {
   rules: `rules list | get <key> | put <file> | delete <key> | import <file> | export [file]
+rules reindex
   Keys: default, category#<c>, sku#<sku>, sku#<sku>#location#<loc>; a "#" or "\\" in a name
   is written "\\#" or "\\\\" (sku A#1: 'sku#A\\#1'). Files are JSON or YAML;
   every rule is validated and nothing is written if any is invalid.
+  reindex builds the rules directory (which items have rules of their own) once, on a table
+  an earlier release wrote; later edits keep it up to date.
 Examples:
   rules put rule.yaml --sandbox
   rules import rules.yaml --env prod
-  rules export backup.yaml --env prod`,
+  rules export backup.yaml --env prod
+  rules reindex --env prod`,
   stock: `stock get <sku> [--location L] | set <sku> --location L --quantity N [--create]
 stock adjust <sku> --location L --by N [--create] | import <file.csv> [--resume]
   set and adjust change an existing item only; --create creates a new one (and refuses one
@@ -172,9 +176,9 @@ const GLOBAL_OPTIONS: OptionSpecs = {
 
 export const COMMANDS: Readonly<Record<string, Command>> = {
   rules: {
-    summary: 'list, get, put, delete, import and export alert rules (JSON or YAML)',
+    summary: 'list, get, put, delete, import and export alert rules (JSON or YAML); reindex',
     needsTarget: true,
-    subcommands: { list: {}, get: {}, put: {}, delete: {}, import: {}, export: {} },
+    subcommands: { list: {}, get: {}, put: {}, delete: {}, import: {}, export: {}, reindex: {} },
     run: rulesCommand,
   },
   stock: {

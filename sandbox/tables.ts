@@ -6,6 +6,8 @@ import {
   ResourceInUseException,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { buildRulesDirectory, readDirectoryHead } from '../shared/adapters/rules-directory.js';
 import {
   CONTROL_TABLE,
   IDEMPOTENCY_TABLE,
@@ -62,7 +64,10 @@ export interface SandboxTables {
   readonly inventoryStreamArn: string;
 }
 
-/** Creates (or reuses, with `--data`) the three tables with the stack's definitions. */
+/**
+ * Creates (or reuses, with `--data`) the three tables with the stack's definitions, and the
+ * rules directory in the control table (built from its rules when an earlier release wrote it).
+ */
 export const createTables = async (
   client: DynamoDBClient,
   prefix: string,
@@ -97,6 +102,9 @@ export const createTables = async (
         .catch(() => undefined);
     }
   }
+  const doc = DynamoDBDocumentClient.from(client);
+  if ((await readDirectoryHead(doc, names.control))?.state !== 'ready')
+    await buildRulesDirectory(doc, names.control);
   const described = await client.send(new DescribeTableCommand({ TableName: names.inventory }));
   const inventoryStreamArn = described.Table?.LatestStreamArn;
   if (!inventoryStreamArn) throw new Error(`Table ${names.inventory} has no stream`);

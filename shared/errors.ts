@@ -71,7 +71,20 @@ export class OverlayChangedError extends Error {
 
 /** A user error: the message says what to fix; the CLI prints it without a stack trace and exits 2. */
 export class UsageError extends Error {
-  override readonly name = 'UsageError';
+  override readonly name: string = 'UsageError';
+}
+
+/**
+ * A rule or overlay write would grow a shard of the rules directory past DynamoDB's 400 KB item
+ * limit: nothing was written. The operator has too many item-scoped rules or overlays.
+ */
+export class RulesDirectoryFullError extends UsageError {
+  override readonly name = 'RulesDirectoryFullError';
+  constructor(readonly ruleKeys: readonly string[]) {
+    super(
+      `The rules directory cannot hold ${ruleKeys.slice(0, 3).join(', ')}${ruleKeys.length > 3 ? ` and ${ruleKeys.length - 3} more` : ''}: its shard reached DynamoDB's 400 KB item limit, so nothing was written. Fewer sku and sku+location rules and overlays fix it: put shared thresholds on a category rule, delete item rules you no longer need (rules list), and run rules reindex to drop the keys of expired snoozes.`,
+    );
+  }
 }
 
 /** The sandbox cannot start (Java missing, DynamoDB Local not starting): the message says how to fix it. */

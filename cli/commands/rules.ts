@@ -1,5 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
+import { buildRulesDirectory, readDirectoryHead } from '../../shared/adapters/rules-directory.js';
 import { RulesRepository } from '../../shared/adapters/rules-repository.js';
 import {
   parseRule,
@@ -129,6 +130,28 @@ const putRules = async (
   io.err(RULE_EDIT_TAKES_EFFECT);
 };
 
+/** After an edit: tells the operator of a table an earlier release wrote how to build the directory. */
+const hintWithoutDirectory = async (target: Target, io: Io) => {
+  if (!(await readDirectoryHead(target.doc, target.controlTable)))
+    io.err(
+      "This table has no rules directory yet, so the stock-monitor reads every item's sku and sku+location rules at each change: run rules reindex once to build it (docs/rules.md).",
+    );
+};
+
+/** `reindex`: builds or rebuilds the rules directory from the rules and overlays stored. */
+const reindex = async (target: Target, io: Io, format: Format) => {
+  const build = await buildRulesDirectory(target.doc, target.controlTable);
+  printResult(
+    io,
+    format,
+    `Rules directory built: ${build.keys} sku and sku+location key(s) in ${build.shards} shards${
+      build.merged > 0 ? ` (${build.merged} shard(s) written meanwhile, merged)` : ''
+    }`,
+    { ...build },
+  );
+  io.err(RULE_EDIT_TAKES_EFFECT);
+};
+
 export const rulesCommand = async (
   input: CommandInput,
   target: Target,
@@ -153,13 +176,21 @@ export const rulesCommand = async (
     }
     case 'put':
     case 'import':
-      return putRules(repository, io, format, action, argument);
+      await putRules(repository, io, format, action, argument);
+      return hintWithoutDirectory(target, io);
     case 'delete': {
       if (!argument) throw new UsageError('rules delete <key>');
       await repository.delete(ruleKeyArgument(argument));
       printResult(io, format, `Rule ${argument} deleted`, { deleted: argument });
-      return io.err(RULE_EDIT_TAKES_EFFECT);
+      io.err(RULE_EDIT_TAKES_EFFECT);
+      return hintWithoutDirectory(target, io);
     }
+    case 'reindex':
+      if (argument)
+        throw new UsageError(
+          `rules reindex takes no argument (got ${argument}): it indexes every rule of the target`,
+        );
+      return reindex(target, io, format);
     case 'export': {
       const rules = (await listRules(target)).map((r) => r.rule);
       const text = format === 'json' ? JSON.stringify(rules, null, 2) : toYaml(rules);

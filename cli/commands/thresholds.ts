@@ -270,8 +270,8 @@ const validateChanges = async (
 
 /**
  * Writes the overlays in transactions of at most {@link OVERLAY_TRANSACTION_LIMIT}, each all or
- * nothing, and ledgers each change once its transaction has committed. Up to 100 changes are
- * one transaction; beyond that, a failure leaves the earlier transactions applied (and
+ * nothing, and ledgers each change once its transaction has committed. Up to that many changes
+ * (91: DynamoDB's 100 less the rules directory's head and shards) are one transaction; beyond that, a failure leaves the earlier transactions applied (and
  * ledgered), which the message says, and a second run suggests only what is still different.
  */
 const applyChanges = async (

@@ -1,11 +1,7 @@
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
-  ConditionalCheckFailedException,
-  TransactionCanceledException,
-} from '@aws-sdk/client-dynamodb';
-import {
-  DeleteCommand,
   type DynamoDBDocumentClient,
-  TransactWriteCommand,
+  type TransactWriteCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { itemKeyOf } from '../contracts/inventory.js';
@@ -24,6 +20,12 @@ import {
 import { InvalidRuleError, OverlayChangedError } from '../errors.js';
 import { batchGetAll } from './batch-get.js';
 import { DEFAULT_CACHE_MAX_ENTRIES, LruCache } from './lru-cache.js';
+import {
+  DIRECTORY_SHARDS,
+  isItemScoped,
+  RulesDirectoryReader,
+  sendWithDirectory,
+} from './rules-directory.js';
 
 /** What is stored at one scope: its rule and its overlay, either or both absent. */
 interface CacheEntry {
@@ -35,8 +37,16 @@ interface CacheEntry {
   readonly expiresAt: number;
 }
 
-/** DynamoDB allows at most 100 items per TransactWriteItems. */
-export const OVERLAY_TRANSACTION_LIMIT = 100;
+/**
+ * Overlays per transaction: DynamoDB allows 100 items per TransactWriteItems, and the rules
+ * directory may take one per shard and its head.
+ */
+export const OVERLAY_TRANSACTION_LIMIT = 100 - DIRECTORY_SHARDS - 1;
+
+/** What a scope with nothing stored holds, for keys the rules directory does not name. */
+const NOTHING_STORED = { rule: undefined } as const;
+
+type TransactItems = NonNullable<TransactWriteCommandInput['TransactItems']>;
 
 /** An overlay as stored, with what a conditional write of its successor needs. */
 export interface StoredOverlay {
@@ -64,9 +74,15 @@ export interface RuleSubject {
  * keys not cached (including keys known to have no rule), none while the cache is fresh. The
  * caches hold at most `maxEntries` each, least recently used out first, so a container that
  * sees a large catalog keeps a bounded working set instead of every item it ever saw.
+ *
+ * Item-scoped keys (sku, sku+location) are read only when the rules directory names them
+ * (rules-directory.ts): most items have no rule of their own, and reading their two keys at
+ * each change was most of the monitor's reads. Every write here keeps the directory in step,
+ * in the same transaction.
  */
 export class RulesRepository {
   private readonly cache: LruCache<string, CacheEntry>;
+  private readonly directory: RulesDirectoryReader;
   /** Each item's resolution, valid until the first of the rules it consulted expires. */
   private readonly resolutions: LruCache<
     string,
@@ -83,6 +99,7 @@ export class RulesRepository {
   ) {
     this.cache = new LruCache(maxEntries);
     this.resolutions = new LruCache(maxEntries);
+    this.directory = new RulesDirectoryReader(doc, tableName, ttlMs, clock);
   }
 
   /** Entries held by each cache (for tests and metrics). */
@@ -155,16 +172,21 @@ export class RulesRepository {
     }
     if (pending.size === 0) return result;
     const keysOf = new Map([...pending].map(([itemKey, s]) => [itemKey, ruleKeysFor(s.item)]));
-    const entries = await this.load([...keysOf.values()].flat());
+    const directory = await this.directory.current();
+    const named = (key: string) => !directory || !isItemScoped(key) || directory.mayHold(key);
+    const entries = await this.load([...keysOf.values()].flat().filter(named));
+    // A key the directory does not name holds nothing, for as long as the directory is fresh.
+    const entryOf = (key: string) =>
+      entries.get(key) ?? { ...NOTHING_STORED, expiresAt: directory?.expiresAt ?? now };
     for (const [itemKey, keys] of keysOf) {
       const value = resolveRule(
         (pending.get(itemKey) as RuleSubject).item,
-        (key) => entries.get(key)?.rule,
+        (key) => entryOf(key).rule,
         keys,
-        (key) => entries.get(key)?.overlay,
+        (key) => entryOf(key).overlay,
       );
       if (value?.refused) this.onInvalid(value.refused);
-      const expiresAt = Math.min(...keys.map((key) => entries.get(key)?.expiresAt ?? now));
+      const expiresAt = Math.min(...keys.map((key) => entryOf(key).expiresAt));
       const versioned = value && { ...value, version: versionOf(value, entries) };
       this.resolutions.set(itemKey, { value: versioned, expiresAt });
       result.set(itemKey, versioned);
@@ -241,10 +263,12 @@ export class RulesRepository {
       this.overlayUpdate(overlay, read, at, updatedBy),
     );
     try {
-      await this.doc.send(
-        new TransactWriteCommand({
-          TransactItems: updates.map((Update) => ({ Update })),
-        }),
+      await sendWithDirectory(
+        this.doc,
+        this.tableName,
+        updates.map((Update) => ({ Update })),
+        writes.map(({ overlay }) => ruleKeyOf(overlay.scope)),
+        'ADD',
       );
     } catch (error) {
       if (error instanceof TransactionCanceledException) {
@@ -308,51 +332,64 @@ export class RulesRepository {
     const rule = parseRule(input);
     const ruleKey = ruleKeyOf(rule.scope);
     const at = new Date(this.clock()).toISOString();
-    await this.doc.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: ControlKeys.rule(ruleKey),
-        UpdateExpression:
-          'SET #rule = :rule, kind = :kind, #at = :at, ruleKey = :ruleKey, updatedBy = :by REMOVE expiresAt',
-        ExpressionAttributeNames: { '#rule': 'rule', '#at': 'at' },
-        ExpressionAttributeValues: {
-          ':rule': rule,
-          ':kind': 'RULE',
-          ':at': at,
-          ':ruleKey': ruleKey,
-          ':by': updatedBy,
-        },
-      }),
-    );
+    const update = {
+      TableName: this.tableName,
+      Key: ControlKeys.rule(ruleKey),
+      UpdateExpression:
+        'SET #rule = :rule, kind = :kind, #at = :at, ruleKey = :ruleKey, updatedBy = :by REMOVE expiresAt',
+      ExpressionAttributeNames: { '#rule': 'rule', '#at': 'at' },
+      ExpressionAttributeValues: {
+        ':rule': rule,
+        ':kind': 'RULE',
+        ':at': at,
+        ':ruleKey': ruleKey,
+        ':by': updatedBy,
+      },
+    };
+    if (isItemScoped(ruleKey))
+      await sendWithDirectory(this.doc, this.tableName, [{ Update: update }], [ruleKey], 'ADD');
+    else await this.doc.send(new UpdateCommand(update));
     this.cache.delete(ruleKey);
     this.resolutions.clear();
     return rule;
   }
 
-  /** Deletes the rule at a scope; an overlay at the same scope stays in force. */
+  /**
+   * Deletes the rule at a scope; an overlay at the same scope stays in force. An item left
+   * empty leaves the rules directory in the same transaction.
+   */
   async delete(ruleKey: string): Promise<void> {
-    try {
-      await this.doc.send(
-        new DeleteCommand({
+    const key = ControlKeys.rule(ruleKey);
+    const remove: TransactItems = [
+      {
+        Delete: {
           TableName: this.tableName,
-          Key: ControlKeys.rule(ruleKey),
+          Key: key,
           ConditionExpression: 'attribute_not_exists(#overlay)',
           ExpressionAttributeNames: { '#overlay': 'overlay' },
-        }),
-      );
+        },
+      },
+    ];
+    try {
+      await sendWithDirectory(this.doc, this.tableName, remove, [ruleKey], 'DELETE');
     } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      const overlayStays =
+        error instanceof TransactionCanceledException &&
+        error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed';
+      if (!overlayStays) throw error;
+      // The overlay keeps the item, and its key in the directory.
       await this.doc.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: ControlKeys.rule(ruleKey),
+          Key: key,
           UpdateExpression: 'REMOVE #rule, kind, #at, updatedBy',
           ExpressionAttributeNames: { '#rule': 'rule', '#at': 'at' },
         }),
       );
+    } finally {
+      this.cache.delete(ruleKey);
+      this.resolutions.clear();
     }
-    this.cache.delete(ruleKey);
-    this.resolutions.clear();
   }
 
   private decode(key: string, item: Record<string, unknown> | undefined): Rule | undefined {

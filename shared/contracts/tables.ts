@@ -36,6 +36,7 @@ export const INVENTORY_TABLE: TableDefinition = {
  * | item               | pk                          | sk                                     |
  * |--------------------|-----------------------------|----------------------------------------|
  * | rule               | `RULE#<ruleKey>`            | `RULE`                                 |
+ * | rules directory    | `RULEDIR`                   | `HEAD`, `SHARD#<n>`                    |
  * | alert state        | `ITEM#<sku>#<location>`     | `ALERTS`                               |
  * | demand per day     | `ITEM#<sku>#<location>`     | `DEMAND#<yyyy-mm-dd>`                  |
  * | open-order lock    | `ITEM#<sku>#<location>`     | `OPEN_ORDER`                           |
@@ -84,6 +85,9 @@ export const IDEMPOTENCY_TABLE: TableDefinition = {
 /** Control-table keys. */
 export const ControlKeys = {
   rule: (ruleKey: string) => ({ pk: `RULE#${ruleKey}`, sk: 'RULE' }),
+  /** The item-scoped rule keys that exist (adapters/rules-directory.ts): its head, its shards. */
+  rulesDirectoryHead: () => ({ pk: 'RULEDIR', sk: 'HEAD' }),
+  rulesDirectoryShard: (shard: number) => ({ pk: 'RULEDIR', sk: `SHARD#${shard}` }),
   alertState: (sku: string, location: string) => ({ pk: itemPk(sku, location), sk: 'ALERTS' }),
   demandDay: (sku: string, location: string, day: string) => ({
     pk: itemPk(sku, location),

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { meterCounts } from '../../bench/metering.js';
+import { meterCounts, meterRuleReads, type RuleSetup } from '../../bench/metering.js';
 import { importFunctions } from '../../bench/throughput.js';
+import { DIRECTORY_SHARDS } from '../../shared/adapters/rules-directory.js';
 import type { MeteredCounts } from '../../shared/domain/cost.js';
 
 /**
@@ -29,11 +30,11 @@ describe('bench metering (small size)', () => {
     expect(crossing.eventEntries).toBe(1000);
   });
 
-  it('reads the state of each new item consistently and its rules eventually consistent', () => {
-    // Per change: the item's state (1 RCU, strongly consistent), its sku+location rule and its
-    // sku rule (0.5 RCU each: cached for a TTL anyway); the category and default rules once per
-    // container (2 half-unit reads over these 40 changes).
-    expect(at('stock-monitor', 'quiet').readUnits).toBe(2000 + (1 / 40) * 1000);
+  it('reads the state of each new item consistently, and no rules its item does not have', () => {
+    // Per change: the item's state (1 RCU, strongly consistent). Once per container, eventually
+    // consistent: the rules directory's head, the category and the default rule (3 half-unit
+    // reads over these 40 changes). No item has a rule of its own (the default rule setup).
+    expect(at('stock-monitor', 'quiet').readUnits).toBe(1000 + (1.5 / 40) * 1000);
   });
 
   it('invokes the executor once per level change, never for quiet changes', () => {
@@ -59,5 +60,28 @@ describe('bench metering (small size)', () => {
     expect(at('stock-monitor', 'quiet').invocations).toBe(100);
     expect(counts.functions['stock-monitor'].quiet[1].invocations).toBe(50);
     expect(at('stock-monitor', 'crossing').cpuMsPerInvocation).toBeGreaterThan(0);
+  });
+});
+
+/** The rule reads of quiet changes under each rule setup (issue #18). */
+describe('bench metering: rule reads by rule setup', () => {
+  const meter = async (setup: RuleSetup, rate = 0) =>
+    meterRuleReads(await importFunctions(), { records: 40, batchSize: 10, rate, setup });
+
+  it('reads each item key at each new item where the table has no rules directory', async () => {
+    // An earlier release's table: the state (1 RCU), the sku+location and sku keys (0.5 each),
+    // and per container the head found missing, the category and the default rule.
+    const { monitor } = await meter({ ownRules: 'none', directory: false });
+    expect(monitor.readUnits).toBe(2000 + (1.5 / 40) * 1000);
+  });
+
+  it('reads only the own rules the directory names, and judges by them', async () => {
+    // Every item has a sku+location rule and no sku rule: the state and that rule per change;
+    // once per container the head, category and default rule, and every shard (each names some).
+    const { monitor } = await meter({ ownRules: 'all', directory: true });
+    expect(monitor.readUnits).toBe(1500 + ((1.5 + DIRECTORY_SHARDS * 0.5) / 40) * 1000);
+    const crossing = await meter({ ownRules: 'all', directory: true }, 1);
+    expect([...crossing.ruleKeys].every((key) => key.endsWith('#location#WH-1'))).toBe(true);
+    expect(crossing.ruleKeys.size).toBe(40);
   });
 });

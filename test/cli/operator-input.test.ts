@@ -48,7 +48,7 @@ describe('strict parsing', () => {
   it('names an unknown subcommand and command, from the one registry', async () => {
     expect(await bare('rules', 'lst', '--sandbox')).toMatchObject({
       code: 2,
-      err: "unknown subcommand 'lst' for rules (did you mean list?); subcommands: list, get, put, delete, import, export",
+      err: "unknown subcommand 'lst' for rules (did you mean list?); subcommands: list, get, put, delete, import, export, reindex",
     });
     const unknown = await bare('teleport');
     expect(unknown.code).toBe(2);

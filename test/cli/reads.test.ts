@@ -91,6 +91,8 @@ describe('report --html reads', () => {
       .on(QueryCommand, { TableName: 'inventory' })
       .resolves({ Items: [{ sku: 'MUG', location: 'WH-1' }] });
     mock.on(BatchGetCommand).resolves({ Responses: {} });
+    // Rule resolution reads the rules directory's head by key (none here).
+    mock.on(GetCommand).resolves({});
   });
 
   it('queries the ledger by window and each item by key and day range, and scans nothing', async () => {

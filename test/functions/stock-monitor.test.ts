@@ -127,12 +127,14 @@ describe('stock-monitor handler', () => {
     await handler(streamEvent(quantityChange('A', 50, 40), quantityChange('B', 60, 70)), context);
     await handler(streamEvent(quantityChange('A', 40, 30)), context);
 
-    // One rules read for the first batch (cached after), and one state read per batch.
+    // The rules directory's head (none in this table: every item key is read) and one rules
+    // read for the first batch (cached after), and one state read per batch.
     const reads = control.mock.commandCalls(BatchGetCommand).map((c) => {
       const [request] = Object.values(c.args[0].input.RequestItems ?? {});
       return (request?.Keys ?? []).map((k) => String(k.sk));
     });
     expect(reads).toEqual([
+      ['HEAD'],
       ['RULE', 'RULE', 'RULE', 'RULE', 'RULE'],
       ['ALERTS', 'ALERTS'],
       ['ALERTS'],

@@ -3,6 +3,8 @@ import {
   BatchGetCommand,
   type BatchGetCommandInput,
   DynamoDBDocumentClient,
+  GetCommand,
+  type GetCommandInput,
   TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -10,7 +12,7 @@ import { ControlKeys } from '../../shared/contracts/tables.js';
 import { parseRule, type RuleInput, ruleKeyOf } from '../../shared/domain/rules.js';
 
 /**
- * A DynamoDB document-client mock whose BatchGet answers from an in-memory control table,
+ * A DynamoDB document-client mock whose BatchGet and Get answer from an in-memory control table,
  * so handler tests can seed rules and alert state and still assert the exact requests.
  */
 export const mockControlTable = () => {
@@ -23,6 +25,9 @@ export const mockControlTable = () => {
     ];
     return { Responses: { [table]: request.Keys.flatMap((key) => items.get(keyOf(key)) ?? []) } };
   });
+  mock.on(GetCommand).callsFake((input: GetCommandInput) => ({
+    Item: items.get(keyOf(input.Key ?? {})),
+  }));
   return {
     mock,
     putRule(input: RuleInput) {

@@ -1,16 +1,13 @@
-import {
-  ConditionalCheckFailedException,
-  DynamoDBClient,
-  TransactionCanceledException,
-} from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
-  DeleteCommand,
   DynamoDBDocumentClient,
+  GetCommand,
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { afterEach, describe, expect, it } from 'vitest';
+import { directoryItems, shardOf } from '../../../shared/adapters/rules-directory.js';
 import { RulesRepository } from '../../../shared/adapters/rules-repository.js';
 import { ControlKeys } from '../../../shared/contracts/tables.js';
 import type { RuleInput } from '../../../shared/domain/rules.js';
@@ -29,6 +26,16 @@ const pan = {
 
 let control: ReturnType<typeof mockControlTable>;
 afterEach(() => control.mock.reset());
+
+/** The batched reads of rules (the rules directory's head is read apart, once per TTL). */
+const ruleReads = () =>
+  control.mock
+    .commandCalls(BatchGetCommand)
+    .filter((call) =>
+      Object.values(call.args[0].input.RequestItems ?? {}).some((request) =>
+        (request.Keys ?? []).some((key) => String(key.pk).startsWith('RULE#')),
+      ),
+    ).length;
 
 /** A repository over the fake control table with a clock the test moves. */
 const repositoryAt = (clock: { now: number }, ttlMs = 60_000) => {
@@ -57,7 +64,7 @@ describe('RulesRepository.resolveMany', () => {
       key: 'category#kitchen',
       rule: { name: 'Kitchen' },
     });
-    expect(control.mock).toHaveReceivedCommandTimes(BatchGetCommand, 1);
+    expect(ruleReads()).toBe(1);
     // Cached for a TTL anyway, so read eventually consistent: half the read units (#18).
     expect(control.mock).toHaveReceivedCommandWith(BatchGetCommand, {
       RequestItems: { control: expect.objectContaining({ ConsistentRead: false }) },
@@ -80,11 +87,11 @@ describe('RulesRepository.resolveMany', () => {
     clock.now = 59_999;
     control.putRule(aRule({ name: 'Mug', scope: { sku: 'MUG-1' } }));
     expect((await rules.resolveMany([mug])).get(mug.itemKey)?.rule.name).toBe('Kitchen');
-    expect(control.mock).toHaveReceivedCommandTimes(BatchGetCommand, 1);
+    expect(ruleReads()).toBe(1);
 
     clock.now = 60_000;
     expect((await rules.resolveMany([mug])).get(mug.itemKey)?.rule.name).toBe('Mug');
-    expect(control.mock).toHaveReceivedCommandTimes(BatchGetCommand, 2);
+    expect(ruleReads()).toBe(2);
   });
 
   it('forgets every resolution when a rule is written through it', async () => {
@@ -99,12 +106,78 @@ describe('RulesRepository.resolveMany', () => {
     expect((await rules.resolveMany([mug])).get(mug.itemKey)?.rule.name).toBe('Mug');
   });
 
+  it('reads only the item keys the rules directory names, and every key without a directory', async () => {
+    const clock = { now: 0 };
+    const rules = repositoryAt(clock);
+    control.putRule(aRule({ name: 'Kitchen', scope: { category: 'kitchen' } }));
+    control.putRule(aRule({ name: 'Mug', scope: { sku: 'MUG-1' } }));
+    const keysRead = () =>
+      control.mock
+        .commandCalls(BatchGetCommand)
+        .flatMap((c) => Object.values(c.args[0].input.RequestItems ?? {}))
+        .flatMap((request) => (request.Keys ?? []).map((key) => String(key.pk)));
+
+    await rules.resolveMany([pan]);
+    expect(keysRead()).toContain('RULE#sku#PAN-1#location#WH-1');
+
+    for (const item of directoryItems(['sku#MUG-1'])) control.putItem(item);
+    control.mock.resetHistory();
+    clock.now = 60_000;
+    const resolved = await rules.resolveMany([mug, pan]);
+
+    expect(resolved.get(mug.itemKey)?.rule.name).toBe('Mug');
+    expect(resolved.get(pan.itemKey)?.rule.name).toBe('Kitchen');
+    expect(keysRead().filter((key) => key.startsWith('RULE#sku#'))).toEqual(['RULE#sku#MUG-1']);
+    // The head by BatchGetItem too: the stock-monitor's IAM policy grants no GetItem.
+    expect(keysRead()).toContain('RULEDIR');
+    expect(control.mock).not.toHaveReceivedCommand(GetCommand);
+  });
+
+  it('reads the directory head once per TTL, and a shard again only when its version moved', async () => {
+    const clock = { now: 0 };
+    const rules = repositoryAt(clock);
+    control.putRule(aRule({ name: 'Kitchen', scope: { category: 'kitchen' } }));
+    const [head, shard] = directoryItems(['sku#MUG-1']) as [
+      Record<string, unknown>,
+      Record<string, unknown>,
+    ];
+    control.putItem(head);
+    control.putItem(shard);
+    const directoryReads = () =>
+      control.mock
+        .commandCalls(BatchGetCommand)
+        .flatMap((c) => Object.values(c.args[0].input.RequestItems ?? {}))
+        .flatMap((request) => (request.Keys ?? []).filter((key) => key.pk === 'RULEDIR'))
+        .map((key) => String(key.sk));
+
+    await rules.resolveMany([pan]);
+    clock.now = 60_000; // the TTL: the head is read again, the unchanged shard is not
+    await rules.resolveMany([pan]);
+    expect(directoryReads()).toEqual(['HEAD', String(shard.sk), 'HEAD']);
+
+    // A rule put at the shard's item: its version moves, in the shard and in the head.
+    control.putRule(aRule({ name: 'Pan', scope: { sku: 'PAN-1' } }));
+    const moved = shardOf('sku#PAN-1');
+    control.putItem({
+      ...ControlKeys.rulesDirectoryShard(moved),
+      version: 2,
+      keys: new Set(['sku#PAN-1', ...(moved === shardOf('sku#MUG-1') ? ['sku#MUG-1'] : [])]),
+    });
+    const versions = head.versions as Record<string, number>;
+    control.putItem({ ...head, versions: { ...versions, [String(moved)]: 2 } });
+    control.mock.resetHistory();
+    clock.now = 120_000;
+
+    expect((await rules.resolveMany([pan])).get(pan.itemKey)?.rule.name).toBe('Pan');
+    expect(directoryReads()).toEqual(['HEAD', `SHARD#${moved}`]);
+  });
+
   it('resolves to nothing when no rule covers the item, and remembers that too', async () => {
     const clock = { now: 0 };
     const rules = repositoryAt(clock);
     expect((await rules.resolveMany([pan])).get(pan.itemKey)).toBeUndefined();
     await rules.resolveMany([pan]);
-    expect(control.mock).toHaveReceivedCommandTimes(BatchGetCommand, 1);
+    expect(ruleReads()).toBe(1);
   });
 });
 
@@ -142,7 +215,7 @@ describe('RulesRepository overlays', () => {
     });
     expect(resolved.get(pan.itemKey)?.rule.thresholds).toEqual({ LOW_STOCK: 10, OVERSTOCK: 100 });
     expect(resolved.get(pan.itemKey)?.overlays).toBeUndefined();
-    expect(control.mock).toHaveReceivedCommandTimes(BatchGetCommand, 1);
+    expect(ruleReads()).toBe(1);
     expect(await rules.resolve(mug.item)).toEqual(resolved.get(mug.itemKey));
   });
 
@@ -218,7 +291,10 @@ describe('RulesRepository overlays', () => {
     ]);
 
     const [call] = control.mock.commandCalls(TransactWriteCommand);
-    const updates = (call?.args[0].input.TransactItems ?? []).map((i) => i.Update);
+    const items = call?.args[0].input.TransactItems ?? [];
+    // No rules directory in this table: the write checks that none appeared since.
+    expect(items.at(-1)?.ConditionCheck?.Key).toEqual(ControlKeys.rulesDirectoryHead());
+    const updates = items.slice(0, -1).map((i) => i.Update);
     expect(updates.map((u) => [u?.Key, u?.ConditionExpression])).toEqual([
       [
         ControlKeys.rule('sku#MUG-1'),
@@ -259,19 +335,27 @@ describe('RulesRepository overlays', () => {
     const rules = repositoryAt({ now: 0 });
     control.mock.on(UpdateCommand).resolves({});
     control.mock
-      .on(DeleteCommand)
-      .rejects(new ConditionalCheckFailedException({ message: 'has an overlay', $metadata: {} }));
+      .on(TransactWriteCommand)
+      .resolvesOnce({})
+      .rejects(
+        new TransactionCanceledException({
+          message: 'has an overlay',
+          $metadata: {},
+          CancellationReasons: [{ Code: 'ConditionalCheckFailed' }, { Code: 'None' }],
+        }),
+      );
 
     await rules.put(aRule({ scope: { sku: 'MUG-1' } }));
     await rules.delete('sku#MUG-1');
 
-    const [put, remove] = control.mock.commandCalls(UpdateCommand).map((c) => c.args[0].input);
-    expect(put?.UpdateExpression).toBe(
+    const [put, remove] = control.mock
+      .commandCalls(TransactWriteCommand)
+      .map((c) => c.args[0].input.TransactItems?.[0]);
+    expect(put?.Update?.UpdateExpression).toBe(
       'SET #rule = :rule, kind = :kind, #at = :at, ruleKey = :ruleKey, updatedBy = :by REMOVE expiresAt',
     );
-    expect(remove?.UpdateExpression).toBe('REMOVE #rule, kind, #at, updatedBy');
-    expect(control.mock).toHaveReceivedCommandWith(DeleteCommand, {
-      ConditionExpression: 'attribute_not_exists(#overlay)',
-    });
+    expect(remove?.Delete?.ConditionExpression).toBe('attribute_not_exists(#overlay)');
+    const [removeRule] = control.mock.commandCalls(UpdateCommand).map((c) => c.args[0].input);
+    expect(removeRule?.UpdateExpression).toBe('REMOVE #rule, kind, #at, updatedBy');
   });
 });
