@@ -56,7 +56,9 @@ describe('subscribe in the sandbox', () => {
       'sms.digest',
       `digest:sms:15m:${subscriberIdOf('sms', '+15555550199')}`,
     ]);
+    // Critical alerts in the digest too; alerts at once only where no digests are kept.
     expect(email?.filterPolicy.delivery).toEqual([
+      'email.undigested',
       `digest:email:60m:${subscriberIdOf('email', 'digest@example.com')}`,
     ]);
     expect(odd).toMatchObject({ code: 2 });

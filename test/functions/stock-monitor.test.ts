@@ -80,7 +80,15 @@ describe('stock-monitor handler', () => {
             category: { DataType: 'String', StringValue: 'kitchen' },
             transition: { DataType: 'String', StringValue: 'TRIGGERED' },
             locale: { DataType: 'String', StringValue: 'en' },
-            delivery: { DataType: 'String.Array', StringValue: '["email","sms","webhook"]' },
+            // No digests kept here (no DIGEST_BUFFER): digest subscribers take it at once.
+            delivery: {
+              DataType: 'String.Array',
+              StringValue: JSON.stringify(
+                ['', '.digest', '.undigested'].flatMap((suffix) =>
+                  ['email', 'sms', 'webhook'].map((d) => `${d}${suffix}`),
+                ),
+              ),
+            },
             alert: {
               DataType: 'String.Array',
               StringValue: JSON.stringify(alertTagsOf('LOW_STOCK', 'TRIGGERED')),
