@@ -47,6 +47,20 @@ export interface PipelineFunctionProps {
 }
 
 /**
+ * The second file of every function's asset: Powertools Tracer and the X-Ray SDK under it,
+ * which the handler imports (`import('./tracer-modules.js')` in functions/commons/powertools.ts)
+ * only where tracing is on. The handler's bundle leaves that import to run time
+ * ({@link BUNDLING}'s `externalModules`), so where tracing is off V8 never compiles the Tracer's
+ * 95 KB: in the handler's bundle they cost the stock-monitor's init about 8 ms unused.
+ */
+export const TRACER_MODULES = {
+  /** The entry point, from the package root. */
+  entry: 'functions/commons/tracer-modules.ts',
+  /** Its file in the asset, beside the handler's `index.js`: the path the handler imports. */
+  file: 'tracer-modules.js',
+} as const;
+
+/**
  * The esbuild settings every function is bundled with; the benchmarks bundle with the same.
  * The SDK v3 is bundled (not taken from the runtime) so esbuild tree-shakes it to the clients
  * actually imported, and the bundle is pinned to the versions in the lockfile; taking it from
@@ -66,7 +80,8 @@ export const BUNDLING = {
   target: 'node22',
   format: OutputFormat.CJS,
   mainFields: ['module', 'main'],
-  externalModules: [] as string[],
+  /** The Tracer's file, imported at run time from beside the handler's: {@link TRACER_MODULES}. */
+  externalModules: [`./${TRACER_MODULES.file}`] as string[],
   /**
    * Module replacements, absolute (esbuild resolves them in its working directory): see
    * functions/commons/lambda-credentials.ts and functions/commons/xray-semver.ts.
@@ -97,8 +112,46 @@ export const esbuildOptionsFor = (entry: string) =>
   }) satisfies BuildOptions;
 
 /**
+ * The esbuild command line that bundles `entry` to `outfile` with the same options as
+ * {@link esbuildOptionsFor}, for the asset's second file (NodejsFunction runs esbuild for the
+ * handler only). Run with the esbuild the package resolves, as local bundling does; where none
+ * resolves, CDK bundles in Docker, whose image has `esbuild` on its PATH.
+ */
+export const esbuildCommandFor = (entry: string, outfile: string): string => {
+  const options = esbuildOptionsFor(entry);
+  const args = [
+    '--bundle',
+    `--platform=${options.platform}`,
+    `--format=${options.format}`,
+    `--target=${options.target}`,
+    ...(options.minify ? ['--minify'] : []),
+    ...(options.sourcemap ? ['--sourcemap'] : []),
+    `--sources-content=${options.sourcesContent}`,
+    `--main-fields=${options.mainFields.join(',')}`,
+    ...options.external.map((module) => `--external:${module}`),
+    ...Object.entries(options.alias).map(([from, to]) => `--alias:${from}=${to}`),
+    `--outfile=${outfile}`,
+    entry,
+  ];
+  return [esbuildBinary(), ...args].map((arg) => JSON.stringify(arg)).join(' ');
+};
+
+/** The esbuild executable the package resolves, or `esbuild` from the PATH. */
+const esbuildBinary = () => {
+  try {
+    const manifest = createRequire(join(PACKAGE_ROOT, 'package.json')).resolve(
+      'esbuild/package.json',
+    );
+    return join(dirname(manifest), 'bin/esbuild');
+  } catch {
+    return 'esbuild';
+  }
+};
+
+/**
  * A Lambda function of the pipeline: Node.js 22 on arm64, active tracing, its own log group
- * with retention, Powertools settings, bundled by the local esbuild (no Docker).
+ * with retention, Powertools settings, bundled by the local esbuild (no Docker): the handler,
+ * and beside it the Tracer's file ({@link TRACER_MODULES}).
  */
 export class PipelineFunction extends Construct {
   readonly function: NodejsFunction;
@@ -134,6 +187,17 @@ export class PipelineFunction extends Construct {
         esbuildArgs: Object.fromEntries(
           Object.entries(BUNDLING.alias).map(([from, to]) => [`--alias:${from}`, to]),
         ),
+        // The asset's second file, built with the same options: see TRACER_MODULES.
+        commandHooks: {
+          beforeBundling: () => [],
+          beforeInstall: () => [],
+          afterBundling: (inputDir, outputDir) => [
+            esbuildCommandFor(
+              join(inputDir, TRACER_MODULES.entry),
+              join(outputDir, TRACER_MODULES.file),
+            ),
+          ],
+        },
       },
       environment: {
         POWERTOOLS_SERVICE_NAME: props.serviceName,
