@@ -10,7 +10,8 @@ import { METRICS_NAMESPACE } from '../../shared/contracts/metrics.js';
  * Whether Powertools Tracer could trace here: the same rule the Tracer applies to itself (off
  * when `POWERTOOLS_TRACE_ENABLED` is `false`, or outside Lambda, where `AWS_EXECUTION_ENV` is
  * unset). Where it says no, a Tracer would do nothing, so it is not loaded at all: the Tracer
- * and the X-Ray SDK under it are a fifth of the stock-monitor's bundle and its cold start.
+ * and the X-Ray SDK under it are a fifth of the stock-monitor's code (in a file of their own: see
+ * `loadTracerModules`).
  */
 export const tracingEnabled = (env: NodeJS.ProcessEnv = process.env): boolean =>
   (env.POWERTOOLS_TRACE_ENABLED ?? '').toLowerCase() !== 'false' &&

@@ -3,7 +3,7 @@
  * function's asset (`TRACER_MODULES` in infra/constructs/pipeline-function.ts), which the
  * handler imports only where tracing is on (`loadTracerModules` in ./powertools.ts). Left out
  * of the handler's bundle, the Tracer and the X-Ray SDK under it are not even compiled where
- * tracing is off: in the bundle they cost the stock-monitor's init about 8 ms unused.
+ * tracing is off: in the handler's bundle they cost its init 5–8 ms unused (docs/performance.md).
  */
 export { Tracer } from '@aws-lambda-powertools/tracer';
 export { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';

@@ -51,7 +51,7 @@ export interface PipelineFunctionProps {
  * which the handler imports (`import('./tracer-modules.js')` in functions/commons/powertools.ts)
  * only where tracing is on. The handler's bundle leaves that import to run time
  * ({@link BUNDLING}'s `externalModules`), so where tracing is off V8 never compiles the Tracer's
- * 95 KB: in the handler's bundle they cost the stock-monitor's init about 8 ms unused.
+ * 97 KB: in the handler's bundle they cost the stock-monitor's init 5–8 ms unused.
  */
 export const TRACER_MODULES = {
   /** The entry point, from the package root. */
