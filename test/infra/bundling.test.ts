@@ -6,18 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { defaultProvider } from '../../functions/commons/lambda-credentials.js';
 import { esbuildOptionsFor, TRACER_MODULES } from '../../infra/constructs/pipeline-function.js';
 import { inFreshNode } from '../support/fresh-node.js';
-
-/** Bundles an entry with the stack's settings and returns the modules that went in. */
-const inputsOf = async (entry: string) => {
-  const result = await build({
-    ...esbuildOptionsFor(entry),
-    outfile: 'bundle.cjs',
-    write: false,
-    metafile: true,
-    logLevel: 'silent',
-  });
-  return Object.keys(result.metafile.inputs);
-};
+import { bundleInputs } from '../support/function-asset.js';
 
 describe('function bundles', () => {
   it.each([
@@ -26,7 +15,7 @@ describe('function bundles', () => {
     'functions/strategy-executor/handler.ts',
     'functions/digest-sender/handler.ts',
   ])('%s takes credentials from the environment only, as Lambda provides them', async (entry) => {
-    const inputs = await inputsOf(entry);
+    const inputs = await bundleInputs(entry);
     expect(inputs).toContain('functions/commons/lambda-credentials.ts');
     for (const unusable of [
       'credential-provider-node',
@@ -74,7 +63,7 @@ describe('a function bundle as Lambda loads it', () => {
   });
 
   it('leaves semver out of the Tracer file: only the X-Ray SDK v2 patcher uses it, and the stub says so if called', async () => {
-    const inputs = await inputsOf(TRACER_MODULES.entry);
+    const inputs = await bundleInputs(TRACER_MODULES.entry);
     expect(inputs).toContain('functions/commons/xray-semver.ts');
     expect(inputs.filter((input) => input.includes('node_modules/semver/'))).toEqual([]);
     const { gte } = await import('../../functions/commons/xray-semver.js');

@@ -4,16 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import {
-  esbuildOptionsFor,
-  PipelineFunction,
-  TRACER_MODULES,
-} from '../../infra/constructs/pipeline-function.js';
+import { PipelineFunction, TRACER_MODULES } from '../../infra/constructs/pipeline-function.js';
 import { quantityChange, streamEvent } from '../support/factories.js';
 import { inFreshNode } from '../support/fresh-node.js';
-import { buildFunctionAsset } from '../support/function-asset.js';
+import { buildFunctionAsset, bundleInputs } from '../support/function-asset.js';
 
 const ENTRY = 'functions/stock-monitor/handler.ts';
 
@@ -74,16 +69,7 @@ describe('the Tracer in a file of its own in every function asset (#18, cold sta
   });
 
   it('the handler file carries none of the Tracer or the X-Ray SDK; the Tracer file does', async () => {
-    const inputsOf = async (entry: string) => {
-      const result = await build({
-        ...esbuildOptionsFor(entry),
-        outfile: 'bundle.js',
-        write: false,
-        metafile: true,
-        logLevel: 'silent',
-      });
-      return Object.keys(result.metafile.inputs).join('\n');
-    };
+    const inputsOf = async (entry: string) => (await bundleInputs(entry)).join('\n');
     const tracing = /aws-xray-sdk-core|@aws-lambda-powertools\/tracer/;
     expect(await inputsOf(ENTRY)).not.toMatch(tracing);
     expect(await inputsOf(TRACER_MODULES.entry)).toMatch(tracing);

@@ -27,3 +27,15 @@ export const buildFunctionAsset = async (
   }
   return join(dir, 'index.js');
 };
+
+/** Bundles an entry with the stack's settings, in memory, and returns the modules that went in. */
+export const bundleInputs = async (entry: string): Promise<string[]> => {
+  const result = await build({
+    ...esbuildOptionsFor(entry),
+    outfile: 'bundle.js',
+    write: false,
+    metafile: true,
+    logLevel: 'silent',
+  });
+  return Object.keys(result.metafile.inputs);
+};
