@@ -10,24 +10,24 @@ import { METRICS_NAMESPACE } from '../../shared/contracts/metrics.js';
  * Whether Powertools Tracer could trace here: the same rule the Tracer applies to itself (off
  * when `POWERTOOLS_TRACE_ENABLED` is `false`, or outside Lambda, where `AWS_EXECUTION_ENV` is
  * unset). Where it says no, a Tracer would do nothing, so it is not loaded at all: the Tracer
- * and the X-Ray SDK under it are a fifth of the stock-monitor's bundle and its cold start.
+ * and the X-Ray SDK under it are a fifth of the stock-monitor's code (in a file of their own: see
+ * `loadTracerModules`).
  */
 export const tracingEnabled = (env: NodeJS.ProcessEnv = process.env): boolean =>
   (env.POWERTOOLS_TRACE_ENABLED ?? '').toLowerCase() !== 'false' &&
   (env.AWS_EXECUTION_ENV ?? '') !== '';
 
 /** The two Tracer modules a traced function needs. */
-export interface TracerModules {
-  readonly Tracer: typeof Tracer;
-  readonly captureLambdaHandler: typeof import('@aws-lambda-powertools/tracer/middleware').captureLambdaHandler;
-}
+export type TracerModules = typeof import('./tracer-modules.js');
 
-/** Loads the Tracer modules; a dynamic import, so esbuild's bundle evaluates them only when called. */
+/**
+ * Loads the Tracer modules. A bundled function finds them in a second file of its asset,
+ * `tracer-modules.js` beside the handler's (the bundles leave this import out: see
+ * `TRACER_MODULES` in infra/constructs/pipeline-function.ts), so the handler's bundle carries
+ * none of the Tracer's code; run from source, the import is ./tracer-modules.ts.
+ */
 export const loadTracerModules = async (): Promise<TracerModules> => {
-  const [{ Tracer }, { captureLambdaHandler }] = await Promise.all([
-    import('@aws-lambda-powertools/tracer'),
-    import('@aws-lambda-powertools/tracer/middleware'),
-  ]);
+  const { Tracer, captureLambdaHandler } = await import('./tracer-modules.js');
   return { Tracer, captureLambdaHandler };
 };
 

@@ -47,6 +47,20 @@ export interface PipelineFunctionProps {
 }
 
 /**
+ * The second file of every function's asset: Powertools Tracer and the X-Ray SDK under it,
+ * which the handler imports (`import('./tracer-modules.js')` in functions/commons/powertools.ts)
+ * only where tracing is on. The handler's bundle leaves that import to run time
+ * ({@link BUNDLING}'s `externalModules`), so where tracing is off V8 never compiles the Tracer's
+ * 97 KB: in the handler's bundle they cost the stock-monitor's init 5–8 ms unused.
+ */
+export const TRACER_MODULES = {
+  /** The entry point, from the package root. */
+  entry: 'functions/commons/tracer-modules.ts',
+  /** Its file in the asset, beside the handler's `index.js`: the path the handler imports. */
+  file: 'tracer-modules.js',
+} as const;
+
+/**
  * The esbuild settings every function is bundled with; the benchmarks bundle with the same.
  * The SDK v3 is bundled (not taken from the runtime) so esbuild tree-shakes it to the clients
  * actually imported, and the bundle is pinned to the versions in the lockfile; taking it from
@@ -58,6 +72,11 @@ export interface PipelineFunctionProps {
  * as ES modules (`mainFields`) so esbuild tree-shakes them. The source map leaves out the
  * sources (stack traces need only the mappings): a 0.8 MB map instead of 2.6 MB to read on
  * every cold start under `--enable-source-maps`.
+ *
+ * For the same reason, no `import()` is left in the output (`supported`): the SDK's
+ * `import('node:http')` on the first request, and the import of the Tracer's file, become
+ * require(), so neither starts Node's ES module loader; that made the first invocation about
+ * 10 ms slower, and 25 ms with tracing on (`npm run bench`, init + first invocation).
  */
 export const BUNDLING = {
   minify: true,
@@ -66,7 +85,9 @@ export const BUNDLING = {
   target: 'node22',
   format: OutputFormat.CJS,
   mainFields: ['module', 'main'],
-  externalModules: [] as string[],
+  supported: { 'dynamic-import': false } as Record<string, boolean>,
+  /** The Tracer's file, imported at run time from beside the handler's: {@link TRACER_MODULES}. */
+  externalModules: [`./${TRACER_MODULES.file}`] as string[],
   /**
    * Module replacements, absolute (esbuild resolves them in its working directory): see
    * functions/commons/lambda-credentials.ts and functions/commons/xray-semver.ts.
@@ -92,13 +113,68 @@ export const esbuildOptionsFor = (entry: string) =>
     sourcemap: BUNDLING.sourceMap,
     sourcesContent: BUNDLING.sourcesContent,
     mainFields: [...BUNDLING.mainFields],
+    supported: BUNDLING.supported,
     external: [...BUNDLING.externalModules],
     alias: BUNDLING.alias,
   }) satisfies BuildOptions;
 
 /**
+ * The esbuild command line that bundles `entry` to `outfile` with the same options as
+ * {@link esbuildOptionsFor}, for the asset's second file (NodejsFunction runs esbuild for the
+ * handler only). Run with the esbuild the package resolves, as local bundling does; where none
+ * resolves, CDK bundles in Docker, whose image has `esbuild` on its PATH.
+ */
+export const esbuildCommandFor = (entry: string, outfile: string): string => {
+  const options = esbuildOptionsFor(entry);
+  const args = [
+    '--bundle',
+    `--platform=${options.platform}`,
+    `--format=${options.format}`,
+    `--target=${options.target}`,
+    ...(options.minify ? ['--minify'] : []),
+    ...(options.sourcemap ? ['--sourcemap'] : []),
+    `--sources-content=${options.sourcesContent}`,
+    `--main-fields=${options.mainFields.join(',')}`,
+    ...options.external.map((module) => `--external:${module}`),
+    ...Object.entries(esbuildFlags()).map(([flag, value]) => `${flag}=${value}`),
+    `--outfile=${outfile}`,
+    entry,
+  ];
+  return [esbuildBinary(), ...args].map((arg) => JSON.stringify(arg)).join(' ');
+};
+
+/**
+ * The esbuild flags NodejsFunction has no property for, as its `esbuildArgs`: {@link BUNDLING}'s
+ * `alias` and `supported`.
+ */
+const esbuildFlags = (): Record<string, string> => ({
+  ...Object.fromEntries(
+    Object.entries(BUNDLING.alias).map(([from, to]) => [`--alias:${from}`, to]),
+  ),
+  ...Object.fromEntries(
+    Object.entries(BUNDLING.supported).map(([feature, on]) => [
+      `--supported:${feature}`,
+      String(on),
+    ]),
+  ),
+});
+
+/** The esbuild executable the package resolves, or `esbuild` from the PATH. */
+const esbuildBinary = () => {
+  try {
+    const manifest = createRequire(join(PACKAGE_ROOT, 'package.json')).resolve(
+      'esbuild/package.json',
+    );
+    return join(dirname(manifest), 'bin/esbuild');
+  } catch {
+    return 'esbuild';
+  }
+};
+
+/**
  * A Lambda function of the pipeline: Node.js 22 on arm64, active tracing, its own log group
- * with retention, Powertools settings, bundled by the local esbuild (no Docker).
+ * with retention, Powertools settings, bundled by the local esbuild (no Docker): the handler,
+ * and beside it the Tracer's file ({@link TRACER_MODULES}).
  */
 export class PipelineFunction extends Construct {
   readonly function: NodejsFunction;
@@ -131,9 +207,18 @@ export class PipelineFunction extends Construct {
         format: BUNDLING.format,
         externalModules: [...BUNDLING.externalModules],
         mainFields: [...BUNDLING.mainFields],
-        esbuildArgs: Object.fromEntries(
-          Object.entries(BUNDLING.alias).map(([from, to]) => [`--alias:${from}`, to]),
-        ),
+        esbuildArgs: esbuildFlags(),
+        // The asset's second file, built with the same options: see TRACER_MODULES.
+        commandHooks: {
+          beforeBundling: () => [],
+          beforeInstall: () => [],
+          afterBundling: (inputDir, outputDir) => [
+            esbuildCommandFor(
+              join(inputDir, TRACER_MODULES.entry),
+              join(outputDir, TRACER_MODULES.file),
+            ),
+          ],
+        },
       },
       environment: {
         POWERTOOLS_SERVICE_NAME: props.serviceName,

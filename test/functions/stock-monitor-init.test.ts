@@ -1,12 +1,16 @@
+import type { Context } from 'aws-lambda';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 
 /**
  * What the stock-monitor's module init leaves for later (#18, cold start): no zod schema and no
- * grapheme segmenter is built when its handler module loads; each is built on first use.
- * Counted at zod/mini's schema constructors and at Intl.Segmenter, before anything loads.
+ * grapheme segmenter is built when its handler module loads; each is built on first use. Nor,
+ * where tracing is off (outside Lambda here), are the Tracer's modules loaded at all: in the
+ * deployed asset they are a file apart (test/infra/tracer-asset.test.ts).
+ * Counted at zod/mini's schema constructors, at Intl.Segmenter and at the Tracer's modules,
+ * before anything loads.
  */
 const built = vi.hoisted(() => {
-  const counts = { schemas: 0, segmenters: 0 };
+  const counts = { schemas: 0, segmenters: 0, tracers: 0 };
   const intl = Intl as { Segmenter: typeof Intl.Segmenter };
   const Original = intl.Segmenter;
   intl.Segmenter = class extends Original {
@@ -41,13 +45,31 @@ vi.mock('zod/mini', async (importOriginal) => {
   };
 });
 
+vi.mock('../../functions/commons/tracer-modules.js', async (importOriginal) => {
+  built.counts.tracers++;
+  return importOriginal();
+});
+
 afterAll(() => built.restore());
 
 describe('stock-monitor module init', () => {
-  it('builds no schema and no grapheme segmenter when the handler module loads', async () => {
+  it('builds no schema and no grapheme segmenter, and loads no Tracer, when the handler module loads', async () => {
     const { handler } = await import('../../functions/stock-monitor/handler.js');
     expect(handler).toBeTypeOf('function');
-    expect(built.counts).toEqual({ schemas: 0, segmenters: 0 });
+    expect(built.counts).toEqual({ schemas: 0, segmenters: 0, tracers: 0 });
+  });
+
+  it('where tracing is off, loads no Tracer on its first invocation either', async () => {
+    const { handler } = await import('../../functions/stock-monitor/handler.js');
+    const context = { functionName: 'stock-monitor', awsRequestId: 'r' } as Context;
+    expect(await handler({ Records: [] }, context)).toEqual({ batchItemFailures: [] });
+    expect(built.counts.tracers).toBe(0);
+  });
+
+  it('the Tracer modules count when loaded (the count is live)', async () => {
+    const { loadTracerModules } = await import('../../functions/commons/powertools.js');
+    await loadTracerModules();
+    expect(built.counts.tracers).toBe(1);
   });
 
   it('builds a schema on its first use, once, and validates as before', async () => {

@@ -4,20 +4,9 @@ import { join } from 'node:path';
 import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 import { defaultProvider } from '../../functions/commons/lambda-credentials.js';
-import { esbuildOptionsFor } from '../../infra/constructs/pipeline-function.js';
+import { esbuildOptionsFor, TRACER_MODULES } from '../../infra/constructs/pipeline-function.js';
 import { inFreshNode } from '../support/fresh-node.js';
-
-/** Bundles an entry with the stack's settings and returns the modules that went in. */
-const inputsOf = async (entry: string) => {
-  const result = await build({
-    ...esbuildOptionsFor(entry),
-    outfile: 'bundle.cjs',
-    write: false,
-    metafile: true,
-    logLevel: 'silent',
-  });
-  return Object.keys(result.metafile.inputs);
-};
+import { bundleInputs } from '../support/function-asset.js';
 
 describe('function bundles', () => {
   it.each([
@@ -26,7 +15,7 @@ describe('function bundles', () => {
     'functions/strategy-executor/handler.ts',
     'functions/digest-sender/handler.ts',
   ])('%s takes credentials from the environment only, as Lambda provides them', async (entry) => {
-    const inputs = await inputsOf(entry);
+    const inputs = await bundleInputs(entry);
     expect(inputs).toContain('functions/commons/lambda-credentials.ts');
     for (const unusable of [
       'credential-provider-node',
@@ -73,8 +62,8 @@ describe('a function bundle as Lambda loads it', () => {
     expect(run.stdout.trim()).toBe('function');
   });
 
-  it('leaves semver out: only the X-Ray SDK v2 patcher uses it, and the stub says so if called', async () => {
-    const inputs = await inputsOf('functions/stock-monitor/handler.ts');
+  it('leaves semver out of the Tracer file: only the X-Ray SDK v2 patcher uses it, and the stub says so if called', async () => {
+    const inputs = await bundleInputs(TRACER_MODULES.entry);
     expect(inputs).toContain('functions/commons/xray-semver.ts');
     expect(inputs.filter((input) => input.includes('node_modules/semver/'))).toEqual([]);
     const { gte } = await import('../../functions/commons/xray-semver.js');
