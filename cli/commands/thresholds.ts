@@ -1,4 +1,4 @@
-import { dailySeries } from '../../shared/adapters/demand-repository.js';
+import { dailySeries, lastCompleteDay } from '../../shared/adapters/demand-repository.js';
 import { Ledger, OperatorAction } from '../../shared/adapters/ledger.js';
 import { scanAll } from '../../shared/adapters/query-all.js';
 import {
@@ -102,11 +102,12 @@ export const thresholdsCommand = async (
     subjects.map((s) => ({ itemKey: s.itemKey, item: s.key })),
   );
   const now = new Date();
+  const lastDay = await lastCompleteDay(target.doc, target.controlTable, now);
   const rows: Record<string, unknown>[] = [];
   const suggestions: Suggestion[] = [];
   for (const subject of subjects) {
     const resolved = resolutions.get(subject.itemKey);
-    const { row, suggestion } = await suggestFor(target, subject, resolved, defaults, now);
+    const { row, suggestion } = await suggestFor(target, subject, resolved, defaults, lastDay);
     rows.push(row);
     if (values.apply && suggestion) suggestions.push(suggestion);
   }
@@ -149,15 +150,16 @@ const scanItems = async (target: Target, sku: string | undefined): Promise<Subje
 
 /**
  * One item's row (threshold in force, suggestion, demand figures) and, when demand suggests a
- * different LOW_STOCK than the one in force, the suggestion to apply. The HTML report writes
- * its findings from the same row.
+ * different LOW_STOCK than the one in force, the suggestion to apply, from the demand of the
+ * window ending with `lastDay` (the last complete day rolled up). The HTML report writes its
+ * findings from the same row.
  */
 export const suggestFor = async (
   target: Target,
   { item, key }: Subject,
   resolved: ResolvedRule | undefined,
   defaults: ReturnType<typeof defaultPolicy>,
-  now: Date,
+  lastDay: string,
 ): Promise<{ row: Record<string, unknown>; suggestion: Suggestion | undefined }> => {
   const current =
     typeof item.lowStockThreshold === 'number'
@@ -170,7 +172,7 @@ export const suggestFor = async (
     fallbackLowStock: current ?? 0,
   };
   const statistics = rollingStatistics(
-    await dailySeries(target.doc, target.controlTable, key, policy.windowDays, now),
+    await dailySeries(target.doc, target.controlTable, key, policy.windowDays, lastDay),
   );
   const derived = deriveThresholds(statistics, policy);
   // As the monitor would apply it: never reaching OVERSTOCK − hysteresis.

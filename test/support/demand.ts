@@ -1,0 +1,21 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DemandJournal, rollUpDay } from '../../shared/adapters/demand-journal.js';
+import type { DemandDelta } from '../../shared/domain/demand-journal.js';
+import { utcDayOf } from '../../shared/domain/stock-history.js';
+
+/**
+ * Records demand as the pipeline does: each delta journaled as a batch of its own (as the
+ * demand-recorder writes it), then every day before today rolled up (as the nightly
+ * demand-rollup does); today's deltas stay in the journal.
+ */
+export const recordDemand = async (
+  doc: DynamoDBDocumentClient,
+  controlTable: string,
+  deltas: readonly DemandDelta[],
+  today = utcDayOf(new Date()),
+): Promise<void> => {
+  const journal = new DemandJournal(doc, controlTable);
+  for (const delta of deltas) await journal.write([delta]);
+  const days = [...new Set(deltas.map((d) => d.day))].filter((day) => day < today).sort();
+  for (const day of days) await rollUpDay(doc, controlTable, day);
+};
