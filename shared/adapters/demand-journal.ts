@@ -279,7 +279,9 @@ export const unrolledDays = async (
   const byItem = new Map<string, ItemDayTotal[]>();
   for (const total of folded.days.sort((a, b) => (a.day < b.day ? -1 : a.day > b.day ? 1 : 0))) {
     const key = itemKeyOf(total);
-    byItem.set(key, [...(byItem.get(key) ?? []), total]);
+    const days = byItem.get(key);
+    if (days) days.push(total);
+    else byItem.set(key, [total]);
   }
   return byItem;
 };

@@ -90,6 +90,9 @@ export const IDEMPOTENCY_TABLE: TableDefinition = {
  */
 export const DEMAND_JOURNAL_BUCKETS = 8;
 
+/** How every demand journal partition key begins (the demand-recorder may write only there). */
+export const DEMAND_JOURNAL_PREFIX = 'DEMANDLOG#';
+
 /** Control-table keys. */
 export const ControlKeys = {
   rule: (ruleKey: string) => ({ pk: `RULE#${ruleKey}`, sk: 'RULE' }),
@@ -103,7 +106,7 @@ export const ControlKeys = {
    * under one of {@link DEMAND_JOURNAL_BUCKETS} partitions of the day, chosen by the sort key.
    */
   demandJournal: (day: string, bucket: number, sk: string) => ({
-    pk: `DEMANDLOG#${day}#${bucket}`,
+    pk: `${DEMAND_JOURNAL_PREFIX}${day}#${bucket}`,
     sk,
   }),
   /** The last UTC day whose journal was rolled up into demand days. */

@@ -82,7 +82,9 @@ export const foldJournal = (
   const groups = new Map<string, DemandDelta[]>();
   for (const delta of deltas) {
     const key = itemDayKey(delta);
-    groups.set(key, [...(groups.get(key) ?? []), delta]);
+    const group = groups.get(key);
+    if (group) group.push(delta);
+    else groups.set(key, [delta]);
   }
   const days: ItemDayTotal[] = [];
   const overlaps: SpanOverlap[] = [];
@@ -182,7 +184,9 @@ export interface JournalEntry {
 export const journalEntries = (deltas: readonly DemandDelta[]): JournalEntry[] => {
   const byDay = new Map<string, string[]>();
   for (const delta of deltas) {
-    byDay.set(delta.day, [...(byDay.get(delta.day) ?? []), encodeDelta(delta)]);
+    const lines = byDay.get(delta.day);
+    if (lines) lines.push(encodeDelta(delta));
+    else byDay.set(delta.day, [encodeDelta(delta)]);
   }
   const entries: JournalEntry[] = [];
   for (const [day, lines] of [...byDay].sort(([a], [b]) => (a < b ? -1 : 1))) {
