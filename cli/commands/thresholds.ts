@@ -1,3 +1,4 @@
+import { rollUpDay } from '../../shared/adapters/demand-journal.js';
 import { dailySeries, lastCompleteDay } from '../../shared/adapters/demand-repository.js';
 import { Ledger, OperatorAction } from '../../shared/adapters/ledger.js';
 import { scanAll } from '../../shared/adapters/query-all.js';
@@ -24,6 +25,7 @@ import {
   type RuleOverlay,
   ruleKeyOf,
 } from '../../shared/domain/rules.js';
+import { utcDayOf } from '../../shared/domain/stock-history.js';
 import { thresholdsInForce } from '../../shared/domain/thresholds.js';
 import { formatIssues, InvalidRuleError, UsageError } from '../../shared/errors.js';
 import type { CommandInput } from '../args.js';
@@ -87,6 +89,7 @@ export const thresholdsCommand = async (
   io: Io,
   format: Format,
 ): Promise<void> => {
+  if (input.action === 'rollup') return rollupCommand(input, target, io, format);
   const values = {
     apply: input.flag('apply'),
     sku: input.string('sku'),
@@ -116,6 +119,41 @@ export const thresholdsCommand = async (
   const changes = await validateChanges(repository, suggestions);
   const applied = await applyChanges(target, repository, changes, now.toISOString());
   io.err(`${applied} suggestion(s) applied as item overlays over their rules`);
+};
+
+/**
+ * `thresholds rollup --day yyyy-mm-dd`: rolls one day's demand journal up into its demand days
+ * again, as the nightly demand-rollup does (a repair: after a failed run, or once a day's late
+ * batches are journaled). Only a day before today: a day still running is not complete, and
+ * rolling it up would let the thresholds read it as one. Writes only the days that differ.
+ */
+const rollupCommand = async (
+  input: CommandInput,
+  target: Target,
+  io: Io,
+  format: Format,
+): Promise<void> => {
+  const day = input.required('day');
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(day) || utcDayOf(new Date(`${day}T00:00:00Z`)) !== day)
+    throw new UsageError(`--day must be a UTC day as yyyy-mm-dd, got ${JSON.stringify(day)}`);
+  const today = utcDayOf(new Date());
+  if (day >= today)
+    throw new UsageError(
+      `--day ${day} is not over yet (today is ${today} UTC): roll up a day before today`,
+    );
+  const result = await rollUpDay(target.doc, target.controlTable, day);
+  const row = {
+    day,
+    deltas: result.deltas,
+    itemDays: result.itemDays,
+    written: result.written,
+    overlaps: result.overlaps.length,
+  };
+  printRows(io, [row], Object.keys(row), format);
+  if (result.overlaps.length > 0)
+    io.err(
+      `${result.overlaps.length} item-day(s) held journal entries that overlap without nesting: both were counted (${result.overlaps.map((o) => `${o.sku}@${o.location}`).join(', ')})`,
+    );
 };
 
 /** The demand policy for items whose rule has none, from the command's options. */

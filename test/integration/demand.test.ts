@@ -169,9 +169,11 @@ describe('demand-derived thresholds, live', () => {
   });
 });
 
+/** An item's stored (rolled-up) day, as the readers read it. */
+const stored = async (sku: string, day: string, location = 'WH-1') =>
+  (await itemDays(sandbox.doc, sandbox.tables.control, { sku, location }, day, day, true))[0];
+
 describe('demand journal and roll-up on DynamoDB Local', () => {
-  const stored = async (sku: string, day: string, location = 'WH-1') =>
-    (await itemDays(sandbox.doc, sandbox.tables.control, { sku, location }, day, day, true))[0];
   const journalOf = async (day: string) =>
     (
       await Promise.all(
@@ -324,6 +326,53 @@ describe('demand journal and roll-up on DynamoDB Local', () => {
     expect(await rolledUpThrough(sandbox.doc, sandbox.tables.control)).toBe(twoDaysAgo);
     expect(await stored('MARKER-1', twoDaysAgo)).toMatchObject({ unitsSold: 9 });
     await rollUpDay(sandbox.doc, sandbox.tables.control, yesterday);
+  });
+});
+
+describe('thresholds rollup (repair)', () => {
+  const run = async (...argv: string[]) => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const io = { out: (t: string) => out.push(t), err: (t: string) => err.push(t), isTty: false };
+    const resources = { endpoint: inject('dynamoEndpoint'), tables: sandbox.tables };
+    const code = await runCli(['thresholds', 'rollup', ...argv, '--sandbox'], io, async () =>
+      targetFor(resources),
+    );
+    return { code, out: out.join('\n'), err: err.join('\n') };
+  };
+
+  it('rolls a past day up again, writing only what differs', async () => {
+    const day = '2025-09-01';
+    await new DemandJournal(sandbox.doc, sandbox.tables.control).write([
+      {
+        sku: 'REPAIR-1',
+        location: 'WH-1',
+        day,
+        unitsSold: 4,
+        sales: 2,
+        firstSequence: '7000',
+        lastSequence: '7001',
+      },
+    ]);
+    const first = await run('--day', day, '--json');
+    expect(first.code).toBe(0);
+    expect(JSON.parse(first.out)).toEqual([
+      { day, deltas: 1, itemDays: 1, written: 1, overlaps: 0 },
+    ]);
+    expect(JSON.parse((await run('--day', day, '--json')).out)).toEqual([
+      { day, deltas: 1, itemDays: 1, written: 0, overlaps: 0 },
+    ]);
+    expect(await stored('REPAIR-1', day)).toMatchObject({ unitsSold: 4 });
+  });
+
+  it('refuses a day that is not one, or not over yet, with exit 2', async () => {
+    const bad = await run('--day', '2025-02-30');
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain('yyyy-mm-dd');
+    const today = new Date().toISOString().slice(0, 10);
+    const running = await run('--day', today);
+    expect(running.code).toBe(2);
+    expect(running.err).toContain('not over yet');
   });
 });
 
