@@ -13,7 +13,7 @@
  * overlap is reported: an over-count that is seen, rather than a loss or a silent double.
  */
 import { encodeKeyParts } from '../contracts/keys.js';
-import { decodePoint, encodePoint, type HistoryPoint } from './stock-history.js';
+import { decodePoint, encodePoint, type HistoryPoint, withPriceChanges } from './stock-history.js';
 
 /**
  * What one batch changed of one item on one UTC day: units sold, the quantity history of the
@@ -151,19 +151,7 @@ export const mergeHistories = (histories: readonly (readonly HistoryPoint[])[]):
       byMinute.set(point.minute, { minute: point.minute, quantity: point.quantity, price });
     }
   }
-  const merged: HistoryPoint[] = [];
-  let price: number | undefined;
-  for (const minute of [...byMinute.keys()].sort((a, b) => a - b)) {
-    const point = byMinute.get(minute) as HistoryPoint;
-    const changed = point.price !== undefined && point.price !== price;
-    merged.push({
-      minute,
-      quantity: point.quantity,
-      ...(changed ? { price: point.price } : {}),
-    });
-    if (point.price !== undefined) price = point.price;
-  }
-  return merged;
+  return withPriceChanges([...byMinute.values()].sort((a, b) => a.minute - b.minute));
 };
 
 /** The size a journal entry's text stays under: DynamoDB items hold 400 KB, keys and all. */

@@ -67,18 +67,32 @@ export const pointsOfDay = (changes: readonly StockChange[]): HistoryPoint[] => 
     lastOfMinute.delete(minute);
     lastOfMinute.set(minute, change);
   }
-  const points: HistoryPoint[] = [];
-  let price: number | undefined;
-  for (const [minute, change] of lastOfMinute) {
-    const priceChanged = change.price !== undefined && change.price !== price;
-    points.push({
+  return withPriceChanges(
+    [...lastOfMinute].map(([minute, change]) => ({
       minute,
       quantity: change.quantity,
-      ...(priceChanged ? { price: change.price } : {}),
+      price: change.price,
+    })),
+  );
+};
+
+/**
+ * Points that each carry their price (or none), in order, as written: the price kept only on
+ * the first point that has one and where it changes, so a day's list stays small.
+ */
+export const withPriceChanges = (points: readonly HistoryPoint[]): HistoryPoint[] => {
+  const written: HistoryPoint[] = [];
+  let price: number | undefined;
+  for (const point of points) {
+    const changed = point.price !== undefined && point.price !== price;
+    written.push({
+      minute: point.minute,
+      quantity: point.quantity,
+      ...(changed ? { price: point.price } : {}),
     });
-    if (change.price !== undefined) price = change.price;
+    if (point.price !== undefined) price = point.price;
   }
-  return points;
+  return written;
 };
 
 /**

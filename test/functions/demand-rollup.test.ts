@@ -13,6 +13,7 @@ import { createHandler } from '../../functions/demand-rollup/handler.js';
 import { daysToRollUp } from '../../functions/demand-rollup/rollup.js';
 import { ControlKeys } from '../../shared/contracts/tables.js';
 import { type DemandDelta, journalEntries } from '../../shared/domain/demand-journal.js';
+import { demandDelta } from '../support/demand.js';
 
 const context = {
   functionName: 'demand-rollup',
@@ -37,16 +38,14 @@ const scheduled = (time: string): ScheduledEvent => ({
   detail: {},
 });
 
-const delta = (sku: string, units: number, first: string, last: string): DemandDelta => ({
-  sku,
-  location: 'WH-1',
-  day: '2025-11-25',
-  unitsSold: units,
-  sales: 1,
-  firstSequence: first,
-  lastSequence: last,
-  history: [{ minute: 600, quantity: 10 - units }],
-});
+const delta = (sku: string, units: number, first: string, last: string): DemandDelta =>
+  demandDelta({
+    sku,
+    unitsSold: units,
+    firstSequence: first,
+    lastSequence: last,
+    history: [{ minute: 600, quantity: 10 - units }],
+  });
 
 /** A journal entry as the recorder writes it (deflated), as the document client returns it. */
 const entry = (deltas: DemandDelta[]) => {

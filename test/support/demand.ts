@@ -19,3 +19,15 @@ export const recordDemand = async (
   const days = [...new Set(deltas.map((d) => d.day))].filter((day) => day < today).sort();
   for (const day of days) await rollUpDay(doc, controlTable, day);
 };
+
+/** A delta of one sale of `units` of item A at WH-1 on 2025-11-25, its span `first`..`last`. */
+export const demandDelta = (overrides: Partial<DemandDelta> = {}): DemandDelta => ({
+  sku: 'A',
+  location: 'WH-1',
+  day: '2025-11-25',
+  unitsSold: 1,
+  sales: 1,
+  firstSequence: '1',
+  lastSequence: '1',
+  ...overrides,
+});

@@ -10,6 +10,7 @@ import {
   mergeHistories,
 } from '../../../shared/domain/demand-journal.js';
 import { pointsOfDay } from '../../../shared/domain/stock-history.js';
+import { demandDelta } from '../../support/demand.js';
 
 /** A stream record as the fold sees it: one change of an item, in stream order. */
 interface Sale {
@@ -146,15 +147,8 @@ describe('foldJournal', () => {
   });
 
   it('reports spans that overlap without nesting, and counts both rather than losing one', () => {
-    const delta = (first: string, last: string, units: number): DemandDelta => ({
-      sku: 'A',
-      location: 'WH-1',
-      day: '2025-11-25',
-      unitsSold: units,
-      sales: 1,
-      firstSequence: first,
-      lastSequence: last,
-    });
+    const delta = (first: string, last: string, units: number) =>
+      demandDelta({ firstSequence: first, lastSequence: last, unitsSold: units });
     const { days, overlaps } = foldJournal([delta('10', '30', 2), delta('20', '40', 3)]);
     expect(days.map((d) => d.unitsSold)).toEqual([5]);
     expect(overlaps).toEqual([
