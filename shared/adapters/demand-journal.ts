@@ -8,7 +8,6 @@ import {
 import {
   BatchWriteCommand,
   type DynamoDBDocumentClient,
-  GetCommand,
   type NativeAttributeValue,
 } from '@aws-sdk/lib-dynamodb';
 import { itemKeyOf } from '../contracts/inventory.js';
@@ -24,6 +23,7 @@ import {
   type SpanOverlap,
 } from '../domain/demand-journal.js';
 import { batchGetAll } from './batch-get.js';
+import { rolledUpThrough } from './demand-repository.js';
 import { queryAll } from './query-all.js';
 
 const DAY_MS = 86_400_000;
@@ -236,21 +236,6 @@ const advanceMarker = async (doc: DynamoDBDocumentClient, tableName: string, day
   } catch (error) {
     if (!(error instanceof ConditionalCheckFailedException)) throw error;
   }
-};
-
-/**
- * The last day rolled up, or undefined when no roll-up ever ran (the demand days were then
- * written directly, by the recorder before the journal, or there are none).
- */
-export const rolledUpThrough = async (
-  doc: DynamoDBDocumentClient,
-  tableName: string,
-): Promise<string | undefined> => {
-  const output = await doc.send(
-    new GetCommand({ TableName: tableName, Key: ControlKeys.demandRollup() }),
-  );
-  const through = output.Item?.through;
-  return typeof through === 'string' ? through : undefined;
 };
 
 /** The UTC day before `day`. */

@@ -1,4 +1,4 @@
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { itemKeyOf } from '../contracts/inventory.js';
 import { ControlKeys } from '../contracts/tables.js';
 import {
@@ -8,7 +8,6 @@ import {
   deriveThresholds,
   rollingStatistics,
 } from '../domain/demand.js';
-import { rolledUpThrough } from './demand-journal.js';
 import { DEFAULT_CACHE_MAX_ENTRIES, LruCache } from './lru-cache.js';
 import { queryAll } from './query-all.js';
 
@@ -53,6 +52,23 @@ export const itemDays = async (
     unitsSold: Number(i.unitsSold ?? 0),
     points: Array.isArray(i.stockPoints) ? i.stockPoints.map(String) : [],
   }));
+};
+
+/**
+ * The last day the demand-rollup (adapters/demand-journal.ts) rolled up, or undefined when no
+ * roll-up ever ran (the demand days were then written directly, by the recorder before the
+ * journal, or there are none). It lives beside the readers so that reading it does not load
+ * the journal's code (zlib and all) into the stock-monitor.
+ */
+export const rolledUpThrough = async (
+  doc: DynamoDBDocumentClient,
+  tableName: string,
+): Promise<string | undefined> => {
+  const output = await doc.send(
+    new GetCommand({ TableName: tableName, Key: ControlKeys.demandRollup() }),
+  );
+  const through = output.Item?.through;
+  return typeof through === 'string' ? through : undefined;
 };
 
 /**

@@ -5,16 +5,12 @@ import { createPowertools } from '../../functions/commons/powertools.js';
 import { createDemandRecorder } from '../../functions/demand-recorder/recorder.js';
 import { loadEnvironment } from '../../infra/config/environments.js';
 import { Sandbox } from '../../sandbox/sandbox.js';
-import {
-  DemandJournal,
-  rolledUpThrough,
-  rollUpDay,
-  unrolledDays,
-} from '../../shared/adapters/demand-journal.js';
+import { DemandJournal, rollUpDay, unrolledDays } from '../../shared/adapters/demand-journal.js';
 import {
   DemandThresholds,
   itemDays,
   lastCompleteDay,
+  rolledUpThrough,
 } from '../../shared/adapters/demand-repository.js';
 import { SERVICE_NAMES } from '../../shared/contracts/metrics.js';
 import { ControlKeys } from '../../shared/contracts/tables.js';
