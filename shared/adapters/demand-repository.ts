@@ -111,6 +111,8 @@ export const dailySeries = async (
  */
 export class DemandThresholds {
   private readonly cache: LruCache<string, { value: DerivedThresholds; expiresAt: number }>;
+  /** The last complete day, read once per TTL: it moves once a night. */
+  private lastDay: { day: Promise<string>; expiresAt: number } | undefined;
 
   constructor(
     private readonly doc: DynamoDBDocumentClient,
@@ -132,7 +134,6 @@ export class DemandThresholds {
   ): Promise<Map<string, DerivedThresholds>> {
     const now = this.clock();
     const result = new Map<string, DerivedThresholds>();
-    let lastDay: Promise<string> | undefined;
     await Promise.all(
       items.map(async (item) => {
         const key = itemKeyOf(item);
@@ -141,14 +142,12 @@ export class DemandThresholds {
           result.set(key, cached.value);
           return;
         }
-        // One marker read per call that misses the cache, shared by its items.
-        lastDay ??= lastCompleteDay(this.doc, this.tableName, new Date(now));
         const series = await dailySeries(
           this.doc,
           this.tableName,
           item,
           item.policy.windowDays,
-          await lastDay,
+          await this.lastCompleteDay(now),
         );
         const value = deriveThresholds(rollingStatistics(series), item.policy);
         this.cache.set(key, { value, expiresAt: now + this.ttlMs });
@@ -156,5 +155,16 @@ export class DemandThresholds {
       }),
     );
     return result;
+  }
+
+  /** {@link lastCompleteDay}, shared by the reads of one TTL; a failed read is not kept. */
+  private lastCompleteDay(now: number): Promise<string> {
+    if (this.lastDay && this.lastDay.expiresAt > now) return this.lastDay.day;
+    const day = lastCompleteDay(this.doc, this.tableName, new Date(now));
+    this.lastDay = { day, expiresAt: now + this.ttlMs };
+    day.catch(() => {
+      if (this.lastDay?.day === day) this.lastDay = undefined;
+    });
+    return day;
   }
 }
