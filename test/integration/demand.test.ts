@@ -16,7 +16,7 @@ import { SERVICE_NAMES } from '../../shared/contracts/metrics.js';
 import { ControlKeys } from '../../shared/contracts/tables.js';
 import type { DemandDelta } from '../../shared/domain/demand-journal.js';
 import { stockSeries } from '../../shared/domain/stock-history.js';
-import { recordDemand } from '../support/demand.js';
+import { demandPolicy, recordDemand } from '../support/demand.js';
 import { quantityChange, streamEvent } from '../support/factories.js';
 
 const DAY = 86_400_000;
@@ -298,18 +298,7 @@ describe('demand journal and roll-up on DynamoDB Local', () => {
     // Act and assess: the readers' window ends three days ago, never at a day read as zero.
     expect(await lastCompleteDay(sandbox.doc, sandbox.tables.control, today)).toBe(threeDaysAgo);
     const thresholds = new DemandThresholds(sandbox.doc, sandbox.tables.control);
-    const policy = {
-      leadTimeDays: 3,
-      serviceLevel: 0.95,
-      orderingCost: 30,
-      holdingCostPerUnitYear: 3,
-      orderMultiple: 1,
-      minLowStock: 0,
-      maxLowStock: 1000,
-      windowDays: 5,
-      minHistoryDays: 1,
-      fallbackLowStock: 5,
-    };
+    const policy = demandPolicy({ windowDays: 5 });
     const derived = await thresholds.get([{ sku: 'STEADY-1', location: 'WH-1', policy }]);
     expect(derived.get('STEADY-1#WH-1')?.statistics.lastSaleDay).toBe(threeDaysAgo);
     const unrolled = await unrolledDays(sandbox.doc, sandbox.tables.control, yesterday);

@@ -1,5 +1,6 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DemandJournal, rollUpDay } from '../../shared/adapters/demand-journal.js';
+import type { DemandPolicy } from '../../shared/domain/demand.js';
 import type { DemandDelta } from '../../shared/domain/demand-journal.js';
 import { utcDayOf } from '../../shared/domain/stock-history.js';
 
@@ -29,5 +30,20 @@ export const demandDelta = (overrides: Partial<DemandDelta> = {}): DemandDelta =
   sales: 1,
   firstSequence: '1',
   lastSequence: '1',
+  ...overrides,
+});
+
+/** A demand policy that derives thresholds from a single day of history. */
+export const demandPolicy = (overrides: Partial<DemandPolicy> = {}): DemandPolicy => ({
+  leadTimeDays: 3,
+  serviceLevel: 0.95,
+  orderingCost: 30,
+  holdingCostPerUnitYear: 3,
+  orderMultiple: 1,
+  minLowStock: 0,
+  maxLowStock: 1000,
+  windowDays: 7,
+  minHistoryDays: 1,
+  fallbackLowStock: 5,
   ...overrides,
 });

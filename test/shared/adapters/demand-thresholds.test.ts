@@ -3,23 +3,12 @@ import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-d
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DemandThresholds } from '../../../shared/adapters/demand-repository.js';
-import type { DemandPolicy } from '../../../shared/domain/demand.js';
+import { demandPolicy } from '../../support/demand.js';
 
 const mock = mockClient(DynamoDBDocumentClient);
 afterEach(() => mock.reset());
 
-const policy: DemandPolicy = {
-  leadTimeDays: 3,
-  serviceLevel: 0.95,
-  orderingCost: 30,
-  holdingCostPerUnitYear: 3,
-  orderMultiple: 1,
-  minLowStock: 0,
-  maxLowStock: 1000,
-  windowDays: 7,
-  minHistoryDays: 1,
-  fallbackLowStock: 5,
-};
+const policy = demandPolicy();
 const NOW = Date.parse('2026-11-26T09:00:00Z');
 const item = (sku: string) => ({ sku, location: 'WH-1', policy });
 
