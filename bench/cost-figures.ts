@@ -10,7 +10,7 @@ import {
   memoryOf,
   monthlyCost,
 } from '../shared/domain/cost.js';
-import { meterCounts, meterRuleReads, type RuleSetup } from './metering.js';
+import { meterCounts, meterRollup, meterRuleReads, type RuleSetup } from './metering.js';
 import { type Figure, figure } from './results.js';
 import { type Functions, importFunctions } from './throughput.js';
 
@@ -160,5 +160,47 @@ export const costBench = async (options: {
     ...countFigures(counts),
     ...(await ruleReadFigures(functions, options.records)),
     ...costFigures(counts),
+    ...(await rollupFigures(functions, options.records)),
   ];
+};
+
+/**
+ * Before the journal, the demand-recorder wrote one conditional update per item-day of a batch:
+ * 1 write unit each (under 1 KB), 1,000 per 1,000 sales of distinct items at every batch size
+ * (bench/results/cost-counts.json at e77c6d5, metered the same way).
+ */
+const UPDATE_PER_ITEM_DAY_WRU = 1000;
+
+/**
+ * The demand journal's write units per 1,000 sales at the bench's batch sizes and the
+ * recorder's own, and what the nightly roll-up costs per item-day: what the cost model needs
+ * beside the recorder's counts (it prices the roll-up per distinct item-day with sales).
+ */
+const rollupFigures = async (functions: Functions, records: number): Promise<Figure[]> => {
+  const figures: Figure[] = [];
+  for (const size of [10, 100, 1000]) {
+    const rollup = await meterRollup(functions, records, size);
+    figures.push(
+      figure({
+        name: `demand-recorder: journal write units per 1,000 sales (batches of ${size}, every sale an item of its own)`,
+        value: rollup.journalWriteUnitsPerThousandSales,
+        unit: 'WRU',
+        baseline: { name: 'one update per item-day', value: UPDATE_PER_ITEM_DAY_WRU },
+      }),
+    );
+    if (size !== 1000) continue;
+    figures.push(
+      figure({
+        name: 'demand-rollup: write units per item-day rolled up (first run of the day)',
+        value: rollup.writeUnitsPerItemDay,
+        unit: 'WRU',
+      }),
+      figure({
+        name: 'demand-rollup: read units per item-day rolled up (journal and stored days)',
+        value: rollup.readUnitsPerItemDay,
+        unit: 'RRU',
+      }),
+    );
+  }
+  return figures;
 };

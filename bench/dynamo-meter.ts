@@ -145,10 +145,25 @@ export class DynamoMeter {
     return { Responses: responses, UnprocessedKeys: {} };
   }
 
-  /** Answers nothing (the functions' queries find no history here), billed at the minimum. */
+  /**
+   * Answers a query of one whole partition (`<partition key> = :value`, as the demand roll-up
+   * reads its journal) with the items kept there, billed by their size; any other query
+   * answers nothing (the functions' queries find no history here), billed at the minimum.
+   */
   private query(input: Input): Input {
-    this.tally.readUnits += readUnits(0, { consistent: input.ConsistentRead === true });
-    return { Items: [], Count: 0, ScannedCount: 0 };
+    const table = input.TableName as string;
+    const { partitionKey } = this.definition(table);
+    const [name, value] = String(input.KeyConditionExpression).split(/\s*=\s*/);
+    const wanted = (input.ExpressionAttributeValues as Values)?.[value ?? ''];
+    const items =
+      name === partitionKey.name && wanted !== undefined && input.IndexName === undefined
+        ? [...this.table(table).values()].filter(
+            (item) => JSON.stringify(item[partitionKey.name]) === JSON.stringify(wanted),
+          )
+        : [];
+    const bytes = items.reduce((sum, item) => sum + itemSize(item), 0);
+    this.tally.readUnits += readUnits(bytes, { consistent: input.ConsistentRead === true });
+    return { Items: items, Count: items.length, ScannedCount: items.length };
   }
 
   /** A transaction's condition check: billed as a write of the item it checks. */

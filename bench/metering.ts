@@ -180,6 +180,46 @@ const meterRecorder = async (functions: Functions, records: number, size: number
   return countsOf(stub, batches.length, cpu, records);
 };
 
+/** What the demand roll-up costs per item-day it folds (see {@link meterRollup}). */
+export interface RollupCounts {
+  readonly itemDays: number;
+  /** Journal entries the recorder wrote for them, and their write units per 1,000 sales. */
+  readonly journalWriteUnitsPerThousandSales: number;
+  readonly writeUnitsPerItemDay: number;
+  readonly readUnitsPerItemDay: number;
+  readonly calls: Record<string, number>;
+}
+
+/**
+ * The demand-recorder's journal over `records` sales, each of an item of its own, in batches
+ * of `size`, then the nightly roll-up of the day (its first run, when no day is stored yet:
+ * every item-day read and written once), billed per item-day: what the cost model adds per
+ * distinct item-day with sales, beside the recorder's journal writes per sale.
+ */
+export const meterRollup = async (
+  functions: Functions,
+  records: number,
+  size: number,
+): Promise<RollupCounts> => {
+  const { stub, client } = meteredStub();
+  const batches = generateBatches(records, size, 0, records);
+  const recorder = functions.recorder({ dynamodb: client });
+  for (const batch of batches) await recorder(batch, context);
+  const journalUnits = stub.meter?.tally.writeUnits ?? 0;
+  stub.reset();
+  const rollup = functions.rollup({ dynamodb: client });
+  const results = await rollup({ day: new Date().toISOString().slice(0, 10) }, context);
+  const itemDays = results.reduce((sum, r) => sum + r.itemDays, 0);
+  const tally = stub.meter?.tally;
+  return {
+    itemDays,
+    journalWriteUnitsPerThousandSales: (journalUnits / records) * 1000,
+    writeUnitsPerItemDay: (tally?.writeUnits ?? 0) / itemDays,
+    readUnitsPerItemDay: (tally?.readUnits ?? 0) / itemDays,
+    calls: Object.fromEntries([...(tally?.calls ?? [])]),
+  };
+};
+
 /** The naive consumer over the same changes. */
 const meterNaive = async (batches: readonly DynamoDBStreamEvent[], changes: number) => {
   const { stub } = meteredStub();

@@ -124,6 +124,7 @@ export const benchEnvironment = () => {
 export interface Functions {
   readonly monitor: typeof import('../functions/stock-monitor/handler.js').createHandler;
   readonly recorder: typeof import('../functions/demand-recorder/handler.js').createHandler;
+  readonly rollup: typeof import('../functions/demand-rollup/handler.js').createHandler;
   readonly executor: typeof import('../functions/strategy-executor/handler.js').createHandler;
   readonly demandBatchSize: number;
 }
@@ -157,6 +158,7 @@ export const importFunctions = async (): Promise<Functions> => {
   return {
     monitor: (await import('../functions/stock-monitor/handler.js')).createHandler,
     recorder: (await import('../functions/demand-recorder/handler.js')).createHandler,
+    rollup: (await import('../functions/demand-rollup/handler.js')).createHandler,
     executor: (await import('../functions/strategy-executor/handler.js')).createHandler,
     demandBatchSize: loadEnvironment('dev').demandConsumer.batchSize,
   };

@@ -94,12 +94,17 @@ Example:
 Example:
   ledger list --sku MUG-1 --since 1d --sandbox`,
   thresholds: `thresholds suggest [--apply] [--sku SKU] [--lead-time 7] [--service-level 0.95]
-  Current vs suggested low-stock threshold per item, with days of cover and the stockout risk
-  within the lead time. Items whose rule has a demand policy use it. --apply writes changed
-  suggestions as item rules and records them in the ledger.
+thresholds rollup --day yyyy-mm-dd
+  suggest: current vs suggested low-stock threshold per item, with days of cover and the
+  stockout risk within the lead time, from the complete days of demand rolled up. Items whose
+  rule has a demand policy use it. --apply writes changed suggestions as item rules and
+  records them in the ledger.
+  rollup: rolls a past day's demand journal up into its day totals again, as the nightly
+  roll-up does (a repair); writes only what differs.
 Example:
   thresholds suggest --env prod
-  thresholds suggest --apply --sku MUG-1 --sandbox`,
+  thresholds suggest --apply --sku MUG-1 --sandbox
+  thresholds rollup --day 2026-11-24 --env prod`,
   cost: `${COST_USAGE}
   Monthly cost by service from the price table in shared/domain/pricing.ts (dated, with sources)
   and the counts npm run bench measured (bench/results/cost-counts.json, or --counts). --digest
@@ -249,10 +254,12 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
     run: reportCommand,
   },
   thresholds: {
-    summary: 'suggest low-stock thresholds from observed demand; --apply writes them',
+    summary:
+      'suggest low-stock thresholds from observed demand (--apply writes them); roll up a day',
     needsTarget: true,
     subcommands: {
       suggest: { apply: flag, sku: string, 'lead-time': string, 'service-level': string },
+      rollup: { day: string },
     },
     run: thresholdsCommand,
   },

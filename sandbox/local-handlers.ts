@@ -104,10 +104,12 @@ export const loadHandlers = async (
   const executorModule = await import('../functions/strategy-executor/handler.js');
   const recorderModule = await import('../functions/demand-recorder/handler.js');
   const digestModule = await import('../functions/digest-sender/handler.js');
+  const rollupModule = await import('../functions/demand-rollup/handler.js');
   return {
     stockMonitor: monitorModule.createHandler(overrides),
     digestSender: digestModule.createHandler(overrides, digestTopic),
     demandRecorder: recorderModule.createHandler(overrides),
+    demandRollup: rollupModule.createHandler(overrides),
     executors: Array.from({ length: executorConcurrency }, () =>
       executorModule.createHandler(overrides),
     ),

@@ -3,6 +3,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
+import { DEMAND_ROLLUP_MINUTES_AFTER_MIDNIGHT } from '../functions/demand-rollup/rollup.js';
 import type { DigestRun } from '../functions/digest-sender/sender.js';
 import { type EnvironmentConfig, loadEnvironment } from '../infra/config/environments.js';
 import { OrderStore } from '../shared/adapters/order-store.js';
@@ -74,6 +75,8 @@ export interface SandboxOptions {
   readonly busDisorder?: BusDisorder;
   /** Run the digest schedule on a timer, as the stack's rule does (default: off; tests close windows with `closeDigestWindows`). */
   readonly digestSchedule?: boolean;
+  /** Run the nightly demand roll-up on a timer, as the stack's rule does (default: off; tests call `rollUpDemand`). */
+  readonly demandRollupSchedule?: boolean;
   /** Called for every alert, event, effect and dead letter, for the console. */
   readonly onActivity?: (activity: Activity) => void;
 }
@@ -100,9 +103,37 @@ export class Sandbox {
     /** The environment configuration the handlers run with. */
     readonly config: EnvironmentConfig,
     private readonly digestSender: LocalHandlers['digestSender'],
+    private readonly demandRollup: LocalHandlers['demandRollup'],
   ) {}
 
   private digestTimer: NodeJS.Timeout | undefined;
+  private rollupTimer: NodeJS.Timeout | undefined;
+
+  /**
+   * Rolls the demand journal up into demand days: `day` alone (a repair, or a test that wants
+   * today's sales as a day total), or, without one, as the nightly schedule does now
+   * (yesterday, and the day before again).
+   */
+  rollUpDemand(day?: string) {
+    const event = day === undefined ? { time: new Date().toISOString() } : { day };
+    return this.demandRollup(event, lambdaContext('demand-rollup'));
+  }
+
+  /** Runs the roll-up every day at the schedule's time after midnight UTC, until {@link stop}. */
+  scheduleDemandRollup(): void {
+    const day = 86_400_000;
+    const offset = DEMAND_ROLLUP_MINUTES_AFTER_MIDNIGHT * 60_000;
+    const next = () => day - ((Date.now() - offset) % day);
+    const fire = () => {
+      this.rollUpDemand().catch((error: Error) =>
+        console.error(`demand-rollup failed: ${error.message} (tomorrow's run tries again)`),
+      );
+      this.rollupTimer = setTimeout(fire, next());
+      this.rollupTimer.unref();
+    };
+    this.rollupTimer = setTimeout(fire, next());
+    this.rollupTimer.unref();
+  }
 
   /**
    * Closes the digest windows that end at the last tick at or before `at` (default: now), as
@@ -180,8 +211,10 @@ export class Sandbox {
       clients,
       config,
       handlers.digestSender,
+      handlers.demandRollup,
     );
     if (options.digestSchedule) sandbox.scheduleDigests();
+    if (options.demandRollupSchedule) sandbox.scheduleDemandRollup();
     readers.stockMonitor.start();
     readers.demandRecorder?.start();
     return sandbox;
@@ -272,6 +305,7 @@ export class Sandbox {
 
   async stop(): Promise<void> {
     clearTimeout(this.digestTimer);
+    clearTimeout(this.rollupTimer);
     await Promise.all([this.readers.stockMonitor.stop(), this.readers.demandRecorder?.stop()]);
     this.clients.dynamodb.destroy();
     this.clients.streams.destroy();

@@ -205,6 +205,7 @@ const run = async (options: Awaited<ReturnType<typeof parseOptions>>): Promise<n
     outDir: options.out,
     // Digest windows close on the schedule's ticks, as the stack's rule closes them.
     digestSchedule: true,
+    demandRollupSchedule: true,
     onActivity: print,
   });
   running.sandbox = sandbox;

@@ -6,6 +6,8 @@
 import { paginateScan } from '@aws-sdk/lib-dynamodb';
 import { listKind } from '../../cli/control-items.js';
 import { Sandbox } from '../../sandbox/sandbox.js';
+import { dayBefore } from '../../shared/adapters/demand-journal.js';
+import { utcDayOf } from '../../shared/domain/stock-history.js';
 import {
   controlTarget,
   DRILL_RULES,
@@ -53,13 +55,19 @@ interface Tally {
    */
   orders: number;
   priceChanges: number;
-  /** Units sold as the demand-recorder counted them, over every item and day. */
+  /** Units sold as the demand-recorder journaled them and the roll-up counted them, over every item and day. */
   unitsSold: number;
   deadLetters: number;
 }
 
-/** The sum of every demand day total in the control table (a drill may scan; the pipeline never does). */
+/**
+ * The sum of every demand day total in the control table (a drill may scan; the pipeline never
+ * does), once the roll-up has folded the journal of the days the drill ran on, as it does each
+ * night: the journal's redelivered and bisected batches are counted once there, or not at all.
+ */
 const unitsSold = async (sandbox: Sandbox): Promise<number> => {
+  const today = utcDayOf(new Date());
+  for (const day of [dayBefore(today), today]) await sandbox.rollUpDemand(day);
   let total = 0;
   for await (const page of paginateScan(
     { client: sandbox.doc },

@@ -1,4 +1,5 @@
-import { dailySeries } from '../../shared/adapters/demand-repository.js';
+import { rollUpDay } from '../../shared/adapters/demand-journal.js';
+import { dailySeries, lastCompleteDay } from '../../shared/adapters/demand-repository.js';
 import { Ledger, OperatorAction } from '../../shared/adapters/ledger.js';
 import { scanAll } from '../../shared/adapters/query-all.js';
 import {
@@ -24,6 +25,7 @@ import {
   type RuleOverlay,
   ruleKeyOf,
 } from '../../shared/domain/rules.js';
+import { utcDayOf } from '../../shared/domain/stock-history.js';
 import { thresholdsInForce } from '../../shared/domain/thresholds.js';
 import { formatIssues, InvalidRuleError, UsageError } from '../../shared/errors.js';
 import type { CommandInput } from '../args.js';
@@ -87,6 +89,7 @@ export const thresholdsCommand = async (
   io: Io,
   format: Format,
 ): Promise<void> => {
+  if (input.action === 'rollup') return rollupCommand(input, target, io, format);
   const values = {
     apply: input.flag('apply'),
     sku: input.string('sku'),
@@ -102,11 +105,12 @@ export const thresholdsCommand = async (
     subjects.map((s) => ({ itemKey: s.itemKey, item: s.key })),
   );
   const now = new Date();
+  const lastDay = await lastCompleteDay(target.doc, target.controlTable, now);
   const rows: Record<string, unknown>[] = [];
   const suggestions: Suggestion[] = [];
   for (const subject of subjects) {
     const resolved = resolutions.get(subject.itemKey);
-    const { row, suggestion } = await suggestFor(target, subject, resolved, defaults, now);
+    const { row, suggestion } = await suggestFor(target, subject, resolved, defaults, lastDay);
     rows.push(row);
     if (values.apply && suggestion) suggestions.push(suggestion);
   }
@@ -115,6 +119,41 @@ export const thresholdsCommand = async (
   const changes = await validateChanges(repository, suggestions);
   const applied = await applyChanges(target, repository, changes, now.toISOString());
   io.err(`${applied} suggestion(s) applied as item overlays over their rules`);
+};
+
+/**
+ * `thresholds rollup --day yyyy-mm-dd`: rolls one day's demand journal up into its demand days
+ * again, as the nightly demand-rollup does (a repair: after a failed run, or once a day's late
+ * batches are journaled). Only a day before today: a day still running is not complete, and
+ * rolling it up would let the thresholds read it as one. Writes only the days that differ.
+ */
+const rollupCommand = async (
+  input: CommandInput,
+  target: Target,
+  io: Io,
+  format: Format,
+): Promise<void> => {
+  const day = input.required('day');
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(day) || utcDayOf(new Date(`${day}T00:00:00Z`)) !== day)
+    throw new UsageError(`--day must be a UTC day as yyyy-mm-dd, got ${JSON.stringify(day)}`);
+  const today = utcDayOf(new Date());
+  if (day >= today)
+    throw new UsageError(
+      `--day ${day} is not over yet (today is ${today} UTC): roll up a day before today`,
+    );
+  const result = await rollUpDay(target.doc, target.controlTable, day);
+  const row = {
+    day,
+    deltas: result.deltas,
+    itemDays: result.itemDays,
+    written: result.written,
+    overlaps: result.overlaps.length,
+  };
+  printRows(io, [row], Object.keys(row), format);
+  if (result.overlaps.length > 0)
+    io.err(
+      `${result.overlaps.length} item-day(s) held journal entries that overlap without nesting: both were counted (${result.overlaps.map((o) => `${o.sku}@${o.location}`).join(', ')})`,
+    );
 };
 
 /** The demand policy for items whose rule has none, from the command's options. */
@@ -149,15 +188,16 @@ const scanItems = async (target: Target, sku: string | undefined): Promise<Subje
 
 /**
  * One item's row (threshold in force, suggestion, demand figures) and, when demand suggests a
- * different LOW_STOCK than the one in force, the suggestion to apply. The HTML report writes
- * its findings from the same row.
+ * different LOW_STOCK than the one in force, the suggestion to apply, from the demand of the
+ * window ending with `lastDay` (the last complete day rolled up). The HTML report writes its
+ * findings from the same row.
  */
 export const suggestFor = async (
   target: Target,
   { item, key }: Subject,
   resolved: ResolvedRule | undefined,
   defaults: ReturnType<typeof defaultPolicy>,
-  now: Date,
+  lastDay: string,
 ): Promise<{ row: Record<string, unknown>; suggestion: Suggestion | undefined }> => {
   const current =
     typeof item.lowStockThreshold === 'number'
@@ -170,7 +210,7 @@ export const suggestFor = async (
     fallbackLowStock: current ?? 0,
   };
   const statistics = rollingStatistics(
-    await dailySeries(target.doc, target.controlTable, key, policy.windowDays, now),
+    await dailySeries(target.doc, target.controlTable, key, policy.windowDays, lastDay),
   );
   const derived = deriveThresholds(statistics, policy);
   // As the monitor would apply it: never reaching OVERSTOCK − hysteresis.

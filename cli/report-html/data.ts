@@ -1,6 +1,11 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { batchGetAll } from '../../shared/adapters/batch-get.js';
-import { itemDays } from '../../shared/adapters/demand-repository.js';
+import { unrolledDays } from '../../shared/adapters/demand-journal.js';
+import {
+  itemDays,
+  lastCompleteDay,
+  type StoredItemDay,
+} from '../../shared/adapters/demand-repository.js';
 import { isAlertEffect, OperatorAction } from '../../shared/adapters/ledger.js';
 import { RulesRepository } from '../../shared/adapters/rules-repository.js';
 import { itemKeyOf } from '../../shared/contracts/inventory.js';
@@ -46,7 +51,8 @@ type Item = { sku: string; location: string };
 /**
  * Reads what the HTML report shows: the ledger of both periods (from the write-sharded index,
  * by day), then for the top items by stockout time their inventory row (BatchGet), rule, and
- * stored days of demand and quantity history (one Query each). Nothing is scanned.
+ * stored days of demand and quantity history (one Query each), with the days not rolled up yet
+ * (today's) folded from the demand journal. Nothing is scanned.
  */
 export const readReport = async (
   target: Target,
@@ -80,9 +86,16 @@ export const readReport = async (
     60_000,
   ).resolveMany(subjects.map((s) => ({ itemKey: s.itemKey, item: s.key })));
   const report = effectiveness(alertFacts, new Date(since), new Date(until));
+  const demand = await demandReading(target, until);
   const charts = await Promise.all(
     subjects.map((subject) =>
-      itemChart(target, subject, resolutions.get(subject.itemKey), entries, report, options),
+      itemChart(
+        target,
+        subject,
+        resolutions.get(subject.itemKey),
+        { entries, report, demand },
+        options,
+      ),
     ),
   );
   return { summary: summaryOf(alertFacts, since, until), charts };
@@ -135,22 +148,56 @@ const topItems = async (
   return items.slice(0, options.top).map(({ sku, location }) => ({ sku, location }));
 };
 
+/** What every chart reads of demand: the last complete day, and the days not rolled up yet. */
+interface DemandReading {
+  readonly lastDay: string;
+  readonly unrolled: Map<string, StoredItemDay[]>;
+}
+
+/**
+ * Demand as of `until`: the last complete day the suggestions read to, and the days after the
+ * last roll-up (today's at least) folded from the journal, once for all items.
+ */
+const demandReading = async (target: Target, until: number): Promise<DemandReading> => {
+  const lastDay = await lastCompleteDay(target.doc, target.controlTable, new Date(until));
+  const folded = await unrolledDays(target.doc, target.controlTable, dayOf(until));
+  const unrolled = new Map(
+    [...folded].map(([key, days]) => [
+      key,
+      days.map((d) => ({ day: d.day, unitsSold: d.unitsSold, points: d.points })),
+    ]),
+  );
+  return { lastDay, unrolled };
+};
+
+/** Stored days with the journal's days in place of any stored for the same day, oldest first. */
+const withUnrolled = (stored: readonly StoredItemDay[], unrolled: readonly StoredItemDay[]) => {
+  const journaled = new Set(unrolled.map((d) => d.day));
+  return [...stored.filter((d) => !journaled.has(d.day)), ...unrolled].sort((a, b) =>
+    a.day < b.day ? -1 : a.day > b.day ? 1 : 0,
+  );
+};
+
 /** One item's chart: its history and thresholds over the period, markers, and findings. */
 const itemChart = async (
   target: Target,
   subject: Subject,
   resolved: ResolvedRule | undefined,
-  allEntries: readonly LedgerEntry[],
-  report: ReturnType<typeof effectiveness>,
+  read: {
+    entries: readonly LedgerEntry[];
+    report: ReturnType<typeof effectiveness>;
+    demand: DemandReading;
+  },
   options: HtmlReportOptions,
 ): Promise<ItemChart> => {
+  const { report, demand } = read;
   const { since, until } = options;
   const { sku, location } = subject.key;
-  const entries = allEntries.filter((e) => e.sku === sku && e.location === location);
+  const entries = read.entries.filter((e) => e.sku === sku && e.location === location);
   // What `thresholds suggest` assumes without --lead-time and --service-level.
   const defaults = defaultPolicy('7', '0.95');
   const policy = resolved?.rule.demand ?? defaults;
-  const days = await itemDays(
+  const stored = await itemDays(
     target.doc,
     target.controlTable,
     subject.key,
@@ -158,6 +205,7 @@ const itemChart = async (
     dayOf(until),
     true,
   );
+  const days = withUnrolled(stored, demand.unrolled.get(subject.itemKey) ?? []);
   const samples = stockSeries(days);
   const steps = thresholdSteps({
     rule: resolved?.rule,
@@ -168,7 +216,7 @@ const itemChart = async (
     until,
   });
   const markers = markersOf(entries, samples, since, until);
-  const { row } = await suggestFor(target, subject, resolved, defaults, new Date(until));
+  const { row } = await suggestFor(target, subject, resolved, defaults, demand.lastDay);
   const outOfStock = report.items.find(
     (r) => r.sku === sku && r.location === location && r.level === 'OUT_OF_STOCK',
   );

@@ -1,5 +1,5 @@
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
-import { DemandRepository } from '../../shared/adapters/demand-repository.js';
+import { DemandJournal } from '../../shared/adapters/demand-journal.js';
 import { EnvName } from '../../shared/contracts/env.js';
 import { SERVICE_NAMES } from '../../shared/contracts/metrics.js';
 import { type ClientOverrides, createDocumentClient } from '../commons/clients.js';
@@ -16,7 +16,7 @@ export const createHandler = (overrides: Pick<ClientOverrides, 'dynamodb'> = {})
   const { logger, metrics, tracer } = tools;
   const doc = createDocumentClient(tracer, overrides.dynamodb);
   const recorder = createDemandRecorder({
-    demand: new DemandRepository(doc, requireEnv(EnvName.controlTable)),
+    journal: new DemandJournal(doc, requireEnv(EnvName.controlTable)),
     logger,
     metrics,
   });

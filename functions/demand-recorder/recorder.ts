@@ -1,32 +1,35 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
-import type { DemandDelta, DemandRepository } from '../../shared/adapters/demand-repository.js';
+import type { DemandJournal } from '../../shared/adapters/demand-journal.js';
 import { type DecodedRecord, decodeRecord } from '../../shared/adapters/stream-records.js';
 import { encodeKeyParts } from '../../shared/contracts/keys.js';
 import { MetricName } from '../../shared/contracts/metrics.js';
+import type { DemandDelta } from '../../shared/domain/demand-journal.js';
 import { pointsOfDay, type StockChange, utcDayOf } from '../../shared/domain/stock-history.js';
 
 /** What the demand-recorder talks to; the handler wires AWS clients, the sandbox local ones. */
 export interface DemandRecorderDeps {
-  readonly demand: DemandRepository;
+  readonly journal: DemandJournal;
   readonly logger: Logger;
   readonly metrics: Metrics;
 }
 
 /**
- * The demand-recorder use case over one stream batch: every change of an item adds to its
- * item-day's record in one conditional write per item-day: a sale (a decrement written by the
- * shop) to the day's demand total, and every change (sales, receipts, strategy adjustments,
- * deletes) to the day's quantity history, which the HTML report draws.
+ * The demand-recorder use case over one stream batch: the batch's changes summed per item-day
+ * (a sale, a decrement written by the shop, to the day's demand; every change, sales,
+ * receipts, strategy adjustments, deletes, to the day's quantity history, which the HTML
+ * report draws) and journaled in a few entries per batch; the demand-rollup folds a day's
+ * journal into the per-item days the readers read once the day is over.
  *
  * It reads the same stream as the stock-monitor, on its own event source mapping with large
- * batches and a batching window: demand moves over days, so it can wait, and the more changes
- * of one item a batch holds, the fewer writes (the alert path no longer pays for it either).
+ * batches and a batching window: demand moves over days, so it can wait, and the fuller a
+ * batch, the fewer and fuller its journal entries (the alert path does not pay for it).
  *
  * Records it cannot read are skipped, not failed: they are not changes it could count, and the
  * stock-monitor already dead-letters them with their reason. A failed write fails the whole
- * batch; replaying it is safe, because each item-day remembers the last sequence it counted.
+ * batch; replaying it is safe: a redelivered batch writes the same entries (refused as
+ * existing), and the roll-up's fold counts a bisected half's records once.
  */
 export const createDemandRecorder =
   (deps: DemandRecorderDeps) =>
@@ -46,10 +49,10 @@ export const createDemandRecorder =
       }
     }
     const deltas = aggregateItemDays(changes);
-    const { applied, replays } =
-      deltas.length > 0 ? await deps.demand.record(deltas) : { applied: 0, replays: 0 };
+    const { entries, replays } = await deps.journal.write(deltas);
     metrics.addMetric(MetricName.SalesRecorded, MetricUnit.Count, changes.filter(isSale).length);
-    metrics.addMetric(MetricName.DemandDaysWritten, MetricUnit.Count, applied);
+    metrics.addMetric(MetricName.DemandDaysWritten, MetricUnit.Count, deltas.length);
+    metrics.addMetric(MetricName.DemandJournalEntries, MetricUnit.Count, entries - replays);
     if (replays > 0) metrics.addMetric(MetricName.DemandDaysReplayed, MetricUnit.Count, replays);
     if (skipped > 0) metrics.addMetric(MetricName.RecordsSkipped, MetricUnit.Count, skipped);
     return { batchItemFailures: [] };

@@ -17,6 +17,7 @@ import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources'
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { DEMAND_ROLLUP_MINUTES_AFTER_MIDNIGHT } from '../../functions/demand-rollup/rollup.js';
 import { EnvName } from '../../shared/contracts/env.js';
 import { STRATEGY_EXECUTOR_PATTERN } from '../../shared/contracts/events.js';
 import { METRICS_NAMESPACE, MetricName, SERVICE_NAMES } from '../../shared/contracts/metrics.js';
@@ -24,7 +25,7 @@ import {
   DIGEST_SENDER_LAG_MINUTES,
   DIGEST_TICK_MINUTES,
 } from '../../shared/contracts/subscriptions.js';
-import { ControlIndex } from '../../shared/contracts/tables.js';
+import { ControlIndex, DEMAND_JOURNAL_PREFIX } from '../../shared/contracts/tables.js';
 import { digestsEnabled, type EnvironmentConfig, localesInUse } from '../config/environments.js';
 import { type InventoryAlertsData, removalPolicyOf } from './inventory-alerts-data.js';
 import { PipelineFunction } from './pipeline-function.js';
@@ -70,6 +71,10 @@ export class InventoryAlertsPipeline extends Construct {
   readonly strategyDlq: Queue;
   /** Sends digests when windows close; absent when the environment keeps no digests. */
   readonly digestSender: PipelineFunction | undefined;
+  /** Folds each day's demand journal into demand days, nightly; absent with the recorder. */
+  readonly demandRollup: PipelineFunction | undefined;
+  /** Nightly roll-ups that failed every retry (the scheduled event, to run again). */
+  readonly demandRollupDlq: Queue | undefined;
 
   constructor(scope: Construct, id: string, props: InventoryAlertsPipelineProps) {
     super(scope, id);
@@ -155,10 +160,22 @@ export class InventoryAlertsPipeline extends Construct {
         environment: { [EnvName.controlTable]: props.data.controlTable.tableName },
       });
       const recorder = this.demandRecorder.function;
-      allow(recorder, ['dynamodb:UpdateItem'], [props.data.controlTable.tableArn]);
+      // It puts journal entries and nothing else: only in the journal's partitions.
+      recorder.addToRolePolicy(
+        new PolicyStatement({
+          actions: ['dynamodb:PutItem'],
+          resources: [props.data.controlTable.tableArn],
+          conditions: {
+            'ForAllValues:StringLike': {
+              'dynamodb:LeadingKeys': [`${DEMAND_JOURNAL_PREFIX}*`],
+            },
+          },
+        }),
+      );
       allow(recorder, KMS_DATA_ACTIONS, [props.data.key.keyArn]);
-      // The whole batch succeeds or is retried (replays count nothing twice), so neither
-      // partial responses nor bisecting apply; records it cannot read it skips.
+      // The whole batch succeeds or is retried (a replay writes the same journal entries,
+      // refused as existing), so neither partial responses nor bisecting apply; records it
+      // cannot read it skips.
       recorder.addEventSource(
         new DynamoEventSource(props.data.inventoryTable, {
           ...streamReading(demandConsumer),
@@ -235,6 +252,10 @@ export class InventoryAlertsPipeline extends Construct {
     );
 
     this.digestSender = digestsEnabled(config) ? this.addDigestSender(props, common) : undefined;
+    if (demandConsumer.enabled) {
+      this.demandRollupDlq = dlq('DemandRollupDeadLetterQueue');
+      this.demandRollup = this.addDemandRollup(props, common, this.demandRollupDlq);
+    }
 
     this.addAlarms(props, strategyRule);
     this.addDashboard(props);
@@ -289,6 +310,50 @@ export class InventoryAlertsPipeline extends Construct {
   }
 
   /**
+   * The demand-rollup and its schedule: once a day, {@link DEMAND_ROLLUP_MINUTES_AFTER_MIDNIGHT}
+   * minutes after midnight UTC, it folds the day before's journal (and the day before that's
+   * again: a stream record can be journaled up to 24 h late) into demand days. A failed run is
+   * retried by Lambda, then kept in its DLQ with the event; a run again writes the same values.
+   * It reads the journal's partitions and the demand days, and writes demand days and the marker.
+   */
+  private addDemandRollup(
+    props: InventoryAlertsPipelineProps,
+    common: { logRetention: RetentionDays; logLevel: string; removalPolicy: RemovalPolicy },
+    deadLetterQueue: Queue,
+  ): PipelineFunction {
+    const { data, config } = props;
+    const rollup = new PipelineFunction(this, 'DemandRollup', {
+      ...common,
+      memorySize: config.memoryMb.demandRollup,
+      entry: 'functions/demand-rollup/handler.ts',
+      serviceName: SERVICE_NAMES.demandRollup,
+      timeout: Duration.minutes(15),
+      environment: { [EnvName.controlTable]: data.controlTable.tableName },
+      deadLetterQueue,
+      retryAttempts: 2,
+    });
+    const fn = rollup.function;
+    allow(
+      fn,
+      ['dynamodb:Query', 'dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem', 'dynamodb:UpdateItem'],
+      [data.controlTable.tableArn],
+    );
+    allow(fn, KMS_DATA_ACTIONS, [data.key.keyArn]);
+    new Rule(this, 'DemandRollupSchedule', {
+      description:
+        "Rolls up the demand journal of the day before (and again the day before that's)",
+      schedule: Schedule.cron({ minute: String(DEMAND_ROLLUP_MINUTES_AFTER_MIDNIGHT), hour: '0' }),
+    }).addTarget(
+      new LambdaFunction(fn, {
+        retryAttempts: 4,
+        maxEventAge: Duration.hours(6),
+        deadLetterQueue,
+      }),
+    );
+    return rollup;
+  }
+
+  /**
    * Alarms to the ops topic: messages in a dead-letter queue, stream readers falling behind,
    * function errors and throttles, and level changes EventBridge could not deliver.
    */
@@ -297,6 +362,20 @@ export class InventoryAlertsPipeline extends Construct {
     this.addDeadLetterAlarms(action);
     this.addIteratorAgeAlarms(action, props.config);
     this.addFunctionAlarms(action, props.config);
+    if (this.demandRollup)
+      this.addAlarm(
+        action,
+        'DemandSpanOverlaps',
+        new Metric({
+          namespace: METRICS_NAMESPACE,
+          metricName: MetricName.DemandSpanOverlaps,
+          dimensionsMap: { service: SERVICE_NAMES.demandRollup },
+          period: Duration.days(1),
+          statistic: 'Sum',
+        }),
+        1,
+        'The demand journal held batches that overlap without nesting: their sales were counted twice (see the demand-rollup logs).',
+      );
     this.addAlarm(
       action,
       'StrategyDeliveryFailures',
@@ -341,6 +420,7 @@ export class InventoryAlertsPipeline extends Construct {
       ['StreamDlqNotEmpty', this.streamDlq],
       ['StrategyDlqNotEmpty', this.strategyDlq],
       ...(this.demandDlq ? [['DemandDlqNotEmpty', this.demandDlq] as const] : []),
+      ...(this.demandRollupDlq ? [['DemandRollupDlqNotEmpty', this.demandRollupDlq] as const] : []),
     ] as const) {
       this.addAlarm(
         action,
@@ -460,8 +540,10 @@ export class InventoryAlertsPipeline extends Construct {
         left: [
           custom(MetricName.SalesRecorded, recorder),
           custom(MetricName.DemandDaysWritten, recorder),
+          custom(MetricName.DemandJournalEntries, recorder),
           custom(MetricName.DemandDaysReplayed, recorder),
           custom(MetricName.RecordsSkipped, recorder),
+          custom(MetricName.DemandDaysRollupWritten, SERVICE_NAMES.demandRollup),
         ],
       }),
     ];
@@ -482,8 +564,8 @@ export class InventoryAlertsPipeline extends Construct {
       }),
       new GraphWidget({
         title: 'Dead-letter queues',
-        left: [this.streamDlq, this.strategyDlq, this.demandDlq].flatMap((queue) =>
-          queue ? [queue.metricApproximateNumberOfMessagesVisible()] : [],
+        left: [this.streamDlq, this.strategyDlq, this.demandDlq, this.demandRollupDlq].flatMap(
+          (queue) => (queue ? [queue.metricApproximateNumberOfMessagesVisible()] : []),
         ),
       }),
     ];
@@ -496,6 +578,7 @@ export class InventoryAlertsPipeline extends Construct {
       this.strategyExecutor,
       this.demandRecorder,
       this.digestSender,
+      this.demandRollup,
     ].filter((fn): fn is PipelineFunction => fn !== undefined);
   }
 

@@ -1,5 +1,4 @@
-import { ConditionalCheckFailedException, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { itemKeyOf } from '../contracts/inventory.js';
 import { ControlKeys } from '../contracts/tables.js';
 import {
@@ -9,152 +8,8 @@ import {
   deriveThresholds,
   rollingStatistics,
 } from '../domain/demand.js';
-import { encodePoint, type HistoryPoint } from '../domain/stock-history.js';
 import { DEFAULT_CACHE_MAX_ENTRIES, LruCache } from './lru-cache.js';
 import { queryAll } from './query-all.js';
-
-/**
- * What one batch changed of one item on one day: units sold, the quantity history of the
- * minutes it touched, and the span of records it came from.
- */
-export interface DemandDelta {
-  readonly sku: string;
-  readonly location: string;
-  /** UTC day, yyyy-mm-dd. */
-  readonly day: string;
-  readonly unitsSold: number;
-  readonly sales: number;
-  readonly firstSequence: string;
-  readonly lastSequence: string;
-  /** The last quantity of each minute the batch changed, appended to the day's history. */
-  readonly history?: readonly HistoryPoint[];
-}
-
-const DEMAND_RETENTION_DAYS = 400;
-
-/** Item-day updates in flight at once: a large batch touches many items, each its own write. */
-const WRITES_IN_FLIGHT = 16;
-
-/** Pads a stream sequence number so that string order is numeric order. */
-export const paddedSequence = (sequence: string): string => sequence.padStart(40, '0');
-
-/**
- * The update of one item-day: constant text, so only the values differ between writes. The
- * history is a list appended to (a map keyed by minute cannot be created and written in one
- * expression).
- */
-const DEMAND_UPDATE =
-  'ADD unitsSold :units, sales :sales SET lastSequence = :last, expiresAt = :expiresAt, stockPoints = list_append(if_not_exists(stockPoints, :none), :points)';
-/** The replay guard, on the item itself: a redelivered batch's records are not after `lastSequence`. */
-const REPLAY_GUARD = 'attribute_not_exists(lastSequence) OR lastSequence < :first';
-/**
- * Points an item-day's history keeps. Each batch that touches an item appends its minutes, so
- * a busy item could otherwise grow past DynamoDB's 400 KB item limit, and every later batch
- * holding it would fail; 1,500 points (a day of one a minute, and some) is about 14 KB.
- */
-export const MAX_HISTORY_POINTS = 1500;
-const DEMAND_CONDITION = `(${REPLAY_GUARD}) AND (attribute_not_exists(stockPoints) OR size(stockPoints) < :cap)`;
-/** The update once the day's history is full: the day's totals only. */
-const TOTALS_UPDATE =
-  'ADD unitsSold :units, sales :sales SET lastSequence = :last, expiresAt = :expiresAt';
-
-/**
- * Daily demand and quantity history per item, fed by the demand-recorder: one conditional
- * UpdateItem per item-day per batch (1 write unit while the item is under 1 KB; a transaction
- * would cost 2). Each item-day remembers the last sequence applied, so a redelivered batch adds
- * nothing twice. The writes are built in the wire format: this runs for every batch, and
- * marshalling plain values through the document client doubled its cost (measured in bench/).
- */
-export class DemandRepository {
-  constructor(
-    private readonly doc: DynamoDBDocumentClient,
-    private readonly tableName: string,
-  ) {}
-
-  /**
-   * Writes every delta, {@link WRITES_IN_FLIGHT} at a time. A delta whose guard fails is a
-   * replay and counted as one; any other error is thrown once the writes in flight are done,
-   * so the batch is retried (and what was written is guarded by its sequence).
-   */
-  async record(deltas: readonly DemandDelta[]): Promise<{ applied: number; replays: number }> {
-    let replays = 0;
-    let next = 0;
-    const failures: unknown[] = [];
-    const worker = async () => {
-      while (next < deltas.length && failures.length === 0) {
-        const delta = deltas[next++] as DemandDelta;
-        try {
-          if (!(await this.write(delta))) replays++;
-        } catch (error) {
-          failures.push(error);
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(WRITES_IN_FLIGHT, deltas.length) }, worker));
-    if (failures.length > 0) throw failures[0];
-    return { applied: deltas.length - replays, replays };
-  }
-
-  /**
-   * Writes one delta with its history; when the guard refuses it, tells a replay (false) from
-   * a full history, for which it writes the totals alone (guarded the same way).
-   */
-  private async write(delta: DemandDelta): Promise<boolean> {
-    try {
-      await this.doc.send(new UpdateItemCommand(this.withHistory(delta)));
-      return true;
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      const applied = error.Item?.lastSequence?.S;
-      if (applied === undefined || applied >= paddedSequence(delta.firstSequence)) return false;
-    }
-    try {
-      await this.doc.send(new UpdateItemCommand(this.totals(delta)));
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
-  }
-
-  /** The day's totals alone, under the replay guard. */
-  private totals(delta: DemandDelta) {
-    const expiresAt =
-      Math.floor(Date.parse(`${delta.day}T00:00:00Z`) / 1000) + DEMAND_RETENTION_DAYS * 86_400;
-    const key = ControlKeys.demandDay(delta.sku, delta.location, delta.day);
-    return {
-      TableName: this.tableName,
-      Key: { pk: { S: key.pk }, sk: { S: key.sk } },
-      UpdateExpression: TOTALS_UPDATE,
-      ConditionExpression: REPLAY_GUARD,
-      ExpressionAttributeValues: {
-        ':units': { N: String(delta.unitsSold) },
-        ':sales': { N: String(delta.sales) },
-        ':last': { S: paddedSequence(delta.lastSequence) },
-        ':first': { S: paddedSequence(delta.firstSequence) },
-        ':expiresAt': { N: String(expiresAt) },
-      },
-    };
-  }
-
-  /** The totals and the batch's history points, while the history is under its cap. */
-  private withHistory(delta: DemandDelta) {
-    const totals = this.totals(delta);
-    return {
-      ...totals,
-      UpdateExpression: DEMAND_UPDATE,
-      ConditionExpression: DEMAND_CONDITION,
-      // On a refusal, the item as it was: a replay, or a full history?
-      ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
-      ExpressionAttributeValues: {
-        ...totals.ExpressionAttributeValues,
-        ':none': { L: [] },
-        ':points': { L: (delta.history ?? []).map((p) => ({ S: encodePoint(p) })) },
-        ':cap': { N: String(MAX_HISTORY_POINTS) },
-      },
-    };
-  }
-}
 
 const DAY_MS = 86_400_000;
 const dayOf = (time: number) => new Date(time).toISOString().slice(0, 10);
@@ -200,19 +55,52 @@ export const itemDays = async (
 };
 
 /**
- * Daily demand of an item over the `windowDays` complete days before `today`, oldest first,
- * with days without sales as zero: one Query on the item's day totals.
+ * The last day the demand-rollup (adapters/demand-journal.ts) rolled up, or undefined when no
+ * roll-up ever ran (the demand days were then written directly, by the recorder before the
+ * journal, or there are none). It lives beside the readers so that reading it does not load
+ * the journal's code (zlib and all) into the stock-monitor.
+ */
+export const rolledUpThrough = async (
+  doc: DynamoDBDocumentClient,
+  tableName: string,
+): Promise<string | undefined> => {
+  const output = await doc.send(
+    new GetCommand({ TableName: tableName, Key: ControlKeys.demandRollup() }),
+  );
+  const through = output.Item?.through;
+  return typeof through === 'string' ? through : undefined;
+};
+
+/**
+ * The last complete day whose demand can be read: yesterday, or the last day rolled up from
+ * the journal if that is earlier (a day not rolled up yet would read as no sales). Without a
+ * roll-up marker (none ran yet: days written before the journal, or none) it is yesterday.
+ */
+export const lastCompleteDay = async (
+  doc: DynamoDBDocumentClient,
+  tableName: string,
+  today: Date,
+): Promise<string> => {
+  const yesterday = dayOf(Date.parse(`${dayOf(today.getTime())}T00:00:00Z`) - DAY_MS);
+  const through = await rolledUpThrough(doc, tableName);
+  return through !== undefined && through < yesterday ? through : yesterday;
+};
+
+/**
+ * Daily demand of an item over the `windowDays` days ending with `lastDay` (from
+ * {@link lastCompleteDay}), oldest first, with days without sales as zero: one Query on the
+ * item's day totals.
  */
 export const dailySeries = async (
   doc: DynamoDBDocumentClient,
   tableName: string,
   item: { sku: string; location: string },
   windowDays: number,
-  today: Date,
+  lastDay: string,
 ): Promise<{ day: string; units: number }[]> => {
-  const end = Date.parse(`${dayOf(today.getTime())}T00:00:00Z`) - DAY_MS;
+  const end = Date.parse(`${lastDay}T00:00:00Z`);
   const start = end - (windowDays - 1) * DAY_MS;
-  const stored = await itemDays(doc, tableName, item, dayOf(start), dayOf(end));
+  const stored = await itemDays(doc, tableName, item, dayOf(start), lastDay);
   return demandSeries(stored, dayOf(start), windowDays);
 };
 
@@ -223,6 +111,8 @@ export const dailySeries = async (
  */
 export class DemandThresholds {
   private readonly cache: LruCache<string, { value: DerivedThresholds; expiresAt: number }>;
+  /** The last complete day, read once per TTL: it moves once a night. */
+  private lastDay: { day: Promise<string>; expiresAt: number } | undefined;
 
   constructor(
     private readonly doc: DynamoDBDocumentClient,
@@ -257,7 +147,7 @@ export class DemandThresholds {
           this.tableName,
           item,
           item.policy.windowDays,
-          new Date(now),
+          await this.lastCompleteDay(now),
         );
         const value = deriveThresholds(rollingStatistics(series), item.policy);
         this.cache.set(key, { value, expiresAt: now + this.ttlMs });
@@ -265,5 +155,16 @@ export class DemandThresholds {
       }),
     );
     return result;
+  }
+
+  /** {@link lastCompleteDay}, shared by the reads of one TTL; a failed read is not kept. */
+  private lastCompleteDay(now: number): Promise<string> {
+    if (this.lastDay && this.lastDay.expiresAt > now) return this.lastDay.day;
+    const day = lastCompleteDay(this.doc, this.tableName, new Date(now));
+    this.lastDay = { day, expiresAt: now + this.ttlMs };
+    day.catch(() => {
+      if (this.lastDay?.day === day) this.lastDay = undefined;
+    });
+    return day;
   }
 }

@@ -14,8 +14,17 @@ export const MetricName = {
   /** Level changes delivered again and answered from the idempotency store. */
   StrategyReplays: 'StrategyReplays',
   SalesRecorded: 'SalesRecorded',
+  /** Item-day deltas the demand-recorder journaled. */
   DemandDaysWritten: 'DemandDaysWritten',
+  /** Demand journal entries refused as already written (a redelivered batch). */
   DemandDaysReplayed: 'DemandDaysReplayed',
+  /** Demand journal entries written. */
+  DemandJournalEntries: 'DemandJournalEntries',
+  /** Item-days the demand-rollup folded, and wrote because they differed. */
+  DemandDaysRolledUp: 'DemandDaysRolledUp',
+  DemandDaysRollupWritten: 'DemandDaysRollupWritten',
+  /** Journal deltas of one item-day whose spans overlap without nesting (counted both). */
+  DemandSpanOverlaps: 'DemandSpanOverlaps',
   RecordsSkipped: 'RecordsSkipped',
   /** Stream records that can never succeed, kept in the quarantine and acknowledged. */
   RecordsQuarantined: 'RecordsQuarantined',
@@ -31,5 +40,6 @@ export const SERVICE_NAMES = {
   stockMonitor: 'stock-monitor',
   strategyExecutor: 'strategy-executor',
   demandRecorder: 'demand-recorder',
+  demandRollup: 'demand-rollup',
   digestSender: 'digest-sender',
 } as const;

@@ -39,6 +39,8 @@ export const INVENTORY_TABLE: TableDefinition = {
  * | rules directory    | `RULEDIR`                   | `HEAD`, `SHARD#<n>`                    |
  * | alert state        | `ITEM#<sku>#<location>`     | `ALERTS`                               |
  * | demand per day     | `ITEM#<sku>#<location>`     | `DEMAND#<yyyy-mm-dd>`                  |
+ * | demand journal     | `DEMANDLOG#<day>#<bucket>`  | `<first seq>#<last seq>#<part>`        |
+ * | demand roll-up     | `DEMANDROLLUP`              | `MARKER`                               |
  * | open-order lock    | `ITEM#<sku>#<location>`     | `OPEN_ORDER`                           |
  * | reprice counter    | `ITEM#<sku>#<location>`     | `REPRICE#<period start>`               |
  * | ledger entry       | `ITEM#<sku>#<location>`     | `LEDGER#<alertId>#<transition>#<what>` |
@@ -82,6 +84,16 @@ export const IDEMPOTENCY_TABLE: TableDefinition = {
   timeToLiveAttribute: 'expiration',
 };
 
+/**
+ * Partitions of a day's demand journal: an entry of a full batch is up to ~100 write units,
+ * and one partition takes about 1,000 a second, so a busy day's batches are spread over 8 (the
+ * roll-up reads all 8: 8 queries a day).
+ */
+export const DEMAND_JOURNAL_BUCKETS = 8;
+
+/** How every demand journal partition key begins (the demand-recorder may write only there). */
+export const DEMAND_JOURNAL_PREFIX = 'DEMANDLOG#';
+
 /** Control-table keys. */
 export const ControlKeys = {
   rule: (ruleKey: string) => ({ pk: `RULE#${ruleKey}`, sk: 'RULE' }),
@@ -93,6 +105,16 @@ export const ControlKeys = {
     pk: itemPk(sku, location),
     sk: `DEMAND#${day}`,
   }),
+  /**
+   * A journal entry: a stream batch's demand deltas of one UTC day (part `part` of them),
+   * under one of {@link DEMAND_JOURNAL_BUCKETS} partitions of the day, chosen by the sort key.
+   */
+  demandJournal: (day: string, bucket: number, sk: string) => ({
+    pk: `${DEMAND_JOURNAL_PREFIX}${day}#${bucket}`,
+    sk,
+  }),
+  /** The last UTC day whose journal was rolled up into demand days. */
+  demandRollup: () => ({ pk: 'DEMANDROLLUP', sk: 'MARKER' }),
   openOrder: (sku: string, location: string) => ({ pk: itemPk(sku, location), sk: 'OPEN_ORDER' }),
   order: (orderId: string) => ({ pk: `ORDER#${escapeKeyPart(orderId)}`, sk: 'ORDER' }),
   /** A stream record that can never succeed, kept for 14 days (`dlq list`, `dlq replay`). */

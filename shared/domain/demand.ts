@@ -4,7 +4,7 @@
  *
  * The model is a rolling window of daily demand (default 28 days, days without sales count as
  * zero), chosen over an EWMA because it is exact to explain ("the last four weeks"), needs no
- * smoothing constant, and is rebuilt from the per-day totals the demand-recorder already writes.
+ * smoothing constant, and is rebuilt from the per-day totals the demand-rollup writes each night.
  */
 
 export interface DemandStatistics {

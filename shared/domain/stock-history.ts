@@ -1,12 +1,13 @@
 /**
- * The quantity history of an item, as the demand-recorder keeps it on each item-day's demand
- * total: per UTC day, the last quantity of each minute that changed, as compact text points.
+ * The quantity history of an item, as the demand-recorder journals it with each batch's demand
+ * and the demand-rollup keeps it on each item-day's demand total: per UTC day, the last
+ * quantity of each minute that changed, as compact text points.
  * Pure functions: encoding, the per-minute reduction, and the time series the report draws.
  *
  * A point is `minute:quantity[:price]`, minute of the UTC day 0–1439, e.g. `617:24` or
  * `617:24:19.9`. An empty quantity (`617:`) means the item was deleted: the report draws a gap
  * until it is written again. The price is written only where it differs from the point before
- * it in the same write, so a day's list stays small (see docs/report.md for the sizes).
+ * it in the same list, so a day's list stays small (see docs/report.md for the sizes).
  */
 
 const MINUTES_PER_DAY = 1440;
@@ -67,18 +68,32 @@ export const pointsOfDay = (changes: readonly StockChange[]): HistoryPoint[] => 
     lastOfMinute.delete(minute);
     lastOfMinute.set(minute, change);
   }
-  const points: HistoryPoint[] = [];
-  let price: number | undefined;
-  for (const [minute, change] of lastOfMinute) {
-    const priceChanged = change.price !== undefined && change.price !== price;
-    points.push({
+  return withPriceChanges(
+    [...lastOfMinute].map(([minute, change]) => ({
       minute,
       quantity: change.quantity,
-      ...(priceChanged ? { price: change.price } : {}),
+      price: change.price,
+    })),
+  );
+};
+
+/**
+ * Points that each carry their price (or none), in order, as written: the price kept only on
+ * the first point that has one and where it changes, so a day's list stays small.
+ */
+export const withPriceChanges = (points: readonly HistoryPoint[]): HistoryPoint[] => {
+  const written: HistoryPoint[] = [];
+  let price: number | undefined;
+  for (const point of points) {
+    const changed = point.price !== undefined && point.price !== price;
+    written.push({
+      minute: point.minute,
+      quantity: point.quantity,
+      ...(changed ? { price: point.price } : {}),
     });
-    if (change.price !== undefined) price = change.price;
+    if (point.price !== undefined) price = point.price;
   }
-  return points;
+  return written;
 };
 
 /**

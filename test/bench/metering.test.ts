@@ -1,6 +1,12 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { meterCounts, meterRuleReads, type RuleSetup } from '../../bench/metering.js';
-import { importFunctions } from '../../bench/throughput.js';
+import {
+  meterCounts,
+  meterRollup,
+  meterRuleReads,
+  type RollupCounts,
+  type RuleSetup,
+} from '../../bench/metering.js';
+import { type Functions, importFunctions } from '../../bench/throughput.js';
 import { DIRECTORY_SHARDS } from '../../shared/adapters/rules-directory.js';
 import type { MeteredCounts } from '../../shared/domain/cost.js';
 
@@ -10,8 +16,10 @@ import type { MeteredCounts } from '../../shared/domain/cost.js';
  */
 describe('bench metering (small size)', () => {
   let counts: MeteredCounts;
+  let functions: Functions;
   beforeAll(async () => {
-    counts = await meterCounts(await importFunctions(), { records: 40, batchSizes: [10, 20] });
+    functions = await importFunctions();
+    counts = await meterCounts(functions, { records: 40, batchSizes: [10, 20] });
   }, 120_000);
 
   const at = (fn: keyof MeteredCounts['functions'], kind: 'quiet' | 'crossing') =>
@@ -42,10 +50,21 @@ describe('bench metering (small size)', () => {
     expect(at('strategy-executor', 'crossing').invocations).toBe(1000);
   });
 
-  it('bills the demand-recorder at least one write unit per sale of an item-day of its own', () => {
-    const { writeUnits } = at('demand-recorder', 'quiet');
-    expect(writeUnits).toBeGreaterThanOrEqual(1000);
-    expect(writeUnits).toBeLessThanOrEqual(2000);
+  it('bills the demand-recorder a journal entry per batch, not a write per item-day', () => {
+    // 40 sales of 40 items in batches of 10: 4 entries of well under 1 KB each.
+    expect(at('demand-recorder', 'quiet').writeUnits).toBe(100);
+    expect(at('demand-recorder', 'quiet').calls).toEqual({ PutItem: 100 });
+  });
+
+  it('bills the roll-up per item-day: one eventually consistent read and one small write', async () => {
+    const rollup: RollupCounts = await meterRollup(functions, 40, 10);
+    expect(rollup.itemDays).toBe(40);
+    expect(rollup.journalWriteUnitsPerThousandSales).toBe(100);
+    expect(rollup.writeUnitsPerItemDay).toBe(1 + 1 / 40); // the marker once
+    // Reads: one unit for each item's key in the BatchGet (0.5), the marker write's none, and
+    // the journal's eight partitions (0.5 each, its 4 entries under 4 KB).
+    expect(rollup.readUnitsPerItemDay).toBeCloseTo(0.5 + (8 * 0.5) / 40);
+    expect(rollup.calls).toMatchObject({ Query: 8, BatchGetItem: 1, BatchWriteItem: 2 });
   });
 
   it('bills the naive consumer a rule read and a state write per change', () => {

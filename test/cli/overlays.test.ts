@@ -1,12 +1,12 @@
 import { type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import type { SandboxTables } from '../../sandbox/tables.js';
-import { DemandRepository } from '../../shared/adapters/demand-repository.js';
 import { RulesRepository } from '../../shared/adapters/rules-repository.js';
 import { itemKeyOf } from '../../shared/contracts/inventory.js';
 import { itemPk } from '../../shared/contracts/tables.js';
 import type { RuleInput } from '../../shared/domain/rules.js';
 import { type CliFixture, cliFixture } from '../support/cli-fixture.js';
+import { recordDemand } from '../support/demand.js';
 
 const DAY = 86_400_000;
 let fixture: CliFixture;
@@ -32,18 +32,24 @@ const resolved = async (item: { sku: string; location: string; category?: string
     ])
   ).get(itemKeyOf(item));
 
+/** Stream positions already used: each item's sales are records of their own. */
+let recorded = 0;
+
 /** Three weeks of steady sales, about 6 a day. */
 const recordSteadySales = (sku: string, location: string) => {
+  const base = 1000 * ++recorded;
   const history = [5, 7, 6, 6, 5, 7, 6, 6, 5, 7, 6, 6, 5, 7, 6, 6, 5, 7, 6, 6, 6];
-  return new DemandRepository(doc, tables.control).record(
+  return recordDemand(
+    doc,
+    tables.control,
     history.map((units, i) => ({
       sku,
       location,
       day: new Date(Date.now() - (history.length - i) * DAY).toISOString().slice(0, 10),
       unitsSold: units,
       sales: units,
-      firstSequence: String(i * 10 + 1),
-      lastSequence: String(i * 10 + 2),
+      firstSequence: String(base + i * 10 + 1),
+      lastSequence: String(base + i * 10 + 2),
     })),
   );
 };

@@ -91,8 +91,7 @@ describe('report --html reads', () => {
       .on(QueryCommand, { TableName: 'inventory' })
       .resolves({ Items: [{ sku: 'MUG', location: 'WH-1' }] });
     mock.on(BatchGetCommand).resolves({ Responses: {} });
-    // Rule resolution reads the rules directory's head by key (none here).
-    mock.on(GetCommand).resolves({});
+    mock.on(GetCommand).resolves({}); // no demand roll-up yet
   });
 
   it('queries the ledger by window and each item by key and day range, and scans nothing', async () => {
@@ -110,6 +109,11 @@ describe('report --html reads', () => {
       KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
       ExpressionAttributeValues: { ':pk': 'ITEM#MUG#WH-1' },
     });
+    // Today's demand, not rolled up yet, from the journal's partitions of the day: by key too.
+    const journal = queries.filter((q) =>
+      String(q.ExpressionAttributeValues?.[':pk']).startsWith('DEMANDLOG#'),
+    );
+    expect(journal.length).toBeGreaterThanOrEqual(8);
   });
 
   it('refuses a --top outside 1–100 with exit 2 and writes nothing', async () => {

@@ -5,11 +5,11 @@ import { join } from 'node:path';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { DemandRepository } from '../../shared/adapters/demand-repository.js';
 import { Ledger } from '../../shared/adapters/ledger.js';
 import type { LedgerEntry } from '../../shared/domain/ledger.js';
 import { pointsOfDay, type StockChange, utcDayOf } from '../../shared/domain/stock-history.js';
 import { type CliFixture, cliFixture } from '../support/cli-fixture.js';
+import { recordDemand } from '../support/demand.js';
 
 /**
  * Issue 17: the HTML report opened in a real browser (Debian's Chromium, driven by
@@ -102,7 +102,7 @@ const MUG_LEDGER: LedgerEntry[] = [
   }),
 ];
 
-/** The mug's quantity history, written through the demand-recorder's own repository. */
+/** The mug's quantity history, journaled and rolled up as the pipeline records it. */
 const recordHistory = async () => {
   const byDay = new Map<string, StockChange[]>();
   for (const [hours, quantity, price] of MUG_CHANGES) {
@@ -110,10 +110,11 @@ const recordHistory = async () => {
     const day = utcDayOf(change.at);
     byDay.set(day, [...(byDay.get(day) ?? []), change]);
   }
-  const demand = new DemandRepository(fx.doc, fx.tables.control);
   let sequence = 100;
   for (const [day, changes] of byDay) {
-    await demand.record([
+    // Every day but today rolled up, as the nightly roll-up leaves it: the report folds
+    // today's journal itself.
+    await recordDemand(fx.doc, fx.tables.control, [
       {
         sku: 'MUG-1',
         location: 'WH-1',

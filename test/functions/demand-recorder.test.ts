@@ -1,9 +1,11 @@
-import { ConditionalCheckFailedException, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { inflateRawSync } from 'node:zlib';
+import { ConditionalCheckFailedException, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context, DynamoDBRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createHandler } from '../../functions/demand-recorder/handler.js';
+import { decodeEntry } from '../../shared/domain/demand-journal.js';
 import { quantityChange, streamEvent, streamRecord } from '../support/factories.js';
 import { POISON_CATALOGUE } from '../support/poison.js';
 
@@ -14,17 +16,26 @@ const context = {
 } as unknown as Context;
 const control = mockClient(DynamoDBDocumentClient);
 
-/** Each item-day update sent, as [pk, sk, units, sales, history points]. */
-const writtenItemDays = () =>
-  control
-    .commandCalls(UpdateItemCommand)
-    .map(({ args: [{ input }] }) => [
-      input.Key?.pk?.S,
-      input.Key?.sk?.S,
-      input.ExpressionAttributeValues?.[':units']?.N,
-      input.ExpressionAttributeValues?.[':sales']?.N,
-      input.ExpressionAttributeValues?.[':points']?.L?.map((p) => p.S),
-    ]);
+/** The journal entries put, each as its key and its deltas as [sku, units, sales, points]. */
+const journaled = () =>
+  control.commandCalls(PutItemCommand).map(({ args: [{ input }] }) => {
+    const pk = input.Item?.pk?.S as string;
+    const day = pk.split('#')[1] as string;
+    const text = inflateRawSync(input.Item?.b?.B as Uint8Array).toString('utf8');
+    return {
+      pk,
+      sk: input.Item?.sk?.S,
+      deltas: decodeEntry(day, text).map((d) => [
+        d.sku,
+        d.unitsSold,
+        d.sales,
+        (d.history ?? []).map((p) => [p.minute, p.quantity, p.price]),
+      ]),
+    };
+  });
+
+/** The deltas of every entry put, in order. */
+const deltasPut = () => journaled().flatMap((e) => e.deltas);
 
 /** A record written `seconds` after the factories' time (2025-11-25 12:00:00 UTC, minute 720). */
 const at = (record: DynamoDBRecord, seconds: number): DynamoDBRecord => {
@@ -36,40 +47,56 @@ const at = (record: DynamoDBRecord, seconds: number): DynamoDBRecord => {
 };
 
 beforeEach(() => {
-  control.on(UpdateItemCommand).resolves({});
+  control.on(PutItemCommand).resolves({});
 });
 afterEach(() => {
   control.reset();
 });
 
 describe('demand-recorder handler', () => {
-  it('writes one conditional UpdateItem per item-day, summing the sales of one item in the batch', async () => {
+  it('journals a batch in one conditional put per day, summing the sales of one item', async () => {
     // Prepare
     const handler = createHandler();
+    const records = [
+      quantityChange('A', 50, 47),
+      quantityChange('A', 47, 45),
+      quantityChange('B', 60, 59),
+      quantityChange('C', 10, 30), // a receipt: no sale, but the quantity moved
+    ];
     // Act
-    const result = await handler(
-      streamEvent(
-        quantityChange('A', 50, 47),
-        quantityChange('A', 47, 45),
-        quantityChange('B', 60, 59),
-        quantityChange('C', 10, 30), // a receipt: no sale, but the quantity moved
-      ),
-      context,
-    );
+    const result = await handler(streamEvent(...records), context);
     // Assess
     expect(result).toEqual({ batchItemFailures: [] });
-    expect(writtenItemDays()).toEqual([
-      ['ITEM#A#WH-1', 'DEMAND#2025-11-25', '5', '2', ['720:45']],
-      ['ITEM#B#WH-1', 'DEMAND#2025-11-25', '1', '1', ['720:59']],
-      ['ITEM#C#WH-1', 'DEMAND#2025-11-25', '0', '0', ['720:30']],
+    const first = records[0]?.dynamodb?.SequenceNumber as string;
+    const last = records[3]?.dynamodb?.SequenceNumber as string;
+    expect(journaled()).toEqual([
+      {
+        pk: expect.stringMatching(/^DEMANDLOG#2025-11-25#[0-7]$/),
+        sk: `${first.padStart(40, '0')}#${last.padStart(40, '0')}#0`,
+        deltas: [
+          ['A', 5, 2, [[720, 45, undefined]]],
+          ['B', 1, 1, [[720, 59, undefined]]],
+          ['C', 0, 0, [[720, 30, undefined]]],
+        ],
+      },
     ]);
-    expect(control.commandCalls(UpdateItemCommand)[0]?.args[0].input).toMatchObject({
+    expect(control.commandCalls(PutItemCommand)[0]?.args[0].input).toMatchObject({
       TableName: process.env.CONTROL_TABLE_NAME,
-      UpdateExpression: expect.stringContaining('ADD unitsSold :units, sales :sales'),
-      ConditionExpression: expect.stringContaining(
-        'attribute_not_exists(lastSequence) OR lastSequence < :first',
-      ),
+      ConditionExpression: 'attribute_not_exists(pk)',
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
     });
+  });
+
+  it('journals each UTC day of a batch in an entry of its own', async () => {
+    const handler = createHandler();
+    await handler(
+      streamEvent(quantityChange('A', 50, 47), at(quantityChange('A', 47, 40), 12 * 3600)),
+      context,
+    );
+    expect(journaled().map((e) => [e.pk.split('#')[1], e.deltas.map((d) => d[1])])).toEqual([
+      ['2025-11-25', [3]],
+      ['2025-11-26', [7]],
+    ]);
   });
 
   it('keeps the last quantity of each minute, the price where it changed, and a delete as a gap', async () => {
@@ -90,13 +117,17 @@ describe('demand-recorder handler', () => {
       ),
       context,
     );
-    expect(writtenItemDays()).toEqual([
+    expect(deltasPut()).toEqual([
       [
-        'ITEM#A#WH-1',
-        'DEMAND#2025-11-25',
-        '6',
-        '2',
-        ['720:44:9.5', '721:44:8.75', '722:', '723:12'],
+        'A',
+        6,
+        2,
+        [
+          [720, 44, 9.5],
+          [721, 44, 8.75],
+          [722, undefined, undefined],
+          [723, 12, undefined],
+        ],
       ],
     ]);
   });
@@ -112,7 +143,7 @@ describe('demand-recorder handler', () => {
       ),
       context,
     );
-    expect(writtenItemDays()).toEqual([['ITEM#A#WH-1', 'DEMAND#2025-11-25', '0', '0', ['720:50']]]);
+    expect(deltasPut()).toEqual([['A', 0, 0, [[720, 50, undefined]]]]);
   });
 
   it('skips records it cannot read and still counts their neighbours', async () => {
@@ -120,45 +151,41 @@ describe('demand-recorder handler', () => {
     const poison = POISON_CATALOGUE.map(([, make]) => make());
     const result = await handler(streamEvent(...poison, quantityChange('OK', 10, 9)), context);
     expect(result).toEqual({ batchItemFailures: [] });
-    expect(writtenItemDays()).toEqual([['ITEM#OK#WH-1', 'DEMAND#2025-11-25', '1', '1', ['720:9']]]);
+    expect(deltasPut()).toEqual([['OK', 1, 1, [[720, 9, undefined]]]]);
   });
 
-  it('takes a failed replay guard as a redelivery: that item-day is left as it is, the rest written', async () => {
+  it('writes nothing for a batch without changes it can read', async () => {
     const handler = createHandler();
-    control
-      .on(UpdateItemCommand, { Key: { pk: { S: 'ITEM#A#WH-1' }, sk: { S: 'DEMAND#2025-11-25' } } })
-      .rejects(new ConditionalCheckFailedException({ message: 'guard', $metadata: {} }));
-    const result = await handler(
-      streamEvent(quantityChange('A', 50, 47), quantityChange('B', 60, 59)),
-      context,
+    const poison = POISON_CATALOGUE.map(([, make]) => make());
+    expect(await handler(streamEvent(...poison), context)).toEqual({ batchItemFailures: [] });
+    expect(control.commandCalls(PutItemCommand)).toHaveLength(0);
+  });
+
+  it('takes a refused put holding the same entry as a redelivery: nothing written twice, no failure', async () => {
+    const handler = createHandler();
+    const batch = streamEvent(quantityChange('A', 50, 47), quantityChange('B', 60, 59));
+    await handler(batch, context);
+    const body = control.commandCalls(PutItemCommand)[0]?.args[0].input.Item?.b;
+    const exists = new ConditionalCheckFailedException({ message: 'exists', $metadata: {} });
+    exists.Item = { b: body as { B: Uint8Array } };
+    control.on(PutItemCommand).rejects(exists);
+    expect(await handler(batch, context)).toEqual({ batchItemFailures: [] });
+  });
+
+  it('fails the batch when its key holds another entry, rather than lose either', async () => {
+    const handler = createHandler();
+    const exists = new ConditionalCheckFailedException({ message: 'exists', $metadata: {} });
+    exists.Item = { b: { B: new Uint8Array([1, 2, 3]) } };
+    control.on(PutItemCommand).rejects(exists);
+    await expect(handler(streamEvent(quantityChange('A', 50, 47)), context)).rejects.toThrow(
+      /exists with other content/,
     );
-    expect(result.batchItemFailures).toEqual([]);
-    expect(writtenItemDays().map(([pk]) => pk)).toEqual(['ITEM#A#WH-1', 'ITEM#B#WH-1']);
-  });
-
-  it("still counts the day's sales once the day's history is full, without growing it", async () => {
-    // Each batch appends its minutes, so a busy item-day's history could grow past DynamoDB's
-    // 400 KB item limit and fail every later batch holding the item: it stops at a cap.
-    const handler = createHandler();
-    const full = new ConditionalCheckFailedException({ message: 'history full', $metadata: {} });
-    full.Item = {
-      lastSequence: { S: '1'.padStart(40, '0') },
-      stockPoints: { L: Array.from({ length: 1500 }, () => ({ S: '700:1' })) },
-    };
-    control.on(UpdateItemCommand).rejectsOnce(full).resolves({});
-    const result = await handler(streamEvent(quantityChange('A', 50, 47)), context);
-    expect(result.batchItemFailures).toEqual([]);
-    const [first, second] = control.commandCalls(UpdateItemCommand).map((c) => c.args[0].input);
-    expect(first?.ConditionExpression).toContain('size(stockPoints) < :cap');
-    expect(first?.ReturnValuesOnConditionCheckFailure).toBe('ALL_OLD');
-    expect(second?.UpdateExpression).not.toContain('stockPoints');
-    expect(second?.ExpressionAttributeValues?.[':units']?.N).toBe('3');
   });
 
   it('fails the whole batch when a write fails otherwise, so Lambda retries it', async () => {
     const handler = createHandler();
     control
-      .on(UpdateItemCommand)
+      .on(PutItemCommand)
       .rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
     await expect(handler(streamEvent(quantityChange('A', 50, 47)), context)).rejects.toThrow(
       'Rate exceeded',

@@ -203,7 +203,9 @@ describe.each(Object.keys(ENVIRONMENTS))('the %s environment', (envName) => {
     expect(bounds).toEqual({
       'stock-monitor': String(config.cacheMaxEntries),
       'strategy-executor': String(config.cacheMaxEntries),
-      ...(config.demandConsumer.enabled ? { 'demand-recorder': undefined } : {}),
+      ...(config.demandConsumer.enabled
+        ? { 'demand-recorder': undefined, 'demand-rollup': undefined }
+        : {}),
     });
   });
 
@@ -220,11 +222,16 @@ describe.each(Object.keys(ENVIRONMENTS))('the %s environment', (envName) => {
     expect(settings).toEqual({
       'stock-monitor': [String(config.indexShards), undefined],
       'strategy-executor': [String(config.indexShards), String(config.openOrderMaxAgeDays)],
-      ...(config.demandConsumer.enabled ? { 'demand-recorder': [undefined, undefined] } : {}),
+      ...(config.demandConsumer.enabled
+        ? {
+            'demand-recorder': [undefined, undefined],
+            'demand-rollup': [undefined, undefined],
+          }
+        : {}),
     });
   });
 
-  it('lets the demand-recorder only update the control table, and the stock-monitor no longer', () => {
+  it("lets the demand-recorder only put journal entries in the journal's partitions, and the stock-monitor update nothing", () => {
     const statements = (service: string) => {
       const fn = Object.entries(pipeline.findResources('AWS::Lambda::Function')).find(
         ([, f]) => f.Properties.Environment.Variables.POWERTOOLS_SERVICE_NAME === service,
@@ -244,8 +251,18 @@ describe.each(Object.keys(ENVIRONMENTS))('the %s environment', (envName) => {
     ]);
     const recorder = statements('demand-recorder');
     expect(recorder.filter((a) => a.startsWith('dynamodb:') && !streamReads.has(a))).toEqual([
-      'dynamodb:UpdateItem',
+      'dynamodb:PutItem',
     ]);
+    pipeline.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: 'dynamodb:PutItem',
+            Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['DEMANDLOG#*'] } },
+          }),
+        ]),
+      },
+    });
     expect(recorder.some((a) => a.startsWith('sns:') || a.startsWith('events:'))).toBe(false);
     expect(statements('stock-monitor')).not.toContain('dynamodb:UpdateItem');
   });
@@ -281,10 +298,22 @@ describe.each(Object.keys(ENVIRONMENTS))('the %s environment', (envName) => {
       },
       'demand-recorder': {
         '*': ['dynamodb:ListStreams', ...tracing],
-        ControlTable: ['dynamodb:UpdateItem'],
+        ControlTable: ['dynamodb:PutItem'],
         DataKey: kmsOfStreamReader,
         'InventoryTable.StreamArn': streamReads,
         DemandDeadLetterQueue: deadLettering,
+      },
+      'demand-rollup': {
+        '*': tracing,
+        // Reads the journal and the stored days, writes the days that differ and the marker.
+        ControlTable: [
+          'dynamodb:BatchGetItem',
+          'dynamodb:BatchWriteItem',
+          'dynamodb:Query',
+          'dynamodb:UpdateItem',
+        ],
+        DataKey: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'],
+        DemandRollupDeadLetterQueue: ['sqs:SendMessage'],
       },
       'strategy-executor': {
         '*': tracing,
@@ -314,7 +343,7 @@ describe.each(Object.keys(ENVIRONMENTS))('the %s environment', (envName) => {
 
   it('runs every function on Node.js 22, arm64, traced, with their own log groups and Powertools settings', () => {
     const functions = pipeline.findResources('AWS::Lambda::Function');
-    expect(Object.keys(functions)).toHaveLength(3);
+    expect(Object.keys(functions)).toHaveLength(4);
     for (const fn of Object.values(functions)) {
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs22.x',
@@ -330,7 +359,7 @@ describe.each(Object.keys(ENVIRONMENTS))('the %s environment', (envName) => {
         ]),
       );
     }
-    pipeline.resourceCountIs('AWS::Logs::LogGroup', 3);
+    pipeline.resourceCountIs('AWS::Logs::LogGroup', 4);
     pipeline.allResourcesProperties('AWS::Logs::LogGroup', {
       RetentionInDays: config.logRetentionDays,
     });
@@ -374,15 +403,20 @@ describe.each(Object.keys(ENVIRONMENTS))('the %s environment', (envName) => {
 
   it('encrypts every dead-letter queue and denies non-TLS access', () => {
     const queues = pipeline.findResources('AWS::SQS::Queue');
-    expect(Object.keys(queues)).toHaveLength(3);
+    expect(Object.keys(queues)).toHaveLength(4);
     for (const queue of Object.values(queues))
       expect(queue.Properties.KmsMasterKeyId).toBeDefined();
-    pipeline.resourceCountIs('AWS::SQS::QueuePolicy', 3);
+    pipeline.resourceCountIs('AWS::SQS::QueuePolicy', 4);
   });
 
   it('alarms on every DLQ, iterator age, errors, throttles and failed deliveries, to the ops topic', () => {
-    // 3 DLQs, 2 iterator ages, errors and throttles of 3 functions, failed deliveries.
-    pipeline.resourceCountIs('AWS::CloudWatch::Alarm', 12);
+    // 4 DLQs, 2 iterator ages, errors and throttles of 4 functions, failed deliveries, and
+    // demand journal spans that overlap.
+    pipeline.resourceCountIs('AWS::CloudWatch::Alarm', 16);
+    pipeline.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'DemandSpanOverlaps',
+      Threshold: 1,
+    });
     pipeline.allResourcesProperties('AWS::CloudWatch::Alarm', { AlarmActions: [Match.anyValue()] });
     pipeline.hasResourceProperties('AWS::CloudWatch::Alarm', {
       MetricName: 'IteratorAge',
@@ -394,6 +428,26 @@ describe.each(Object.keys(ENVIRONMENTS))('the %s environment', (envName) => {
         config.alarms.iteratorAgeMs + config.demandConsumer.maxBatchingWindowSeconds * 1000,
     });
     pipeline.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+  });
+
+  it('rolls the demand journal up every night at 00:30 UTC, retried, its failures kept in a DLQ', () => {
+    pipeline.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'cron(30 0 * * ? *)',
+      Targets: [
+        Match.objectLike({
+          RetryPolicy: { MaximumRetryAttempts: 4, MaximumEventAgeInSeconds: 21_600 },
+          DeadLetterConfig: { Arn: Match.anyValue() },
+        }),
+      ],
+    });
+    pipeline.hasResourceProperties('AWS::Lambda::Function', {
+      MemorySize: config.memoryMb.demandRollup,
+      Timeout: 900,
+      DeadLetterConfig: { TargetArn: Match.anyValue() },
+      Environment: {
+        Variables: Match.objectLike({ POWERTOOLS_SERVICE_NAME: 'demand-rollup' }),
+      },
+    });
   });
 
   it('grants no wildcard action, and "*" resources only where AWS offers no resource-level permission', () => {

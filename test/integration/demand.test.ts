@@ -1,19 +1,22 @@
-import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { runCli } from '../../cli/main.js';
 import { createPowertools } from '../../functions/commons/powertools.js';
 import { createDemandRecorder } from '../../functions/demand-recorder/recorder.js';
 import { loadEnvironment } from '../../infra/config/environments.js';
 import { Sandbox } from '../../sandbox/sandbox.js';
+import { DemandJournal, rollUpDay, unrolledDays } from '../../shared/adapters/demand-journal.js';
 import {
-  DemandRepository,
+  DemandThresholds,
   itemDays,
-  MAX_HISTORY_POINTS,
-  paddedSequence,
+  lastCompleteDay,
+  rolledUpThrough,
 } from '../../shared/adapters/demand-repository.js';
 import { SERVICE_NAMES } from '../../shared/contracts/metrics.js';
 import { ControlKeys } from '../../shared/contracts/tables.js';
+import type { DemandDelta } from '../../shared/domain/demand-journal.js';
 import { stockSeries } from '../../shared/domain/stock-history.js';
+import { demandPolicy, recordDemand } from '../support/demand.js';
 import { quantityChange, streamEvent } from '../support/factories.js';
 
 const DAY = 86_400_000;
@@ -46,10 +49,11 @@ beforeAll(async () => {
       },
     },
   });
-  // Three weeks of steady sales, about 6 a day, as the demand-recorder would have recorded them.
+  // Three weeks of steady sales, about 6 a day, journaled and rolled up as the pipeline would.
   const history = [5, 7, 6, 6, 5, 7, 6, 6, 5, 7, 6, 6, 5, 7, 6, 6, 5, 7, 6, 6, 6];
-  const demand = new DemandRepository(sandbox.doc, sandbox.tables.control);
-  await demand.record(
+  await recordDemand(
+    sandbox.doc,
+    sandbox.tables.control,
     history.map((units, i) => ({
       sku: 'STEADY-1',
       location: 'WH-1',
@@ -161,80 +165,199 @@ describe('demand-derived thresholds, live', () => {
   });
 });
 
-describe('demand-recorder on DynamoDB Local', () => {
-  it('counts a redelivered batch once: the day total and the history are as if it came once', async () => {
+/** An item's stored (rolled-up) day, as the readers read it. */
+const stored = async (sku: string, day: string, location = 'WH-1') =>
+  (await itemDays(sandbox.doc, sandbox.tables.control, { sku, location }, day, day, true))[0];
+
+describe('demand journal and roll-up on DynamoDB Local', () => {
+  const journalOf = async (day: string) =>
+    (
+      await Promise.all(
+        Array.from({ length: 8 }, (_, bucket) =>
+          sandbox.doc.send(
+            new QueryCommand({
+              TableName: sandbox.tables.control,
+              KeyConditionExpression: 'pk = :pk',
+              ExpressionAttributeValues: { ':pk': ControlKeys.demandJournal(day, bucket, '').pk },
+            }),
+          ),
+        ),
+      )
+    ).flatMap((page) => page.Items ?? []);
+
+  it('journals a batch in one entry, and a batch redelivered whole and in halves rolls up as if it came once', async () => {
     // Prepare: a batch with two sales of one item and a receipt of another.
     const { logger, metrics } = createPowertools(SERVICE_NAMES.demandRecorder);
     const recorder = createDemandRecorder({
-      demand: new DemandRepository(sandbox.doc, sandbox.tables.control),
+      journal: new DemandJournal(sandbox.doc, sandbox.tables.control),
       logger,
       metrics,
     });
-    const batch = streamEvent(
+    const records = [
       quantityChange('REPLAY-1', 30, 27),
-      quantityChange('REPLAY-1', 27, 20),
       quantityChange('REPLAY-2', 5, 50),
-    );
-    // Act: delivered, then delivered again (a retried batch).
-    await recorder(batch);
-    await recorder(batch);
-    // Assess
+      quantityChange('REPLAY-1', 27, 20),
+    ];
+    // Act: delivered, delivered again (a retried batch), then bisected as Lambda retries.
+    await recorder(streamEvent(...records));
     const day = '2025-11-25'; // the factories' record time
-    const stored = async (sku: string) =>
-      (
-        await itemDays(
-          sandbox.doc,
-          sandbox.tables.control,
-          { sku, location: 'WH-1' },
-          day,
-          day,
-          true,
-        )
-      )[0];
-    const sold = await stored('REPLAY-1');
-    expect(sold).toEqual({ day, unitsSold: 10, points: ['720:20'] });
-    const received = await stored('REPLAY-2');
+    expect(await journalOf(day)).toHaveLength(1);
+    await recorder(streamEvent(...records));
+    expect(await journalOf(day)).toHaveLength(1);
+    await recorder(streamEvent(...records.slice(0, 2)));
+    await recorder(streamEvent(...records.slice(2)));
+    const result = await rollUpDay(sandbox.doc, sandbox.tables.control, day);
+    // Assess
+    expect(result).toMatchObject({ day, deltas: 5, itemDays: 2, written: 2, overlaps: [] });
+    expect(await stored('REPLAY-1', day)).toEqual({ day, unitsSold: 10, points: ['720:20'] });
+    const received = await stored('REPLAY-2', day);
     expect(received).toEqual({ day, unitsSold: 0, points: ['720:50'] });
     expect(stockSeries([received as { day: string; points: string[] }])).toEqual([
       { at: Date.parse('2025-11-25T12:00:00Z'), quantity: 50, price: undefined },
     ]);
   });
-});
 
-describe('a full day of history', () => {
-  it('keeps counting the day on DynamoDB Local once the history holds its cap, and stops growing it', async () => {
-    const demand = new DemandRepository(sandbox.doc, sandbox.tables.control);
-    const delta = (first: number, units: number, minute: number) => ({
-      sku: 'FULL-1',
-      location: 'WH-1',
-      day: '2025-11-25',
+  it('keeps items whose names hold separators, escapes or any character apart', async () => {
+    const day = '2025-10-01';
+    const delta = (sku: string, location: string, units: number, first: number): DemandDelta => ({
+      sku,
+      location,
+      day,
       unitsSold: units,
       sales: 1,
       firstSequence: String(first),
       lastSequence: String(first),
-      history: [{ minute, quantity: 100 - first }],
+      history: [{ minute: first, quantity: units }],
     });
-    const key = ControlKeys.demandDay('FULL-1', 'WH-1', '2025-11-25');
+    const deltas = [
+      delta('A#B', 'C', 1, 1),
+      delta('A', 'B#C', 2, 2),
+      delta('A\\', '#C', 3, 3),
+      delta('行\n"😀', 'WH,1', 4, 4),
+    ];
+    await new DemandJournal(sandbox.doc, sandbox.tables.control).write(deltas);
+    await rollUpDay(sandbox.doc, sandbox.tables.control, day);
+    for (const d of deltas)
+      expect(await stored(d.sku, day, d.location)).toMatchObject({ unitsSold: d.unitsSold });
+  });
+
+  it('writes only the item-days that differ: a re-run writes nothing, a late batch one day', async () => {
+    const day = '2025-10-02';
+    const delta = (sku: string, units: number, first: number): DemandDelta => ({
+      sku,
+      location: 'WH-1',
+      day,
+      unitsSold: units,
+      sales: 1,
+      firstSequence: String(first),
+      lastSequence: String(first),
+    });
+    const journal = new DemandJournal(sandbox.doc, sandbox.tables.control);
+    await journal.write([delta('LATE-1', 2, 1), delta('LATE-2', 3, 2)]);
+    expect(await rollUpDay(sandbox.doc, sandbox.tables.control, day)).toMatchObject({
+      written: 2,
+    });
+    expect(await rollUpDay(sandbox.doc, sandbox.tables.control, day)).toMatchObject({
+      written: 0,
+    });
+    // A batch the stream delivered late (up to 24 h): the second pass counts it.
+    await journal.write([delta('LATE-2', 4, 9)]);
+    expect(await rollUpDay(sandbox.doc, sandbox.tables.control, day)).toMatchObject({
+      itemDays: 2,
+      written: 1,
+    });
+    expect(await stored('LATE-2', day)).toMatchObject({ unitsSold: 7 });
+  });
+
+  it('ends the demand window at the last day rolled up, and folds the days after it from the journal', async () => {
+    // Prepare: the roll-up has not run for the last two days.
+    const today = new Date();
+    const yesterday = new Date(today.getTime() - DAY).toISOString().slice(0, 10);
+    const twoDaysAgo = new Date(today.getTime() - 2 * DAY).toISOString().slice(0, 10);
+    const threeDaysAgo = new Date(today.getTime() - 3 * DAY).toISOString().slice(0, 10);
+    const marker = ControlKeys.demandRollup();
+    const before = await rolledUpThrough(sandbox.doc, sandbox.tables.control);
+    expect(before).toBe(yesterday);
     await sandbox.doc.send(
-      new UpdateCommand({
+      new PutCommand({
         TableName: sandbox.tables.control,
-        Key: key,
-        UpdateExpression: 'SET stockPoints = :full, lastSequence = :last, unitsSold = :zero',
-        ExpressionAttributeValues: {
-          ':full': Array.from({ length: MAX_HISTORY_POINTS }, () => '600:1'),
-          ':last': paddedSequence('1'),
-          ':zero': 0,
-        },
+        Item: { ...marker, through: threeDaysAgo },
       }),
     );
-    expect(await demand.record([delta(2, 3, 700)])).toEqual({ applied: 1, replays: 0 });
-    // The same batch again is still a replay, history full or not.
-    expect(await demand.record([delta(2, 3, 700)])).toEqual({ applied: 0, replays: 1 });
-    const stored = await sandbox.doc.send(
-      new GetCommand({ TableName: sandbox.tables.control, Key: key }),
+    await new DemandJournal(sandbox.doc, sandbox.tables.control).write([
+      {
+        sku: 'MARKER-1',
+        location: 'WH-1',
+        day: twoDaysAgo,
+        unitsSold: 9,
+        sales: 1,
+        firstSequence: '900',
+        lastSequence: '900',
+      },
+    ]);
+    // Act and assess: the readers' window ends three days ago, never at a day read as zero.
+    expect(await lastCompleteDay(sandbox.doc, sandbox.tables.control, today)).toBe(threeDaysAgo);
+    const thresholds = new DemandThresholds(sandbox.doc, sandbox.tables.control);
+    const policy = demandPolicy({ windowDays: 5 });
+    const derived = await thresholds.get([{ sku: 'STEADY-1', location: 'WH-1', policy }]);
+    expect(derived.get('STEADY-1#WH-1')?.statistics.lastSaleDay).toBe(threeDaysAgo);
+    const unrolled = await unrolledDays(sandbox.doc, sandbox.tables.control, yesterday);
+    expect(unrolled.get('MARKER-1#WH-1')).toEqual([
+      expect.objectContaining({ day: twoDaysAgo, unitsSold: 9 }),
+    ]);
+    // Rolling up the next day moves the marker on; an older day never moves it back.
+    await rollUpDay(sandbox.doc, sandbox.tables.control, twoDaysAgo);
+    await rollUpDay(sandbox.doc, sandbox.tables.control, threeDaysAgo);
+    expect(await rolledUpThrough(sandbox.doc, sandbox.tables.control)).toBe(twoDaysAgo);
+    expect(await stored('MARKER-1', twoDaysAgo)).toMatchObject({ unitsSold: 9 });
+    await rollUpDay(sandbox.doc, sandbox.tables.control, yesterday);
+  });
+});
+
+describe('thresholds rollup (repair)', () => {
+  const run = async (...argv: string[]) => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const io = { out: (t: string) => out.push(t), err: (t: string) => err.push(t), isTty: false };
+    const resources = { endpoint: inject('dynamoEndpoint'), tables: sandbox.tables };
+    const code = await runCli(['thresholds', 'rollup', ...argv, '--sandbox'], io, async () =>
+      targetFor(resources),
     );
-    expect(stored.Item?.unitsSold).toBe(3);
-    expect(stored.Item?.stockPoints).toHaveLength(MAX_HISTORY_POINTS);
+    return { code, out: out.join('\n'), err: err.join('\n') };
+  };
+
+  it('rolls a past day up again, writing only what differs', async () => {
+    const day = '2025-09-01';
+    await new DemandJournal(sandbox.doc, sandbox.tables.control).write([
+      {
+        sku: 'REPAIR-1',
+        location: 'WH-1',
+        day,
+        unitsSold: 4,
+        sales: 2,
+        firstSequence: '7000',
+        lastSequence: '7001',
+      },
+    ]);
+    const first = await run('--day', day, '--json');
+    expect(first.code).toBe(0);
+    expect(JSON.parse(first.out)).toEqual([
+      { day, deltas: 1, itemDays: 1, written: 1, overlaps: 0 },
+    ]);
+    expect(JSON.parse((await run('--day', day, '--json')).out)).toEqual([
+      { day, deltas: 1, itemDays: 1, written: 0, overlaps: 0 },
+    ]);
+    expect(await stored('REPAIR-1', day)).toMatchObject({ unitsSold: 4 });
+  });
+
+  it('refuses a day that is not one, or not over yet, with exit 2', async () => {
+    const bad = await run('--day', '2025-02-30');
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain('yyyy-mm-dd');
+    const today = new Date().toISOString().slice(0, 10);
+    const running = await run('--day', today);
+    expect(running.code).toBe(2);
+    expect(running.err).toContain('not over yet');
   });
 });
 

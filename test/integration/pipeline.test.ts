@@ -243,8 +243,9 @@ describe('at-least-once delivery', () => {
       }),
     );
     expect(Item?.quantity).toBe(30);
-    // The demand-recorder, on its own reader of the stream, counted the sale once and the
-    // strategy's restock not at all.
+    // The demand-recorder, on its own reader of the stream, journaled the sale, and the
+    // roll-up counted it once and the strategy's restock not at all.
+    await twice.rollUpDemand(new Date().toISOString().slice(0, 10));
     const day = await twice.doc.send(
       new (await import('@aws-sdk/lib-dynamodb')).GetCommand({
         TableName: twice.tables.control,

@@ -131,12 +131,12 @@ describe('inventory-alerts/construct from node_modules of another app', () => {
       env: { ...process.env, PATH: `${join(ROOT, 'node_modules/.bin')}:${process.env.PATH}` },
     });
 
-    // Assess: three function bundles, each with its handler.
+    // Assess: four function bundles (monitor, executor, demand recorder and roll-up), each with its handler.
     expect(run.stderr).not.toMatch(/Error/);
     expect(run.status).toBe(0);
     expect(run.stdout.trim()).toBe('Shop/StockAlerts/Data/AlertsTopic');
     const bundles = readdirSync(join(app, 'cdk.out')).filter((name) => name.startsWith('asset.'));
-    expect(bundles).toHaveLength(3);
+    expect(bundles).toHaveLength(4);
     for (const bundle of bundles)
       expect(readFileSync(join(app, 'cdk.out', bundle, 'index.js'), 'utf8')).toContain('handler');
   });
