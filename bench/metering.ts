@@ -2,7 +2,12 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBStreamEvent, EventBridgeEvent } from 'aws-lambda';
 import { DetailType } from '../shared/contracts/events.js';
 import { CONTROL_TABLE, IDEMPOTENCY_TABLE, INVENTORY_TABLE } from '../shared/contracts/tables.js';
-import type { FunctionCounts, MeteredCounts, MeteredFunction } from '../shared/domain/cost.js';
+import type {
+  FunctionCounts,
+  MeteredCounts,
+  MeteredFunction,
+  RollupUnits,
+} from '../shared/domain/cost.js';
 import { type RuleInput, ruleKeyOf } from '../shared/domain/rules.js';
 import { createNaiveConsumer } from './naive-consumer.js';
 import { RULES_TABLE, StubAws } from './stub-transport.js';
@@ -187,6 +192,8 @@ export interface RollupCounts {
   readonly journalWriteUnitsPerThousandSales: number;
   readonly writeUnitsPerItemDay: number;
   readonly readUnitsPerItemDay: number;
+  /** CPU of the roll-up per item-day (the stub's own left out). */
+  readonly cpuMsPerItemDay: number;
   readonly calls: Record<string, number>;
 }
 
@@ -200,15 +207,20 @@ export const meterRollup = async (
   functions: Functions,
   records: number,
   size: number,
+  items = records,
 ): Promise<RollupCounts> => {
   const { stub, client } = meteredStub();
-  const batches = generateBatches(records, size, 0, records);
+  const batches = generateBatches(records, size, 0, items);
   const recorder = functions.recorder({ dynamodb: client });
   for (const batch of batches) await recorder(batch, context);
   const journalUnits = stub.meter?.tally.writeUnits ?? 0;
   stub.reset();
   const rollup = functions.rollup({ dynamodb: client });
-  const results = await rollup({ day: new Date().toISOString().slice(0, 10) }, context);
+  let results: Awaited<ReturnType<typeof rollup>> = [];
+  const day = new Date().toISOString().slice(0, 10);
+  const cpuMs = await cpuOf(stub, [day], async (d) => {
+    results = await rollup({ day: d }, context);
+  });
   const itemDays = results.reduce((sum, r) => sum + r.itemDays, 0);
   const tally = stub.meter?.tally;
   return {
@@ -216,7 +228,32 @@ export const meterRollup = async (
     journalWriteUnitsPerThousandSales: (journalUnits / records) * 1000,
     writeUnitsPerItemDay: (tally?.writeUnits ?? 0) / itemDays,
     readUnitsPerItemDay: (tally?.readUnits ?? 0) / itemDays,
+    cpuMsPerItemDay: cpuMs / itemDays,
     calls: Object.fromEntries([...(tally?.calls ?? [])]),
+  };
+};
+
+/**
+ * The roll-up's units as the cost model prices them, from two metered days of `records` sales:
+ * one sale per item-day, and ten. Reads split into a part per item-day (its stored day) and a
+ * part per sale (the journal read back); writes and CPU per item-day, the larger of the two.
+ */
+export const meterRollupUnits = async (
+  functions: Functions,
+  records: number,
+): Promise<RollupUnits> => {
+  const one = await meterRollup(functions, records, 1000);
+  const ten = await meterRollup(functions, records, 1000, Math.max(1, Math.round(records / 10)));
+  const reads = (r: RollupCounts) => r.readUnitsPerItemDay * r.itemDays;
+  const perItemDay = Math.max(
+    0,
+    (reads(one) - reads(ten)) / Math.max(1, one.itemDays - ten.itemDays),
+  );
+  return {
+    writeUnitsPerItemDay: Math.max(one.writeUnitsPerItemDay, ten.writeUnitsPerItemDay),
+    readUnitsPerItemDay: perItemDay,
+    readUnitsPerSale: Math.max(0, (reads(one) - perItemDay * one.itemDays) / records),
+    cpuMsPerItemDay: Math.max(one.cpuMsPerItemDay, ten.cpuMsPerItemDay),
   };
 };
 
@@ -241,11 +278,16 @@ const meterOnce = async (
   records: number,
   batchSize: number,
   rate: number,
-): Promise<Record<MeteredFunction, FunctionCounts>> => {
+): Promise<Record<MeteredFunction | 'stock-monitor (own rules)', FunctionCounts>> => {
   const batches = generateBatches(records, batchSize, rate, records);
   const metered = await meterMonitorAndExecutor(functions, batches, records, DEFAULT_RULE_SETUP);
+  const ownRules = await meterMonitorAndExecutor(functions, batches, records, {
+    ...DEFAULT_RULE_SETUP,
+    ownRules: 'all',
+  });
   return {
     'stock-monitor': metered['stock-monitor'],
+    'stock-monitor (own rules)': ownRules['stock-monitor'],
     'strategy-executor': metered['strategy-executor'],
     'demand-recorder': await meterRecorder(functions, records, batchSize, rate),
     'naive-consumer': await meterNaive(batches, records),
@@ -268,17 +310,15 @@ export const meterCounts = async (
 ): Promise<MeteredCounts> => {
   const { records, batchSizes } = options;
   await meterOnce(functions, Math.max(batchSizes[1], records / 10), batchSizes[1], 0.5);
-  const runs: Record<'quiet' | 'crossing', Record<MeteredFunction, FunctionCounts>[]> = {
-    quiet: [],
-    crossing: [],
-  };
+  type Run = Awaited<ReturnType<typeof meterOnce>>;
+  const runs: Record<'quiet' | 'crossing', Run[]> = { quiet: [], crossing: [] };
   for (const size of batchSizes) {
     runs.quiet.push(await meterOnce(functions, records, size, 0));
     runs.crossing.push(await meterOnce(functions, records, size, 1));
   }
-  const pair = (kind: 'quiet' | 'crossing', fn: MeteredFunction) =>
+  const pair = (kind: 'quiet' | 'crossing', fn: keyof Run) =>
     [runs[kind][0]?.[fn], runs[kind][1]?.[fn]] as [FunctionCounts, FunctionCounts];
-  const byFunction = (fn: MeteredFunction) => ({
+  const byFunction = (fn: keyof Run) => ({
     quiet: pair('quiet', fn),
     crossing: pair('crossing', fn),
   });
@@ -291,5 +331,7 @@ export const meterCounts = async (
       'demand-recorder': byFunction('demand-recorder'),
       'naive-consumer': byFunction('naive-consumer'),
     },
+    ownRules: { 'stock-monitor': byFunction('stock-monitor (own rules)') },
+    rollup: await meterRollupUnits(functions, records),
   };
 };

@@ -110,7 +110,9 @@ Example:
   and the counts npm run bench measured (bench/results/cost-counts.json, or --counts). --digest
   puts subscribers on digests of that window: the SMS subscribers, or those --digest-channels
   names (sms, email); --immediate-share is the share of their alerts that are critical and still
-  go at once (default 0: they chose --digest-critical).
+  go at once (default 0: they chose --digest-critical). --items-sold-per-day (default 5,000)
+  prices the nightly demand roll-up, one item-day each; --own-rule-share (default 0) is the share
+  of changes to items with a rule of their own, whose rules the monitor reads.
 Example:
   cost --writes-per-day 500000 --crossing-rate 0.02 --sms-share 0.1
   cost --writes-per-day 500000 --crossing-rate 0.02 --sms-share 0.1 --digest 15m
@@ -274,6 +276,8 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
       'records-per-invocation': string,
       'demand-records-per-invocation': string,
       'sale-share': string,
+      'items-sold-per-day': string,
+      'own-rule-share': string,
       digest: string,
       'immediate-share': string,
       'digest-channels': string,

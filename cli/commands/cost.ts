@@ -18,7 +18,7 @@ import { type Format, type Io, numberOption, printRows } from '../io.js';
 
 /** The first line of `cost --help`. */
 export const COST_USAGE =
-  'cost --writes-per-day N --crossing-rate r [--sms-share s] [--email-subscribers n] [--records-per-invocation n] [--demand-records-per-invocation n] [--sale-share s] [--digest 15m [--immediate-share s] [--digest-channels sms,email]] [--counts file]';
+  'cost --writes-per-day N --crossing-rate r [--sms-share s] [--email-subscribers n] [--records-per-invocation n] [--demand-records-per-invocation n] [--sale-share s] [--items-sold-per-day n] [--own-rule-share s] [--digest 15m [--immediate-share s] [--digest-channels sms,email]] [--counts file]';
 
 /** Where `npm run bench -- --only cost` writes the counts; the CLI carries them built in. */
 export const DEFAULT_COUNTS_FILE = 'bench/results/cost-counts.json';
@@ -89,6 +89,16 @@ export const costCommand = async (input: CommandInput, io: Io, format: Format): 
       min: 0,
       max: 1,
     }),
+    itemsSoldPerDay: numberOption(
+      option('items-sold-per-day', DEFAULT_COST_INPUTS.itemsSoldPerDay),
+      '--items-sold-per-day',
+      { min: 0, max: 1e9 },
+    ),
+    ownRuleShare: numberOption(
+      option('own-rule-share', DEFAULT_COST_INPUTS.ownRuleShare),
+      '--own-rule-share',
+      { min: 0, max: 1 },
+    ),
     memoryMb: memoryOf(loadEnvironment('prod').memoryMb, counts, {
       rate: crossingRate,
       recordsPerInvocation,

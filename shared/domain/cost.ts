@@ -38,15 +38,29 @@ export interface FunctionCounts {
 export interface MeteredCounts {
   readonly changes: number;
   readonly batchSizes: readonly [number, number];
-  readonly functions: Readonly<
-    Record<
-      MeteredFunction,
-      {
-        readonly quiet: readonly [FunctionCounts, FunctionCounts];
-        readonly crossing: readonly [FunctionCounts, FunctionCounts];
-      }
-    >
-  >;
+  /** Every item takes the default rule (none has a rule of its own): most of a catalogue. */
+  readonly functions: Readonly<Record<MeteredFunction, FunctionPoints>>;
+  /** The stock-monitor again, with every item on a rule of its own (sku+location). */
+  readonly ownRules: { readonly 'stock-monitor': FunctionPoints };
+  readonly rollup: RollupUnits;
+}
+
+/** A function's counts at 0 % and 100 % crossings, each at the two batch sizes. */
+export interface FunctionPoints {
+  readonly quiet: readonly [FunctionCounts, FunctionCounts];
+  readonly crossing: readonly [FunctionCounts, FunctionCounts];
+}
+
+/**
+ * What the nightly demand roll-up costs (measured by the bench at two numbers of sales per
+ * item-day): a part per item-day it folds (its stored day read, its write on the first pass,
+ * CPU) and a part per sale (the journal read back).
+ */
+export interface RollupUnits {
+  readonly writeUnitsPerItemDay: number;
+  readonly readUnitsPerItemDay: number;
+  readonly readUnitsPerSale: number;
+  readonly cpuMsPerItemDay: number;
 }
 
 const count = z.number().nonnegative();
@@ -76,6 +90,15 @@ export const MeteredCountsSchema = z
         'strategy-executor': FunctionPointsSchema,
         'demand-recorder': FunctionPointsSchema,
         'naive-consumer': FunctionPointsSchema,
+      })
+      .strict(),
+    ownRules: z.object({ 'stock-monitor': FunctionPointsSchema }).strict(),
+    rollup: z
+      .object({
+        writeUnitsPerItemDay: count,
+        readUnitsPerItemDay: count,
+        readUnitsPerSale: count,
+        cpuMsPerItemDay: count,
       })
       .strict(),
   })
@@ -111,8 +134,12 @@ export interface CostInputs {
   readonly recordsPerInvocation: number;
   /** Average stream records per demand-recorder invocation (its batches and window are larger). */
   readonly demandRecordsPerInvocation: number;
+  /** Share of changes to items with a rule of their own (the rest take a category's or the default). */
+  readonly ownRuleShare: number;
+  /** Distinct items sold on a day (the roll-up's item-days; at most the day's sales). */
+  readonly itemsSoldPerDay: number;
   /** Memory of each function, in MB (the environment's config; the naive consumer at its cheapest). */
-  readonly memoryMb: Readonly<Record<MeteredFunction, number>>;
+  readonly memoryMb: Readonly<Record<MeteredFunction | 'demand-rollup', number>>;
   readonly counts: MeteredCounts;
   /** Subscribers on digests (`subscribe … --digest`); absent: every alert at once. */
   readonly digest?: Digest | undefined;
@@ -149,6 +176,8 @@ export const DEFAULT_COST_INPUTS = {
   saleShare: 0.6,
   recordsPerInvocation: 10,
   demandRecordsPerInvocation: 100,
+  ownRuleShare: 0,
+  itemsSoldPerDay: 5000,
 } as const;
 
 export interface CostLine {
@@ -186,13 +215,20 @@ export const countsAt = (
   counts: MeteredCounts,
   fn: MeteredFunction,
   load: { rate: number; recordsPerInvocation: number; share?: number },
+): FunctionCounts => pointsAt(counts.functions[fn], counts.batchSizes, load);
+
+/** {@link countsAt} of one function's measured points. */
+const pointsAt = (
+  points: FunctionPoints,
+  batchSizes: MeteredCounts['batchSizes'],
+  load: { rate: number; recordsPerInvocation: number; share?: number },
 ): FunctionCounts => {
-  const { quiet, crossing } = counts.functions[fn];
+  const { quiet, crossing } = points;
   const { rate, recordsPerInvocation, share = 1 } = load;
   const mix = (measure: Measure) =>
     share *
-    ((1 - rate) * atBatchSize(quiet, counts.batchSizes, recordsPerInvocation, measure) +
-      rate * atBatchSize(crossing, counts.batchSizes, recordsPerInvocation, measure));
+    ((1 - rate) * atBatchSize(quiet, batchSizes, recordsPerInvocation, measure) +
+      rate * atBatchSize(crossing, batchSizes, recordsPerInvocation, measure));
   const invocations = mix((c) => c.invocations);
   const cpuMs = mix((c) => c.invocations * c.cpuMsPerInvocation);
   return {
@@ -203,6 +239,33 @@ export const countsAt = (
     snsPublishes: mix((c) => c.snsPublishes),
     eventEntries: mix((c) => c.eventEntries),
     cpuMsPerInvocation: invocations === 0 ? 0 : cpuMs / invocations,
+    calls: {},
+  };
+};
+
+/**
+ * The stock-monitor's counts when `ownRuleShare` of the changes are to items with a rule of
+ * their own: its reads of those rules are what differ.
+ */
+const monitorCountsAt = (
+  counts: MeteredCounts,
+  load: { rate: number; recordsPerInvocation: number },
+  ownRuleShare: number,
+): FunctionCounts => {
+  const none = countsAt(counts, 'stock-monitor', load);
+  const own = pointsAt(counts.ownRules['stock-monitor'], counts.batchSizes, load);
+  const blend = (measure: Measure) =>
+    (1 - ownRuleShare) * measure(none) + ownRuleShare * measure(own);
+  const invocations = blend((c) => c.invocations);
+  return {
+    invocations,
+    writeUnits: blend((c) => c.writeUnits),
+    indexWriteUnits: blend((c) => c.indexWriteUnits),
+    readUnits: blend((c) => c.readUnits),
+    snsPublishes: blend((c) => c.snsPublishes),
+    eventEntries: blend((c) => c.eventEntries),
+    cpuMsPerInvocation:
+      invocations === 0 ? 0 : blend((c) => c.invocations * c.cpuMsPerInvocation) / invocations,
     calls: {},
   };
 };
@@ -294,32 +357,34 @@ const functionLines = (
  */
 export const monthlyCost = (inputs: CostInputs) => {
   const thousands = (inputs.writesPerDay * DAYS) / 1000;
-  const ofAt = (
-    fn: MeteredFunction,
-    recordsPerInvocation: number,
-    share = 1,
-    deliveries?: DeliveryLines,
-  ) =>
+  const ofAt = (fn: MeteredFunction, recordsPerInvocation: number, share = 1) =>
     functionLines(
       fn,
       countsAt(inputs.counts, fn, { rate: inputs.crossingRate, recordsPerInvocation, share }),
       thousands,
       inputs.memoryMb[fn],
       inputs,
-      deliveries,
     );
   const of = (fn: MeteredFunction) => ofAt(fn, inputs.recordsPerInvocation);
   const executor = of('strategy-executor');
   const { digest } = inputs;
+  const monitor = monitorCountsAt(
+    inputs.counts,
+    { rate: inputs.crossingRate, recordsPerInvocation: inputs.recordsPerInvocation },
+    inputs.ownRuleShare,
+  );
   const pipeline = [
-    ...ofAt(
+    ...functionLines(
       'stock-monitor',
-      inputs.recordsPerInvocation,
-      1,
+      monitor,
+      thousands,
+      inputs.memoryMb['stock-monitor'],
+      inputs,
       digest && ((fn, alerts) => digestedDeliveries(fn, alerts, inputs, digest)),
     ),
     ...executor,
     ...ofAt('demand-recorder', inputs.demandRecordsPerInvocation, inputs.saleShare),
+    ...rollupLines(inputs),
   ];
   const naive = [...of('naive-consumer'), ...executor];
   const totals = { pipeline: total(pipeline), naive: total(naive) };
@@ -422,6 +487,42 @@ const digestSenderLines = (alerts: number, windows: number, digests: number): Co
   ];
 };
 
+/** Roll-up passes over each day: the night after it, and again the night after that. */
+export const ROLLUP_PASSES = 2;
+
+/**
+ * The nightly demand roll-up's month: each distinct item-day with sales read on both passes and
+ * written on the first (the second writes only what a late batch changed), the day's journal
+ * read back on both, one invocation a night.
+ */
+const rollupLines = (inputs: CostInputs): CostLine[] => {
+  const salesPerDay = inputs.writesPerDay * inputs.saleShare;
+  const itemDaysPerDay = Math.min(inputs.itemsSoldPerDay, salesPerDay);
+  const units = inputs.counts.rollup;
+  const memoryMb = inputs.memoryMb['demand-rollup'];
+  const { writeRequestUnit: wru, readRequestUnit: rru } = PRICES.dynamodb;
+  const readsPerDay =
+    ROLLUP_PASSES *
+    (itemDaysPerDay * units.readUnitsPerItemDay + salesPerDay * units.readUnitsPerSale);
+  const cpuMsPerNight = itemDaysPerDay * units.cpuMsPerItemDay;
+  return [
+    line('Lambda', 'demand-rollup requests', DAYS, PRICES.lambda.request),
+    line(
+      'Lambda',
+      `demand-rollup GB-s (${memoryMb} MB)`,
+      DAYS * gbSecondsPerInvocation(cpuMsPerNight, memoryMb),
+      PRICES.lambda.gbSecondArm64,
+    ),
+    line(
+      'DynamoDB',
+      'demand-rollup writes (WRU)',
+      DAYS * itemDaysPerDay * units.writeUnitsPerItemDay,
+      wru,
+    ),
+    line('DynamoDB', 'demand-rollup reads (RRU)', DAYS * readsPerDay, rru),
+  ].filter((l) => l.quantity > 0);
+};
+
 /** The sum of the lines in USD. */
 const total = (lines: readonly CostLine[]) => lines.reduce((sum, l) => sum + l.usd, 0);
 
@@ -439,6 +540,7 @@ export interface FunctionMemory {
   readonly stockMonitor: number;
   readonly strategyExecutor: number;
   readonly demandRecorder: number;
+  readonly demandRollup: number;
 }
 
 /**
@@ -449,9 +551,10 @@ export const memoryOf = (
   config: FunctionMemory,
   counts: MeteredCounts,
   load: { rate: number; recordsPerInvocation: number },
-): Record<MeteredFunction, number> => ({
+): Record<MeteredFunction | 'demand-rollup', number> => ({
   'stock-monitor': config.stockMonitor,
   'strategy-executor': config.strategyExecutor,
   'demand-recorder': config.demandRecorder,
+  'demand-rollup': config.demandRollup,
   'naive-consumer': cheapestMemory(countsAt(counts, 'naive-consumer', load)),
 });

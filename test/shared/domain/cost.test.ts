@@ -60,10 +60,26 @@ const METERED: MeteredCounts = {
       ],
     },
   },
+  // Every item on a rule of its own: the monitor reads it too (500 RRU more per 1,000 changes).
+  ownRules: {
+    'stock-monitor': {
+      quiet: [counts(10, { readUnits: 3500 }), counts(100, { readUnits: 3500 })],
+      crossing: [
+        counts(10, { readUnits: 3500, writeUnits: 2000, snsPublishes: 1000, eventEntries: 1000 }),
+        counts(100, { readUnits: 3500, writeUnits: 2000, snsPublishes: 1000, eventEntries: 1000 }),
+      ],
+    },
+  },
+  rollup: {
+    writeUnitsPerItemDay: 1,
+    readUnitsPerItemDay: 0.5,
+    readUnitsPerSale: 0.001,
+    cpuMsPerItemDay: 0.01,
+  },
 };
 
 const MEMORY = memoryOf(
-  { stockMonitor: 256, strategyExecutor: 128, demandRecorder: 128 },
+  { stockMonitor: 256, strategyExecutor: 128, demandRecorder: 128, demandRollup: 1024 },
   METERED,
   {
     rate: 0.05,
@@ -206,6 +222,36 @@ describe('monthlyCost with e-mail digests', () => {
       item(both, 'SMS digests (60 min, US)') + item(both, 'e-mail digests (60 min)'),
       6,
     );
+  });
+});
+
+describe('monthlyCost of rules of their own and of the demand roll-up', () => {
+  const item = (r: ReturnType<typeof monthlyCost>, name: string) =>
+    r.pipeline.find((l) => l.item === name)?.quantity ?? 0;
+
+  it("moves the monitor's reads between the measured setups by the share of changes to items with rules of their own", () => {
+    // 3M changes a month; 3,000 RRU per 1,000 with no item rules, 3,500 with every item on one.
+    const none = monthlyCost({ ...INPUTS, ownRuleShare: 0 });
+    const half = monthlyCost({ ...INPUTS, ownRuleShare: 0.5 });
+    const all = monthlyCost({ ...INPUTS, ownRuleShare: 1 });
+    expect(item(none, 'stock-monitor reads (RRU)')).toBeCloseTo(9_000_000, 3);
+    expect(item(half, 'stock-monitor reads (RRU)')).toBeCloseTo(9_750_000, 3);
+    expect(item(all, 'stock-monitor reads (RRU)')).toBeCloseTo(10_500_000, 3);
+    expect(all.totals.naive).toBe(none.totals.naive);
+  });
+
+  it('prices the roll-up per distinct item-day sold, never more item-days than sales', () => {
+    // 60k sales a day: 5,000 items sold a day take 5,000 item-days; 1M items, only 60k.
+    const few = monthlyCost({ ...INPUTS, itemsSoldPerDay: 5000 });
+    expect(item(few, 'demand-rollup writes (WRU)')).toBeCloseTo(30 * 5000, 6);
+    // Both passes read each item-day's stored day and the day's journal.
+    expect(item(few, 'demand-rollup reads (RRU)')).toBeCloseTo(
+      30 * 2 * (5000 * 0.5 + 60_000 * 0.001),
+      6,
+    );
+    expect(item(few, 'demand-rollup requests')).toBe(30);
+    const many = monthlyCost({ ...INPUTS, itemsSoldPerDay: 1_000_000 });
+    expect(item(many, 'demand-rollup writes (WRU)')).toBeCloseTo(30 * 60_000, 6);
   });
 });
 
