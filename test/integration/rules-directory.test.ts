@@ -223,7 +223,9 @@ describe('rules directory on DynamoDB Local', () => {
     const put = writer.put(aRule({ scope: { sku: 'ONE-MORE' } }));
 
     await expect(put).rejects.toThrow(RulesDirectoryFullError);
-    await expect(put).rejects.toThrow(/400 KB item limit, so nothing was written.*category rule/);
+    await expect(put).rejects.toThrow(
+      /^sku#ONE-MORE was NOT written: .*400 KB item limit.*category rule/,
+    );
     const { Item } = await doc.send(
       new GetCommand({ TableName: table, Key: ControlKeys.rule(newKey) }),
     );
