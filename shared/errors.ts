@@ -110,14 +110,14 @@ export class RulesDirectoryContendedError extends Error {
 }
 
 /**
- * `rules reindex` stopped before it marked the directory ready: the functions keep ignoring it
- * (they read every item key, as without one) until a run finishes.
+ * `rules reindex` stopped part-way: a directory it was building stays `building`, which the
+ * functions ignore (they read every item key, as without one) until a run finishes.
  */
 export class RulesReindexIncompleteError extends Error {
   override readonly name = 'RulesReindexIncompleteError';
   constructor(cause: unknown) {
     super(
-      `rules reindex did not finish (${cause instanceof Error ? cause.message : String(cause)}): the rules directory is left 'building', which the functions ignore (they read every item's sku and sku+location rules, as without a directory). Rule writes keep it in step meanwhile; run rules reindex again to finish it.`,
+      `rules reindex did not finish (${cause instanceof Error ? cause.message : String(cause)}). A directory it was building stays 'building', which the functions ignore (they read every item's sku and sku+location rules, as without one); one that was ready stays ready and in step, only not pruned. Run rules reindex again to finish.`,
       { cause },
     );
   }

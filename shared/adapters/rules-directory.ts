@@ -13,7 +13,11 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { ControlKeys } from '../contracts/tables.js';
-import { RulesDirectoryContendedError, RulesDirectoryFullError } from '../errors.js';
+import {
+  RulesDirectoryContendedError,
+  RulesDirectoryFullError,
+  RulesReindexIncompleteError,
+} from '../errors.js';
 import { batchGetAll } from './batch-get.js';
 import type { TransactItems } from './transact.js';
 
@@ -375,32 +379,38 @@ export interface DirectoryBuild {
  * 3. replace each shard with what the scan found, conditional on its version: a shard that a
  *    rule write touched meanwhile gets the scan's keys added instead, so it stays a superset;
  * 4. mark the head `ready`.
+ * A run that stops part-way (other writers conflicting through every retry, a shard full)
+ * throws {@link RulesReindexIncompleteError}: the head stays as it was, or `building`.
  */
 export const buildRulesDirectory = async (
   doc: DynamoDBDocumentClient,
   tableName: string,
 ): Promise<DirectoryBuild> => {
-  const shards = (await readDirectoryHead(doc, tableName))?.shards ?? DIRECTORY_SHARDS;
-  await createHeadIfMissing(doc, tableName);
-  const before = await batchGetAll(
-    doc,
-    tableName,
-    Array.from({ length: shards }, (_, shard) => ControlKeys.rulesDirectoryShard(shard)),
-  );
-  const versions = new Map(before.map((item) => [String(item.sk), Number(item.version ?? 0)]));
-  const found = await scanItemScopedKeys(doc, tableName);
-  const byShard = groupByShard(found, shards);
-  let merged = 0;
-  for (let shard = 0; shard < shards; shard++) {
-    const version = versions.get(ControlKeys.rulesDirectoryShard(shard).sk) ?? 0;
-    const keys = byShard.get(shard) ?? [];
-    if (!(await replaceShard(doc, tableName, shard, version, keys))) {
-      merged++;
-      if (keys.length > 0) await sendWithDirectory(doc, tableName, [], keys, 'ADD');
+  try {
+    const shards = (await readDirectoryHead(doc, tableName))?.shards ?? DIRECTORY_SHARDS;
+    await createHeadIfMissing(doc, tableName);
+    const before = await batchGetAll(
+      doc,
+      tableName,
+      Array.from({ length: shards }, (_, shard) => ControlKeys.rulesDirectoryShard(shard)),
+    );
+    const versions = new Map(before.map((item) => [String(item.sk), Number(item.version ?? 0)]));
+    const found = await scanItemScopedKeys(doc, tableName);
+    const byShard = groupByShard(found, shards);
+    let merged = 0;
+    for (let shard = 0; shard < shards; shard++) {
+      const version = versions.get(ControlKeys.rulesDirectoryShard(shard).sk) ?? 0;
+      const keys = byShard.get(shard) ?? [];
+      if (!(await replaceShard(doc, tableName, shard, version, keys))) {
+        merged++;
+        if (keys.length > 0) await sendWithDirectory(doc, tableName, [], keys, 'ADD');
+      }
     }
+    await markReady(doc, tableName);
+    return { keys: found.size, shards, merged };
+  } catch (error) {
+    throw new RulesReindexIncompleteError(error);
   }
-  await markReady(doc, tableName);
-  return { keys: found.size, shards, merged };
 };
 
 /** Retries a plain write of the head that met a transaction holding it. */

@@ -18,6 +18,7 @@ import type { RuleInput } from '../../../shared/domain/rules.js';
 import { OverlayChangedError, RulesDirectoryContendedError } from '../../../shared/errors.js';
 import { mockControlTable } from '../../support/control-table-fake.js';
 import { aRule } from '../../support/factories.js';
+import { cancelled } from '../../support/transactions.js';
 
 const mug = {
   itemKey: 'MUG-1#WH-1',
@@ -393,14 +394,6 @@ describe('RulesRepository overlays', () => {
     expect(removeRule?.UpdateExpression).toBe('REMOVE #rule, kind, #at, updatedBy');
   });
 });
-
-/** A transaction DynamoDB cancelled, with one reason per action. */
-const cancelled = (...codes: string[]) =>
-  new TransactionCanceledException({
-    message: `Transaction cancelled [${codes.join(', ')}]`,
-    $metadata: {},
-    CancellationReasons: codes.map((Code) => ({ Code })),
-  });
 
 describe('RulesRepository writes meeting other writers on the rules directory', () => {
   it('tries a write again, reading the head afresh, when another writer held an item of it or it was throttled', async () => {
