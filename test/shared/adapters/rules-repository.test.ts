@@ -395,10 +395,16 @@ describe('RulesRepository overlays', () => {
   });
 });
 
+/** A repository over a fake control table holding an empty, ready rules directory. */
+const repositoryWithDirectory = () => {
+  const rules = repositoryAt({ now: 0 });
+  for (const item of directoryItems([])) control.putItem(item);
+  return rules;
+};
+
 describe('RulesRepository writes meeting other writers on the rules directory', () => {
   it('tries a write again, reading the head afresh, when another writer held an item of it or it was throttled', async () => {
-    const rules = repositoryAt({ now: 0 });
-    for (const item of directoryItems([])) control.putItem(item);
+    const rules = repositoryWithDirectory();
     control.mock
       .on(TransactWriteCommand)
       .rejectsOnce(cancelled('None', 'None', 'TransactionConflict'))
@@ -412,8 +418,7 @@ describe('RulesRepository writes meeting other writers on the rules directory', 
   });
 
   it('names the key and says it was NOT written when other writers keep conflicting through every try', async () => {
-    const rules = repositoryAt({ now: 0 });
-    for (const item of directoryItems([])) control.putItem(item);
+    const rules = repositoryWithDirectory();
     control.mock.on(TransactWriteCommand).rejects(cancelled('None', 'None', 'TransactionConflict'));
 
     const put = rules.put(aRule({ scope: { sku: 'MUG-1' } }));
@@ -424,8 +429,7 @@ describe('RulesRepository writes meeting other writers on the rules directory', 
   });
 
   it('does not try again a write whose own condition failed, nor one refused for any other reason', async () => {
-    const rules = repositoryAt({ now: 0 });
-    for (const item of directoryItems([])) control.putItem(item);
+    const rules = repositoryWithDirectory();
     control.mock
       .on(TransactWriteCommand)
       .rejectsOnce(cancelled('ConditionalCheckFailed', 'None', 'TransactionConflict'))
@@ -441,8 +445,7 @@ describe('RulesRepository writes meeting other writers on the rules directory', 
   });
 
   it('reads a directory condition that keeps failing as the directory moving, not as an overlay that changed', async () => {
-    const rules = repositoryAt({ now: 0 });
-    for (const item of directoryItems([])) control.putItem(item);
+    const rules = repositoryWithDirectory();
     // One overlay, a shard and the head: the head's condition (its shard count) keeps failing.
     control.mock
       .on(TransactWriteCommand)
