@@ -74,18 +74,65 @@ export class UsageError extends Error {
   override readonly name: string = 'UsageError';
 }
 
+/** The first keys of a write, for a message: `a, b, c and 4 more`. */
+const someKeys = (ruleKeys: readonly string[]): string =>
+  `${ruleKeys.slice(0, 3).join(', ')}${ruleKeys.length > 3 ? ` and ${ruleKeys.length - 3} more` : ''}`;
+
 /**
  * A rule or overlay write would grow a shard of the rules directory past DynamoDB's 400 KB item
- * limit: nothing was written. The operator has too many item-scoped rules or overlays.
+ * limit: that write was not applied. The operator has too many item-scoped rules or overlays.
  */
 export class RulesDirectoryFullError extends UsageError {
   override readonly name = 'RulesDirectoryFullError';
   constructor(readonly ruleKeys: readonly string[]) {
     super(
-      `The rules directory cannot hold ${ruleKeys.slice(0, 3).join(', ')}${ruleKeys.length > 3 ? ` and ${ruleKeys.length - 3} more` : ''}: its shard reached DynamoDB's 400 KB item limit, so nothing was written. Fewer sku and sku+location rules and overlays fix it: put shared thresholds on a category rule, delete item rules you no longer need (rules list), and run rules reindex to drop the keys of expired snoozes.`,
+      `${someKeys(ruleKeys)} was NOT written: its shard of the rules directory reached DynamoDB's 400 KB item limit. Fewer sku and sku+location rules and overlays fix it: put shared thresholds on a category rule, delete item rules you no longer need (rules list), and run rules reindex to drop the keys of expired snoozes.`,
     );
   }
 }
+
+/**
+ * A rule or overlay write kept meeting other writers on the rules directory (DynamoDB's
+ * TransactionConflict, or throttling) through every retry: that write was not applied.
+ */
+export class RulesDirectoryContendedError extends Error {
+  override readonly name = 'RulesDirectoryContendedError';
+  constructor(
+    readonly ruleKeys: readonly string[],
+    attempts: number,
+    options?: ErrorOptions,
+  ) {
+    super(
+      `${someKeys(ruleKeys)} was NOT written: other writes to the rules directory kept conflicting with it (DynamoDB TransactionConflict or throttling) through ${attempts} attempts. Run the command again.`,
+      options,
+    );
+  }
+}
+
+/**
+ * `rules reindex` stopped part-way: a directory it was building stays `building`, which the
+ * functions ignore (they read every item key, as without one) until a run finishes.
+ */
+export class RulesReindexIncompleteError extends Error {
+  override readonly name = 'RulesReindexIncompleteError';
+  constructor(cause: unknown) {
+    super(
+      `rules reindex did not finish (${cause instanceof Error ? cause.message : String(cause)}). A directory it was building stays 'building', which the functions ignore (they read every item's sku and sku+location rules, as without one); one that was ready stays ready and in step, only not pruned. Run rules reindex again to finish.`,
+      { cause },
+    );
+  }
+}
+
+/**
+ * `error` with what a multi-write command had applied before it: of the same kind (a
+ * {@link UsageError} stays one, so the CLI keeps its exit code 2).
+ */
+export const withProgress = (error: unknown, applied: string): Error => {
+  const message = `${error instanceof Error ? error.message : String(error)} (${applied})`;
+  return error instanceof UsageError
+    ? new UsageError(message, { cause: error })
+    : new Error(message, { cause: error });
+};
 
 /** The sandbox cannot start (Java missing, DynamoDB Local not starting): the message says how to fix it. */
 export class SandboxSetupError extends Error {

@@ -9,7 +9,12 @@ import {
   ruleKeyOf,
   ruleScopeOf,
 } from '../../shared/domain/rules.js';
-import { InvalidKeyError, InvalidRuleError, UsageError } from '../../shared/errors.js';
+import {
+  InvalidKeyError,
+  InvalidRuleError,
+  UsageError,
+  withProgress,
+} from '../../shared/errors.js';
 import type { CommandInput } from '../args.js';
 import { listKind } from '../control-items.js';
 import { type Format, type Io, printResult, printRows } from '../io.js';
@@ -122,19 +127,39 @@ const putRules = async (
     throw new UsageError(`${file} holds a list: use rules import for several rules`);
   const documents = Array.isArray(document) ? document : [document];
   const rules = validateAll(documents, file);
-  for (const rule of rules) await repository.put(rule, 'cli');
-  const keys = rules.map((r) => ruleKeyOf(r.scope));
+  const keys: string[] = [];
+  for (const rule of rules) {
+    try {
+      await repository.put(rule, 'cli');
+    } catch (error) {
+      throw withProgress(
+        error,
+        keys.length > 0
+          ? `${keys.length} rule(s) of ${file} written before it: ${keys.join(', ')}; none after it`
+          : `no rule of ${file} written`,
+      );
+    }
+    keys.push(ruleKeyOf(rule.scope));
+  }
   printResult(io, format, `${rules.length} rule(s) written: ${keys.join(', ')}`, {
     written: keys,
   });
   io.err(RULE_EDIT_TAKES_EFFECT);
 };
 
-/** After an edit: tells the operator of a table an earlier release wrote how to build the directory. */
+/**
+ * After an edit: tells the operator of a table without a ready directory (an earlier release
+ * wrote it, or a `rules reindex` stopped part-way) how to build it.
+ */
 const hintWithoutDirectory = async (target: Target, io: Io) => {
-  if (!(await readDirectoryHead(target.doc, target.controlTable)))
+  const head = await readDirectoryHead(target.doc, target.controlTable);
+  if (!head)
     io.err(
       "This table has no rules directory yet, so the stock-monitor reads every item's sku and sku+location rules at each change: run rules reindex once to build it (docs/rules.md).",
+    );
+  else if (head.state !== 'ready')
+    io.err(
+      "This table's rules directory is still 'building' (a rules reindex is running, or stopped part-way), so the stock-monitor reads every item's sku and sku+location rules at each change: run rules reindex to finish it (docs/rules.md).",
     );
 };
 

@@ -27,7 +27,7 @@ import {
 } from '../../shared/domain/rules.js';
 import { utcDayOf } from '../../shared/domain/stock-history.js';
 import { thresholdsInForce } from '../../shared/domain/thresholds.js';
-import { formatIssues, InvalidRuleError, UsageError } from '../../shared/errors.js';
+import { formatIssues, InvalidRuleError, UsageError, withProgress } from '../../shared/errors.js';
 import type { CommandInput } from '../args.js';
 import { indexSettingsOf } from '../control-items.js';
 import { type Format, type Io, printRows } from '../io.js';
@@ -311,8 +311,9 @@ const validateChanges = async (
 /**
  * Writes the overlays in transactions of at most {@link OVERLAY_TRANSACTION_LIMIT}, each all or
  * nothing, and ledgers each change once its transaction has committed. Up to that many changes
- * (91: DynamoDB's 100 less the rules directory's head and shards) are one transaction; beyond that, a failure leaves the earlier transactions applied (and
- * ledgered), which the message says, and a second run suggests only what is still different.
+ * (91: DynamoDB's 100 less the rules directory's head and shards) are one transaction; beyond
+ * that, a failure leaves the earlier transactions applied (and ledgered), which the message
+ * says, with the error's exit code, and a second run suggests only what is still different.
  */
 const applyChanges = async (
   target: Target,
@@ -330,8 +331,12 @@ const applyChanges = async (
       );
     } catch (error) {
       if (applied === 0) throw error;
-      throw new Error(
-        `${(error as Error).message} (${applied} of ${changes.length} suggestions were applied and ledgered before this; run the command again for the rest)`,
+      const overlays = changes
+        .slice(0, applied)
+        .map(({ sku, location }) => ruleKeyOf({ sku, location }));
+      throw withProgress(
+        error,
+        `${applied} of ${changes.length} suggestions were applied and ledgered before this (the overlays of ${overlays.slice(0, 10).join(', ')}${applied > 10 ? ` and ${applied - 10} more` : ''}); run the command again for the rest`,
       );
     }
     for (const change of chunk) await ledgerThresholdChange(target, change, at);

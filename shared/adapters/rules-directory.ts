@@ -1,7 +1,8 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import {
   ConditionalCheckFailedException,
   TransactionCanceledException,
+  TransactionConflictException,
 } from '@aws-sdk/client-dynamodb';
 import {
   type DynamoDBDocumentClient,
@@ -9,12 +10,16 @@ import {
   PutCommand,
   ScanCommand,
   TransactWriteCommand,
-  type TransactWriteCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { ControlKeys } from '../contracts/tables.js';
-import { RulesDirectoryFullError } from '../errors.js';
+import {
+  RulesDirectoryContendedError,
+  RulesDirectoryFullError,
+  RulesReindexIncompleteError,
+} from '../errors.js';
 import { batchGetAll } from './batch-get.js';
+import type { TransactItems } from './transact.js';
 
 /**
  * The rules directory (issue #18): the set of item-scoped rule keys (`sku#…` and
@@ -45,7 +50,16 @@ export interface DirectoryHead {
   readonly shards: number;
   /** Each shard's version (0: never written, empty), as a map from its number. */
   readonly versions: Readonly<Record<string, number>>;
+  /**
+   * Random, set when the head is created: a directory deleted and built again restarts its
+   * versions at 1, and a reader that cached shards of the old one must not trust them.
+   * Absent on heads written before it existed.
+   */
+  readonly generation?: string;
 }
+
+/** How a rule write changes the directory: its keys added, or removed. */
+export type DirectoryChange = 'ADD' | 'DELETE';
 
 /** What a reader knows: whether a key may hold a rule or overlay, fresh until `expiresAt`. */
 export interface DirectoryView {
@@ -89,6 +103,7 @@ export const directoryItems = (ruleKeys: Iterable<string>): Record<string, unkno
       state: 'ready',
       shards: DIRECTORY_SHARDS,
       versions: Object.fromEntries(versions),
+      generation: randomUUID(),
     },
     ...[...byShard].map(([shard, keys]) => ({
       ...ControlKeys.rulesDirectoryShard(shard),
@@ -111,8 +126,8 @@ export const directoryUpdates = (
   tableName: string,
   head: DirectoryHead | undefined,
   keys: readonly string[],
-  change: 'ADD' | 'DELETE',
-): NonNullable<TransactWriteCommandInput['TransactItems']> => {
+  change: DirectoryChange,
+): TransactItems => {
   const itemKeys = [...new Set(keys.filter(isItemScoped))];
   if (itemKeys.length === 0) return [];
   if (!head)
@@ -180,36 +195,91 @@ export const readDirectoryHead = async (
 };
 
 /**
- * Sends a rule write with its directory items (built from the head read first), reading the
- * head again when a `rules reindex` created or rebuilt it in between. A shard past DynamoDB's
- * item limit refuses the whole transaction: {@link RulesDirectoryFullError}, nothing written.
+ * Tries of a write to the directory before giving up: every item-scoped rule write updates
+ * the one head item, so writers (an import, a snooze, a reindex) meet there.
+ */
+export const DIRECTORY_WRITE_ATTEMPTS = 8;
+
+/**
+ * Whether a write failed only on what trying again fixes, none of which the SDK retries:
+ * another transaction holding one of its items (TransactionConflict, on a transaction or a
+ * plain write), throttling inside a transaction, or, from index `directoryFrom` on, a
+ * directory item that moved since the head was read.
+ */
+const worthRetrying = (error: unknown, directoryFrom = Number.POSITIVE_INFINITY): boolean => {
+  if (error instanceof TransactionConflictException) return true;
+  if (!(error instanceof TransactionCanceledException)) return false;
+  const failed = (error.CancellationReasons ?? []).flatMap((reason, index) =>
+    reason.Code && reason.Code !== 'None' ? [{ code: reason.Code, index }] : [],
+  );
+  return (
+    failed.length > 0 &&
+    failed.every(
+      ({ code, index }) =>
+        code === 'TransactionConflict' ||
+        code === 'ThrottlingError' ||
+        (code === 'ConditionalCheckFailed' && index >= directoryFrom),
+    )
+  );
+};
+
+/** Full jitter over an exponential ceiling: writers that met once do not meet again in step. */
+const backOff = (attempt: number) =>
+  new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(500, 10 * 2 ** attempt)));
+
+/**
+ * Runs `write` (which reads what it needs afresh each time) until it succeeds, again after a
+ * jittered backoff while `retry` says so, at most {@link DIRECTORY_WRITE_ATTEMPTS} times; then
+ * throws {@link RulesDirectoryContendedError} naming `keys`, none of them written.
+ */
+const withRetries = async <T>(
+  keys: readonly string[],
+  retry: (error: unknown) => boolean,
+  write: () => Promise<T>,
+): Promise<T> => {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await write();
+    } catch (error) {
+      if (!retry(error)) throw error;
+      if (attempt >= DIRECTORY_WRITE_ATTEMPTS)
+        throw new RulesDirectoryContendedError(keys, attempt, { cause: error });
+      await backOff(attempt);
+    }
+  }
+};
+
+/**
+ * Sends a rule write with its directory items (built from the head read first), and again,
+ * reading the head afresh, when another writer held an item of it or a `rules reindex`
+ * created or rebuilt the head in between. A shard past DynamoDB's item limit refuses the whole
+ * transaction: {@link RulesDirectoryFullError}, nothing written.
  */
 export const sendWithDirectory = async (
   doc: DynamoDBDocumentClient,
   tableName: string,
-  own: NonNullable<TransactWriteCommandInput['TransactItems']>,
+  own: TransactItems,
   keys: readonly string[],
-  change: 'ADD' | 'DELETE',
+  change: DirectoryChange,
 ): Promise<void> => {
-  if (!keys.some(isItemScoped)) {
-    await doc.send(new TransactWriteCommand({ TransactItems: own }));
-    return;
-  }
-  for (let attempt = 1; ; attempt++) {
-    const head = await readDirectoryHead(doc, tableName);
-    const directory = directoryUpdates(tableName, head, keys, change);
-    try {
-      await doc.send(new TransactWriteCommand({ TransactItems: [...own, ...directory] }));
-      return;
-    } catch (error) {
-      if (!(error instanceof TransactionCanceledException)) throw error;
-      if (tooLargeAt(error) >= own.length) throw new RulesDirectoryFullError(keys);
-      const directoryMoved = (error.CancellationReasons ?? [])
-        .slice(own.length)
-        .some((r) => r.Code === 'ConditionalCheckFailed');
-      if (!directoryMoved || attempt >= 3) throw error;
-    }
-  }
+  const directory = async () =>
+    keys.some(isItemScoped)
+      ? directoryUpdates(tableName, await readDirectoryHead(doc, tableName), keys, change)
+      : [];
+  await withRetries(
+    keys,
+    (error) => worthRetrying(error, own.length),
+    async () => {
+      try {
+        const TransactItems = [...own, ...(await directory())];
+        await doc.send(new TransactWriteCommand({ TransactItems }));
+      } catch (error) {
+        if (error instanceof TransactionCanceledException && tooLargeAt(error) >= own.length)
+          throw new RulesDirectoryFullError(keys);
+        throw error;
+      }
+    },
+  );
 };
 
 /**
@@ -218,8 +288,13 @@ export const sendWithDirectory = async (
  * table has no ready directory: the reader then reads every item key, as before.
  */
 export class RulesDirectoryReader {
-  private view: (DirectoryView & { readonly ready: boolean }) | undefined;
+  /** What the head read last said, until `expiresAt`: a view when it was ready, else none. */
+  private cached:
+    | { readonly view: DirectoryView | undefined; readonly expiresAt: number }
+    | undefined;
   private readonly shards = new Map<number, { version: number; keys: ReadonlySet<string> }>();
+  /** The head's generation the cached shards belong to. */
+  private generation: string | undefined;
 
   constructor(
     private readonly doc: DynamoDBDocumentClient,
@@ -228,9 +303,14 @@ export class RulesDirectoryReader {
     private readonly clock: () => number,
   ) {}
 
+  /** Forgets the head read, so the next {@link current} reads it again: after a write through this container. */
+  invalidate(): void {
+    this.cached = undefined;
+  }
+
   async current(): Promise<DirectoryView | undefined> {
     const now = this.clock();
-    if (this.view && this.view.expiresAt > now) return this.view.ready ? this.view : undefined;
+    if (this.cached && this.cached.expiresAt > now) return this.cached.view;
     // By BatchGetItem, which the functions' IAM policies grant (the monitor's has no GetItem).
     const [item] = await batchGetAll(this.doc, this.tableName, [ControlKeys.rulesDirectoryHead()], {
       consistent: false,
@@ -238,22 +318,24 @@ export class RulesDirectoryReader {
     const head = isHead(item) ? item : undefined;
     const expiresAt = now + this.ttlMs;
     if (head?.state !== 'ready') {
-      this.view = { ready: false, expiresAt, mayHold: () => true };
+      this.cached = { view: undefined, expiresAt };
       return undefined;
     }
     await this.reloadMoved(head);
     const shardCount = head.shards;
     const shards = this.shards;
-    this.view = {
-      ready: true,
+    const view = {
       expiresAt,
-      mayHold: (key) => shards.get(shardOf(key, shardCount))?.keys.has(key) ?? false,
+      mayHold: (key: string) => shards.get(shardOf(key, shardCount))?.keys.has(key) ?? false,
     };
-    return this.view;
+    this.cached = { view, expiresAt };
+    return view;
   }
 
   /** Reads the shards whose version in the head differs from the one read last. */
   private async reloadMoved(head: DirectoryHead): Promise<void> {
+    if (head.generation !== this.generation) this.shards.clear();
+    this.generation = head.generation;
     for (const shard of this.shards.keys()) if (shard >= head.shards) this.shards.delete(shard);
     const moved: number[] = [];
     for (let shard = 0; shard < head.shards; shard++) {
@@ -297,57 +379,75 @@ export interface DirectoryBuild {
  * 3. replace each shard with what the scan found, conditional on its version: a shard that a
  *    rule write touched meanwhile gets the scan's keys added instead, so it stays a superset;
  * 4. mark the head `ready`.
+ * A run that stops part-way (other writers conflicting through every retry, a shard full)
+ * throws {@link RulesReindexIncompleteError}: the head stays as it was, or `building`.
  */
 export const buildRulesDirectory = async (
   doc: DynamoDBDocumentClient,
   tableName: string,
 ): Promise<DirectoryBuild> => {
-  const shards = (await readDirectoryHead(doc, tableName))?.shards ?? DIRECTORY_SHARDS;
-  await createHeadIfMissing(doc, tableName);
-  const before = await batchGetAll(
-    doc,
-    tableName,
-    Array.from({ length: shards }, (_, shard) => ControlKeys.rulesDirectoryShard(shard)),
-  );
-  const versions = new Map(before.map((item) => [String(item.sk), Number(item.version ?? 0)]));
-  const found = await scanItemScopedKeys(doc, tableName);
-  const byShard = groupByShard(found, shards);
-  let merged = 0;
-  for (let shard = 0; shard < shards; shard++) {
-    const version = versions.get(ControlKeys.rulesDirectoryShard(shard).sk) ?? 0;
-    const keys = byShard.get(shard) ?? [];
-    if (!(await replaceShard(doc, tableName, shard, version, keys))) {
-      merged++;
-      if (keys.length > 0) await sendWithDirectory(doc, tableName, [], keys, 'ADD');
+  try {
+    const shards = (await readDirectoryHead(doc, tableName))?.shards ?? DIRECTORY_SHARDS;
+    await createHeadIfMissing(doc, tableName);
+    const before = await batchGetAll(
+      doc,
+      tableName,
+      Array.from({ length: shards }, (_, shard) => ControlKeys.rulesDirectoryShard(shard)),
+    );
+    const versions = new Map(before.map((item) => [String(item.sk), Number(item.version ?? 0)]));
+    const found = await scanItemScopedKeys(doc, tableName);
+    const byShard = groupByShard(found, shards);
+    let merged = 0;
+    for (let shard = 0; shard < shards; shard++) {
+      const version = versions.get(ControlKeys.rulesDirectoryShard(shard).sk) ?? 0;
+      const keys = byShard.get(shard) ?? [];
+      if (!(await replaceShard(doc, tableName, shard, version, keys))) {
+        merged++;
+        if (keys.length > 0) await sendWithDirectory(doc, tableName, [], keys, 'ADD');
+      }
     }
+    await markReady(doc, tableName);
+    return { keys: found.size, shards, merged };
+  } catch (error) {
+    throw new RulesReindexIncompleteError(error);
   }
-  await doc.send(
-    new UpdateCommand({
-      TableName: tableName,
-      Key: ControlKeys.rulesDirectoryHead(),
-      UpdateExpression: 'SET #state = :ready',
-      ExpressionAttributeNames: { '#state': 'state' },
-      ExpressionAttributeValues: { ':ready': 'ready' },
-    }),
-  );
-  return { keys: found.size, shards, merged };
 };
+
+/** Retries a plain write of the head that met a transaction holding it. */
+const retryOnHead = <T>(write: () => Promise<T>): Promise<T> =>
+  withRetries([ControlKeys.rulesDirectoryHead().pk], (error) => worthRetrying(error), write);
+
+const markReady = (doc: DynamoDBDocumentClient, tableName: string) =>
+  retryOnHead(() =>
+    doc.send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: ControlKeys.rulesDirectoryHead(),
+        UpdateExpression: 'SET #state = :ready',
+        ExpressionAttributeNames: { '#state': 'state' },
+        ExpressionAttributeValues: { ':ready': 'ready' },
+      }),
+    ),
+  );
 
 const createHeadIfMissing = async (doc: DynamoDBDocumentClient, tableName: string) => {
   try {
-    await doc.send(
-      new PutCommand({
-        TableName: tableName,
-        Item: {
-          ...ControlKeys.rulesDirectoryHead(),
-          state: 'building',
-          shards: DIRECTORY_SHARDS,
-          versions: Object.fromEntries(
-            Array.from({ length: DIRECTORY_SHARDS }, (_, shard) => [String(shard), 0]),
-          ),
-        },
-        ConditionExpression: 'attribute_not_exists(pk)',
-      }),
+    await retryOnHead(() =>
+      doc.send(
+        new PutCommand({
+          TableName: tableName,
+          Item: {
+            ...ControlKeys.rulesDirectoryHead(),
+            state: 'building',
+            shards: DIRECTORY_SHARDS,
+            versions: Object.fromEntries(
+              Array.from({ length: DIRECTORY_SHARDS }, (_, shard) => [String(shard), 0]),
+            ),
+            generation: randomUUID(),
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      ),
     );
   } catch (error) {
     if (!(error instanceof ConditionalCheckFailedException)) throw error;
@@ -393,35 +493,40 @@ const replaceShard = async (
   keys: readonly string[],
 ): Promise<boolean> => {
   try {
-    await doc.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          {
-            Update: {
-              TableName: tableName,
-              Key: ControlKeys.rulesDirectoryShard(shard),
-              UpdateExpression: `SET version = :next${keys.length > 0 ? ', #keys = :keys' : ' REMOVE #keys'}`,
-              ConditionExpression:
-                version === 0 ? 'attribute_not_exists(version)' : 'version = :version',
-              ExpressionAttributeNames: { '#keys': 'keys' },
-              ExpressionAttributeValues: {
-                ':next': version + 1,
-                ...(version === 0 ? {} : { ':version': version }),
-                ...(keys.length > 0 ? { ':keys': new Set(keys) } : {}),
+    await withRetries(keys, worthRetrying, () =>
+      doc.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Update: {
+                TableName: tableName,
+                Key: ControlKeys.rulesDirectoryShard(shard),
+                UpdateExpression: `SET version = :next${keys.length > 0 ? ', #keys = :keys' : ' REMOVE #keys'}`,
+                ConditionExpression:
+                  version === 0 ? 'attribute_not_exists(version)' : 'version = :version',
+                ExpressionAttributeNames: { '#keys': 'keys' },
+                ExpressionAttributeValues: {
+                  ':next': version + 1,
+                  ...(version === 0 ? {} : { ':version': version }),
+                  ...(keys.length > 0 ? { ':keys': new Set(keys) } : {}),
+                },
               },
             },
-          },
-          {
-            Update: {
-              TableName: tableName,
-              Key: ControlKeys.rulesDirectoryHead(),
-              UpdateExpression: `SET ${versionPath(shard)} = :next`,
-              ExpressionAttributeNames: { '#versions': 'versions', [`#s${shard}`]: String(shard) },
-              ExpressionAttributeValues: { ':next': version + 1 },
+            {
+              Update: {
+                TableName: tableName,
+                Key: ControlKeys.rulesDirectoryHead(),
+                UpdateExpression: `SET ${versionPath(shard)} = :next`,
+                ExpressionAttributeNames: {
+                  '#versions': 'versions',
+                  [`#s${shard}`]: String(shard),
+                },
+                ExpressionAttributeValues: { ':next': version + 1 },
+              },
             },
-          },
-        ],
-      }),
+          ],
+        }),
+      ),
     );
     return true;
   } catch (error) {

@@ -1,9 +1,5 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import {
-  type DynamoDBDocumentClient,
-  type TransactWriteCommandInput,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { itemKeyOf } from '../contracts/inventory.js';
 import { ControlKeys } from '../contracts/tables.js';
 import {
@@ -26,6 +22,7 @@ import {
   RulesDirectoryReader,
   sendWithDirectory,
 } from './rules-directory.js';
+import type { TransactItems } from './transact.js';
 
 /** What is stored at one scope: its rule and its overlay, either or both absent. */
 interface CacheEntry {
@@ -45,8 +42,6 @@ export const OVERLAY_TRANSACTION_LIMIT = 100 - DIRECTORY_SHARDS - 1;
 
 /** What a scope with nothing stored holds, for keys the rules directory does not name. */
 const NOTHING_STORED = { rule: undefined } as const;
-
-type TransactItems = NonNullable<TransactWriteCommandInput['TransactItems']>;
 
 /** An overlay as stored, with what a conditional write of its successor needs. */
 export interface StoredOverlay {
@@ -272,7 +267,9 @@ export class RulesRepository {
       );
     } catch (error) {
       if (error instanceof TransactionCanceledException) {
-        const changed = (error.CancellationReasons ?? []).flatMap((reason, index) =>
+        // The reasons past the overlays are the directory's: not an overlay that changed.
+        const reasons = (error.CancellationReasons ?? []).slice(0, writes.length);
+        const changed = reasons.flatMap((reason, index) =>
           reason.Code === 'ConditionalCheckFailed'
             ? [ruleKeyOf((writes[index] as OverlayWrite).overlay.scope)]
             : [],
@@ -281,8 +278,7 @@ export class RulesRepository {
       }
       throw error;
     } finally {
-      for (const { overlay } of writes) this.cache.delete(ruleKeyOf(overlay.scope));
-      this.resolutions.clear();
+      this.forget(writes.map(({ overlay }) => ruleKeyOf(overlay.scope)));
     }
   }
 
@@ -349,8 +345,7 @@ export class RulesRepository {
     if (isItemScoped(ruleKey))
       await sendWithDirectory(this.doc, this.tableName, [{ Update: update }], [ruleKey], 'ADD');
     else await this.doc.send(new UpdateCommand(update));
-    this.cache.delete(ruleKey);
-    this.resolutions.clear();
+    this.forget([ruleKey]);
     return rule;
   }
 
@@ -387,9 +382,18 @@ export class RulesRepository {
         }),
       );
     } finally {
-      this.cache.delete(ruleKey);
-      this.resolutions.clear();
+      this.forget([ruleKey]);
     }
+  }
+
+  /**
+   * Forgets what a write through this repository changed: the keys written, every resolution,
+   * and the directory's head, so that this container sees its own write at once.
+   */
+  private forget(ruleKeys: readonly string[]): void {
+    for (const key of ruleKeys) this.cache.delete(key);
+    this.resolutions.clear();
+    this.directory.invalidate();
   }
 
   private decode(key: string, item: Record<string, unknown> | undefined): Rule | undefined {

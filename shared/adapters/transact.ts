@@ -1,9 +1,12 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 
-type DocumentAction = NonNullable<
+/** The actions of a document-client TransactWriteItems (plain JavaScript values). */
+export type TransactItems = NonNullable<
   ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']
->[number];
+>;
+
+type DocumentAction = TransactItems[number];
 
 /** DynamoDB allows at most 100 actions per TransactWriteItems. */
 export const TRANSACT_LIMIT = 100;

@@ -90,6 +90,7 @@ describe('report --html reads', () => {
     mock
       .on(QueryCommand, { TableName: 'inventory' })
       .resolves({ Items: [{ sku: 'MUG', location: 'WH-1' }] });
+    // Rules, and the rules directory's head (by BatchGetItem, as the functions read it): none.
     mock.on(BatchGetCommand).resolves({ Responses: {} });
     mock.on(GetCommand).resolves({}); // no demand roll-up yet
   });

@@ -6,6 +6,7 @@ import {
   GetCommand,
   PutCommand,
   type TransactWriteCommand,
+  UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, inject, it } from 'vitest';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../sandbox/dynamodb-local.js';
@@ -78,6 +79,40 @@ const directoryKeys = async (doc: DynamoDBDocumentClient, table: string) => {
     keys.push(...((Item?.keys as Set<string> | undefined) ?? []));
   }
   return keys.sort();
+};
+
+/**
+ * Fills a shard to DynamoDB's 400 KB item limit with long keys (as a catalogue of item rules
+ * would fill it): the longest last key the engine still stores, returned.
+ */
+const fillShardToLimit = async (doc: DynamoDBDocumentClient, table: string, shard: number) => {
+  const filler = Array.from(
+    { length: 202 },
+    (_, n) => `sku#${String(n).padStart(4, '0')}${'x'.repeat(2_000)}`,
+  );
+  const fill = (last: number) =>
+    doc.send(
+      new PutCommand({
+        TableName: table,
+        Item: {
+          ...ControlKeys.rulesDirectoryShard(shard),
+          version: 1,
+          keys: new Set([...filler, `sku#last${'y'.repeat(last)}`]),
+        },
+      }),
+    );
+  let [fits, tooLong] = [0, 4_000];
+  while (tooLong - fits > 1) {
+    const middle = Math.floor((fits + tooLong) / 2);
+    [fits, tooLong] = (await fill(middle).then(
+      () => true,
+      () => false,
+    ))
+      ? [middle, tooLong]
+      : [fits, middle];
+  }
+  await fill(fits);
+  return tooLong;
 };
 
 describe('rules directory on DynamoDB Local', () => {
@@ -189,41 +224,14 @@ describe('rules directory on DynamoDB Local', () => {
   it('refuses a rule whose shard would pass the 400 KB item limit, writing nothing, and reindex drops keys left by expired items', async () => {
     const { doc, table, writer } = await freshTable();
     const newKey = 'sku#ONE-MORE';
-    const shard = shardOf(newKey);
-    // Prepare: the shard filled to DynamoDB's 400 KB item limit with long keys (as a catalogue
-    // of item rules would fill it): the longest last key the engine still stores.
-    const filler = Array.from(
-      { length: 202 },
-      (_, n) => `sku#${String(n).padStart(4, '0')}${'x'.repeat(2_000)}`,
-    );
-    const fill = (last: number) =>
-      doc.send(
-        new PutCommand({
-          TableName: table,
-          Item: {
-            ...ControlKeys.rulesDirectoryShard(shard),
-            version: 1,
-            keys: new Set([...filler, `sku#last${'y'.repeat(last)}`]),
-          },
-        }),
-      );
-    let [fits, tooLong] = [0, 4_000];
-    while (tooLong - fits > 1) {
-      const middle = Math.floor((fits + tooLong) / 2);
-      [fits, tooLong] = (await fill(middle).then(
-        () => true,
-        () => false,
-      ))
-        ? [middle, tooLong]
-        : [fits, middle];
-    }
-    expect(tooLong).toBeLessThan(4_000);
-    await fill(fits);
+    expect(await fillShardToLimit(doc, table, shardOf(newKey))).toBeLessThan(4_000);
 
     const put = writer.put(aRule({ scope: { sku: 'ONE-MORE' } }));
 
     await expect(put).rejects.toThrow(RulesDirectoryFullError);
-    await expect(put).rejects.toThrow(/400 KB item limit, so nothing was written.*category rule/);
+    await expect(put).rejects.toThrow(
+      /^sku#ONE-MORE was NOT written: .*400 KB item limit.*category rule/,
+    );
     const { Item } = await doc.send(
       new GetCommand({ TableName: table, Key: ControlKeys.rule(newKey) }),
     );
@@ -257,5 +265,52 @@ describe('rules reindex (CLI)', () => {
     expect(JSON.parse(reindex.out)).toEqual({ keys: 1, shards: DIRECTORY_SHARDS, merged: 0 });
     expect(after.err).not.toContain('no rules directory');
     expect(await directoryKeys(fx.doc, fx.tables.control)).toEqual(['sku#MUG']);
+  });
+
+  it('says which rule of an import was NOT written, and which were, when a shard is full part-way (exit 2)', async () => {
+    const fx = await cliFixture(inject('dynamoEndpoint'), 'rules-import-full-');
+    let ok = 0;
+    while (shardOf(`sku#OK-${ok}`) === shardOf('sku#FULL')) ok++;
+    await fillShardToLimit(fx.doc, fx.tables.control, shardOf('sku#FULL'));
+    const file = fx.file(
+      'rules.json',
+      JSON.stringify([
+        aRule({ name: 'ok', scope: { sku: `OK-${ok}` } }),
+        aRule({ name: 'full', scope: { sku: 'FULL' } }),
+      ]),
+    );
+
+    const result = await fx.cli('rules', 'import', file);
+
+    expect(result.code).toBe(2);
+    expect(result.err).toContain('sku#FULL was NOT written');
+    expect(result.err).toContain(`1 rule(s) of ${file} written before it: sku#OK-${ok}`);
+    expect(result.err).not.toContain('nothing was written');
+    const stored = (key: string) =>
+      fx.doc.send(new GetCommand({ TableName: fx.tables.control, Key: ControlKeys.rule(key) }));
+    expect((await stored(`sku#OK-${ok}`)).Item).toBeDefined();
+    expect((await stored('sku#FULL')).Item).toBeUndefined();
+  });
+
+  it('is suggested after an edit while the directory is still building (a reindex stopped part-way)', async () => {
+    const fx = await cliFixture(inject('dynamoEndpoint'), 'rules-building-');
+    await fx.doc.send(
+      new UpdateCommand({
+        TableName: fx.tables.control,
+        Key: ControlKeys.rulesDirectoryHead(),
+        UpdateExpression: 'SET #state = :building',
+        ExpressionAttributeNames: { '#state': 'state' },
+        ExpressionAttributeValues: { ':building': 'building' },
+      }),
+    );
+    const rule = fx.file('mug.json', JSON.stringify(aRule({ scope: { sku: 'MUG' } })));
+
+    const building = await fx.cli('rules', 'put', rule);
+    await fx.cli('rules', 'reindex');
+    const ready = await fx.cli('rules', 'put', rule);
+
+    expect(building).toMatchObject({ code: 0, err: expect.stringContaining("still 'building'") });
+    expect(building.err).toContain('run rules reindex to finish it');
+    expect(ready.err).not.toContain("'building'");
   });
 });

@@ -7,13 +7,18 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { afterEach, describe, expect, it } from 'vitest';
-import { directoryItems, shardOf } from '../../../shared/adapters/rules-directory.js';
+import {
+  DIRECTORY_WRITE_ATTEMPTS,
+  directoryItems,
+  shardOf,
+} from '../../../shared/adapters/rules-directory.js';
 import { RulesRepository } from '../../../shared/adapters/rules-repository.js';
 import { ControlKeys } from '../../../shared/contracts/tables.js';
 import type { RuleInput } from '../../../shared/domain/rules.js';
-import { OverlayChangedError } from '../../../shared/errors.js';
+import { OverlayChangedError, RulesDirectoryContendedError } from '../../../shared/errors.js';
 import { mockControlTable } from '../../support/control-table-fake.js';
 import { aRule } from '../../support/factories.js';
+import { cancelled } from '../../support/transactions.js';
 
 const mug = {
   itemKey: 'MUG-1#WH-1',
@@ -36,6 +41,13 @@ const ruleReads = () =>
         (request.Keys ?? []).some((key) => String(key.pk).startsWith('RULE#')),
       ),
     ).length;
+
+/** A sku (not `ruleKey`'s) whose key lives in the same directory shard as `ruleKey`. */
+const sameShardAs = (ruleKey: string): string => {
+  let n = 0;
+  while (shardOf(`sku#OTHER-${n}`) !== shardOf(ruleKey)) n++;
+  return `OTHER-${n}`;
+};
 
 /** A repository over the fake control table with a clock the test moves. */
 const repositoryAt = (clock: { now: number }, ttlMs = 60_000) => {
@@ -94,14 +106,18 @@ describe('RulesRepository.resolveMany', () => {
     expect(ruleReads()).toBe(2);
   });
 
-  it('forgets every resolution when a rule is written through it', async () => {
+  it('forgets every resolution, and the directory it read, when a rule is written through it', async () => {
     const clock = { now: 0 };
     const rules = repositoryAt(clock);
+    control.mock.on(TransactWriteCommand).resolves({});
     control.putRule(aRule({ name: 'Kitchen', scope: { category: 'kitchen' } }));
+    for (const item of directoryItems([])) control.putItem(item);
     expect((await rules.resolveMany([mug])).get(mug.itemKey)?.rule.name).toBe('Kitchen');
 
     await rules.put(aRule({ name: 'Mug', scope: { sku: 'MUG-1' } }));
+    // What the transaction wrote: the rule, and the directory naming it.
     control.putRule(aRule({ name: 'Mug', scope: { sku: 'MUG-1' } }));
+    for (const item of directoryItems(['sku#MUG-1'])) control.putItem(item);
 
     expect((await rules.resolveMany([mug])).get(mug.itemKey)?.rule.name).toBe('Mug');
   });
@@ -170,6 +186,25 @@ describe('RulesRepository.resolveMany', () => {
 
     expect((await rules.resolveMany([pan])).get(pan.itemKey)?.rule.name).toBe('Pan');
     expect(directoryReads()).toEqual(['HEAD', `SHARD#${moved}`]);
+  });
+
+  it('drops the shards it holds when the directory was deleted and built again (its versions restart at 1)', async () => {
+    const clock = { now: 0 };
+    const rules = repositoryAt(clock, 30_000);
+    control.putRule(aRule({ name: 'Kitchen', scope: { category: 'kitchen' } }));
+    control.putRule(aRule({ name: 'Mug', scope: { sku: 'MUG-1' } }));
+    for (const item of directoryItems(['sku#MUG-1'])) control.putItem(item);
+    const inMugsShard = sameShardAs('sku#MUG-1');
+    const other = { itemKey: `${inMugsShard}#WH-1`, item: { ...pan.item, sku: inMugsShard } };
+    expect((await rules.resolveMany([mug, other])).get(other.itemKey)?.rule.name).toBe('Kitchen');
+
+    // The RULEDIR items deleted and rules reindex run again: every version back at 1, and a
+    // rule put in the same shard.
+    control.putRule(aRule({ name: 'Other', scope: { sku: inMugsShard } }));
+    for (const item of directoryItems(['sku#MUG-1', `sku#${inMugsShard}`])) control.putItem(item);
+    clock.now = 30_000;
+
+    expect((await rules.resolveMany([other])).get(other.itemKey)?.rule.name).toBe('Other');
   });
 
   it('resolves to nothing when no rule covers the item, and remembers that too', async () => {
@@ -357,5 +392,71 @@ describe('RulesRepository overlays', () => {
     expect(remove?.Delete?.ConditionExpression).toBe('attribute_not_exists(#overlay)');
     const [removeRule] = control.mock.commandCalls(UpdateCommand).map((c) => c.args[0].input);
     expect(removeRule?.UpdateExpression).toBe('REMOVE #rule, kind, #at, updatedBy');
+  });
+});
+
+/** A repository over a fake control table holding an empty, ready rules directory. */
+const repositoryWithDirectory = () => {
+  const rules = repositoryAt({ now: 0 });
+  for (const item of directoryItems([])) control.putItem(item);
+  return rules;
+};
+
+describe('RulesRepository writes meeting other writers on the rules directory', () => {
+  it('tries a write again, reading the head afresh, when another writer held an item of it or it was throttled', async () => {
+    const rules = repositoryWithDirectory();
+    control.mock
+      .on(TransactWriteCommand)
+      .rejectsOnce(cancelled('None', 'None', 'TransactionConflict'))
+      .rejectsOnce(cancelled('None', 'ThrottlingError', 'None'))
+      .resolves({});
+
+    await rules.put(aRule({ scope: { sku: 'MUG-1' } }));
+
+    expect(control.mock).toHaveReceivedCommandTimes(TransactWriteCommand, 3);
+    expect(control.mock).toHaveReceivedCommandTimes(GetCommand, 3);
+  });
+
+  it('names the key and says it was NOT written when other writers keep conflicting through every try', async () => {
+    const rules = repositoryWithDirectory();
+    control.mock.on(TransactWriteCommand).rejects(cancelled('None', 'None', 'TransactionConflict'));
+
+    const put = rules.put(aRule({ scope: { sku: 'MUG-1' } }));
+
+    await expect(put).rejects.toThrow(RulesDirectoryContendedError);
+    await expect(put).rejects.toThrow(/^sku#MUG-1 was NOT written: other writes .* conflicting/);
+    expect(control.mock).toHaveReceivedCommandTimes(TransactWriteCommand, DIRECTORY_WRITE_ATTEMPTS);
+  });
+
+  it('does not try again a write whose own condition failed, nor one refused for any other reason', async () => {
+    const rules = repositoryWithDirectory();
+    control.mock
+      .on(TransactWriteCommand)
+      .rejectsOnce(cancelled('ConditionalCheckFailed', 'None', 'TransactionConflict'))
+      .rejectsOnce(cancelled('ValidationError', 'None', 'None'));
+    const read = { overlay: undefined, version: undefined, holdsRule: false };
+    const overlay = { scope: { sku: 'MUG-1' }, snoozeUntil: later };
+
+    await expect(rules.writeOverlays([{ overlay, read }])).rejects.toThrow(OverlayChangedError);
+    await expect(rules.writeOverlays([{ overlay, read }])).rejects.toThrow(
+      TransactionCanceledException,
+    );
+    expect(control.mock).toHaveReceivedCommandTimes(TransactWriteCommand, 2);
+  });
+
+  it('reads a directory condition that keeps failing as the directory moving, not as an overlay that changed', async () => {
+    const rules = repositoryWithDirectory();
+    // One overlay, a shard and the head: the head's condition (its shard count) keeps failing.
+    control.mock
+      .on(TransactWriteCommand)
+      .rejects(cancelled('None', 'None', 'ConditionalCheckFailed'));
+    const read = { overlay: undefined, version: undefined, holdsRule: false };
+
+    const write = rules.writeOverlays([
+      { overlay: { scope: { sku: 'MUG-1' }, snoozeUntil: later }, read },
+    ]);
+
+    await expect(write).rejects.toThrow(RulesDirectoryContendedError);
+    await expect(write).rejects.toThrow(/^sku#MUG-1 was NOT written/);
   });
 });
