@@ -3,7 +3,10 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
-import { DEMAND_ROLLUP_MINUTES_AFTER_MIDNIGHT } from '../functions/demand-rollup/rollup.js';
+import {
+  DEMAND_ROLLUP_MINUTES_AFTER_MIDNIGHT,
+  DEMAND_ROLLUP_RETRY_ATTEMPTS,
+} from '../functions/demand-rollup/rollup.js';
 import type { DigestRun } from '../functions/digest-sender/sender.js';
 import { type EnvironmentConfig, loadEnvironment } from '../infra/config/environments.js';
 import { OrderStore } from '../shared/adapters/order-store.js';
@@ -112,11 +115,19 @@ export class Sandbox {
   /**
    * Rolls the demand journal up into demand days: `day` alone (a repair, or a test that wants
    * today's sales as a day total), or, without one, as the nightly schedule does now
-   * (yesterday, and the day before again).
+   * (yesterday, and the day before again). `asScheduled`: a failed run is retried as Lambda
+   * retries the schedule's asynchronous invocation ({@link DEMAND_ROLLUP_RETRY_ATTEMPTS}).
    */
-  rollUpDemand(day?: string) {
+  async rollUpDemand(day?: string, options: { asScheduled?: boolean } = {}) {
     const event = day === undefined ? { time: new Date().toISOString() } : { day };
-    return this.demandRollup(event, lambdaContext('demand-rollup'));
+    const attempts = options.asScheduled ? 1 + DEMAND_ROLLUP_RETRY_ATTEMPTS : 1;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.demandRollup(event, lambdaContext('demand-rollup'));
+      } catch (error) {
+        if (attempt >= attempts) throw error;
+      }
+    }
   }
 
   /** Runs the roll-up every day at the schedule's time after midnight UTC, until {@link stop}. */
@@ -125,7 +136,7 @@ export class Sandbox {
     const offset = DEMAND_ROLLUP_MINUTES_AFTER_MIDNIGHT * 60_000;
     const next = () => day - ((Date.now() - offset) % day);
     const fire = () => {
-      this.rollUpDemand().catch((error: Error) =>
+      this.rollUpDemand(undefined, { asScheduled: true }).catch((error: Error) =>
         console.error(`demand-rollup failed: ${error.message} (tomorrow's run tries again)`),
       );
       this.rollupTimer = setTimeout(fire, next());

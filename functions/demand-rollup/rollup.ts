@@ -24,6 +24,12 @@ export interface DemandRollupEvent {
  */
 export const DEMAND_ROLLUP_MINUTES_AFTER_MIDNIGHT = 30;
 
+/**
+ * Lambda's retries of a failed night's run (an asynchronous invocation): the run is a plain
+ * re-fold and re-put, so a retry after a throttled call finishes what the first began.
+ */
+export const DEMAND_ROLLUP_RETRY_ATTEMPTS = 2;
+
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
 /**

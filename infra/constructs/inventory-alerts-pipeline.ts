@@ -17,7 +17,10 @@ import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources'
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { DEMAND_ROLLUP_MINUTES_AFTER_MIDNIGHT } from '../../functions/demand-rollup/rollup.js';
+import {
+  DEMAND_ROLLUP_MINUTES_AFTER_MIDNIGHT,
+  DEMAND_ROLLUP_RETRY_ATTEMPTS,
+} from '../../functions/demand-rollup/rollup.js';
 import { EnvName } from '../../shared/contracts/env.js';
 import { STRATEGY_EXECUTOR_PATTERN } from '../../shared/contracts/events.js';
 import { METRICS_NAMESPACE, MetricName, SERVICE_NAMES } from '../../shared/contracts/metrics.js';
@@ -330,7 +333,7 @@ export class InventoryAlertsPipeline extends Construct {
       timeout: Duration.minutes(15),
       environment: { [EnvName.controlTable]: data.controlTable.tableName },
       deadLetterQueue,
-      retryAttempts: 2,
+      retryAttempts: DEMAND_ROLLUP_RETRY_ATTEMPTS,
     });
     const fn = rollup.function;
     allow(
