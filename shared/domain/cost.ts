@@ -217,6 +217,25 @@ export const countsAt = (
   load: { rate: number; recordsPerInvocation: number; share?: number },
 ): FunctionCounts => pointsAt(counts.functions[fn], counts.batchSizes, load);
 
+/**
+ * Counts whose every measure is `combine` of that measure (a weighted sum of counts), CPU per
+ * invocation weighted by invocations.
+ */
+const combined = (combine: (measure: Measure) => number): FunctionCounts => {
+  const invocations = combine((c) => c.invocations);
+  const cpuMs = combine((c) => c.invocations * c.cpuMsPerInvocation);
+  return {
+    invocations,
+    writeUnits: combine((c) => c.writeUnits),
+    indexWriteUnits: combine((c) => c.indexWriteUnits),
+    readUnits: combine((c) => c.readUnits),
+    snsPublishes: combine((c) => c.snsPublishes),
+    eventEntries: combine((c) => c.eventEntries),
+    cpuMsPerInvocation: invocations === 0 ? 0 : cpuMs / invocations,
+    calls: {},
+  };
+};
+
 /** {@link countsAt} of one function's measured points. */
 const pointsAt = (
   points: FunctionPoints,
@@ -225,22 +244,12 @@ const pointsAt = (
 ): FunctionCounts => {
   const { quiet, crossing } = points;
   const { rate, recordsPerInvocation, share = 1 } = load;
-  const mix = (measure: Measure) =>
-    share *
-    ((1 - rate) * atBatchSize(quiet, batchSizes, recordsPerInvocation, measure) +
-      rate * atBatchSize(crossing, batchSizes, recordsPerInvocation, measure));
-  const invocations = mix((c) => c.invocations);
-  const cpuMs = mix((c) => c.invocations * c.cpuMsPerInvocation);
-  return {
-    invocations,
-    writeUnits: mix((c) => c.writeUnits),
-    indexWriteUnits: mix((c) => c.indexWriteUnits),
-    readUnits: mix((c) => c.readUnits),
-    snsPublishes: mix((c) => c.snsPublishes),
-    eventEntries: mix((c) => c.eventEntries),
-    cpuMsPerInvocation: invocations === 0 ? 0 : cpuMs / invocations,
-    calls: {},
-  };
+  return combined(
+    (measure) =>
+      share *
+      ((1 - rate) * atBatchSize(quiet, batchSizes, recordsPerInvocation, measure) +
+        rate * atBatchSize(crossing, batchSizes, recordsPerInvocation, measure)),
+  );
 };
 
 /**
@@ -254,20 +263,7 @@ const monitorCountsAt = (
 ): FunctionCounts => {
   const none = countsAt(counts, 'stock-monitor', load);
   const own = pointsAt(counts.ownRules['stock-monitor'], counts.batchSizes, load);
-  const blend = (measure: Measure) =>
-    (1 - ownRuleShare) * measure(none) + ownRuleShare * measure(own);
-  const invocations = blend((c) => c.invocations);
-  return {
-    invocations,
-    writeUnits: blend((c) => c.writeUnits),
-    indexWriteUnits: blend((c) => c.indexWriteUnits),
-    readUnits: blend((c) => c.readUnits),
-    snsPublishes: blend((c) => c.snsPublishes),
-    eventEntries: blend((c) => c.eventEntries),
-    cpuMsPerInvocation:
-      invocations === 0 ? 0 : blend((c) => c.invocations * c.cpuMsPerInvocation) / invocations,
-    calls: {},
-  };
+  return combined((measure) => (1 - ownRuleShare) * measure(none) + ownRuleShare * measure(own));
 };
 
 /** GB-seconds per 1,000 changes of a function's counts at `memoryMb`. */

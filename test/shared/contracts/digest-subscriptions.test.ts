@@ -46,6 +46,18 @@ const alerts = fc.record({
   category: fc.integer({ min: 0, max: 5 }).map((i) => `c${i}`),
 });
 
+/** The filter attributes an immediate message of `alert` carries. */
+const attributesOf = (
+  alert: typeof alerts extends fc.Arbitrary<infer A> ? A : never,
+  options = { digestsKept: true },
+) => ({
+  locale: alert.locale,
+  location: alert.location,
+  category: alert.category,
+  delivery: deliveriesOf(alert.channels, alert.severity, options),
+  alert: alertTagsOf(alert.level, alert.transition),
+});
+
 describe('digest subscribers in filter policies', () => {
   it('get at once exactly the critical alerts they keep immediate, and read back from their policy', () => {
     fc.assert(
@@ -60,13 +72,7 @@ describe('digest subscribers in filter policies', () => {
           const id = subscriberIdOf(protocol, 'endpoint');
           const digestPolicy = filterPolicyOf(protocol, filter, locale, { ...choice, id });
           const immediatePolicy = filterPolicyOf(protocol, filter, locale);
-          const attributes = {
-            locale: alert.locale,
-            location: alert.location,
-            category: alert.category,
-            delivery: deliveriesOf(alert.channels, alert.severity),
-            alert: alertTagsOf(alert.level, alert.transition),
-          };
+          const attributes = attributesOf(alert);
           // Act
           const subscriber = digestSubscriberOf(digestPolicy, isLocale);
           const atOnce = matchesFilterPolicy(digestPolicy, attributes);
@@ -102,13 +108,7 @@ describe('digest subscribers in filter policies', () => {
           const id = subscriberIdOf(protocol, 'endpoint');
           const digestPolicy = filterPolicyOf(protocol, filter, locale, { ...choice, id });
           const immediatePolicy = filterPolicyOf(protocol, filter, locale);
-          const attributes = {
-            locale: alert.locale,
-            location: alert.location,
-            category: alert.category,
-            delivery: deliveriesOf(alert.channels, alert.severity, { digestsKept: false }),
-            alert: alertTagsOf(alert.level, alert.transition),
-          };
+          const attributes = attributesOf(alert, { digestsKept: false });
           expect(matchesFilterPolicy(digestPolicy, attributes)).toBe(
             matchesFilterPolicy(immediatePolicy, attributes),
           );
