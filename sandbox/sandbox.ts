@@ -9,6 +9,7 @@ import {
 } from '../functions/demand-rollup/rollup.js';
 import type { DigestRun } from '../functions/digest-sender/sender.js';
 import { type EnvironmentConfig, loadEnvironment } from '../infra/config/environments.js';
+import { rollUpDay } from '../shared/adapters/demand-journal.js';
 import { OrderStore } from '../shared/adapters/order-store.js';
 import { RulesRepository } from '../shared/adapters/rules-repository.js';
 import { EnvName } from '../shared/contracts/env.js';
@@ -113,17 +114,22 @@ export class Sandbox {
   private rollupTimer: NodeJS.Timeout | undefined;
 
   /**
-   * Rolls the demand journal up into demand days: `day` alone (a repair, or a test that wants
-   * today's sales as a day total), or, without one, as the nightly schedule does now
-   * (yesterday, and the day before again). `asScheduled`: a failed run is retried as Lambda
-   * retries the schedule's asynchronous invocation ({@link DEMAND_ROLLUP_RETRY_ATTEMPTS}).
+   * Rolls the demand journal up into demand days. Without `day`, as the nightly schedule does
+   * now (the final passes the marker is behind by, and yesterday's first look), through the
+   * handler; `asScheduled` retries a failed run as Lambda retries the schedule's asynchronous
+   * invocation ({@link DEMAND_ROLLUP_RETRY_ATTEMPTS}). With `day`, that day alone, today's
+   * included and the marker left alone: a first look for tests and drills that want a day's
+   * sales as day totals now (a repair's checks are the CLI's, `thresholds rollup --day`).
    */
   async rollUpDemand(day?: string, options: { asScheduled?: boolean } = {}) {
-    const event = day === undefined ? { time: new Date().toISOString() } : { day };
+    const run = () =>
+      day === undefined
+        ? this.demandRollup({ time: new Date().toISOString() }, lambdaContext('demand-rollup'))
+        : rollUpDay(this.doc, this.tables.control, day).then((result) => [result]);
     const attempts = options.asScheduled ? 1 + DEMAND_ROLLUP_RETRY_ATTEMPTS : 1;
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.demandRollup(event, lambdaContext('demand-rollup'));
+        return await run();
       } catch (error) {
         if (attempt >= attempts) throw error;
       }

@@ -16,6 +16,7 @@ import {
   rollingStatistics,
   stockoutRisk,
 } from '../../shared/domain/demand.js';
+import { repairDayProblem, repairStep, utcDay } from '../../shared/domain/rollup-plan.js';
 import {
   DemandPolicySchema,
   effectiveThreshold,
@@ -25,7 +26,6 @@ import {
   type RuleOverlay,
   ruleKeyOf,
 } from '../../shared/domain/rules.js';
-import { utcDayOf } from '../../shared/domain/stock-history.js';
 import { thresholdsInForce } from '../../shared/domain/thresholds.js';
 import { formatIssues, InvalidRuleError, UsageError, withProgress } from '../../shared/errors.js';
 import type { CommandInput } from '../args.js';
@@ -123,9 +123,10 @@ export const thresholdsCommand = async (
 
 /**
  * `thresholds rollup --day yyyy-mm-dd`: rolls one day's demand journal up into its demand days
- * again, as the nightly demand-rollup does (a repair: after a failed run, or once a day's late
- * batches are journaled). Only a day before today: a day still running is not complete, and
- * rolling it up would let the thresholds read it as one. Writes only the days that differ.
+ * again, as the nightly demand-rollup does (a repair: after failed runs, or once a day's late
+ * batches are journaled). Only a day before today whose journal is still whole
+ * (domain/rollup-plan `repairDayProblem`); the marker moves on only to the day after it. Writes
+ * only the days that differ.
  */
 const rollupCommand = async (
   input: CommandInput,
@@ -134,20 +135,18 @@ const rollupCommand = async (
   format: Format,
 ): Promise<void> => {
   const day = input.required('day');
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(day) || utcDayOf(new Date(`${day}T00:00:00Z`)) !== day)
-    throw new UsageError(`--day must be a UTC day as yyyy-mm-dd, got ${JSON.stringify(day)}`);
-  const today = utcDayOf(new Date());
-  if (day >= today)
-    throw new UsageError(
-      `--day ${day} is not over yet (today is ${today} UTC): roll up a day before today`,
-    );
-  const result = await rollUpDay(target.doc, target.controlTable, day);
+  const today = utcDay(new Date());
+  const problem = repairDayProblem(day, today);
+  if (problem) throw new UsageError(`--day: ${problem}`);
+  const step = repairStep(day, today);
+  const result = await rollUpDay(target.doc, target.controlTable, day, step.moveMarkerFrom);
   const row = {
     day,
     deltas: result.deltas,
     itemDays: result.itemDays,
     written: result.written,
     overlaps: result.overlaps.length,
+    markerMoved: result.markerMoved,
   };
   printRows(io, [row], Object.keys(row), format);
   if (result.overlaps.length > 0)

@@ -1,4 +1,5 @@
 import { rollUpDay } from '../../shared/adapters/demand-journal.js';
+import { rolledUpThrough } from '../../shared/adapters/demand-repository.js';
 import { EnvName } from '../../shared/contracts/env.js';
 import { SERVICE_NAMES } from '../../shared/contracts/metrics.js';
 import { type ClientOverrides, createDocumentClient } from '../commons/clients.js';
@@ -17,7 +18,8 @@ export const createHandler = (overrides: Pick<ClientOverrides, 'dynamodb'> = {})
   const doc = createDocumentClient(tracer, overrides.dynamodb);
   const controlTable = requireEnv(EnvName.controlTable);
   const rollup = createDemandRollup({
-    rollUpDay: (day) => rollUpDay(doc, controlTable, day),
+    rollUpDay: (day, moveMarkerFrom) => rollUpDay(doc, controlTable, day, moveMarkerFrom),
+    rolledUpThrough: () => rolledUpThrough(doc, controlTable),
     logger,
     metrics,
   });

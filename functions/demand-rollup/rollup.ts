@@ -1,15 +1,24 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { dayBefore, type RollupResult } from '../../shared/adapters/demand-journal.js';
+import type { RollupResult } from '../../shared/adapters/demand-journal.js';
 import { MetricName } from '../../shared/contracts/metrics.js';
-import { utcDayOf } from '../../shared/domain/stock-history.js';
+import {
+  type RollupStep,
+  repairDayProblem,
+  repairStep,
+  scheduledSteps,
+  utcDay,
+} from '../../shared/domain/rollup-plan.js';
 
 /** What the demand-rollup talks to; the handler wires AWS clients, the sandbox local ones. */
 export interface DemandRollupDeps {
-  /** Folds one day's journal into its demand days (adapters/demand-journal `rollUpDay`). */
-  readonly rollUpDay: (day: string) => Promise<RollupResult>;
+  /** Folds one day's journal into its demand days, moving the marker if asked (adapters/demand-journal `rollUpDay`). */
+  readonly rollUpDay: (day: string, moveMarkerFrom?: string | null) => Promise<RollupResult>;
+  /** The roll-up marker: the last day demand is complete through, if any. */
+  readonly rolledUpThrough: () => Promise<string | undefined>;
   readonly logger: Logger;
   readonly metrics: Metrics;
+  readonly clock?: () => Date;
 }
 
 /** What the schedule sends (its time), or a repair's own day (yyyy-mm-dd). */
@@ -30,45 +39,53 @@ export const DEMAND_ROLLUP_MINUTES_AFTER_MIDNIGHT = 30;
  */
 export const DEMAND_ROLLUP_RETRY_ATTEMPTS = 2;
 
-const DAY = /^\d{4}-\d{2}-\d{2}$/;
-
 /**
- * The days a run rolls up: the day asked for, or, at a scheduled time, the day before it (its
- * first pass) and the day before that (its second: the stream keeps a record 24 hours, so a
- * batch of that day can be journaled up to a day late), the older first, so the marker ends on
- * the newer.
+ * The steps of a run (domain/rollup-plan): a repair's day, checked as the CLI checks it, or at
+ * a scheduled time every final pass the marker is behind by, then yesterday's first look.
  */
-export const daysToRollUp = (event: DemandRollupEvent): string[] => {
+export const stepsOf = async (
+  event: DemandRollupEvent,
+  deps: Pick<DemandRollupDeps, 'rolledUpThrough' | 'clock'>,
+): Promise<{ steps: RollupStep[]; skipped: string[] }> => {
+  const today = utcDay(deps.clock?.() ?? new Date());
   if (event.day !== undefined) {
-    if (!DAY.test(event.day) || Number.isNaN(Date.parse(`${event.day}T00:00:00Z`)))
-      throw new RangeError(`day must be a UTC day as yyyy-mm-dd, got ${JSON.stringify(event.day)}`);
-    return [event.day];
+    const problem = repairDayProblem(event.day, today);
+    if (problem) throw new RangeError(`day: ${problem}`);
+    return { steps: [repairStep(event.day, today)], skipped: [] };
   }
   const at = new Date(event.time ?? Number.NaN);
   if (Number.isNaN(at.getTime()))
     throw new RangeError(`The schedule's event has no time: ${String(event.time)}`);
-  const yesterday = dayBefore(utcDayOf(at));
-  return [dayBefore(yesterday), yesterday];
+  return scheduledSteps(utcDay(at), await deps.rolledUpThrough());
 };
 
 /**
- * The demand-rollup use case: rolls up each of its days in turn, counting what it folded and
+ * The demand-rollup use case: rolls up each step's day in turn, counting what it folded and
  * wrote, and reporting (log and metric) deltas whose spans overlap without nesting, which
- * Lambda's redelivery should never produce and the fold counts twice rather than lose.
+ * Lambda's redelivery should never produce and the fold counts twice rather than lose, and days
+ * a run found past the journal's retention (lost: nights failed for a week).
  */
 export const createDemandRollup =
   (deps: DemandRollupDeps) =>
   async (event: DemandRollupEvent): Promise<RollupResult[]> => {
     const { logger, metrics } = deps;
+    const { steps, skipped } = await stepsOf(event, deps);
+    if (skipped.length > 0)
+      logger.error(
+        'Demand days past the journal retention were never rolled up: they read as no sales',
+        { skipped },
+      );
+    metrics.addMetric(MetricName.DemandDaysLost, MetricUnit.Count, skipped.length);
     const results: RollupResult[] = [];
-    for (const day of daysToRollUp(event)) {
-      const result = await deps.rollUpDay(day);
+    for (const step of steps) {
+      const result = await deps.rollUpDay(step.day, step.moveMarkerFrom);
       results.push(result);
       logger.info('Demand day rolled up', {
-        day,
+        day: step.day,
         deltas: result.deltas,
         itemDays: result.itemDays,
         written: result.written,
+        markerMoved: result.markerMoved,
       });
       for (const overlap of result.overlaps)
         logger.error('Demand journal spans overlap without nesting: both counted', { overlap });

@@ -22,17 +22,11 @@ import {
   paddedSequence,
   type SpanOverlap,
 } from '../domain/demand-journal.js';
+import { dayBefore, JOURNAL_RETENTION_DAYS } from '../domain/rollup-plan.js';
 import { batchGetAll } from './batch-get.js';
 import { rolledUpThrough } from './demand-repository.js';
 import { queryAll } from './query-all.js';
 
-const DAY_MS = 86_400_000;
-
-/**
- * How long a journal entry is kept after its day: the roll-up reads it within two days, and
- * a week leaves time to repair a day by hand (`thresholds rollup --day`).
- */
-const JOURNAL_RETENTION_DAYS = 7;
 /** How long a rolled-up day is kept: the demand window and the report read back 400 days. */
 const DEMAND_RETENTION_DAYS = 400;
 /** DynamoDB allows at most 25 puts per BatchWriteItem. */
@@ -149,18 +143,22 @@ export interface RollupResult {
   /** Item-days written because their stored value differed (the rest were already right). */
   readonly written: number;
   readonly overlaps: readonly SpanOverlap[];
+  /** Whether the run moved the roll-up marker on to the day. */
+  readonly markerMoved: boolean;
 }
 
 /**
  * Folds a day's journal into its demand days (ControlKeys.demandDay: totals and history, what
- * the readers read) and moves the roll-up marker on to the day if it is later. Reads the
- * stored days first (a read unit is cheaper than a write unit) and writes only those that
- * differ, as plain puts, so a run again writes nothing new and a late batch's day is fixed.
+ * the readers read), and, when `moveMarkerFrom` is given, moves the roll-up marker from there
+ * (`null`: no marker yet) on to the day (domain/rollup-plan says when). Reads the stored days
+ * first (a read unit is cheaper than a write unit) and writes only those that differ, as plain
+ * puts, so a run again writes nothing new and a late batch's day is fixed.
  */
 export const rollUpDay = async (
   doc: DynamoDBDocumentClient,
   tableName: string,
   day: string,
+  moveMarkerFrom?: string | null,
 ): Promise<RollupResult> => {
   const deltas = await new DemandJournal(doc, tableName).readDay(day);
   const { days, overlaps } = foldJournal(deltas);
@@ -176,8 +174,16 @@ export const rollUpDay = async (
     return !sameDay(storedByKey.get(`${key.pk}\u0000${key.sk}`), d);
   });
   await putAll(doc, tableName, changed.map(demandDayItem));
-  await advanceMarker(doc, tableName, day);
-  return { day, deltas: deltas.length, itemDays: days.length, written: changed.length, overlaps };
+  const markerMoved =
+    moveMarkerFrom !== undefined && (await moveMarker(doc, tableName, moveMarkerFrom, day));
+  return {
+    day,
+    deltas: deltas.length,
+    itemDays: days.length,
+    written: changed.length,
+    overlaps,
+    markerMoved,
+  };
 };
 
 /** The stored demand day as the readers read it. */
@@ -220,8 +226,18 @@ const putAll = async (
   }
 };
 
-/** Moves the marker to `day` unless it is already there or later (a second pass, a repair). */
-const advanceMarker = async (doc: DynamoDBDocumentClient, tableName: string, day: string) => {
+/**
+ * Moves the marker from `from` (`null`: none yet) on to a later `day`, only if it is still at
+ * `from`: two runs (a repair beside the schedule) cannot move it past a day, or back. False if
+ * it was not there.
+ */
+const moveMarker = async (
+  doc: DynamoDBDocumentClient,
+  tableName: string,
+  from: string | null,
+  day: string,
+): Promise<boolean> => {
+  if (from !== null && day <= from) return false; // never back, never in place
   const key = ControlKeys.demandRollup();
   try {
     await doc.send(
@@ -229,18 +245,19 @@ const advanceMarker = async (doc: DynamoDBDocumentClient, tableName: string, day
         TableName: tableName,
         Key: { pk: { S: key.pk }, sk: { S: key.sk } },
         UpdateExpression: 'SET through = :day',
-        ConditionExpression: 'attribute_not_exists(through) OR through < :day',
-        ExpressionAttributeValues: { ':day': { S: day } },
+        ConditionExpression: from === null ? 'attribute_not_exists(through)' : 'through = :from',
+        ExpressionAttributeValues: {
+          ':day': { S: day },
+          ...(from === null ? {} : { ':from': { S: from } }),
+        },
       }),
     );
+    return true;
   } catch (error) {
-    if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    if (error instanceof ConditionalCheckFailedException) return false;
+    throw error;
   }
 };
-
-/** The UTC day before `day`. */
-export const dayBefore = (day: string): string =>
-  new Date(Date.parse(`${day}T00:00:00Z`) - DAY_MS).toISOString().slice(0, 10);
 
 /**
  * The demand days not rolled up yet (after the marker, at most the journal's retention, up to

@@ -23,6 +23,8 @@ export const MetricName = {
   /** Item-days the demand-rollup folded, and wrote because they differed. */
   DemandDaysRolledUp: 'DemandDaysRolledUp',
   DemandDaysRollupWritten: 'DemandDaysRollupWritten',
+  /** Days a roll-up found past the journal's retention, never rolled up (nights failed for a week). */
+  DemandDaysLost: 'DemandDaysLost',
   /** Journal deltas of one item-day whose spans overlap without nesting (counted both). */
   DemandSpanOverlaps: 'DemandSpanOverlaps',
   RecordsSkipped: 'RecordsSkipped',

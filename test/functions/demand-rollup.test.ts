@@ -4,13 +4,13 @@ import {
   BatchGetCommand,
   BatchWriteCommand,
   DynamoDBDocumentClient,
+  GetCommand,
   QueryCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { Context, ScheduledEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHandler } from '../../functions/demand-rollup/handler.js';
-import { daysToRollUp } from '../../functions/demand-rollup/rollup.js';
 import { ControlKeys } from '../../shared/contracts/tables.js';
 import { type DemandDelta, journalEntries } from '../../shared/domain/demand-journal.js';
 import { demandDelta } from '../support/demand.js';
@@ -81,6 +81,7 @@ describe('demand-rollup handler', () => {
       .resolves({ Responses: { [String(process.env.CONTROL_TABLE_NAME)]: [stored] } });
     control.on(BatchWriteCommand).resolves({ UnprocessedItems: {} });
     control.on(UpdateItemCommand).resolves({});
+    control.on(GetCommand).resolves({}); // no roll-up marker yet
     // Act
     const results = await createHandler()(scheduled('2025-11-26T00:30:00Z'), context);
     // Assess
@@ -104,17 +105,19 @@ describe('demand-rollup handler', () => {
         },
       },
     ]);
-    // The marker moves to each day unless already there or later.
+    // The marker reaches the 24th, final two nights on, and not yesterday's first look.
+    const moves = control.commandCalls(UpdateItemCommand).map((c) => c.args[0].input);
     expect(
-      control
-        .commandCalls(UpdateItemCommand)
-        .map((c) => c.args[0].input.ExpressionAttributeValues?.[':day']?.S),
-    ).toEqual(['2025-11-24', '2025-11-25']);
+      moves.map((m) => [m.ExpressionAttributeValues?.[':day']?.S, m.ConditionExpression]),
+    ).toEqual([['2025-11-24', 'attribute_not_exists(through)']]);
   });
 
-  it('rolls up one day when asked for it (a repair), and refuses a day that is not one', async () => {
-    expect(daysToRollUp({ day: '2025-11-20' })).toEqual(['2025-11-20']);
-    expect(() => daysToRollUp({ day: '20-11-2025' })).toThrow(/yyyy-mm-dd/);
-    expect(() => daysToRollUp({})).toThrow(/no time/);
+  it('refuses a repair event of a day not over, not a day, or past the journal retention', async () => {
+    control.on(GetCommand).resolves({});
+    const today = new Date().toISOString().slice(0, 10);
+    for (const day of [today, '2099-01-01', '2025-02-30', '2020-01-01'])
+      await expect(createHandler()({ day }, context)).rejects.toThrow(/^day: /);
+    expect(control.commandCalls(UpdateItemCommand)).toHaveLength(0);
+    expect(control.commandCalls(BatchWriteCommand)).toHaveLength(0);
   });
 });
