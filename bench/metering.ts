@@ -8,6 +8,7 @@ import type {
   MeteredFunction,
   RollupUnits,
 } from '../shared/domain/cost.js';
+import { dayAfter } from '../shared/domain/rollup-plan.js';
 import { type RuleInput, ruleKeyOf } from '../shared/domain/rules.js';
 import { createNaiveConsumer } from './naive-consumer.js';
 import { RULES_TABLE, StubAws } from './stub-transport.js';
@@ -217,9 +218,10 @@ export const meterRollup = async (
   stub.reset();
   const rollup = functions.rollup({ dynamodb: client });
   let results: Awaited<ReturnType<typeof rollup>> = [];
-  const day = new Date().toISOString().slice(0, 10);
-  const cpuMs = await cpuOf(stub, [day], async (d) => {
-    results = await rollup({ day: d }, context);
+  // The next night's scheduled run: today's first look (and an empty final pass before it).
+  const tomorrow = dayAfter(new Date().toISOString().slice(0, 10));
+  const cpuMs = await cpuOf(stub, [`${tomorrow}T00:30:00.000Z`], async (time) => {
+    results = await rollup({ time }, context);
   });
   const itemDays = results.reduce((sum, r) => sum + r.itemDays, 0);
   const tally = stub.meter?.tally;
