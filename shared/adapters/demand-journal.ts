@@ -11,6 +11,7 @@ import {
   type NativeAttributeValue,
 } from '@aws-sdk/lib-dynamodb';
 import { itemKeyOf } from '../contracts/inventory.js';
+import { encodeKeyParts } from '../contracts/keys.js';
 import { ControlKeys, DEMAND_JOURNAL_BUCKETS } from '../contracts/tables.js';
 import {
   compareSequences,
@@ -22,6 +23,7 @@ import {
   paddedSequence,
   type SpanOverlap,
 } from '../domain/demand-journal.js';
+import { afterLegacy, type LegacyDay, legacyOf, mergeLegacy } from '../domain/demand-legacy.js';
 import { dayBefore, JOURNAL_RETENTION_DAYS } from '../domain/rollup-plan.js';
 import { batchGetAll } from './batch-get.js';
 import { rolledUpThrough } from './demand-repository.js';
@@ -162,17 +164,9 @@ export const rollUpDay = async (
 ): Promise<RollupResult> => {
   const deltas = await new DemandJournal(doc, tableName).readDay(day);
   const { days, overlaps } = foldJournal(deltas);
-  const stored = await batchGetAll(
-    doc,
-    tableName,
-    days.map((d) => ControlKeys.demandDay(d.sku, d.location, d.day)),
-    { consistent: false },
-  );
-  const storedByKey = new Map(stored.map((item) => [`${item.pk}\u0000${item.sk}`, item]));
-  const changed = days.filter((d) => {
-    const key = ControlKeys.demandDay(d.sku, d.location, d.day);
-    return !sameDay(storedByKey.get(`${key.pk}\u0000${key.sk}`), d);
-  });
+  const stored = await storedDays(doc, tableName, days);
+  const totals = withLegacyParts(days, stored, deltas);
+  const changed = totals.filter((t) => !sameDay(stored.get(itemDayKeyOf(t.total)), t.total));
   await putAll(doc, tableName, changed.map(demandDayItem));
   const markerMoved =
     moveMarkerFrom !== undefined && (await moveMarker(doc, tableName, moveMarkerFrom, day));
@@ -186,13 +180,71 @@ export const rollUpDay = async (
   };
 };
 
-/** The stored demand day as the readers read it. */
-const demandDayItem = (d: ItemDayTotal): Record<string, NativeAttributeValue> => ({
+const itemDayKeyOf = (d: { sku: string; location: string; day: string }) =>
+  encodeKeyParts([d.sku, d.location, d.day]);
+
+/** The stored demand days of `days`, by item-day (eventually consistent: a roll-up is nightly). */
+const storedDays = async (
+  doc: DynamoDBDocumentClient,
+  tableName: string,
+  days: readonly ItemDayTotal[],
+): Promise<Map<string, Record<string, unknown>>> => {
+  const keys = days.map((d) => ControlKeys.demandDay(d.sku, d.location, d.day));
+  const items = await batchGetAll(doc, tableName, keys, { consistent: false });
+  const dayOfKey = new Map(days.map((d, i) => [JSON.stringify(keys[i]), itemDayKeyOf(d)]));
+  return new Map(
+    items.map((item) => [dayOfKey.get(JSON.stringify({ pk: item.pk, sk: item.sk })) ?? '', item]),
+  );
+};
+
+/** A folded day, and the part the recorder before the journal had counted of it, if any. */
+interface RolledDay {
+  readonly total: ItemDayTotal;
+  readonly legacy?: LegacyDay | undefined;
+}
+
+/**
+ * Each folded day, merged with what the recorder before the journal wrote of it where it did
+ * (domain/demand-legacy): its part kept, and only the journal's records after it added.
+ */
+const withLegacyParts = (
+  days: readonly ItemDayTotal[],
+  stored: ReadonlyMap<string, Record<string, unknown>>,
+  deltas: readonly DemandDelta[],
+): RolledDay[] => {
+  const legacies = days.map((d) => legacyOf(stored.get(itemDayKeyOf(d))));
+  if (legacies.every((l) => l === undefined)) return days.map((total) => ({ total }));
+  const deltasOf = new Map<string, DemandDelta[]>();
+  for (const delta of deltas) {
+    const key = itemDayKeyOf(delta);
+    const group = deltasOf.get(key);
+    if (group) group.push(delta);
+    else deltasOf.set(key, [delta]);
+  }
+  return days.map((d, i) => {
+    const legacy = legacies[i];
+    if (!legacy) return { total: d };
+    const after = afterLegacy(deltasOf.get(itemDayKeyOf(d)) ?? [], legacy);
+    const fresh = foldJournal(after).days[0] ?? { ...d, unitsSold: 0, sales: 0, points: [] };
+    return { total: mergeLegacy(legacy, fresh), legacy };
+  });
+};
+
+/** The stored demand day as the readers read it, with the old recorder's part kept apart. */
+const demandDayItem = ({ total: d, legacy }: RolledDay): Record<string, NativeAttributeValue> => ({
   ...ControlKeys.demandDay(d.sku, d.location, d.day),
   unitsSold: d.unitsSold,
   sales: d.sales,
   stockPoints: d.points,
   expiresAt: expiresAt(d.day, DEMAND_RETENTION_DAYS),
+  ...(legacy && {
+    legacy: {
+      unitsSold: legacy.unitsSold,
+      sales: legacy.sales,
+      stockPoints: [...legacy.points],
+      lastSequence: legacy.lastSequence,
+    },
+  }),
 });
 
 const sameDay = (stored: Record<string, unknown> | undefined, d: ItemDayTotal): boolean =>

@@ -269,6 +269,53 @@ describe('demand journal and roll-up on DynamoDB Local', () => {
     expect(await stored('LATE-2', day)).toMatchObject({ unitsSold: 7 });
   });
 
+  it('keeps what the recorder before the journal counted of a day, adding only the records after it', async () => {
+    // Prepare: the old recorder counted 40 units up to record 500 on the deploy day; the journal
+    // then holds a batch it had counted (redelivered across the upgrade) and one after it.
+    const day = '2026-11-20';
+    const key = ControlKeys.demandDay('UPGRADE-1', 'WH-1', day);
+    await sandbox.doc.send(
+      new PutCommand({
+        TableName: sandbox.tables.control,
+        Item: {
+          ...key,
+          unitsSold: 40,
+          sales: 10,
+          stockPoints: ['600:60'],
+          lastSequence: '500'.padStart(40, '0'),
+        },
+      }),
+    );
+    const delta = (first: string, last: string, units: number) => ({
+      sku: 'UPGRADE-1',
+      location: 'WH-1',
+      day,
+      unitsSold: units,
+      sales: 1,
+      firstSequence: first,
+      lastSequence: last,
+      history: [{ minute: 700, quantity: 50 }],
+    });
+    await new DemandJournal(sandbox.doc, sandbox.tables.control).write([
+      delta('490', '500', 3),
+      delta('510', '510', 1),
+    ]);
+    // Act: the night's pass, and the next night's again
+    await rollUpDay(sandbox.doc, sandbox.tables.control, day);
+    const again = await rollUpDay(sandbox.doc, sandbox.tables.control, day);
+    // Assess: 40 + 1, the old history kept, and nothing new written the second time
+    const item = await sandbox.doc.send(
+      new GetCommand({ TableName: sandbox.tables.control, Key: key }),
+    );
+    expect(item.Item).toMatchObject({
+      unitsSold: 41,
+      sales: 11,
+      stockPoints: ['600:60', '700:50'],
+      legacy: { unitsSold: 40, lastSequence: '500'.padStart(40, '0') },
+    });
+    expect(again.written).toBe(0);
+  });
+
   it('ends the demand window at the last day rolled up, and folds the days after it from the journal', async () => {
     // Prepare: the roll-up has not run for the last two days.
     const today = new Date();
