@@ -1,9 +1,11 @@
 import { inflateRawSync } from 'node:zlib';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
 import { ConditionalCheckFailedException, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context, DynamoDBRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createHandler } from '../../functions/demand-recorder/handler.js';
 import { decodeEntry } from '../../shared/domain/demand-journal.js';
 import { quantityChange, streamEvent, streamRecord } from '../support/factories.js';
@@ -152,6 +154,41 @@ describe('demand-recorder handler', () => {
     const result = await handler(streamEvent(...poison, quantityChange('OK', 10, 9)), context);
     expect(result).toEqual({ batchItemFailures: [] });
     expect(deltasPut()).toEqual([['OK', 1, 1, [[720, 9, undefined]]]]);
+  });
+
+  it('skips a record without ApproximateCreationDateTime, so a redelivery on another clock writes the same entries', async () => {
+    // Prepare: AWS always sets the creation time; a record without it has no day of its own,
+    // and the invocation's clock would file a redelivery after midnight under another day.
+    const undated = quantityChange('UNDATED', 50, 47);
+    delete undated.dynamodb?.ApproximateCreationDateTime;
+    const dated = quantityChange('OK', 10, 9);
+    const batch = () => streamEvent(structuredClone(undated), structuredClone(dated));
+    const added = vi.spyOn(Metrics.prototype, 'addMetric');
+    const warned = vi.spyOn(Logger.prototype, 'warn');
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      // Act: delivered before midnight, redelivered after it.
+      vi.setSystemTime(new Date('2025-11-24T23:59:50Z'));
+      await createHandler()(batch(), context);
+      vi.setSystemTime(new Date('2025-11-25T00:00:20Z'));
+      await createHandler()(batch(), context);
+      // Assess
+      const [first, second] = journaled();
+      expect(first?.deltas).toEqual([['OK', 1, 1, [[720, 9, undefined]]]]);
+      expect(second).toEqual(first);
+      expect(added.mock.calls.filter(([name]) => name === 'RecordsSkipped')).toEqual([
+        ['RecordsSkipped', 'Count', 1],
+        ['RecordsSkipped', 'Count', 1],
+      ]);
+      expect(warned).toHaveBeenCalledWith(
+        'Record skipped: no ApproximateCreationDateTime to date it by',
+        expect.objectContaining({ sequenceNumber: undated.dynamodb?.SequenceNumber }),
+      );
+    } finally {
+      vi.useRealTimers();
+      added.mockRestore();
+      warned.mockRestore();
+    }
   });
 
   it('writes nothing for a batch without changes it can read', async () => {
