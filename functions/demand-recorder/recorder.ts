@@ -38,11 +38,13 @@ export const createDemandRecorder =
     const { logger, metrics } = deps;
     const { changes, skipped } = datedChanges(event, logger);
     const deltas = aggregateItemDays(changes);
-    const { entries, replays } = await deps.journal.write(deltas);
-    metrics.addMetric(MetricName.SalesRecorded, MetricUnit.Count, changes.filter(isSale).length);
-    metrics.addMetric(MetricName.DemandDaysWritten, MetricUnit.Count, deltas.length);
-    metrics.addMetric(MetricName.DemandJournalEntries, MetricUnit.Count, entries - replays);
-    if (replays > 0) metrics.addMetric(MetricName.DemandDaysReplayed, MetricUnit.Count, replays);
+    const { entries, replays, written } = await deps.journal.write(deltas);
+    // What this call added to the journal: a replay's entries were counted when first written.
+    const sales = written.reduce((sum, d) => sum + d.sales, 0);
+    metrics.addMetric(MetricName.SalesRecorded, MetricUnit.Count, sales);
+    metrics.addMetric(MetricName.DemandDeltasJournaled, MetricUnit.Count, written.length);
+    metrics.addMetric(MetricName.DemandEntriesWritten, MetricUnit.Count, entries - replays);
+    if (replays > 0) metrics.addMetric(MetricName.DemandEntriesReplayed, MetricUnit.Count, replays);
     if (skipped > 0) metrics.addMetric(MetricName.RecordsSkipped, MetricUnit.Count, skipped);
     return { batchItemFailures: [] };
   };

@@ -163,6 +163,8 @@ export interface JournalEntry {
   /** 0, 1, …: a batch's deltas of one day in more than one entry when they are large. */
   readonly part: number;
   readonly text: string;
+  /** The deltas the text holds. */
+  readonly deltas: readonly DemandDelta[];
 }
 
 /**
@@ -170,28 +172,32 @@ export interface JournalEntry {
  * {@link MAX_ENTRY_BYTES}: deterministic, so a redelivered batch makes the same entries.
  */
 export const journalEntries = (deltas: readonly DemandDelta[]): JournalEntry[] => {
-  const byDay = new Map<string, string[]>();
+  const byDay = new Map<string, DemandDelta[]>();
   for (const delta of deltas) {
-    const lines = byDay.get(delta.day);
-    if (lines) lines.push(encodeDelta(delta));
-    else byDay.set(delta.day, [encodeDelta(delta)]);
+    const ofDay = byDay.get(delta.day);
+    if (ofDay) ofDay.push(delta);
+    else byDay.set(delta.day, [delta]);
   }
   const entries: JournalEntry[] = [];
-  for (const [day, lines] of [...byDay].sort(([a], [b]) => (a < b ? -1 : 1))) {
+  for (const [day, ofDay] of [...byDay].sort(([a], [b]) => (a < b ? -1 : 1))) {
     let rows: string[] = [];
+    let held: DemandDelta[] = [];
     let bytes = 2;
     let part = 0;
-    for (const line of lines) {
+    for (const delta of ofDay) {
+      const line = encodeDelta(delta);
       const size = Buffer.byteLength(line) + 1;
       if (rows.length > 0 && bytes + size > MAX_ENTRY_BYTES) {
-        entries.push({ day, part: part++, text: `[${rows}]` });
+        entries.push({ day, part: part++, text: `[${rows}]`, deltas: held });
         rows = [];
+        held = [];
         bytes = 2;
       }
       rows.push(line);
+      held.push(delta);
       bytes += size;
     }
-    entries.push({ day, part, text: `[${rows}]` });
+    entries.push({ day, part, text: `[${rows}]`, deltas: held });
   }
   return entries;
 };

@@ -1,4 +1,4 @@
-import { inflateRawSync } from 'node:zlib';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { ConditionalCheckFailedException, PutItemCommand } from '@aws-sdk/client-dynamodb';
@@ -207,6 +207,54 @@ describe('demand-recorder handler', () => {
     exists.Item = { b: body as { B: Uint8Array } };
     control.on(PutItemCommand).rejects(exists);
     expect(await handler(batch, context)).toEqual({ batchItemFailures: [] });
+  });
+
+  it('takes a refused put holding the same entry deflated otherwise (another level, zlib, runtime) as a redelivery', async () => {
+    // Prepare: the first attempt's entry, as another deflate wrote the same text.
+    const handler = createHandler();
+    const batch = streamEvent(quantityChange('A', 50, 47), quantityChange('B', 60, 59));
+    await handler(batch, context);
+    const body = control.commandCalls(PutItemCommand)[0]?.args[0].input.Item?.b?.B as Uint8Array;
+    const other = deflateRawSync(inflateRawSync(body), { level: 1, memLevel: 1 });
+    expect(Buffer.from(other).equals(Buffer.from(body))).toBe(false);
+    const exists = new ConditionalCheckFailedException({ message: 'exists', $metadata: {} });
+    exists.Item = { b: { B: other } };
+    control.on(PutItemCommand).rejects(exists);
+    // Act / Assess
+    expect(await handler(batch, context)).toEqual({ batchItemFailures: [] });
+  });
+
+  it('counts a batch’s sales and deltas once: a redelivery adds replays, not sales', async () => {
+    // Prepare
+    const handler = createHandler();
+    const batch = streamEvent(quantityChange('A', 50, 47), quantityChange('B', 60, 59));
+    const added = vi.spyOn(Metrics.prototype, 'addMetric');
+    try {
+      await handler(batch, context);
+      const first = added.mock.calls.map(([name, , value]) => [name, value]);
+      added.mockClear();
+      const body = control.commandCalls(PutItemCommand)[0]?.args[0].input.Item?.b;
+      const exists = new ConditionalCheckFailedException({ message: 'exists', $metadata: {} });
+      exists.Item = { b: body as { B: Uint8Array } };
+      control.on(PutItemCommand).rejects(exists);
+      // Act
+      await handler(batch, context);
+      // Assess
+      const second = added.mock.calls.map(([name, , value]) => [name, value]);
+      expect(first).toEqual([
+        ['SalesRecorded', 2],
+        ['DemandDeltasJournaled', 2],
+        ['DemandEntriesWritten', 1],
+      ]);
+      expect(second).toEqual([
+        ['SalesRecorded', 0],
+        ['DemandDeltasJournaled', 0],
+        ['DemandEntriesWritten', 0],
+        ['DemandEntriesReplayed', 1],
+      ]);
+    } finally {
+      added.mockRestore();
+    }
   });
 
   it('fails the batch when its key holds another entry, rather than lose either', async () => {
