@@ -27,7 +27,8 @@ export interface DemandRecorderDeps {
  * batch, the fewer and fuller its journal entries (the alert path does not pay for it).
  *
  * Records it cannot read are skipped, not failed: they are not changes it could count, and the
- * stock-monitor already dead-letters them with their reason. A failed write fails the whole
+ * stock-monitor already dead-letters them with their reason. So are records without a creation
+ * time: they have no day that a redelivery would give them again. A failed write fails the whole
  * batch; replaying it is safe: a redelivered batch writes the same entries (refused as
  * existing), and the roll-up's fold counts a bisected half's records once.
  */
@@ -35,28 +36,59 @@ export const createDemandRecorder =
   (deps: DemandRecorderDeps) =>
   async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> => {
     const { logger, metrics } = deps;
-    const changes: DecodedRecord[] = [];
-    let skipped = 0;
-    for (const record of event.Records ?? []) {
-      try {
-        changes.push(decodeRecord(record));
-      } catch (error) {
-        skipped++;
-        logger.warn('Record skipped: not an inventory change', {
-          reason: (error as Error).message,
-          sequenceNumber: record.dynamodb?.SequenceNumber,
-        });
-      }
-    }
+    const { changes, skipped } = datedChanges(event, logger);
     const deltas = aggregateItemDays(changes);
-    const { entries, replays } = await deps.journal.write(deltas);
-    metrics.addMetric(MetricName.SalesRecorded, MetricUnit.Count, changes.filter(isSale).length);
-    metrics.addMetric(MetricName.DemandDaysWritten, MetricUnit.Count, deltas.length);
-    metrics.addMetric(MetricName.DemandJournalEntries, MetricUnit.Count, entries - replays);
-    if (replays > 0) metrics.addMetric(MetricName.DemandDaysReplayed, MetricUnit.Count, replays);
+    const { entries, replays, written } = await deps.journal.write(deltas);
+    // What this call added to the journal: a replay's entries were counted when first written.
+    const sales = written.reduce((sum, d) => sum + d.sales, 0);
+    metrics.addMetric(MetricName.SalesRecorded, MetricUnit.Count, sales);
+    metrics.addMetric(MetricName.DemandDeltasJournaled, MetricUnit.Count, written.length);
+    metrics.addMetric(MetricName.DemandEntriesWritten, MetricUnit.Count, entries - replays);
+    if (replays > 0) metrics.addMetric(MetricName.DemandEntriesReplayed, MetricUnit.Count, replays);
     if (skipped > 0) metrics.addMetric(MetricName.RecordsSkipped, MetricUnit.Count, skipped);
     return { batchItemFailures: [] };
   };
+
+/** A stream record decoded, with the time DynamoDB wrote it: what files it under a day. */
+export type DatedRecord = DecodedRecord & { readonly approximateCreationTime: Date };
+
+/**
+ * The batch's changes that can be counted, and how many records were skipped: those that are
+ * not an inventory change, and those without ApproximateCreationDateTime (AWS always sets it).
+ * An undated record is not dated by the invocation's clock: a redelivery on another clock
+ * would file it under another day (counted twice across midnight) or write an entry that
+ * conflicts with the first attempt's on every retry (dead-lettered, its demand lost).
+ */
+const datedChanges = (
+  event: DynamoDBStreamEvent,
+  logger: Logger,
+): { changes: DatedRecord[]; skipped: number } => {
+  const changes: DatedRecord[] = [];
+  let skipped = 0;
+  for (const record of event.Records ?? []) {
+    const sequenceNumber = record.dynamodb?.SequenceNumber;
+    let decoded: DecodedRecord;
+    try {
+      decoded = decodeRecord(record);
+    } catch (error) {
+      skipped++;
+      logger.warn('Record skipped: not an inventory change', {
+        reason: (error as Error).message,
+        sequenceNumber,
+      });
+      continue;
+    }
+    if (decoded.approximateCreationTime === undefined) {
+      skipped++;
+      logger.warn('Record skipped: no ApproximateCreationDateTime to date it by', {
+        sequenceNumber,
+      });
+      continue;
+    }
+    changes.push(decoded as DatedRecord);
+  }
+  return { changes, skipped };
+};
 
 /** A decrement written by the shop (not by one of our strategies) is a sale. */
 export const isSale = (d: DecodedRecord): boolean =>
@@ -69,10 +101,10 @@ export const isSale = (d: DecodedRecord): boolean =>
  * One delta per item and UTC day of a batch's changes, in stream order: the units and count of
  * its sales summed, the last quantity of each minute it changed, and the span of records.
  */
-export const aggregateItemDays = (changes: readonly DecodedRecord[]): DemandDelta[] => {
+export const aggregateItemDays = (changes: readonly DatedRecord[]): DemandDelta[] => {
   const groups = new Map<string, { delta: DemandDelta; changes: StockChange[] }>();
   for (const d of changes) {
-    const at = d.approximateCreationTime ?? new Date();
+    const at = d.approximateCreationTime;
     const day = utcDayOf(at);
     const key = encodeKeyParts([d.item.sku, d.item.location, day]);
     const group = groups.get(key);

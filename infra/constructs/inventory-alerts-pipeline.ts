@@ -542,9 +542,9 @@ export class InventoryAlertsPipeline extends Construct {
         title: 'Demand',
         left: [
           custom(MetricName.SalesRecorded, recorder),
-          custom(MetricName.DemandDaysWritten, recorder),
-          custom(MetricName.DemandJournalEntries, recorder),
-          custom(MetricName.DemandDaysReplayed, recorder),
+          custom(MetricName.DemandDeltasJournaled, recorder),
+          custom(MetricName.DemandEntriesWritten, recorder),
+          custom(MetricName.DemandEntriesReplayed, recorder),
           custom(MetricName.RecordsSkipped, recorder),
           custom(MetricName.DemandDaysRollupWritten, SERVICE_NAMES.demandRollup),
         ],

@@ -58,25 +58,32 @@ export class DemandJournal {
     private readonly tableName: string,
   ) {}
 
-  /** Journals a batch's deltas; entries already there (a redelivery) are counted, not written. */
-  async write(deltas: readonly DemandDelta[]): Promise<{ entries: number; replays: number }> {
-    if (deltas.length === 0) return { entries: 0, replays: 0 };
+  /**
+   * Journals a batch's deltas; entries already there (a redelivery) are counted, not written.
+   * `written` holds the deltas of the entries written by this call (none of a replay's).
+   */
+  async write(
+    deltas: readonly DemandDelta[],
+  ): Promise<{ entries: number; replays: number; written: DemandDelta[] }> {
+    if (deltas.length === 0) return { entries: 0, replays: 0, written: [] };
     const span = batchSpan(deltas);
     const entries = journalEntries(deltas);
-    const written = await Promise.all(
-      entries.map((entry) =>
-        this.put(
-          entry.day,
-          `${span}#${entry.part}`,
-          deflateRawSync(Buffer.from(entry.text), { level: 6 }),
-        ),
-      ),
+    const putted = await Promise.all(
+      entries.map((entry) => this.put(entry.day, `${span}#${entry.part}`, entry.text)),
     );
-    return { entries: entries.length, replays: written.filter((w) => !w).length };
+    return {
+      entries: entries.length,
+      replays: putted.filter((p) => !p).length,
+      written: entries.filter((_, i) => putted[i]).flatMap((e) => e.deltas),
+    };
   }
 
-  /** Puts one entry unless its key exists; false when it did with the same content. */
-  private async put(day: string, sk: string, body: Buffer): Promise<boolean> {
+  /**
+   * Puts one entry unless its key exists; false when it did with the same text. The text is
+   * compared, not the deflated bytes: another zlib, level or runtime deflates the same text
+   * to other bytes, and a replay taken for a conflict would fail the batch on every retry.
+   */
+  private async put(day: string, sk: string, text: string): Promise<boolean> {
     const key = ControlKeys.demandJournal(day, bucketOf(sk), sk);
     try {
       await this.doc.send(
@@ -85,7 +92,7 @@ export class DemandJournal {
           Item: {
             pk: { S: key.pk },
             sk: { S: key.sk },
-            b: { B: body },
+            b: { B: deflateRawSync(Buffer.from(text), { level: 6 }) },
             expiresAt: { N: String(expiresAt(day, JOURNAL_RETENTION_DAYS)) },
           },
           ConditionExpression: 'attribute_not_exists(pk)',
@@ -95,8 +102,7 @@ export class DemandJournal {
       return true;
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      const stored = error.Item?.b?.B;
-      if (stored && Buffer.from(stored).equals(body)) return false;
+      if (inflatedText(error.Item?.b?.B) === text) return false;
       throw new JournalConflictError(
         `demand journal entry ${key.pk} ${key.sk} exists with other content: two batches share a span of sequence numbers`,
       );
@@ -119,6 +125,16 @@ export class DemandJournal {
       .flatMap((item) => decodeEntry(day, inflateRawSync(item.b as Uint8Array).toString('utf8')));
   }
 }
+
+/** A stored entry's text, or undefined when the body is missing or not deflated text. */
+const inflatedText = (body: Uint8Array | undefined): string | undefined => {
+  if (!body) return undefined;
+  try {
+    return inflateRawSync(body).toString('utf8');
+  } catch {
+    return undefined;
+  }
+};
 
 /** The batch's span of sequence numbers, padded: the first and last of all its deltas. */
 const batchSpan = (deltas: readonly DemandDelta[]): string => {

@@ -1,4 +1,4 @@
-import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { itemKeyOf } from '../contracts/inventory.js';
 import { ControlKeys } from '../contracts/tables.js';
 import {
@@ -8,6 +8,7 @@ import {
   deriveThresholds,
   rollingStatistics,
 } from '../domain/demand.js';
+import { batchGetAll } from './batch-get.js';
 import { DEFAULT_CACHE_MAX_ENTRIES, LruCache } from './lru-cache.js';
 import { queryAll } from './query-all.js';
 
@@ -59,15 +60,17 @@ export const itemDays = async (
  * roll-up ever ran (the demand days were then written directly, by the recorder before the
  * journal, or there are none). It lives beside the readers so that reading it does not load
  * the journal's code (zlib and all) into the stock-monitor.
+ *
+ * Read with BatchGetItem, not GetItem: the stock-monitor and the demand-rollup are granted
+ * BatchGetItem on the control table (the rules directory reads its head the same way) and
+ * not GetItem, so a Get would be denied in AWS (test/functions/demand-grants.test.ts).
  */
 export const rolledUpThrough = async (
   doc: DynamoDBDocumentClient,
   tableName: string,
 ): Promise<string | undefined> => {
-  const output = await doc.send(
-    new GetCommand({ TableName: tableName, Key: ControlKeys.demandRollup() }),
-  );
-  const through = output.Item?.through;
+  const [marker] = await batchGetAll(doc, tableName, [ControlKeys.demandRollup()]);
+  const through = marker?.through;
   return typeof through === 'string' ? through : undefined;
 };
 

@@ -13,13 +13,14 @@ export const MetricName = {
   StrategiesRejected: 'StrategiesRejected',
   /** Level changes delivered again and answered from the idempotency store. */
   StrategyReplays: 'StrategyReplays',
+  /** Sales in the demand journal entries written (a redelivered batch's are not counted again). */
   SalesRecorded: 'SalesRecorded',
-  /** Item-day deltas the demand-recorder journaled. */
-  DemandDaysWritten: 'DemandDaysWritten',
+  /** Item-day deltas in the demand journal entries written (not a redelivered batch's). */
+  DemandDeltasJournaled: 'DemandDeltasJournaled',
   /** Demand journal entries refused as already written (a redelivered batch). */
-  DemandDaysReplayed: 'DemandDaysReplayed',
+  DemandEntriesReplayed: 'DemandEntriesReplayed',
   /** Demand journal entries written. */
-  DemandJournalEntries: 'DemandJournalEntries',
+  DemandEntriesWritten: 'DemandEntriesWritten',
   /** Item-days the demand-rollup folded, and wrote because they differed. */
   DemandDaysRolledUp: 'DemandDaysRolledUp',
   DemandDaysRollupWritten: 'DemandDaysRollupWritten',

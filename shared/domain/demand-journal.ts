@@ -58,14 +58,6 @@ export const paddedSequence = (sequence: string): string => sequence.padStart(40
 export const compareSequences = (a: string, b: string): number =>
   a.length !== b.length ? a.length - b.length : a < b ? -1 : a > b ? 1 : 0;
 
-const holds = (outer: DemandDelta, inner: DemandDelta) =>
-  compareSequences(outer.firstSequence, inner.firstSequence) <= 0 &&
-  compareSequences(inner.lastSequence, outer.lastSequence) <= 0;
-
-const overlapOf = (a: DemandDelta, b: DemandDelta) =>
-  compareSequences(a.firstSequence, b.lastSequence) <= 0 &&
-  compareSequences(b.firstSequence, a.lastSequence) <= 0;
-
 /** The item-day a delta belongs to, as a key that no two item-days share. */
 const itemDayKey = (d: { sku: string; location: string; day: string }) =>
   encodeKeyParts([d.sku, d.location, d.day]);
@@ -89,8 +81,7 @@ export const foldJournal = (
   const days: ItemDayTotal[] = [];
   const overlaps: SpanOverlap[] = [];
   for (const group of groups.values()) {
-    const kept = outermost(group);
-    overlaps.push(...overlapsOf(kept));
+    const kept = outermost(group, overlaps);
     const first = kept[0] as DemandDelta;
     days.push({
       sku: first.sku,
@@ -105,38 +96,44 @@ export const foldJournal = (
 };
 
 /**
- * The deltas no other delta holds, in stream order: sorted by first sequence, the widest
- * first, each delta is dropped when a delta kept before it holds it (equal spans included).
+ * The deltas no other delta holds, in stream order, in one pass: sorted by first sequence, the
+ * widest first, a delta is held by one kept before it exactly when its last sequence is at
+ * most the largest last kept so far (equal spans included). Kept deltas never nest, so their
+ * last sequences rise: those a new one overlaps are the kept ones at the end whose last
+ * reaches its first, each pair pushed to `overlaps`.
  */
-const outermost = (group: readonly DemandDelta[]): DemandDelta[] => {
+const outermost = (group: readonly DemandDelta[], overlaps: SpanOverlap[]): DemandDelta[] => {
   const sorted = [...group].sort(
     (a, b) =>
       compareSequences(a.firstSequence, b.firstSequence) ||
       compareSequences(b.lastSequence, a.lastSequence),
   );
   const kept: DemandDelta[] = [];
-  for (const delta of sorted) if (!kept.some((k) => holds(k, delta))) kept.push(delta);
+  for (const delta of sorted) {
+    const widest = kept.at(-1);
+    if (widest && compareSequences(delta.lastSequence, widest.lastSequence) <= 0) continue;
+    const overlapped: DemandDelta[] = [];
+    for (let i = kept.length - 1; i >= 0; i--) {
+      const k = kept[i] as DemandDelta;
+      if (compareSequences(k.lastSequence, delta.firstSequence) < 0) break;
+      overlapped.push(k);
+    }
+    overlaps.push(...overlapped.reverse().map((k) => spanOverlap(k, delta)));
+    kept.push(delta);
+  }
   return kept;
 };
 
-/** Neighbouring kept deltas whose spans overlap (kept ones never nest). */
-const overlapsOf = (kept: readonly DemandDelta[]): SpanOverlap[] =>
-  kept.slice(1).flatMap((b, i) => {
-    const a = kept[i] as DemandDelta;
-    return overlapOf(a, b)
-      ? [
-          {
-            sku: a.sku,
-            location: a.location,
-            day: a.day,
-            spans: [
-              [a.firstSequence, a.lastSequence],
-              [b.firstSequence, b.lastSequence],
-            ] as const,
-          },
-        ]
-      : [];
-  });
+/** Two kept deltas of one item-day whose spans overlap, as reported. */
+const spanOverlap = (a: DemandDelta, b: DemandDelta): SpanOverlap => ({
+  sku: a.sku,
+  location: a.location,
+  day: a.day,
+  spans: [
+    [a.firstSequence, a.lastSequence],
+    [b.firstSequence, b.lastSequence],
+  ],
+});
 
 /**
  * One history from several, given in stream order: the last point of each minute wins, the
@@ -163,6 +160,8 @@ export interface JournalEntry {
   /** 0, 1, …: a batch's deltas of one day in more than one entry when they are large. */
   readonly part: number;
   readonly text: string;
+  /** The deltas the text holds. */
+  readonly deltas: readonly DemandDelta[];
 }
 
 /**
@@ -170,28 +169,32 @@ export interface JournalEntry {
  * {@link MAX_ENTRY_BYTES}: deterministic, so a redelivered batch makes the same entries.
  */
 export const journalEntries = (deltas: readonly DemandDelta[]): JournalEntry[] => {
-  const byDay = new Map<string, string[]>();
+  const byDay = new Map<string, DemandDelta[]>();
   for (const delta of deltas) {
-    const lines = byDay.get(delta.day);
-    if (lines) lines.push(encodeDelta(delta));
-    else byDay.set(delta.day, [encodeDelta(delta)]);
+    const ofDay = byDay.get(delta.day);
+    if (ofDay) ofDay.push(delta);
+    else byDay.set(delta.day, [delta]);
   }
   const entries: JournalEntry[] = [];
-  for (const [day, lines] of [...byDay].sort(([a], [b]) => (a < b ? -1 : 1))) {
+  for (const [day, ofDay] of [...byDay].sort(([a], [b]) => (a < b ? -1 : 1))) {
     let rows: string[] = [];
+    let held: DemandDelta[] = [];
     let bytes = 2;
     let part = 0;
-    for (const line of lines) {
+    for (const delta of ofDay) {
+      const line = encodeDelta(delta);
       const size = Buffer.byteLength(line) + 1;
       if (rows.length > 0 && bytes + size > MAX_ENTRY_BYTES) {
-        entries.push({ day, part: part++, text: `[${rows}]` });
+        entries.push({ day, part: part++, text: `[${rows}]`, deltas: held });
         rows = [];
+        held = [];
         bytes = 2;
       }
       rows.push(line);
+      held.push(delta);
       bytes += size;
     }
-    entries.push({ day, part, text: `[${rows}]` });
+    entries.push({ day, part, text: `[${rows}]`, deltas: held });
   }
   return entries;
 };

@@ -1,9 +1,11 @@
-import { inflateRawSync } from 'node:zlib';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
 import { ConditionalCheckFailedException, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context, DynamoDBRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createHandler } from '../../functions/demand-recorder/handler.js';
 import { decodeEntry } from '../../shared/domain/demand-journal.js';
 import { quantityChange, streamEvent, streamRecord } from '../support/factories.js';
@@ -154,6 +156,41 @@ describe('demand-recorder handler', () => {
     expect(deltasPut()).toEqual([['OK', 1, 1, [[720, 9, undefined]]]]);
   });
 
+  it('skips a record without ApproximateCreationDateTime, so a redelivery on another clock writes the same entries', async () => {
+    // Prepare: AWS always sets the creation time; a record without it has no day of its own,
+    // and the invocation's clock would file a redelivery after midnight under another day.
+    const undated = quantityChange('UNDATED', 50, 47);
+    delete undated.dynamodb?.ApproximateCreationDateTime;
+    const dated = quantityChange('OK', 10, 9);
+    const batch = () => streamEvent(structuredClone(undated), structuredClone(dated));
+    const added = vi.spyOn(Metrics.prototype, 'addMetric');
+    const warned = vi.spyOn(Logger.prototype, 'warn');
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      // Act: delivered before midnight, redelivered after it.
+      vi.setSystemTime(new Date('2025-11-24T23:59:50Z'));
+      await createHandler()(batch(), context);
+      vi.setSystemTime(new Date('2025-11-25T00:00:20Z'));
+      await createHandler()(batch(), context);
+      // Assess
+      const [first, second] = journaled();
+      expect(first?.deltas).toEqual([['OK', 1, 1, [[720, 9, undefined]]]]);
+      expect(second).toEqual(first);
+      expect(added.mock.calls.filter(([name]) => name === 'RecordsSkipped')).toEqual([
+        ['RecordsSkipped', 'Count', 1],
+        ['RecordsSkipped', 'Count', 1],
+      ]);
+      expect(warned).toHaveBeenCalledWith(
+        'Record skipped: no ApproximateCreationDateTime to date it by',
+        expect.objectContaining({ sequenceNumber: undated.dynamodb?.SequenceNumber }),
+      );
+    } finally {
+      vi.useRealTimers();
+      added.mockRestore();
+      warned.mockRestore();
+    }
+  });
+
   it('writes nothing for a batch without changes it can read', async () => {
     const handler = createHandler();
     const poison = POISON_CATALOGUE.map(([, make]) => make());
@@ -170,6 +207,54 @@ describe('demand-recorder handler', () => {
     exists.Item = { b: body as { B: Uint8Array } };
     control.on(PutItemCommand).rejects(exists);
     expect(await handler(batch, context)).toEqual({ batchItemFailures: [] });
+  });
+
+  it('takes a refused put holding the same entry deflated otherwise (another level, zlib, runtime) as a redelivery', async () => {
+    // Prepare: the first attempt's entry, as another deflate wrote the same text.
+    const handler = createHandler();
+    const batch = streamEvent(quantityChange('A', 50, 47), quantityChange('B', 60, 59));
+    await handler(batch, context);
+    const body = control.commandCalls(PutItemCommand)[0]?.args[0].input.Item?.b?.B as Uint8Array;
+    const other = deflateRawSync(inflateRawSync(body), { level: 1, memLevel: 1 });
+    expect(Buffer.from(other).equals(Buffer.from(body))).toBe(false);
+    const exists = new ConditionalCheckFailedException({ message: 'exists', $metadata: {} });
+    exists.Item = { b: { B: other } };
+    control.on(PutItemCommand).rejects(exists);
+    // Act / Assess
+    expect(await handler(batch, context)).toEqual({ batchItemFailures: [] });
+  });
+
+  it('counts a batch’s sales and deltas once: a redelivery adds replays, not sales', async () => {
+    // Prepare
+    const handler = createHandler();
+    const batch = streamEvent(quantityChange('A', 50, 47), quantityChange('B', 60, 59));
+    const added = vi.spyOn(Metrics.prototype, 'addMetric');
+    try {
+      await handler(batch, context);
+      const first = added.mock.calls.map(([name, , value]) => [name, value]);
+      added.mockClear();
+      const body = control.commandCalls(PutItemCommand)[0]?.args[0].input.Item?.b;
+      const exists = new ConditionalCheckFailedException({ message: 'exists', $metadata: {} });
+      exists.Item = { b: body as { B: Uint8Array } };
+      control.on(PutItemCommand).rejects(exists);
+      // Act
+      await handler(batch, context);
+      // Assess
+      const second = added.mock.calls.map(([name, , value]) => [name, value]);
+      expect(first).toEqual([
+        ['SalesRecorded', 2],
+        ['DemandDeltasJournaled', 2],
+        ['DemandEntriesWritten', 1],
+      ]);
+      expect(second).toEqual([
+        ['SalesRecorded', 0],
+        ['DemandDeltasJournaled', 0],
+        ['DemandEntriesWritten', 0],
+        ['DemandEntriesReplayed', 1],
+      ]);
+    } finally {
+      added.mockRestore();
+    }
   });
 
   it('fails the batch when its key holds another entry, rather than lose either', async () => {

@@ -1,11 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import {
-  BatchGetCommand,
-  DynamoDBDocumentClient,
-  GetCommand,
-  QueryCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createDemandThresholds, createRulesRepository } from '../../../functions/commons/rules.js';
@@ -93,7 +88,7 @@ describe('DemandThresholds cache', () => {
     // Prepare
     const mock = mockClient(DynamoDBDocumentClient);
     mock.on(QueryCommand).resolves({ Items: [] });
-    mock.on(GetCommand).resolves({}); // no roll-up marker
+    mock.on(BatchGetCommand).resolves({}); // no roll-up marker
     const thresholds = new DemandThresholds(
       DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'eu-west-1' })),
       'control',

@@ -1,8 +1,9 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DemandThresholds } from '../../../shared/adapters/demand-repository.js';
+import { ControlKeys } from '../../../shared/contracts/tables.js';
 import { demandPolicy } from '../../support/demand.js';
 
 const mock = mockClient(DynamoDBDocumentClient);
@@ -24,7 +25,9 @@ const thresholdsAt = (clock: { now: number }) =>
 describe('DemandThresholds window', () => {
   it('ends at the last day rolled up when that is before yesterday, read once per TTL', async () => {
     // Prepare: the roll-up last ran for the 23rd (the night of the 25th failed).
-    mock.on(GetCommand).resolves({ Item: { through: '2026-11-23' } });
+    mock.on(BatchGetCommand).resolves({
+      Responses: { control: [{ ...ControlKeys.demandRollup(), through: '2026-11-23' }] },
+    });
     mock.on(QueryCommand).resolves({ Items: [] });
     const clock = { now: NOW };
     const thresholds = thresholdsAt(clock);
@@ -35,7 +38,7 @@ describe('DemandThresholds window', () => {
     clock.now += 15 * 60_000;
     await thresholds.get([item('D')]);
     // Assess
-    expect(mock.commandCalls(GetCommand)).toHaveLength(2);
+    expect(mock.commandCalls(BatchGetCommand)).toHaveLength(2);
     const windows = mock
       .commandCalls(QueryCommand)
       .map((c) => [
@@ -46,7 +49,7 @@ describe('DemandThresholds window', () => {
   });
 
   it('ends yesterday when the roll-up is up to date, or never ran', async () => {
-    mock.on(GetCommand).resolves({});
+    mock.on(BatchGetCommand).resolves({});
     mock.on(QueryCommand).resolves({ Items: [] });
     await thresholdsAt({ now: NOW }).get([item('A')]);
     expect(mock.commandCalls(QueryCommand)[0]?.args[0].input.ExpressionAttributeValues).toEqual(
@@ -55,11 +58,11 @@ describe('DemandThresholds window', () => {
   });
 
   it('reads the marker again after a failed read', async () => {
-    mock.on(GetCommand).rejectsOnce(new Error('throttled')).resolves({});
+    mock.on(BatchGetCommand).rejectsOnce(new Error('throttled')).resolves({});
     mock.on(QueryCommand).resolves({ Items: [] });
     const thresholds = thresholdsAt({ now: NOW });
     await expect(thresholds.get([item('A')])).rejects.toThrow('throttled');
     await thresholds.get([item('A')]);
-    expect(mock.commandCalls(GetCommand)).toHaveLength(2);
+    expect(mock.commandCalls(BatchGetCommand)).toHaveLength(2);
   });
 });

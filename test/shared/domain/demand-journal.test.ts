@@ -164,6 +164,85 @@ describe('foldJournal', () => {
     ]);
   });
 
+  it('keeps exactly the spans no other holds, and reports every overlapping pair of them, for any spans', () => {
+    // The definition, pair by pair (quadratic), against the fold's one pass.
+    const spanArb = fc
+      .tuple(fc.integer({ min: 1, max: 60 }), fc.integer({ min: 0, max: 20 }))
+      .map(([first, length]) => [first, first + length] as const);
+    fc.assert(
+      fc.property(fc.array(spanArb, { minLength: 1, maxLength: 40 }), (spans) => {
+        const unique = [...new Map(spans.map((s) => [s.join('-'), s])).values()];
+        const held = (s: readonly number[], o: readonly number[]) =>
+          o !== s && (o[0] as number) <= (s[0] as number) && (s[1] as number) <= (o[1] as number);
+        const kept = unique.filter((s) => !unique.some((o) => held(s, o)));
+        const pairs = kept.flatMap((a, i) =>
+          kept.slice(i + 1).filter((b) => a[0] <= (b[1] as number) && b[0] <= (a[1] as number)),
+        );
+        const { days, overlaps } = foldJournal(
+          spans.map(([first, last]) =>
+            demandDelta({
+              firstSequence: String(first),
+              lastSequence: String(last),
+              unitsSold: first * 100 + last,
+            }),
+          ),
+        );
+        expect(days[0]?.unitsSold).toBe(kept.reduce((sum, [f, l]) => sum + f * 100 + l, 0));
+        expect(overlaps).toHaveLength(pairs.length);
+      }),
+    );
+  });
+
+  it('reports every pair of overlapping spans, neighbours or not', () => {
+    const delta = (first: string, last: string) =>
+      demandDelta({ firstSequence: first, lastSequence: last });
+    const { days, overlaps } = foldJournal([delta('1', '10'), delta('3', '12'), delta('5', '15')]);
+    expect(days.map((d) => d.unitsSold)).toEqual([3]);
+    expect(overlaps.map((o) => o.spans)).toEqual([
+      [
+        ['1', '10'],
+        ['3', '12'],
+      ],
+      [
+        ['1', '10'],
+        ['5', '15'],
+      ],
+      [
+        ['3', '12'],
+        ['5', '15'],
+      ],
+    ]);
+  });
+
+  it('folds a hot item’s day of 2 s batches, each redelivered and bisected, to one count of each', () => {
+    // Prepare: 43,200 batches of 10 records; each journaled whole, again, and in halves.
+    const batches = 43_200;
+    const journal = Array.from({ length: batches }, (_, i) => {
+      const first = 1e9 + i * 10;
+      const span = (from: number, to: number, units: number) =>
+        demandDelta({
+          firstSequence: String(from),
+          lastSequence: String(to),
+          unitsSold: units,
+          sales: units,
+          history: [{ minute: Math.floor(i / 30), quantity: batches - i }],
+        });
+      return [
+        span(first, first + 9, 2),
+        span(first, first + 4, 1),
+        span(first + 5, first + 9, 1),
+        span(first, first + 9, 2),
+      ];
+    }).flat();
+    // Act
+    const { days, overlaps } = foldJournal(journal.reverse());
+    // Assess
+    expect(days).toHaveLength(1);
+    expect(days[0]).toMatchObject({ unitsSold: 2 * batches, sales: 2 * batches });
+    expect(days[0]?.points).toHaveLength(batches / 30);
+    expect(overlaps).toEqual([]);
+  });
+
   it('orders sequence numbers as numbers, not as text', () => {
     expect(compareSequences('9', '10')).toBeLessThan(0);
     expect(compareSequences('100', '99')).toBeGreaterThan(0);
@@ -252,5 +331,6 @@ describe('journal entries', () => {
       expect(Buffer.byteLength(entry.text)).toBeLessThan(MAX_ENTRY_BYTES);
     expect(journalEntries(deltas)).toEqual(entries);
     expect(entries.flatMap((e) => decodeEntry(e.day, e.text))).toHaveLength(6000);
+    for (const entry of entries) expect(decodeEntry(entry.day, entry.text)).toEqual(entry.deltas);
   });
 });
