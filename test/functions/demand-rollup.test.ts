@@ -4,7 +4,6 @@ import {
   BatchGetCommand,
   BatchWriteCommand,
   DynamoDBDocumentClient,
-  GetCommand,
   QueryCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { Context, ScheduledEvent } from 'aws-lambda';
@@ -81,7 +80,6 @@ describe('demand-rollup handler', () => {
       .resolves({ Responses: { [String(process.env.CONTROL_TABLE_NAME)]: [stored] } });
     control.on(BatchWriteCommand).resolves({ UnprocessedItems: {} });
     control.on(UpdateItemCommand).resolves({});
-    control.on(GetCommand).resolves({}); // no roll-up marker yet
     // Act
     const results = await createHandler()(scheduled('2025-11-26T00:30:00Z'), context);
     // Assess
@@ -113,7 +111,6 @@ describe('demand-rollup handler', () => {
   });
 
   it('refuses a repair event of a day not over, not a day, or past the journal retention', async () => {
-    control.on(GetCommand).resolves({});
     const today = new Date().toISOString().slice(0, 10);
     for (const day of [today, '2099-01-01', '2025-02-30', '2020-01-01'])
       await expect(createHandler()({ day }, context)).rejects.toThrow(/^day: /);
