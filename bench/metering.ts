@@ -1,14 +1,19 @@
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBStreamEvent, EventBridgeEvent } from 'aws-lambda';
 import { DetailType } from '../shared/contracts/events.js';
-import { CONTROL_TABLE, IDEMPOTENCY_TABLE, INVENTORY_TABLE } from '../shared/contracts/tables.js';
+import {
+  CONTROL_TABLE,
+  ControlKeys,
+  IDEMPOTENCY_TABLE,
+  INVENTORY_TABLE,
+} from '../shared/contracts/tables.js';
 import type {
   FunctionCounts,
   MeteredCounts,
   MeteredFunction,
   RollupUnits,
 } from '../shared/domain/cost.js';
-import { dayAfter } from '../shared/domain/rollup-plan.js';
+import { dayAfter, dayBefore } from '../shared/domain/rollup-plan.js';
 import { type RuleInput, ruleKeyOf } from '../shared/domain/rules.js';
 import { createNaiveConsumer } from './naive-consumer.js';
 import { RULES_TABLE, StubAws } from './stub-transport.js';
@@ -218,8 +223,16 @@ export const meterRollup = async (
   stub.reset();
   const rollup = functions.rollup({ dynamodb: client });
   let results: Awaited<ReturnType<typeof rollup>> = [];
-  // The next night's scheduled run: today's first look (and an empty final pass before it).
-  const tomorrow = dayAfter(new Date().toISOString().slice(0, 10));
+  // The next night's scheduled run in steady state (the marker at the day before yesterday):
+  // yesterday's final pass (empty here) and today's first look.
+  const today = new Date().toISOString().slice(0, 10);
+  const tomorrow = dayAfter(today);
+  const marker = ControlKeys.demandRollup();
+  stub.meter?.seed(RULES_TABLE, {
+    pk: { S: marker.pk },
+    sk: { S: marker.sk },
+    through: { S: dayBefore(dayBefore(today)) },
+  } as never);
   const cpuMs = await cpuOf(stub, [`${tomorrow}T00:30:00.000Z`], async (time) => {
     results = await rollup({ time }, context);
   });

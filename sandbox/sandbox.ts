@@ -122,9 +122,11 @@ export class Sandbox {
    * sales as day totals now (a repair's checks are the CLI's, `thresholds rollup --day`).
    */
   async rollUpDemand(day?: string, options: { asScheduled?: boolean } = {}) {
+    // One event for every attempt, as Lambda retries the same event.
+    const time = new Date().toISOString();
     const run = () =>
       day === undefined
-        ? this.demandRollup({ time: new Date().toISOString() }, lambdaContext('demand-rollup'))
+        ? this.demandRollup({ time }, lambdaContext('demand-rollup'))
         : rollUpDay(this.doc, this.tables.control, day).then((result) => [result]);
     const attempts = options.asScheduled ? 1 + DEMAND_ROLLUP_RETRY_ATTEMPTS : 1;
     for (let attempt = 1; ; attempt++) {

@@ -22,11 +22,17 @@ const pointsOf = (value: unknown): string[] => (Array.isArray(value) ? value.map
 /**
  * The old recorder's part of a stored item-day: kept under `legacy` once a roll-up merged it,
  * else the item itself where the old recorder wrote it (it carries `lastSequence`); undefined
- * for a day only the journal made.
+ * for a day only the journal made. Where the item's own `lastSequence` is later than the kept
+ * one, the old recorder ran again after the merge (a rollback): the item itself is its part.
  */
 export const legacyOf = (stored: Record<string, unknown> | undefined): LegacyDay | undefined => {
   const kept = stored?.legacy as Record<string, unknown> | undefined;
-  const source = kept ?? stored;
+  const own = typeof stored?.lastSequence === 'string' ? stored.lastSequence : undefined;
+  const keptLast = typeof kept?.lastSequence === 'string' ? kept.lastSequence : undefined;
+  const source =
+    own !== undefined && (keptLast === undefined || paddedSequence(own) > paddedSequence(keptLast))
+      ? stored
+      : kept;
   if (typeof source?.lastSequence !== 'string') return undefined;
   return {
     unitsSold: numberOf(source.unitsSold),

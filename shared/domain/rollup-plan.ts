@@ -69,7 +69,11 @@ export interface RollupStep {
  * The steps of a scheduled run on `today`, given the marker `through` (undefined: none yet):
  * the final pass of every day after the marker through the day before yesterday, oldest first
  * and at most as far back as the journal is whole (days before that are lost and skipped, in
- * `skipped`), each moving the marker on; then yesterday's first look.
+ * `skipped`), each moving the marker on; then yesterday's first look. Without a marker (a new
+ * or upgraded table) it starts as far back as the journal is whole: days before the journal
+ * fold to nothing and keep what the previous recorder wrote. A marker at or past the day before
+ * yesterday (the earlier release set it to yesterday after a first look) still gets that day's
+ * final pass, leaving the marker where it is.
  */
 export const scheduledSteps = (
   today: string,
@@ -77,10 +81,12 @@ export const scheduledSteps = (
 ): { steps: RollupStep[]; skipped: string[] } => {
   const yesterday = dayBefore(today);
   const lastFinal = dayBefore(yesterday);
+  if (through !== undefined && through >= lastFinal)
+    return { steps: [{ day: lastFinal }, { day: yesterday }], skipped: [] };
   const oldest = oldestRollableDay(today);
   const skipped: string[] = [];
-  let first = through === undefined ? lastFinal : dayAfter(through);
-  for (; first < oldest && first <= lastFinal; first = dayAfter(first)) skipped.push(first);
+  let first = through === undefined ? oldest : dayAfter(through);
+  for (; first < oldest; first = dayAfter(first)) skipped.push(first);
   const steps: RollupStep[] = [];
   let marker: string | null = through ?? null;
   for (let day = first; day <= lastFinal; day = dayAfter(day)) {

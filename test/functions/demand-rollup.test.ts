@@ -83,7 +83,12 @@ describe('demand-rollup handler', () => {
     // Act
     const results = await createHandler()(scheduled('2025-11-26T00:30:00Z'), context);
     // Assess
+    // No marker yet: the final passes start as far back as the journal is whole.
     expect(results.map((r) => [r.day, r.deltas, r.itemDays, r.written])).toEqual([
+      ['2025-11-20', 0, 0, 0],
+      ['2025-11-21', 0, 0, 0],
+      ['2025-11-22', 0, 0, 0],
+      ['2025-11-23', 0, 0, 0],
       ['2025-11-24', 0, 0, 0],
       ['2025-11-25', 6, 2, 1],
     ]);
@@ -103,11 +108,17 @@ describe('demand-rollup handler', () => {
         },
       },
     ]);
-    // The marker reaches the 24th, final two nights on, and not yesterday's first look.
+    // The marker reaches the 24th, a day at a time, and not yesterday's first look.
     const moves = control.commandCalls(UpdateItemCommand).map((c) => c.args[0].input);
     expect(
       moves.map((m) => [m.ExpressionAttributeValues?.[':day']?.S, m.ConditionExpression]),
-    ).toEqual([['2025-11-24', 'attribute_not_exists(through)']]);
+    ).toEqual([
+      ['2025-11-20', 'attribute_not_exists(through)'],
+      ['2025-11-21', 'through = :from'],
+      ['2025-11-22', 'through = :from'],
+      ['2025-11-23', 'through = :from'],
+      ['2025-11-24', 'through = :from'],
+    ]);
   });
 
   it('refuses a repair event of a day not over, not a day, or past the journal retention', async () => {

@@ -35,6 +35,18 @@ describe('demand days the recorder before the journal wrote', () => {
       unitsSold: 5,
     });
     expect(legacyOf({ unitsSold: 9, sales: 3, stockPoints: [] })).toBeUndefined();
+    // A rollback after the merge: the old recorder counted on, past the kept part.
+    const rolledBack = {
+      unitsSold: 12,
+      sales: 4,
+      stockPoints: [],
+      lastSequence: paddedSequence('900'),
+      legacy: old,
+    };
+    expect(legacyOf(rolledBack)).toMatchObject({
+      unitsSold: 12,
+      lastSequence: paddedSequence('900'),
+    });
     expect(legacyOf(undefined)).toBeUndefined();
   });
 

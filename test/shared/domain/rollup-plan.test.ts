@@ -22,11 +22,29 @@ describe('roll-up plan', () => {
       steps: [{ day: '2025-11-24', moveMarkerFrom: '2025-11-23' }, { day: '2025-11-25' }],
       skipped: [],
     });
-    // No marker yet (a first run, or an upgraded table): it starts at the day before yesterday.
-    expect(scheduledSteps('2025-11-26', undefined).steps[0]).toEqual({
-      day: '2025-11-24',
-      moveMarkerFrom: null,
-    });
+    // No marker yet (a first run, or an upgraded table): it starts as far back as the journal
+    // is whole, so days whose nights failed since the deploy are not read as no sales.
+    const first = scheduledSteps('2025-11-30', undefined).steps;
+    expect(first.map((s) => s.day)).toEqual([
+      '2025-11-24',
+      '2025-11-25',
+      '2025-11-26',
+      '2025-11-27',
+      '2025-11-28',
+      '2025-11-29',
+    ]);
+    expect(first[0]).toEqual({ day: '2025-11-24', moveMarkerFrom: null });
+  });
+
+  it("still rolls the day before yesterday up for good when the marker is there or ahead (the earlier release's)", () => {
+    expect(scheduledSteps('2025-11-27', '2025-11-26').steps).toEqual([
+      { day: '2025-11-25' },
+      { day: '2025-11-26' },
+    ]);
+    expect(scheduledSteps('2025-11-27', '2025-11-25').steps).toEqual([
+      { day: '2025-11-25' },
+      { day: '2025-11-26' },
+    ]);
   });
 
   it('catches up every missed night still in the journal, and names the days lost past it', () => {
