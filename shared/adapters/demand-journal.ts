@@ -11,14 +11,15 @@ import {
   type NativeAttributeValue,
 } from '@aws-sdk/lib-dynamodb';
 import { itemKeyOf } from '../contracts/inventory.js';
-import { encodeKeyParts } from '../contracts/keys.js';
 import { ControlKeys, DEMAND_JOURNAL_BUCKETS } from '../contracts/tables.js';
 import {
   compareSequences,
   type DemandDelta,
   decodeEntry,
+  deltasByItemDay,
   foldJournal,
   type ItemDayTotal,
+  itemDayKey,
   journalEntries,
   paddedSequence,
   type SpanOverlap,
@@ -182,7 +183,7 @@ export const rollUpDay = async (
   const { days, overlaps } = foldJournal(deltas);
   const stored = await storedDays(doc, tableName, days);
   const totals = withLegacyParts(days, stored, deltas);
-  const changed = totals.filter((t) => !sameDay(stored.get(itemDayKeyOf(t.total)), t.total));
+  const changed = totals.filter((t) => !sameDay(stored.get(itemDayKey(t.total)), t.total));
   await putAll(doc, tableName, changed.map(demandDayItem));
   const markerMoved =
     moveMarkerFrom !== undefined && (await moveMarker(doc, tableName, moveMarkerFrom, day));
@@ -196,9 +197,6 @@ export const rollUpDay = async (
   };
 };
 
-const itemDayKeyOf = (d: { sku: string; location: string; day: string }) =>
-  encodeKeyParts([d.sku, d.location, d.day]);
-
 /** The stored demand days of `days`, by item-day (eventually consistent: a roll-up is nightly). */
 const storedDays = async (
   doc: DynamoDBDocumentClient,
@@ -207,7 +205,7 @@ const storedDays = async (
 ): Promise<Map<string, Record<string, unknown>>> => {
   const keys = days.map((d) => ControlKeys.demandDay(d.sku, d.location, d.day));
   const items = await batchGetAll(doc, tableName, keys, { consistent: false });
-  const dayOfKey = new Map(days.map((d, i) => [JSON.stringify(keys[i]), itemDayKeyOf(d)]));
+  const dayOfKey = new Map(days.map((d, i) => [JSON.stringify(keys[i]), itemDayKey(d)]));
   return new Map(
     items.map((item) => [dayOfKey.get(JSON.stringify({ pk: item.pk, sk: item.sk })) ?? '', item]),
   );
@@ -228,19 +226,13 @@ const withLegacyParts = (
   stored: ReadonlyMap<string, Record<string, unknown>>,
   deltas: readonly DemandDelta[],
 ): RolledDay[] => {
-  const legacies = days.map((d) => legacyOf(stored.get(itemDayKeyOf(d))));
+  const legacies = days.map((d) => legacyOf(stored.get(itemDayKey(d))));
   if (legacies.every((l) => l === undefined)) return days.map((total) => ({ total }));
-  const deltasOf = new Map<string, DemandDelta[]>();
-  for (const delta of deltas) {
-    const key = itemDayKeyOf(delta);
-    const group = deltasOf.get(key);
-    if (group) group.push(delta);
-    else deltasOf.set(key, [delta]);
-  }
+  const deltasOf = deltasByItemDay(deltas);
   return days.map((d, i) => {
     const legacy = legacies[i];
     if (!legacy) return { total: d };
-    const after = afterLegacy(deltasOf.get(itemDayKeyOf(d)) ?? [], legacy);
+    const after = afterLegacy(deltasOf.get(itemDayKey(d)) ?? [], legacy);
     const fresh = foldJournal(after).days[0] ?? { ...d, unitsSold: 0, sales: 0, points: [] };
     return { total: mergeLegacy(legacy, fresh), legacy };
   });

@@ -59,8 +59,20 @@ export const compareSequences = (a: string, b: string): number =>
   a.length !== b.length ? a.length - b.length : a < b ? -1 : a > b ? 1 : 0;
 
 /** The item-day a delta belongs to, as a key that no two item-days share. */
-const itemDayKey = (d: { sku: string; location: string; day: string }) =>
+export const itemDayKey = (d: { sku: string; location: string; day: string }) =>
   encodeKeyParts([d.sku, d.location, d.day]);
+
+/** `deltas` by item-day ({@link itemDayKey}), each group in the order given. */
+export const deltasByItemDay = (deltas: readonly DemandDelta[]): Map<string, DemandDelta[]> => {
+  const groups = new Map<string, DemandDelta[]>();
+  for (const delta of deltas) {
+    const key = itemDayKey(delta);
+    const group = groups.get(key);
+    if (group) group.push(delta);
+    else groups.set(key, [delta]);
+  }
+  return groups;
+};
 
 /**
  * The day totals and history of every item-day in `deltas` (any order, any repeats), each
@@ -71,13 +83,7 @@ const itemDayKey = (d: { sku: string; location: string; day: string }) =>
 export const foldJournal = (
   deltas: readonly DemandDelta[],
 ): { days: ItemDayTotal[]; overlaps: SpanOverlap[] } => {
-  const groups = new Map<string, DemandDelta[]>();
-  for (const delta of deltas) {
-    const key = itemDayKey(delta);
-    const group = groups.get(key);
-    if (group) group.push(delta);
-    else groups.set(key, [delta]);
-  }
+  const groups = deltasByItemDay(deltas);
   const days: ItemDayTotal[] = [];
   const overlaps: SpanOverlap[] = [];
   for (const group of groups.values()) {
