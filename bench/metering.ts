@@ -15,6 +15,7 @@ import type {
 } from '../shared/domain/cost.js';
 import { dayAfter, dayBefore } from '../shared/domain/rollup-plan.js';
 import { type RuleInput, ruleKeyOf } from '../shared/domain/rules.js';
+import { utcDayOf } from '../shared/domain/stock-history.js';
 import { createNaiveConsumer } from './naive-consumer.js';
 import { RULES_TABLE, StubAws } from './stub-transport.js';
 import {
@@ -225,7 +226,7 @@ export const meterRollup = async (
   let results: Awaited<ReturnType<typeof rollup>> = [];
   // The next night's scheduled run in steady state (the marker at the day before yesterday):
   // yesterday's final pass (empty here) and today's first look.
-  const today = new Date().toISOString().slice(0, 10);
+  const today = utcDayOf(new Date());
   const tomorrow = dayAfter(today);
   const marker = ControlKeys.demandRollup();
   stub.meter?.seed(RULES_TABLE, {

@@ -16,7 +16,7 @@ import {
   rollingStatistics,
   stockoutRisk,
 } from '../../shared/domain/demand.js';
-import { repairDayProblem, repairStep, utcDay } from '../../shared/domain/rollup-plan.js';
+import { repairDayProblem, repairStep } from '../../shared/domain/rollup-plan.js';
 import {
   DemandPolicySchema,
   effectiveThreshold,
@@ -26,6 +26,7 @@ import {
   type RuleOverlay,
   ruleKeyOf,
 } from '../../shared/domain/rules.js';
+import { utcDayOf } from '../../shared/domain/stock-history.js';
 import { thresholdsInForce } from '../../shared/domain/thresholds.js';
 import { formatIssues, InvalidRuleError, UsageError, withProgress } from '../../shared/errors.js';
 import type { CommandInput } from '../args.js';
@@ -135,7 +136,7 @@ const rollupCommand = async (
   format: Format,
 ): Promise<void> => {
   const day = input.required('day');
-  const today = utcDay(new Date());
+  const today = utcDayOf(new Date());
   const problem = repairDayProblem(day, today);
   if (problem) throw new UsageError(`--day: ${problem}`);
   const step = repairStep(day, today);

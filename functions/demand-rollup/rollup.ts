@@ -7,8 +7,8 @@ import {
   repairDayProblem,
   repairStep,
   scheduledSteps,
-  utcDay,
 } from '../../shared/domain/rollup-plan.js';
+import { utcDayOf } from '../../shared/domain/stock-history.js';
 
 /** What the demand-rollup talks to; the handler wires AWS clients, the sandbox local ones. */
 export interface DemandRollupDeps {
@@ -47,7 +47,7 @@ export const stepsOf = async (
   event: DemandRollupEvent,
   deps: Pick<DemandRollupDeps, 'rolledUpThrough' | 'clock'>,
 ): Promise<{ steps: RollupStep[]; skipped: string[] }> => {
-  const today = utcDay(deps.clock?.() ?? new Date());
+  const today = utcDayOf(deps.clock?.() ?? new Date());
   if (event.day !== undefined) {
     const problem = repairDayProblem(event.day, today);
     if (problem) throw new RangeError(`day: ${problem}`);
@@ -56,7 +56,7 @@ export const stepsOf = async (
   const at = new Date(event.time ?? Number.NaN);
   if (Number.isNaN(at.getTime()))
     throw new RangeError(`The schedule's event has no time: ${String(event.time)}`);
-  return scheduledSteps(utcDay(at), await deps.rolledUpThrough());
+  return scheduledSteps(utcDayOf(at), await deps.rolledUpThrough());
 };
 
 /**

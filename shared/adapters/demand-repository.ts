@@ -8,6 +8,8 @@ import {
   deriveThresholds,
   rollingStatistics,
 } from '../domain/demand.js';
+import { dayBefore } from '../domain/rollup-plan.js';
+import { utcDayOf } from '../domain/stock-history.js';
 import { batchGetAll } from './batch-get.js';
 import { DEFAULT_CACHE_MAX_ENTRIES, LruCache } from './lru-cache.js';
 import { queryAll } from './query-all.js';
@@ -84,7 +86,7 @@ export const lastCompleteDay = async (
   tableName: string,
   today: Date,
 ): Promise<string> => {
-  const yesterday = dayOf(Date.parse(`${dayOf(today.getTime())}T00:00:00Z`) - DAY_MS);
+  const yesterday = dayBefore(utcDayOf(today));
   const through = await rolledUpThrough(doc, tableName);
   return through !== undefined && through < yesterday ? through : yesterday;
 };

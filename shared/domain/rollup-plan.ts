@@ -11,6 +11,8 @@
  * day still in the journal.
  */
 
+import { utcDayOf } from './stock-history.js';
+
 const DAY_MS = 86_400_000;
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -29,9 +31,6 @@ export const dayBefore = (day: string): string =>
 export const dayAfter = (day: string): string =>
   new Date(Date.parse(`${day}T00:00:00Z`) + DAY_MS).toISOString().slice(0, 10);
 
-/** The UTC day of `at` (yyyy-mm-dd). */
-export const utcDay = (at: Date): string => at.toISOString().slice(0, 10);
-
 /** The oldest day whose journal is still whole on `today`: its entries expire after `today`. */
 export const oldestRollableDay = (today: string): string => {
   let day = today;
@@ -45,7 +44,7 @@ export const oldestRollableDay = (today: string): string => {
  * partly deleted by TTL (a repair would overwrite right totals with part of them).
  */
 export const repairDayProblem = (day: string, today: string): string | undefined => {
-  if (!DAY.test(day) || utcDay(new Date(`${day}T00:00:00Z`)) !== day)
+  if (!DAY.test(day) || utcDayOf(new Date(`${day}T00:00:00Z`)) !== day)
     return `a day is a UTC day as yyyy-mm-dd, got ${JSON.stringify(day)}`;
   if (day >= today)
     return `${day} is not over yet (today is ${today} UTC): roll up a day before today`;
