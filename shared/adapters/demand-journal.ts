@@ -183,7 +183,7 @@ export const rollUpDay = async (
   const { days, overlaps } = foldJournal(deltas);
   const stored = await storedDays(doc, tableName, days);
   const totals = withLegacyParts(days, stored, deltas);
-  const changed = totals.filter((t) => !sameDay(stored.get(itemDayKey(t.total)), t.total));
+  const changed = totals.filter((t) => !sameDay(stored.get(storedKey(t.total)), t.total));
   await putAll(doc, tableName, changed.map(demandDayItem));
   const markerMoved =
     moveMarkerFrom !== undefined && (await moveMarker(doc, tableName, moveMarkerFrom, day));
@@ -197,7 +197,7 @@ export const rollUpDay = async (
   };
 };
 
-/** The stored demand days of `days`, by item-day (eventually consistent: a roll-up is nightly). */
+/** The stored demand days of `days`, by {@link storedKey} (eventually consistent: a roll-up is nightly). */
 const storedDays = async (
   doc: DynamoDBDocumentClient,
   tableName: string,
@@ -205,10 +205,13 @@ const storedDays = async (
 ): Promise<Map<string, Record<string, unknown>>> => {
   const keys = days.map((d) => ControlKeys.demandDay(d.sku, d.location, d.day));
   const items = await batchGetAll(doc, tableName, keys, { consistent: false });
-  const dayOfKey = new Map(days.map((d, i) => [JSON.stringify(keys[i]), itemDayKey(d)]));
-  return new Map(
-    items.map((item) => [dayOfKey.get(JSON.stringify({ pk: item.pk, sk: item.sk })) ?? '', item]),
-  );
+  return new Map(items.map((item) => [`${item.pk}\u0000${item.sk}`, item]));
+};
+
+/** An item-day's stored demand day's key, as {@link storedDays} maps it. */
+const storedKey = (d: ItemDayTotal): string => {
+  const key = ControlKeys.demandDay(d.sku, d.location, d.day);
+  return `${key.pk}\u0000${key.sk}`;
 };
 
 /** A folded day, and the part the recorder before the journal had counted of it, if any. */
@@ -226,7 +229,7 @@ const withLegacyParts = (
   stored: ReadonlyMap<string, Record<string, unknown>>,
   deltas: readonly DemandDelta[],
 ): RolledDay[] => {
-  const legacies = days.map((d) => legacyOf(stored.get(itemDayKey(d))));
+  const legacies = days.map((d) => legacyOf(stored.get(storedKey(d))));
   if (legacies.every((l) => l === undefined)) return days.map((total) => ({ total }));
   const deltasOf = deltasByItemDay(deltas);
   return days.map((d, i) => {
