@@ -54,13 +54,20 @@ export const readCounts = (file: string): MeteredCounts => {
 
 /** {@link COST_USAGE}: monthly cost by function and service, next to the naive consumer's. */
 export const costCommand = async (input: CommandInput, io: Io, format: Format): Promise<void> => {
-  const option = (name: string, fallback?: number) =>
-    input.string(name) ?? (fallback === undefined ? input.required(name) : String(fallback));
-  const crossingRate = numberOption(option('crossing-rate'), '--crossing-rate', { min: 0, max: 1 });
-  const recordsPerInvocation = numberOption(
-    option('records-per-invocation', DEFAULT_COST_INPUTS.recordsPerInvocation),
-    '--records-per-invocation',
+  // `--name` as a number within `bounds`; without it, `fallback` (or it is required).
+  const numeric = (name: string, bounds: { min: number; max: number }, fallback?: number) =>
+    numberOption(
+      input.string(name) ?? (fallback === undefined ? input.required(name) : String(fallback)),
+      `--${name}`,
+      bounds,
+    );
+  const share = { min: 0, max: 1 };
+  const defaults = DEFAULT_COST_INPUTS;
+  const crossingRate = numeric('crossing-rate', share);
+  const recordsPerInvocation = numeric(
+    'records-per-invocation',
     { min: 1, max: 10_000 },
+    defaults.recordsPerInvocation,
   );
   const countsFile = input.string('counts');
   // Built in (bundled with the command), so `npx inventory-alerts cost` works from any directory.
@@ -68,37 +75,19 @@ export const costCommand = async (input: CommandInput, io: Io, format: Format): 
     ? readCounts(countsFile)
     : parseCounts(measuredCounts, DEFAULT_COUNTS_FILE);
   const result = monthlyCost({
-    writesPerDay: numberOption(option('writes-per-day'), '--writes-per-day', { min: 0, max: 1e12 }),
+    writesPerDay: numeric('writes-per-day', { min: 0, max: 1e12 }),
     crossingRate,
-    smsShare: numberOption(option('sms-share', DEFAULT_COST_INPUTS.smsShare), '--sms-share', {
-      min: 0,
-      max: 1,
-    }),
-    emailSubscribers: numberOption(
-      option('email-subscribers', DEFAULT_COST_INPUTS.emailSubscribers),
-      '--email-subscribers',
-      { min: 0, max: 1e6 },
-    ),
+    smsShare: numeric('sms-share', share, defaults.smsShare),
+    emailSubscribers: numeric('email-subscribers', { min: 0, max: 1e6 }, defaults.emailSubscribers),
     recordsPerInvocation,
-    demandRecordsPerInvocation: numberOption(
-      option('demand-records-per-invocation', DEFAULT_COST_INPUTS.demandRecordsPerInvocation),
-      '--demand-records-per-invocation',
+    demandRecordsPerInvocation: numeric(
+      'demand-records-per-invocation',
       { min: 1, max: 10_000 },
+      defaults.demandRecordsPerInvocation,
     ),
-    saleShare: numberOption(option('sale-share', DEFAULT_COST_INPUTS.saleShare), '--sale-share', {
-      min: 0,
-      max: 1,
-    }),
-    itemsSoldPerDay: numberOption(
-      option('items-sold-per-day', DEFAULT_COST_INPUTS.itemsSoldPerDay),
-      '--items-sold-per-day',
-      { min: 0, max: 1e9 },
-    ),
-    ownRuleShare: numberOption(
-      option('own-rule-share', DEFAULT_COST_INPUTS.ownRuleShare),
-      '--own-rule-share',
-      { min: 0, max: 1 },
-    ),
+    saleShare: numeric('sale-share', share, defaults.saleShare),
+    itemsSoldPerDay: numeric('items-sold-per-day', { min: 0, max: 1e9 }, defaults.itemsSoldPerDay),
+    ownRuleShare: numeric('own-rule-share', share, defaults.ownRuleShare),
     memoryMb: memoryOf(loadEnvironment('prod').memoryMb, counts, {
       rate: crossingRate,
       recordsPerInvocation,
