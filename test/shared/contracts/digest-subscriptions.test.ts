@@ -58,6 +58,21 @@ const attributesOf = (
   alert: alertTagsOf(alert.level, alert.transition),
 });
 
+/** A digest subscriber's policy, and its immediate twin's (same endpoint, no digest). */
+const twinPolicies = (
+  protocol: 'email' | 'sms' | 'https',
+  filter: Parameters<typeof filterPolicyOf>[1],
+  locale: (typeof LOCALES)[number],
+  choice: DigestChoice,
+) => {
+  const id = subscriberIdOf(protocol, 'endpoint');
+  return {
+    id,
+    digestPolicy: filterPolicyOf(protocol, filter, locale, { ...choice, id }),
+    immediatePolicy: filterPolicyOf(protocol, filter, locale),
+  };
+};
+
 describe('digest subscribers in filter policies', () => {
   it('get at once exactly the critical alerts they keep immediate, and read back from their policy', () => {
     fc.assert(
@@ -69,9 +84,12 @@ describe('digest subscribers in filter policies', () => {
         alerts,
         (protocol, filter, locale, choice, alert) => {
           // Prepare
-          const id = subscriberIdOf(protocol, 'endpoint');
-          const digestPolicy = filterPolicyOf(protocol, filter, locale, { ...choice, id });
-          const immediatePolicy = filterPolicyOf(protocol, filter, locale);
+          const { id, digestPolicy, immediatePolicy } = twinPolicies(
+            protocol,
+            filter,
+            locale,
+            choice,
+          );
           const attributes = attributesOf(alert);
           // Act
           const subscriber = digestSubscriberOf(digestPolicy, isLocale);
@@ -105,9 +123,7 @@ describe('digest subscribers in filter policies', () => {
         choices,
         alerts,
         (protocol, filter, locale, choice, alert) => {
-          const id = subscriberIdOf(protocol, 'endpoint');
-          const digestPolicy = filterPolicyOf(protocol, filter, locale, { ...choice, id });
-          const immediatePolicy = filterPolicyOf(protocol, filter, locale);
+          const { digestPolicy, immediatePolicy } = twinPolicies(protocol, filter, locale, choice);
           const attributes = attributesOf(alert, { digestsKept: false });
           expect(matchesFilterPolicy(digestPolicy, attributes)).toBe(
             matchesFilterPolicy(immediatePolicy, attributes),
