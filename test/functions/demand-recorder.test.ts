@@ -3,19 +3,16 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { ConditionalCheckFailedException, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { Context, DynamoDBRecord } from 'aws-lambda';
+import type { DynamoDBRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createHandler } from '../../functions/demand-recorder/handler.js';
+import { lambdaContext } from '../../sandbox/local-handlers.js';
 import { decodeEntry } from '../../shared/domain/demand-journal.js';
 import { quantityChange, streamEvent, streamRecord } from '../support/factories.js';
 import { POISON_CATALOGUE } from '../support/poison.js';
 
-const context = {
-  functionName: 'demand-recorder',
-  awsRequestId: 'req-1',
-  getRemainingTimeInMillis: () => 60_000,
-} as unknown as Context;
+const context = lambdaContext('demand-recorder');
 const control = mockClient(DynamoDBDocumentClient);
 
 /** The journal entries put, each as its key and its deltas as [sku, units, sales, points]. */

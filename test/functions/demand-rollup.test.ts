@@ -6,19 +6,16 @@ import {
   DynamoDBDocumentClient,
   QueryCommand,
 } from '@aws-sdk/lib-dynamodb';
-import type { Context, ScheduledEvent } from 'aws-lambda';
+import type { ScheduledEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHandler } from '../../functions/demand-rollup/handler.js';
+import { lambdaContext } from '../../sandbox/local-handlers.js';
 import { ControlKeys } from '../../shared/contracts/tables.js';
 import { type DemandDelta, journalEntries } from '../../shared/domain/demand-journal.js';
 import { demandDelta } from '../support/demand.js';
 
-const context = {
-  functionName: 'demand-rollup',
-  awsRequestId: 'req-1',
-  getRemainingTimeInMillis: () => 900_000,
-} as unknown as Context;
+const context = lambdaContext('demand-rollup');
 const control = mockClient(DynamoDBDocumentClient);
 afterEach(() => {
   control.reset();
