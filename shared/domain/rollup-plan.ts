@@ -31,6 +31,9 @@ export const dayBefore = (day: string): string =>
 export const dayAfter = (day: string): string =>
   new Date(Date.parse(`${day}T00:00:00Z`) + DAY_MS).toISOString().slice(0, 10);
 
+/** The last day whose journal is final on `today` (no batch of it can still be journaled): the day before yesterday. */
+export const lastFinalDay = (today: string): string => dayBefore(dayBefore(today));
+
 /** The oldest day whose journal is still whole on `today`: its entries expire after `today`. */
 export const oldestRollableDay = (today: string): string => {
   let day = today;
@@ -79,7 +82,7 @@ export const scheduledSteps = (
   through: string | undefined,
 ): { steps: RollupStep[]; skipped: string[] } => {
   const yesterday = dayBefore(today);
-  const lastFinal = dayBefore(yesterday);
+  const lastFinal = lastFinalDay(today);
   if (through !== undefined && through >= lastFinal)
     return { steps: [{ day: lastFinal }, { day: yesterday }], skipped: [] };
   const oldest = oldestRollableDay(today);
@@ -102,4 +105,4 @@ export const scheduledSteps = (
  * the marker and never creates one (a table without a marker reads up to yesterday).
  */
 export const repairStep = (day: string, today: string): RollupStep =>
-  day <= dayBefore(dayBefore(today)) ? { day, moveMarkerFrom: dayBefore(day) } : { day };
+  day <= lastFinalDay(today) ? { day, moveMarkerFrom: dayBefore(day) } : { day };
