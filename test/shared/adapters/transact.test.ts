@@ -1,8 +1,9 @@
-import { DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TRANSACT_LIMIT, transactWriteEach } from '../../../shared/adapters/transact.js';
+import { cancelled } from '../../support/transactions.js';
 
 const doc = mockClient(DynamoDBDocumentClient);
 afterEach(() => doc.reset());
@@ -21,13 +22,9 @@ describe('transactWriteEach with several actions per entry', () => {
       .on(TransactWriteCommand)
       .resolvesOnce({})
       .rejectsOnce(
-        new TransactionCanceledException({
-          message: 'cancelled',
-          $metadata: {},
-          CancellationReasons: Array.from({ length: 20 }, (_, i) => ({
-            Code: i === 10 ? 'ConditionalCheckFailed' : 'None',
-          })),
-        }),
+        cancelled(
+          ...Array.from({ length: 20 }, (_, i) => (i === 10 ? 'ConditionalCheckFailed' : 'None')),
+        ),
       )
       .resolves({});
 
