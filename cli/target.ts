@@ -67,6 +67,7 @@ export const sandboxTarget = (resourcesFile = DEFAULT_RESOURCES): Target => {
     environment?: string;
     tables: { inventory: string; control: string };
     subscriptions?: SandboxSubscription[];
+    digests?: boolean;
   };
   const client = new DynamoDBClient({
     endpoint: resources.endpoint,
@@ -83,8 +84,9 @@ export const sandboxTarget = (resourcesFile = DEFAULT_RESOURCES): Target => {
     subscriptionsFile: resourcesFile.replace(/resources\.json$/, 'subscriptions.json'),
     environmentSubscriptions: resources.subscriptions ?? [],
     ...(config && settingsOf(config)),
-    // The sandbox always keeps crossings for digests.
-    digests: true,
+    // What the running sandbox keeps (its config may not be the named environment's); a
+    // sandbox of an earlier release, which does not say, kept crossings for digests always.
+    digests: resources.digests ?? true,
     alertLocales: config && sandboxLocales(config),
   };
 };

@@ -7,7 +7,7 @@ import { EnvName } from '../shared/contracts/env.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from './dynamodb-local.js';
 import { FaultyRequestHandler, type RequestHandlerLike } from './faults.js';
 import type { LocalRequestHandler } from './local-transport.js';
-import { sandboxLocales } from './outbox.js';
+import { sandboxDigests, sandboxLocales } from './outbox.js';
 import type { SandboxTables } from './tables.js';
 
 /** The local alerts topic's and inventory bus's names. */
@@ -55,9 +55,10 @@ export const exportHandlerEnvironment = (
     [EnvName.openOrderMaxAgeDays]: String(config.openOrderMaxAgeDays),
     [EnvName.alertLocales]: sandboxLocales(config).join(','),
     [EnvName.currencyCode]: config.currency.code,
-    // The sandbox always keeps crossings for digests (`subscribe --digest --sandbox`).
-    [EnvName.digestBuffer]: 'on',
   });
+  // Set only where the stack sets it; unset, not `off`, as a function without it runs.
+  if (sandboxDigests(config)) process.env[EnvName.digestBuffer] = 'on';
+  else delete process.env[EnvName.digestBuffer];
   process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
   process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
   process.env.POWERTOOLS_TRACE_ENABLED ??= 'false';

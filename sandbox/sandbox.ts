@@ -37,6 +37,7 @@ import { type FaultInjector, LocalRequestHandler } from './local-transport.js';
 import {
   configuredSubscriptions,
   type OutboxEntry,
+  sandboxDigests,
   sandboxSubscriptions,
   topicOutbox,
 } from './outbox.js';
@@ -354,4 +355,6 @@ const resourcesOf = (endpoint: string, config: EnvironmentConfig, tables: Sandbo
   bus: LOCAL_BUS,
   /** The environment's (or the demo's) subscribers, which the CLI lists beside its own. */
   subscriptions: configuredSubscriptions(config),
+  /** Whether it keeps crossings for digests, which `subscribe --digest` needs. */
+  digests: sandboxDigests(config),
 });

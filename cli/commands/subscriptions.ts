@@ -57,6 +57,10 @@ const endpointOf = (
   return { protocol: first, endpoint: second };
 };
 
+/** How a change to the environment's config reaches the target. */
+const applyConfig = (target: Target): string =>
+  target.kind === 'sandbox' ? 'restart the sandbox (npm start)' : 'deploy first';
+
 /** The subscriber's language: one the environment publishes in. */
 const localeOf = (value: string | undefined, target: Target): Locale => {
   const locale = value ?? DEFAULT_LOCALE;
@@ -64,7 +68,7 @@ const localeOf = (value: string | undefined, target: Target): Locale => {
     throw new UsageError(`--locale: unknown "${locale}"; use ${LOCALES.join(', ')}`);
   if (target.alertLocales && !target.alertLocales.includes(locale))
     throw new UsageError(
-      `--locale ${locale}: this environment publishes alerts in ${target.alertLocales.join(', ')} only; add "${locale}" to its alertLocales in infra/config/environments.ts and deploy first`,
+      `--locale ${locale}: this environment publishes alerts in ${target.alertLocales.join(', ')} only; add "${locale}" to its alertLocales in infra/config/environments.ts and ${applyConfig(target)}`,
     );
   return locale;
 };
@@ -84,7 +88,7 @@ const digestOf = (
   if ('problem' in checked) throw new UsageError(`--digest: ${checked.problem}`);
   if (!target.digests)
     throw new UsageError(
-      '--digest: this environment keeps no crossings for digests; set digests: true (or give a configured subscriber a digest) in infra/config/environments.ts and deploy first',
+      `--digest: this environment keeps no crossings for digests; set digests: true (or give a configured subscriber a digest) in infra/config/environments.ts and ${applyConfig(target)}`,
     );
   return { windowMinutes: checked.minutes, critical: critical ? 'digest' : 'immediate' };
 };

@@ -351,7 +351,9 @@ const development = {
  * Subscriber addresses are examples on reserved domains and numbers: replace them.
  */
 export const ENVIRONMENTS: Record<string, EnvironmentConfigInput> = {
-  dev: development,
+  // Dev is where `subscribe --digest` is tried, deployed and in the sandbox (which plays dev,
+  // and keeps crossings for digests only where the stack does): a buffer write per crossing.
+  dev: { ...development, digests: true },
   staging: {
     ...development,
     subscribers: [{ protocol: 'email', endpoint: 'inventory-staging@example.com' }],

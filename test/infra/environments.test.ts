@@ -159,7 +159,10 @@ describe('subscribers in the environment configuration', () => {
     expect(config.subscribers[0]?.digest).toEqual({ window: 15, critical: 'immediate' });
     expect(digestsEnabled(config)).toBe(true);
     expect(subscriberPolicyOf(config.subscribers[0] as Subscriber).delivery).toHaveLength(2);
-    expect(digestsEnabled(loadEnvironment('dev'))).toBe(false);
+    expect(digestsEnabled(loadEnvironment('shop', withSubscribers([], { digests: false })))).toBe(
+      false,
+    );
+    expect(digestsEnabled(loadEnvironment('staging'))).toBe(false);
     expect(digestsEnabled(loadEnvironment('shop', withSubscribers([], { digests: true })))).toBe(
       true,
     );

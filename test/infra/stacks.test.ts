@@ -3,7 +3,12 @@ import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ENVIRONMENTS, loadEnvironment, localesInUse } from '../../infra/config/environments.js';
+import {
+  digestsEnabled,
+  ENVIRONMENTS,
+  loadEnvironment,
+  localesInUse,
+} from '../../infra/config/environments.js';
 import { STRATEGY_EXECUTOR_PATTERN } from '../../shared/contracts/events.js';
 import { WEBHOOK_DELIVERY_POLICY } from '../../shared/contracts/subscriptions.js';
 import { grantsByFunction, synth } from '../support/stack-grants.js';
@@ -12,6 +17,8 @@ describe.each(Object.keys(ENVIRONMENTS))('the %s environment', (envName) => {
   let stateful: Template;
   let pipeline: Template;
   const config = loadEnvironment(envName);
+  // Where crossings are kept for digests, a fifth function closes their windows (dev).
+  const digests = digestsEnabled(config);
   beforeAll(() => {
     ({ stateful, pipeline } = synth(envName));
   });
@@ -179,6 +186,7 @@ describe.each(Object.keys(ENVIRONMENTS))('the %s environment', (envName) => {
             'demand-rollup': [undefined, undefined],
           }
         : {}),
+      ...(digests ? { 'digest-sender': [String(config.indexShards), undefined] } : {}),
     });
   });
 
@@ -289,12 +297,13 @@ describe.each(Object.keys(ENVIRONMENTS))('the %s environment', (envName) => {
         DataKey: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'],
         StrategyDeadLetterQueue: ['sqs:SendMessage'],
       },
+      ...(digests ? { 'digest-sender': expect.any(Object) } : {}),
     });
   });
 
   it('runs every function on Node.js 22, arm64, traced, with their own log groups and Powertools settings', () => {
     const functions = pipeline.findResources('AWS::Lambda::Function');
-    expect(Object.keys(functions)).toHaveLength(4);
+    expect(Object.keys(functions)).toHaveLength(digests ? 5 : 4);
     for (const fn of Object.values(functions)) {
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs22.x',
@@ -310,7 +319,7 @@ describe.each(Object.keys(ENVIRONMENTS))('the %s environment', (envName) => {
         ]),
       );
     }
-    pipeline.resourceCountIs('AWS::Logs::LogGroup', 4);
+    pipeline.resourceCountIs('AWS::Logs::LogGroup', digests ? 5 : 4);
     pipeline.allResourcesProperties('AWS::Logs::LogGroup', {
       RetentionInDays: config.logRetentionDays,
     });
@@ -361,9 +370,9 @@ describe.each(Object.keys(ENVIRONMENTS))('the %s environment', (envName) => {
   });
 
   it('alarms on every DLQ, iterator age, errors, throttles and failed deliveries, to the ops topic', () => {
-    // 4 DLQs, 2 iterator ages, errors and throttles of 4 functions, failed deliveries, and
-    // demand journal spans that overlap.
-    pipeline.resourceCountIs('AWS::CloudWatch::Alarm', 16);
+    // 4 DLQs, 2 iterator ages, errors and throttles of 4 functions (5 with the digest-sender),
+    // failed deliveries, and demand journal spans that overlap.
+    pipeline.resourceCountIs('AWS::CloudWatch::Alarm', digests ? 18 : 16);
     pipeline.hasResourceProperties('AWS::CloudWatch::Alarm', {
       MetricName: 'DemandSpanOverlaps',
       Threshold: 1,
@@ -402,11 +411,13 @@ describe.each(Object.keys(ENVIRONMENTS))('the %s environment', (envName) => {
   });
 
   it('grants no wildcard action, and "*" resources only where AWS offers no resource-level permission', () => {
-    // X-Ray segments and dynamodb:ListStreams (the event source mapping's) accept only "*".
+    // X-Ray segments, dynamodb:ListStreams (the event source mapping's) and the digest-sender's
+    // sns:GetSubscriptionAttributes (SNS's IAM resources are topics, not subscriptions) take "*".
     const resourceless = new Set([
       'xray:PutTraceSegments',
       'xray:PutTelemetryRecords',
       'dynamodb:ListStreams',
+      'sns:GetSubscriptionAttributes',
     ]);
     const policies = pipeline.findResources('AWS::IAM::Policy');
     for (const policy of Object.values(policies)) {
@@ -467,6 +478,7 @@ describe('turning demand recording off', () => {
     const base = loadEnvironment('dev');
     const { pipeline } = synth('dev', {
       ...base,
+      digests: false,
       demandConsumer: { ...base.demandConsumer, enabled: false },
     });
     pipeline.resourceCountIs('AWS::Lambda::Function', 2);
