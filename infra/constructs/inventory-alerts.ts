@@ -40,13 +40,16 @@ export interface InventoryAlertsProps {
 
 /**
  * The settings of one deployment of the alerts: the `dev` environment's settings with
- * `settings` over them (top-level keys replace), validated. Throws
- * InvalidEnvironmentConfigError naming each bad field.
+ * `settings` over them (top-level keys replace), validated, except that crossings are kept for
+ * digests only when asked (`digests: true` or a subscriber's digest): dev keeps them to try
+ * `subscribe --digest`, an app pays for them by choice. Throws InvalidEnvironmentConfigError
+ * naming each bad field.
  */
 export const inventoryAlertsConfig = (
   name: string,
   settings: Partial<EnvironmentConfigInput> = {},
-): EnvironmentConfig => loadEnvironment(name, { [name]: { ...ENVIRONMENTS.dev, ...settings } });
+): EnvironmentConfig =>
+  loadEnvironment(name, { [name]: { ...ENVIRONMENTS.dev, digests: false, ...settings } });
 
 /**
  * Stock alerts on an inventory table: the stock-monitor on its stream, alert topic and
