@@ -160,7 +160,42 @@ export const costBench = async (options: {
     ...countFigures(counts),
     ...(await ruleReadFigures(functions, options.records)),
     ...costFigures(counts),
+    ...digestFigures(counts),
     ...(await rollupFigures(functions, options.records)),
+  ];
+};
+
+/** Crossings in a 15-minute window at the reference load (10,000 a day). */
+const REFERENCE_WINDOW_CROSSINGS =
+  (REFERENCE_LOAD.writesPerDay * REFERENCE_LOAD.crossingRate) / (1440 / 15);
+
+/**
+ * What digests cost besides their messages, as measured (the cost model prices digests from
+ * these): the buffer's writes per crossing, and one 15-minute window at the reference load.
+ */
+const digestFigures = ({ digest }: MeteredCounts): Figure[] => {
+  const crossings = REFERENCE_WINDOW_CROSSINGS;
+  return [
+    figure({
+      name: 'digest buffer: write units per crossing (in the state transaction, with its index entry)',
+      value: digest.bufferWriteUnitsPerAlert,
+      unit: 'WRU',
+    }),
+    figure({
+      name: `digest-sender: read units per 15-minute window of ${Math.round(crossings)} crossings`,
+      value: digest.readUnitsPerWindow + digest.readUnitsPerAlert * crossings,
+      unit: 'RRU',
+    }),
+    figure({
+      name: `digest-sender: CPU per tick closing a window of ${Math.round(crossings)} crossings`,
+      value: digest.cpuMsPerTick + digest.cpuMsPerAlert * crossings,
+      unit: 'ms',
+    }),
+    figure({
+      name: 'digest-sender: idempotency write units per digest sent',
+      value: digest.writeUnitsPerDigest,
+      unit: 'WRU',
+    }),
   ];
 };
 

@@ -33,6 +33,46 @@ type Values = Record<string, WireValue> | undefined;
 /** An UpdateExpression the meter cannot apply: the meter must learn it, not guess. */
 export class UnmeterableRequestError extends Error {}
 
+/** A string key attribute's value (`{ S }`), for comparing sort keys. */
+const wireString = (value: WireValue | undefined): string =>
+  String((value as { S?: string } | undefined)?.S ?? '');
+
+/**
+ * A Query's key condition, `<partition> = :v` or `<partition> = :v AND <sort> BETWEEN :a AND :b`,
+ * with its names and values resolved; anything else the meter refuses rather than guesses.
+ */
+const keyCondition = (
+  input: Input,
+): {
+  partition: string;
+  value: WireValue | undefined;
+  range?: { name: string; from: string; to: string };
+} => {
+  const names = (input.ExpressionAttributeNames ?? {}) as Record<string, string>;
+  const values = (input.ExpressionAttributeValues ?? {}) as Record<string, WireValue>;
+  const name = (token: string) => names[token] ?? token;
+  const expression = String(input.KeyConditionExpression);
+  const match =
+    /^\s*(\S+)\s*=\s*(:\w+)\s*(?:AND\s+(\S+)\s+BETWEEN\s+(:\w+)\s+AND\s+(:\w+))?\s*$/i.exec(
+      expression,
+    );
+  if (!match) throw new UnmeterableRequestError(`the meter cannot query by ${expression}`);
+  const [, partition, value, sort, from, to] = match as unknown as string[];
+  return {
+    partition: name(partition as string),
+    value: values[value as string],
+    ...(sort
+      ? {
+          range: {
+            name: name(sort),
+            from: wireString(values[from as string]),
+            to: wireString(values[to as string]),
+          },
+        }
+      : {}),
+  };
+};
+
 /**
  * An in-memory DynamoDB that applies writes and answers key reads, only to bill them: every
  * item written is kept, so a replace or an update is billed by the larger of the item before
@@ -150,20 +190,49 @@ export class DynamoMeter {
    * reads its journal) with the items kept there, billed by their size; any other query
    * answers nothing (the functions' queries find no history here), billed at the minimum.
    */
+  /**
+   * A Query of the table or of one of its indexes, by partition key and optionally a sort-key
+   * range (the two forms the functions send), billed by the size of what it returns in one
+   * page. Items of an index are those that have both its keys, as DynamoDB projects them.
+   */
   private query(input: Input): Input {
     const table = input.TableName as string;
-    const { partitionKey } = this.definition(table);
-    const [name, value] = String(input.KeyConditionExpression).split(/\s*=\s*/);
-    const wanted = (input.ExpressionAttributeValues as Values)?.[value ?? ''];
-    const items =
-      name === partitionKey.name && wanted !== undefined && input.IndexName === undefined
-        ? [...this.table(table).values()].filter(
-            (item) => JSON.stringify(item[partitionKey.name]) === JSON.stringify(wanted),
-          )
-        : [];
+    const keys = this.queriedKeys(table, input.IndexName as string | undefined);
+    const condition = keyCondition(input);
+    if (
+      condition.partition !== keys.partitionKey.name ||
+      (condition.range && condition.range.name !== keys.sortKey?.name)
+    )
+      throw new UnmeterableRequestError(
+        `the meter cannot query ${table}${input.IndexName ? `/${input.IndexName}` : ''} by ${String(input.KeyConditionExpression)}`,
+      );
+    const { range } = condition;
+    const wanted = JSON.stringify(condition.value);
+    const items = [...this.table(table).values()]
+      .filter((item) => JSON.stringify(item[keys.partitionKey.name]) === wanted)
+      .filter((item) => !keys.sortKey || item[keys.sortKey.name] !== undefined)
+      .filter((item) => {
+        if (!range) return true;
+        const sortValue = wireString(item[range.name]);
+        return sortValue >= range.from && sortValue <= range.to;
+      })
+      .sort((a, b) =>
+        keys.sortKey
+          ? wireString(a[keys.sortKey.name]).localeCompare(wireString(b[keys.sortKey.name]))
+          : 0,
+      );
     const bytes = items.reduce((sum, item) => sum + itemSize(item), 0);
     this.tally.readUnits += readUnits(bytes, { consistent: input.ConsistentRead === true });
     return { Items: items, Count: items.length, ScannedCount: items.length };
+  }
+
+  /** The key attributes a Query reads by: the table's, or its index's. */
+  private queriedKeys(table: string, indexName: string | undefined) {
+    const definition = this.definition(table);
+    if (indexName === undefined) return definition;
+    const index = definition.globalSecondaryIndexes?.find((i) => i.indexName === indexName);
+    if (!index) throw new UnmeterableRequestError(`the meter knows no index ${table}/${indexName}`);
+    return index;
   }
 
   /** A transaction's condition check: billed as a write of the item it checks. */

@@ -1,6 +1,14 @@
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBStreamEvent, EventBridgeEvent } from 'aws-lambda';
+import { SandboxDigestTopic } from '../sandbox/digest-topic.js';
+import { EnvName } from '../shared/contracts/env.js';
 import { DetailType } from '../shared/contracts/events.js';
+import {
+  DIGEST_SENDER_LAG_MINUTES,
+  DIGEST_TICK_MINUTES,
+  filterPolicyOf,
+  subscriberIdOf,
+} from '../shared/contracts/subscriptions.js';
 import {
   CONTROL_TABLE,
   ControlKeys,
@@ -8,6 +16,7 @@ import {
   INVENTORY_TABLE,
 } from '../shared/contracts/tables.js';
 import type {
+  DigestUnits,
   FunctionCounts,
   MeteredCounts,
   MeteredFunction,
@@ -26,6 +35,9 @@ import {
   REGION,
   RULE,
 } from './throughput.js';
+
+/** The bench's alerts topic (the stub takes any). */
+const TOPIC_ARN = 'arn:aws:sns:eu-west-1:000000000000:bench';
 
 /** The tables the metered stub keeps, by the names the bench environment gives them. */
 const TABLES = {
@@ -273,6 +285,115 @@ export const meterRollupUnits = async (
   };
 };
 
+/**
+ * Crossings in the two digest windows metered: about a 15-minute window's at the reference
+ * load (10,000 a day: ~100), and ten times that.
+ */
+export const DIGEST_WINDOW_SIZES = [100, 1000] as const;
+
+/** One digest subscriber that takes every alert, critical ones too, in 15-minute windows. */
+const DIGEST_SUBSCRIPTION = {
+  filterPolicy: filterPolicyOf('sms', { resolved: true }, 'en', {
+    windowMinutes: DIGEST_TICK_MINUTES,
+    critical: 'digest',
+    id: subscriberIdOf('sms', '+15555550100'),
+  }),
+};
+
+/** The stock-monitor's write units (table and index) over `batches`, crossings kept for digests or not. */
+const monitorWrites = async (
+  functions: Functions,
+  batches: readonly DynamoDBStreamEvent[],
+  digests: boolean,
+) => {
+  const { stub, client } = meteredStub();
+  seedInventory(stub, batches);
+  const before = process.env[EnvName.digestBuffer];
+  if (digests) process.env[EnvName.digestBuffer] = 'on';
+  else delete process.env[EnvName.digestBuffer];
+  try {
+    const monitor = functions.monitor({ dynamodb: client, sns: client, eventBridge: client });
+    for (const batch of batches) await monitor(batch, context);
+  } finally {
+    if (before === undefined) delete process.env[EnvName.digestBuffer];
+    else process.env[EnvName.digestBuffer] = before;
+  }
+  const tally = stub.meter?.tally;
+  return { stub, client, units: (tally?.writeUnits ?? 0) + (tally?.indexWriteUnits ?? 0) };
+};
+
+/** The start of the digest window `time` falls in. */
+const windowOf = (time: number) => Math.floor(time / (DIGEST_TICK_MINUTES * 60_000));
+
+/**
+ * One window of `alerts` crossings (every change a crossing, 100 a batch) with their buffer
+ * entries written by the stock-monitor, then the tick that closes it: the write units the
+ * buffer added to the monitor's, and what the digest-sender billed and spent closing it.
+ */
+const meterDigestWindow = async (functions: Functions, alerts: number) => {
+  const batches = generateBatches(alerts, 100, 1, alerts);
+  const without = await monitorWrites(functions, batches, false);
+  // The window must hold every entry: a run across a quarter hour is run again.
+  for (let attempt = 0; ; attempt++) {
+    const started = Date.now();
+    const { stub, client, units } = await monitorWrites(functions, batches, true);
+    if (windowOf(started) !== windowOf(Date.now()) && attempt < 2) continue;
+    stub.reset();
+    const topic = new SandboxDigestTopic(() => [DIGEST_SUBSCRIPTION], client, TOPIC_ARN);
+    const sender = functions.digestSender({ dynamodb: client, sns: client }, topic);
+    const tick = (windowOf(started) + 1) * DIGEST_TICK_MINUTES * 60_000;
+    const time = new Date(tick + DIGEST_SENDER_LAG_MINUTES * 60_000).toISOString();
+    let run: Awaited<ReturnType<typeof sender>> | undefined;
+    const cpuMs = await cpuOf(stub, [time], async (t) => {
+      run = await sender({ time: t }, context);
+    });
+    const digested = run?.digests.reduce((sum, d) => sum + d.crossings, 0);
+    if (digested !== alerts)
+      throw new Error(`the digest held ${digested} of ${alerts} crossings: the bench lost some`);
+    const tally = stub.meter?.tally;
+    return {
+      bufferUnits: units - without.units,
+      digests: run?.digests.length ?? 0,
+      readUnits: tally?.readUnits ?? 0,
+      writeUnits: (tally?.writeUnits ?? 0) + (tally?.indexWriteUnits ?? 0),
+      publishes: stub.messaging.snsPublishes,
+      cpuMs,
+    };
+  }
+};
+
+/**
+ * What digests cost (issue #18), from two windows of `sizes` crossings each, one subscriber
+ * taking them all: the buffer's write units per crossing in the monitor's transaction, and per
+ * tick that closes a window the digest-sender's reads and CPU, each a part per window and a
+ * part per crossing in it (`a + b × crossings`), and its idempotency writes and publishes per
+ * digest sent. A first window warms the JIT and is thrown away.
+ */
+export const meterDigestUnits = async (
+  functions: Functions,
+  sizes: readonly [number, number],
+): Promise<DigestUnits> => {
+  await meterDigestWindow(functions, sizes[0]);
+  const [small, large] = [
+    await meterDigestWindow(functions, sizes[0]),
+    await meterDigestWindow(functions, sizes[1]),
+  ];
+  const perAlert = (measure: (w: typeof small) => number) =>
+    Math.max(0, (measure(large) - measure(small)) / (sizes[1] - sizes[0]));
+  const perWindow = (measure: (w: typeof small) => number) =>
+    Math.max(0, measure(small) - perAlert(measure) * sizes[0]);
+  const digests = small.digests + large.digests;
+  return {
+    bufferWriteUnitsPerAlert: (small.bufferUnits + large.bufferUnits) / (sizes[0] + sizes[1]),
+    readUnitsPerWindow: perWindow((w) => w.readUnits),
+    readUnitsPerAlert: perAlert((w) => w.readUnits),
+    writeUnitsPerDigest: (small.writeUnits + large.writeUnits) / digests,
+    publishesPerDigest: (small.publishes + large.publishes) / digests,
+    cpuMsPerTick: perWindow((w) => w.cpuMs),
+    cpuMsPerAlert: perAlert((w) => w.cpuMs),
+  };
+};
+
 /** The naive consumer over the same changes. */
 const meterNaive = async (batches: readonly DynamoDBStreamEvent[], changes: number) => {
   const { stub } = meteredStub();
@@ -281,7 +402,7 @@ const meterNaive = async (batches: readonly DynamoDBStreamEvent[], changes: numb
     credentials: CREDENTIALS,
     requestHandler: stub.handler,
     controlTable: RULES_TABLE,
-    topicArn: 'arn:aws:sns:eu-west-1:000000000000:bench',
+    topicArn: TOPIC_ARN,
     busName: 'bench',
   });
   const cpu = await cpuOf(stub, batches, (batch) => naive(batch));
@@ -322,9 +443,13 @@ const meterOnce = async (
  */
 export const meterCounts = async (
   functions: Functions,
-  options: { records: number; batchSizes: readonly [number, number] },
+  options: {
+    records: number;
+    batchSizes: readonly [number, number];
+    digestWindowSizes?: readonly [number, number];
+  },
 ): Promise<MeteredCounts> => {
-  const { records, batchSizes } = options;
+  const { records, batchSizes, digestWindowSizes = DIGEST_WINDOW_SIZES } = options;
   await meterOnce(functions, Math.max(batchSizes[1], records / 10), batchSizes[1], 0.5);
   type Run = Awaited<ReturnType<typeof meterOnce>>;
   const runs: Record<'quiet' | 'crossing', Run[]> = { quiet: [], crossing: [] };
@@ -349,5 +474,6 @@ export const meterCounts = async (
     },
     ownRules: { 'stock-monitor': byFunction('stock-monitor (own rules)') },
     rollup: await meterRollupUnits(functions, records),
+    digest: await meterDigestUnits(functions, digestWindowSizes),
   };
 };

@@ -120,12 +120,13 @@ export const benchEnvironment = () => {
   });
 };
 
-/** The handler factories of the two functions measured, imported once the environment is set. */
+/** The handler factories of the functions measured, imported once the environment is set. */
 export interface Functions {
   readonly monitor: typeof import('../functions/stock-monitor/handler.js').createHandler;
   readonly recorder: typeof import('../functions/demand-recorder/handler.js').createHandler;
   readonly rollup: typeof import('../functions/demand-rollup/handler.js').createHandler;
   readonly executor: typeof import('../functions/strategy-executor/handler.js').createHandler;
+  readonly digestSender: typeof import('../functions/digest-sender/handler.js').createHandler;
   readonly demandBatchSize: number;
 }
 
@@ -160,6 +161,7 @@ export const importFunctions = async (): Promise<Functions> => {
     recorder: (await import('../functions/demand-recorder/handler.js')).createHandler,
     rollup: (await import('../functions/demand-rollup/handler.js')).createHandler,
     executor: (await import('../functions/strategy-executor/handler.js')).createHandler,
+    digestSender: (await import('../functions/digest-sender/handler.js')).createHandler,
     demandBatchSize: loadEnvironment('dev').demandConsumer.batchSize,
   };
 };

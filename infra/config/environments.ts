@@ -228,6 +228,8 @@ export const EnvironmentConfigSchema = z
         strategyExecutor: z.number().int().min(128).max(10_240),
         demandRecorder: z.number().int().min(128).max(10_240),
         demandRollup: z.number().int().min(128).max(10_240),
+        /** Where crossings are kept for digests; Lambda's size before the bench priced it. */
+        digestSender: z.number().int().min(128).max(10_240).default(512),
       })
       .strict(),
     rulesCacheTtlSeconds: z.number().int().min(0).max(3600),

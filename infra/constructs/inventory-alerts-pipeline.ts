@@ -279,6 +279,7 @@ export class InventoryAlertsPipeline extends Construct {
     const { data, config } = props;
     const sender = new PipelineFunction(this, 'DigestSender', {
       ...common,
+      memorySize: config.memoryMb.digestSender,
       entry: 'functions/digest-sender/handler.ts',
       serviceName: SERVICE_NAMES.digestSender,
       timeout: Duration.seconds(120),

@@ -43,6 +43,7 @@ export interface MeteredCounts {
   /** The stock-monitor again, with every item on a rule of its own (sku+location). */
   readonly ownRules: { readonly 'stock-monitor': FunctionPoints };
   readonly rollup: RollupUnits;
+  readonly digest: DigestUnits;
 }
 
 /** A function's counts at 0 % and 100 % crossings, each at the two batch sizes. */
@@ -61,6 +62,22 @@ export interface RollupUnits {
   readonly readUnitsPerItemDay: number;
   readonly readUnitsPerSale: number;
   readonly cpuMsPerItemDay: number;
+}
+
+/**
+ * What digests cost besides their messages (measured by the bench over two windows): the
+ * buffer's writes per crossing in the stock-monitor's state transaction (table and index), and
+ * per tick that closes a window the digest-sender's reads and CPU (a part per window, a part
+ * per crossing in it), its idempotency writes and publishes per digest sent.
+ */
+export interface DigestUnits {
+  readonly bufferWriteUnitsPerAlert: number;
+  readonly readUnitsPerWindow: number;
+  readonly readUnitsPerAlert: number;
+  readonly writeUnitsPerDigest: number;
+  readonly publishesPerDigest: number;
+  readonly cpuMsPerTick: number;
+  readonly cpuMsPerAlert: number;
 }
 
 const count = z.number().nonnegative();
@@ -101,6 +118,17 @@ export const MeteredCountsSchema = z
         cpuMsPerItemDay: count,
       })
       .strict(),
+    digest: z
+      .object({
+        bufferWriteUnitsPerAlert: count,
+        readUnitsPerWindow: count,
+        readUnitsPerAlert: count,
+        writeUnitsPerDigest: count,
+        publishesPerDigest: count,
+        cpuMsPerTick: count,
+        cpuMsPerAlert: count,
+      })
+      .strict(),
   })
   .strict() satisfies z.ZodType<MeteredCounts>;
 
@@ -139,7 +167,7 @@ export interface CostInputs {
   /** Distinct items sold on a day (the roll-up's item-days; at most the day's sales). */
   readonly itemsSoldPerDay: number;
   /** Memory of each function, in MB (the environment's config; the naive consumer at its cheapest). */
-  readonly memoryMb: Readonly<Record<MeteredFunction | 'demand-rollup', number>>;
+  readonly memoryMb: Readonly<Record<MeteredFunction | 'demand-rollup' | 'digest-sender', number>>;
   readonly counts: MeteredCounts;
   /** Subscribers on digests (`subscribe … --digest`); absent: every alert at once. */
   readonly digest?: Digest | undefined;
@@ -157,18 +185,6 @@ export interface Digest {
   /** The channels whose subscribers take the digest; the others get every alert at once. */
   readonly channels: readonly DigestChannel[];
 }
-
-/**
- * What a digest costs besides its messages, by the digest-sender's design (docs/subscribers.md):
- * a ~550-byte buffer item per announced crossing inside the monitor's state transaction (2 write
- * units) plus its index entry (1), and per window closed one invocation, a Query per index
- * shard (8, about a read unit each) and two idempotency writes per digest sent.
- */
-export const DIGEST_UNITS = {
-  bufferWriteUnitsPerAlert: 3,
-  readUnitsPerWindow: 8,
-  idempotencyWriteUnitsPerDigest: 2,
-} as const;
 
 export const DEFAULT_COST_INPUTS = {
   smsShare: 0,
@@ -451,34 +467,46 @@ const digestedDeliveries = (
   return [
     ...atOnce,
     ...digested.flatMap((d) => d.lines),
-    ...digestSenderLines(alerts, windows, digests),
+    ...digestSenderLines({ alerts, windows, digests }, inputs),
   ];
 };
 
-/** The buffer writes and the digest-sender's requests, reads, publishes and idempotency writes. */
-const digestSenderLines = (alerts: number, windows: number, digests: number): CostLine[] => {
+/**
+ * The buffer writes and the digest-sender's requests, GB-s, reads, publishes and idempotency
+ * writes, from the bench's {@link DigestUnits}. The schedule runs at every tick, whatever the
+ * window; a tick's CPU is priced at the month's average crossings per tick.
+ */
+const digestSenderLines = (
+  month: { alerts: number; windows: number; digests: number },
+  inputs: CostInputs,
+): CostLine[] => {
+  const { alerts, windows, digests } = month;
+  const units = inputs.counts.digest;
   const { writeRequestUnit: wru, readRequestUnit: rru } = PRICES.dynamodb;
+  const ticks = (DAYS * 24 * 60) / DIGEST_TICK_MINUTES;
+  const memoryMb = inputs.memoryMb['digest-sender'];
+  const cpuMs = units.cpuMsPerTick + (units.cpuMsPerAlert * alerts) / ticks;
   return [
-    line('SNS', 'digest publishes', digests, PRICES.sns.publish),
+    line('SNS', 'digest publishes', digests * units.publishesPerDigest, PRICES.sns.publish),
+    line('DynamoDB', 'digest buffer writes (WRU)', alerts * units.bufferWriteUnitsPerAlert, wru),
     line(
       'DynamoDB',
-      'digest buffer writes (WRU)',
-      alerts * DIGEST_UNITS.bufferWriteUnitsPerAlert,
-      wru,
+      'digest-sender reads (RRU)',
+      windows * units.readUnitsPerWindow + alerts * units.readUnitsPerAlert,
+      rru,
     ),
-    line('DynamoDB', 'digest-sender reads (RRU)', windows * DIGEST_UNITS.readUnitsPerWindow, rru),
     line(
       'DynamoDB',
       'digest-sender idempotency writes (WRU)',
-      digests * DIGEST_UNITS.idempotencyWriteUnitsPerDigest,
+      digests * units.writeUnitsPerDigest,
       wru,
     ),
-    // The schedule runs at every tick, whatever the window.
+    line('Lambda', 'digest-sender requests', ticks, PRICES.lambda.request),
     line(
       'Lambda',
-      'digest-sender requests',
-      (DAYS * 24 * 60) / DIGEST_TICK_MINUTES,
-      PRICES.lambda.request,
+      `digest-sender GB-s (${memoryMb} MB)`,
+      ticks * gbSecondsPerInvocation(cpuMs, memoryMb),
+      PRICES.lambda.gbSecondArm64,
     ),
   ];
 };
@@ -537,6 +565,7 @@ export interface FunctionMemory {
   readonly strategyExecutor: number;
   readonly demandRecorder: number;
   readonly demandRollup: number;
+  readonly digestSender: number;
 }
 
 /**
@@ -547,10 +576,11 @@ export const memoryOf = (
   config: FunctionMemory,
   counts: MeteredCounts,
   load: { rate: number; recordsPerInvocation: number },
-): Record<MeteredFunction | 'demand-rollup', number> => ({
+): CostInputs['memoryMb'] => ({
   'stock-monitor': config.stockMonitor,
   'strategy-executor': config.strategyExecutor,
   'demand-recorder': config.demandRecorder,
   'demand-rollup': config.demandRollup,
+  'digest-sender': config.digestSender,
   'naive-consumer': cheapestMemory(countsAt(counts, 'naive-consumer', load)),
 });

@@ -19,7 +19,11 @@ describe('bench metering (small size)', () => {
   let functions: Functions;
   beforeAll(async () => {
     functions = await importFunctions();
-    counts = await meterCounts(functions, { records: 40, batchSizes: [10, 20] });
+    counts = await meterCounts(functions, {
+      records: 40,
+      batchSizes: [10, 20],
+      digestWindowSizes: [10, 40],
+    });
   }, 120_000);
 
   const at = (fn: keyof MeteredCounts['functions'], kind: 'quiet' | 'crossing') =>
@@ -75,6 +79,21 @@ describe('bench metering (small size)', () => {
     expect(naive.writeUnits).toBe(1000);
     expect(naive.snsPublishes).toBe(1000);
     expect(counts.functions['naive-consumer'].quiet[0].snsPublishes).toBe(0);
+  });
+
+  it('bills digests from the buffer the monitor writes and the window the sender reads', () => {
+    const { digest } = counts;
+    // A buffer item (~0.6 KB) in the state transaction (2 WRU) and its index entry (1).
+    expect(digest.bufferWriteUnitsPerAlert).toBe(3);
+    // The 40-crossing window: a Query per index shard of its day (8; 0.5 RRU each, however
+    // little it returns) and its items by size, each under 1 KB (0.5 RRU per 4 KB).
+    const window = digest.readUnitsPerWindow + 40 * digest.readUnitsPerAlert;
+    expect(window).toBeGreaterThanOrEqual(8 * 0.5);
+    expect(window).toBeLessThanOrEqual(8 * 0.5 + (40 / 4) * 0.5);
+    // Powertools idempotency: the record put in progress, then completed (1 WRU each).
+    expect(digest.writeUnitsPerDigest).toBe(2);
+    expect(digest.publishesPerDigest).toBe(1);
+    expect(digest.cpuMsPerTick + digest.cpuMsPerAlert).toBeGreaterThan(0);
   });
 
   it('measures CPU time and invocations per batch size', () => {

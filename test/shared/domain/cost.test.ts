@@ -76,10 +76,25 @@ const METERED: MeteredCounts = {
     readUnitsPerSale: 0.001,
     cpuMsPerItemDay: 0.01,
   },
+  digest: {
+    bufferWriteUnitsPerAlert: 3,
+    readUnitsPerWindow: 4,
+    readUnitsPerAlert: 0.07,
+    writeUnitsPerDigest: 2,
+    publishesPerDigest: 1,
+    cpuMsPerTick: 20,
+    cpuMsPerAlert: 0.1,
+  },
 };
 
 const MEMORY = memoryOf(
-  { stockMonitor: 256, strategyExecutor: 128, demandRecorder: 128, demandRollup: 1024 },
+  {
+    stockMonitor: 256,
+    strategyExecutor: 128,
+    demandRecorder: 128,
+    demandRollup: 1024,
+    digestSender: 512,
+  },
   METERED,
   {
     rate: 0.05,
@@ -150,8 +165,14 @@ describe('monthlyCost with SMS digests', () => {
     const digests = item(digested, 'SMS digests (15 min, US)');
     expect(digests).toBeLessThanOrEqual(2880);
     expect(digests).toBeGreaterThan(2879);
+    // Every announced crossing is buffered and read back, whoever takes the digest.
     expect(item(digested, 'digest buffer writes (WRU)')).toBeCloseTo(150_000 * 3, 6);
+    expect(item(digested, 'digest-sender reads (RRU)')).toBeCloseTo(2880 * 4 + 150_000 * 0.07, 6);
+    expect(item(digested, 'digest-sender idempotency writes (WRU)')).toBeCloseTo(digests * 2, 6);
+    expect(item(digested, 'digest publishes')).toBeCloseTo(digests, 6);
     expect(item(digested, 'digest-sender requests')).toBe(2880);
+    // 20 ms a tick and 0.1 ms for each of ~52 crossings: 25.2 ms of CPU, 88 ms at 512 MB.
+    expect(item(digested, 'digest-sender GB-s (512 MB)')).toBeCloseTo(2880 * 0.088 * 0.5, 6);
     expect(digested.totals.pipeline).toBeLessThan(immediate.totals.pipeline);
     expect(digested.totals.naive).toBe(immediate.totals.naive);
   });
