@@ -1,9 +1,10 @@
-import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBStreamEvent, EventBridgeEvent } from 'aws-lambda';
 import { SandboxDigestTopic } from '../sandbox/digest-topic.js';
 import { EnvName } from '../shared/contracts/env.js';
 import { DetailType } from '../shared/contracts/events.js';
 import {
+  DIGEST_CATCH_UP_TICKS,
   DIGEST_SENDER_LAG_MINUTES,
   DIGEST_TICK_MINUTES,
   filterPolicyOf,
@@ -22,6 +23,7 @@ import type {
   MeteredFunction,
   RollupUnits,
 } from '../shared/domain/cost.js';
+import { windowsClosedBy } from '../shared/domain/digest.js';
 import { dayAfter, dayBefore } from '../shared/domain/rollup-plan.js';
 import { type RuleInput, ruleKeyOf } from '../shared/domain/rules.js';
 import { utcDayOf } from '../shared/domain/stock-history.js';
@@ -291,14 +293,15 @@ export const meterRollupUnits = async (
  */
 export const DIGEST_WINDOW_SIZES = [100, 1000] as const;
 
-/** One digest subscriber that takes every alert, critical ones too, in 15-minute windows. */
-const DIGEST_SUBSCRIPTION = {
-  filterPolicy: filterPolicyOf('sms', { resolved: true }, 'en', {
-    windowMinutes: DIGEST_TICK_MINUTES,
-    critical: 'digest',
-    id: subscriberIdOf('sms', '+15555550100'),
-  }),
-};
+/** Digest subscribers that take every alert, critical ones too, in 15-minute windows. */
+const digestSubscriptions = (count: number) =>
+  Array.from({ length: count }, (_, i) => ({
+    filterPolicy: filterPolicyOf('sms', { resolved: true }, 'en', {
+      windowMinutes: DIGEST_TICK_MINUTES,
+      critical: 'digest',
+      id: subscriberIdOf('sms', `+1555555010${i}`),
+    }),
+  }));
 
 /** The stock-monitor's write units (table and index) over `batches`, crossings kept for digests or not. */
 const monitorWrites = async (
@@ -325,12 +328,27 @@ const monitorWrites = async (
 /** The start of the digest window `time` falls in. */
 const windowOf = (time: number) => Math.floor(time / (DIGEST_TICK_MINUTES * 60_000));
 
+/** Steady state: the windows the earlier ticks closed, marked closed, as the sender left them. */
+const seedClosedWindows = (stub: StubAws, at: Date) => {
+  for (const window of windowsClosedBy(
+    at,
+    DIGEST_TICK_MINUTES,
+    DIGEST_TICK_MINUTES,
+    DIGEST_CATCH_UP_TICKS,
+  ).slice(0, -1))
+    stub.meter?.seed(
+      RULES_TABLE,
+      marshall(ControlKeys.digestWindow(window.minutes, window.until)) as never,
+    );
+};
+
 /**
  * One window of `alerts` crossings (every change a crossing, 100 a batch) with their buffer
- * entries written by the stock-monitor, then the tick that closes it: the write units the
- * buffer added to the monitor's, and what the digest-sender billed and spent closing it.
+ * entries written by the stock-monitor, then the tick that closes it for `subscribers` digest
+ * subscribers, the earlier windows closed: the write units the buffer added to the monitor's,
+ * and what the digest-sender billed and spent at that tick.
  */
-const meterDigestWindow = async (functions: Functions, alerts: number) => {
+const meterDigestWindow = async (functions: Functions, alerts: number, subscribers: number) => {
   const batches = generateBatches(alerts, 100, 1, alerts);
   const without = await monitorWrites(functions, batches, false);
   // The window must hold every entry: a run across a quarter hour is run again.
@@ -338,22 +356,25 @@ const meterDigestWindow = async (functions: Functions, alerts: number) => {
     const started = Date.now();
     const { stub, client, units } = await monitorWrites(functions, batches, true);
     if (windowOf(started) !== windowOf(Date.now()) && attempt < 2) continue;
+    const tick = new Date(
+      (windowOf(started) + 1) * DIGEST_TICK_MINUTES * 60_000 + DIGEST_SENDER_LAG_MINUTES * 60_000,
+    );
+    seedClosedWindows(stub, tick);
     stub.reset();
-    const topic = new SandboxDigestTopic(() => [DIGEST_SUBSCRIPTION], client, TOPIC_ARN);
+    const subscriptions = digestSubscriptions(subscribers);
+    const topic = new SandboxDigestTopic(() => subscriptions, client, TOPIC_ARN);
     const sender = functions.digestSender({ dynamodb: client, sns: client }, topic);
-    const tick = (windowOf(started) + 1) * DIGEST_TICK_MINUTES * 60_000;
-    const time = new Date(tick + DIGEST_SENDER_LAG_MINUTES * 60_000).toISOString();
     let run: Awaited<ReturnType<typeof sender>> | undefined;
-    const cpuMs = await cpuOf(stub, [time], async (t) => {
-      run = await sender({ time: t }, context);
+    const cpuMs = await cpuOf(stub, [tick.toISOString()], async (time) => {
+      run = await sender({ time }, context);
     });
-    const digested = run?.digests.reduce((sum, d) => sum + d.crossings, 0);
-    if (digested !== alerts)
-      throw new Error(`the digest held ${digested} of ${alerts} crossings: the bench lost some`);
+    if (run?.windows.length !== 1 || run.digests.some((d) => d.crossings !== alerts))
+      throw new Error(
+        `the tick closed ${run?.windows.length} windows, digests of ${run?.digests.map((d) => d.crossings)} of ${alerts} crossings: the bench lost some`,
+      );
     const tally = stub.meter?.tally;
     return {
       bufferUnits: units - without.units,
-      digests: run?.digests.length ?? 0,
       readUnits: tally?.readUnits ?? 0,
       writeUnits: (tally?.writeUnits ?? 0) + (tally?.indexWriteUnits ?? 0),
       publishes: stub.messaging.snsPublishes,
@@ -363,34 +384,38 @@ const meterDigestWindow = async (functions: Functions, alerts: number) => {
 };
 
 /**
- * What digests cost (issue #18), from two windows of `sizes` crossings each, one subscriber
- * taking them all: the buffer's write units per crossing in the monitor's transaction, and per
- * tick that closes a window the digest-sender's reads and CPU, each a part per window and a
- * part per crossing in it (`a + b × crossings`), and its idempotency writes and publishes per
- * digest sent. A first window warms the JIT and is thrown away.
+ * What digests cost (issue #18), metered over three windows: `sizes[0]` and `sizes[1]`
+ * crossings for one subscriber taking them all, and `sizes[1]` for two. The buffer's write
+ * units per crossing in the monitor's transaction; the digest-sender's reads and CPU per tick,
+ * a part per window and a part per crossing in it (`a + b × crossings`, from the first two);
+ * its writes (the window's mark; idempotency per digest), publishes and CPU per digest sent
+ * (from the last two). A first window warms the JIT and is thrown away.
  */
 export const meterDigestUnits = async (
   functions: Functions,
   sizes: readonly [number, number],
 ): Promise<DigestUnits> => {
-  await meterDigestWindow(functions, sizes[0]);
-  const [small, large] = [
-    await meterDigestWindow(functions, sizes[0]),
-    await meterDigestWindow(functions, sizes[1]),
-  ];
-  const perAlert = (measure: (w: typeof small) => number) =>
+  await meterDigestWindow(functions, sizes[0], 1);
+  const small = await meterDigestWindow(functions, sizes[0], 1);
+  const large = await meterDigestWindow(functions, sizes[1], 1);
+  const twice = await meterDigestWindow(functions, sizes[1], 2);
+  type Window = typeof small;
+  const perAlert = (measure: (w: Window) => number) =>
     Math.max(0, (measure(large) - measure(small)) / (sizes[1] - sizes[0]));
-  const perWindow = (measure: (w: typeof small) => number) =>
+  const perWindow = (measure: (w: Window) => number) =>
     Math.max(0, measure(small) - perAlert(measure) * sizes[0]);
-  const digests = small.digests + large.digests;
+  const perDigest = (measure: (w: Window) => number) =>
+    Math.max(0, measure(twice) - measure(large));
   return {
     bufferWriteUnitsPerAlert: (small.bufferUnits + large.bufferUnits) / (sizes[0] + sizes[1]),
     readUnitsPerWindow: perWindow((w) => w.readUnits),
     readUnitsPerAlert: perAlert((w) => w.readUnits),
-    writeUnitsPerDigest: (small.writeUnits + large.writeUnits) / digests,
-    publishesPerDigest: (small.publishes + large.publishes) / digests,
+    writeUnitsPerWindow: Math.max(0, large.writeUnits - perDigest((w) => w.writeUnits)),
+    writeUnitsPerDigest: perDigest((w) => w.writeUnits),
+    publishesPerDigest: perDigest((w) => w.publishes),
     cpuMsPerTick: perWindow((w) => w.cpuMs),
     cpuMsPerAlert: perAlert((w) => w.cpuMs),
+    cpuMsPerDigest: perDigest((w) => w.cpuMs),
   };
 };
 

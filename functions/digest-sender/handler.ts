@@ -5,9 +5,13 @@ import type { ScheduledEvent } from 'aws-lambda';
 import { controlIndexSettingsFromEnv } from '../../shared/adapters/control-index.js';
 import { DIGEST_BUFFER_TTL_SECONDS, DigestBuffer } from '../../shared/adapters/digest-buffer.js';
 import { type DigestTopic, SnsDigestTopic } from '../../shared/adapters/digest-topic.js';
+import { DigestWindowMarks } from '../../shared/adapters/digest-windows.js';
 import { EnvName } from '../../shared/contracts/env.js';
 import { MetricName, SERVICE_NAMES } from '../../shared/contracts/metrics.js';
-import { DIGEST_TICK_MINUTES } from '../../shared/contracts/subscriptions.js';
+import {
+  DIGEST_CATCH_UP_TICKS,
+  DIGEST_TICK_MINUTES,
+} from '../../shared/contracts/subscriptions.js';
 import { type ClientOverrides, createClients } from '../commons/clients.js';
 import { requireEnv } from '../commons/env.js';
 import { createPowertools, observed } from '../commons/powertools.js';
@@ -40,8 +44,10 @@ export const createHandler = (overrides: ClientOverrides = {}, topic?: DigestTop
   const run = createDigestSender({
     topic: digestTopic,
     buffer: new DigestBuffer(clients.doc, controlTable, controlIndexSettingsFromEnv().shards),
+    marks: new DigestWindowMarks(clients.doc, controlTable),
     once,
     tickMinutes: DIGEST_TICK_MINUTES,
+    catchUpTicks: DIGEST_CATCH_UP_TICKS,
     logger,
   });
   return observed<Pick<ScheduledEvent, 'time'>, DigestRun>(tools).handler(

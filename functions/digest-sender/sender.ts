@@ -9,19 +9,26 @@ import {
   type DigestEntry,
   type DigestWindow,
   renderDigest,
-  windowClosedAt,
+  windowsClosedBy,
 } from '../../shared/domain/digest.js';
 
 /** What the digest function talks to; the handler wires AWS clients, the sandbox local ones. */
 export interface DigestSenderDeps {
   readonly topic: DigestTopic;
   readonly buffer: { between(window: DigestWindow): Promise<DigestEntry[]> };
+  /** Which windows are closed (every digest sent): `DigestWindowMarks` in the function. */
+  readonly marks: {
+    open(windows: readonly DigestWindow[]): Promise<DigestWindow[]>;
+    close(window: DigestWindow, at: Date): Promise<void>;
+  };
   /**
    * Sends a digest at most once per key (window, subscriber and locale), however often it is
    * called: Powertools idempotency in the function, a map in tests.
    */
   readonly once: (task: DigestTask) => Promise<DigestSent>;
   readonly tickMinutes: number;
+  /** Ticks back whose windows a tick closes if still open (`DIGEST_CATCH_UP_TICKS` in the function). */
+  readonly catchUpTicks: number;
   readonly logger: Logger;
 }
 
@@ -42,6 +49,7 @@ export interface DigestSent {
 
 /** What one tick did. */
 export interface DigestRun {
+  /** The windows it closed, oldest first: its own, and any an earlier tick left open. */
   readonly windows: readonly DigestWindow[];
   readonly digests: readonly DigestSent[];
   /** Subscribers whose window closed with nothing for them: no message. */
@@ -51,45 +59,69 @@ export interface DigestRun {
 /**
  * The digest use case at one tick of the schedule:
  * 1. find the digest subscribers (from the topic's filter policies);
- * 2. for each window length whose window closed at this tick, read the buffer once;
- * 3. give each subscriber the crossings it would have been sent at once (its policy), without
- *    the critical ones it was sent at once already;
- * 4. send each non-empty digest once per window, subscriber and locale.
+ * 2. find the windows to close: for each window length, those that closed at this tick or at
+ *    the {@link DigestSenderDeps.catchUpTicks} before it and are not closed yet;
+ * 3. close each, oldest first ({@link closeWindow}), and mark it closed.
+ * A window is marked only once all its digests are sent, so an invocation that fails leaves
+ * it to its retry, or to a later tick.
  */
 export const createDigestSender =
   (deps: DigestSenderDeps) =>
   async (at: Date): Promise<DigestRun> => {
     const subscribers = await deps.topic.subscribers();
-    const windows = new Map<number, DigestWindow>();
-    for (const { windowMinutes } of subscribers) {
-      const window = windowClosedAt(at, windowMinutes, deps.tickMinutes);
-      if (window) windows.set(windowMinutes, window);
-    }
-    const entries = new Map<number, DigestEntry[]>();
-    for (const [minutes, window] of windows)
-      entries.set(minutes, await deps.buffer.between(window));
+    const lengths = [...new Set(subscribers.map((s) => s.windowMinutes))];
+    const due = lengths
+      .flatMap((minutes) => windowsClosedBy(at, minutes, deps.tickMinutes, deps.catchUpTicks))
+      .sort((a, b) => a.until.localeCompare(b.until) || a.minutes - b.minutes);
+    const windows = await deps.marks.open(due);
     const digests: DigestSent[] = [];
     let empty = 0;
-    for (const subscriber of subscribers) {
-      const window = windows.get(subscriber.windowMinutes);
-      if (!window) continue;
-      const taken = (entries.get(subscriber.windowMinutes) ?? []).filter((entry) =>
-        digestTakes(subscriber, attributesOf(entry, subscriber), entry.attributes.severity),
-      );
-      if (taken.length === 0) {
-        empty++;
-        continue;
-      }
-      const key = `${window.until}#${window.minutes}#${subscriber.id}#${subscriber.locale}`;
-      digests.push(await deps.once({ key, subscriber, window, entries: taken }));
+    for (const window of windows) {
+      const closed = await closeWindow(deps, window, subscribers);
+      digests.push(...closed.digests);
+      empty += closed.empty;
+      await deps.marks.close(window, at);
     }
+    const late = windows.filter((w) => w.until < (due.at(-1)?.until ?? ''));
+    if (late.length > 0)
+      deps.logger.warn('Digest windows an earlier tick left open, closed late', {
+        windows: late.map((w) => `${w.since}/${w.until}`),
+      });
     deps.logger.info('Digest windows closed', {
-      windows: [...windows.values()].map((w) => `${w.since}/${w.until}`),
+      windows: windows.map((w) => `${w.since}/${w.until}`),
       digests: digests.length,
       empty,
     });
-    return { windows: [...windows.values()], digests, empty };
+    return { windows, digests, empty };
   };
+
+/**
+ * One window: reads its crossings from the buffer, gives each of its subscribers those it
+ * would have been sent at once (its policy) without the critical ones it was sent at once
+ * already, and sends each non-empty digest once per window, subscriber and locale.
+ */
+const closeWindow = async (
+  deps: DigestSenderDeps,
+  window: DigestWindow,
+  subscribers: readonly DigestSubscriber[],
+): Promise<{ digests: DigestSent[]; empty: number }> => {
+  const entries = await deps.buffer.between(window);
+  const digests: DigestSent[] = [];
+  let empty = 0;
+  for (const subscriber of subscribers) {
+    if (subscriber.windowMinutes !== window.minutes) continue;
+    const taken = entries.filter((entry) =>
+      digestTakes(subscriber, attributesOf(entry, subscriber), entry.attributes.severity),
+    );
+    if (taken.length === 0) {
+      empty++;
+      continue;
+    }
+    const key = `${window.until}#${window.minutes}#${subscriber.id}#${subscriber.locale}`;
+    digests.push(await deps.once({ key, subscriber, window, entries: taken }));
+  }
+  return { digests, empty };
+};
 
 /** The filter attributes the crossing's immediate message carried in the subscriber's locale. */
 const attributesOf = (entry: DigestEntry, subscriber: DigestSubscriber) =>

@@ -267,10 +267,12 @@ export class InventoryAlertsPipeline extends Construct {
 
   /**
    * The digest-sender (issue #18) and its schedule: a rule {@link DIGEST_SENDER_LAG_MINUTES}
-   * after every tick (every crossing committed within the window is in), retried within the tick; the window comes
-   * from the event's scheduled time, so a retry closes the same one, and Powertools
-   * idempotency sends each digest once. It reads the buffer by the control index, the
-   * subscribers' filter policies from the topic, and publishes to it.
+   * after every tick (every crossing committed within the window is in), retried within the
+   * tick; the window comes from the event's scheduled time, so a retry closes the same one,
+   * and Powertools idempotency sends each digest once. A tick also closes the windows earlier
+   * ticks left open (`DIGEST_CATCH_UP_TICKS`), by the marks it keeps of those it closed. It
+   * reads the buffer by the control index, the subscribers' filter policies from the topic,
+   * and publishes to it.
    */
   private addDigestSender(
     props: InventoryAlertsPipelineProps,
@@ -292,6 +294,8 @@ export class InventoryAlertsPipeline extends Construct {
     });
     const fn = sender.function;
     allow(fn, ['dynamodb:Query'], [`${data.controlTable.tableArn}/index/${ControlIndex.name}`]);
+    // The marks of the windows it closed, which later ticks read before catching up.
+    allow(fn, ['dynamodb:BatchGetItem', 'dynamodb:PutItem'], [data.controlTable.tableArn]);
     allow(
       fn,
       ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],

@@ -65,7 +65,7 @@ export const itemDays = async (
  *
  * Read with BatchGetItem, not GetItem: the stock-monitor and the demand-rollup are granted
  * BatchGetItem on the control table (the rules directory reads its head the same way) and
- * not GetItem, so a Get would be denied in AWS (test/functions/demand-grants.test.ts).
+ * not GetItem, so a Get would be denied in AWS (test/functions/function-grants.test.ts).
  */
 export const rolledUpThrough = async (
   doc: DynamoDBDocumentClient,

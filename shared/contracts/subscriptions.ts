@@ -121,6 +121,14 @@ export const DIGEST_TICK_MINUTES = 15;
  */
 export const DIGEST_SENDER_LAG_MINUTES = 2;
 
+/**
+ * How many ticks back a tick also closes windows that are not closed yet: a tick whose
+ * invocation failed every retry (Lambda gives up within the tick) leaves its windows to the
+ * next ones, up to two hours late. Older windows are left to the digest-sender's error alarm;
+ * the buffer and the idempotency records last two days, far longer.
+ */
+export const DIGEST_CATCH_UP_TICKS = 8;
+
 /** The digest windows subscribers can choose, in minutes. */
 export const DIGEST_WINDOWS: readonly number[] = Array.from(
   { length: 1440 / DIGEST_TICK_MINUTES },

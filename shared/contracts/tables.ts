@@ -128,6 +128,11 @@ export const ControlKeys = {
     pk: itemPk(sku, location),
     sk: `LEDGER#${encodeKeyParts([alertId, transition, what])}`,
   }),
+  /** A digest window whose digests all went out: later ticks do not close it again. */
+  digestWindow: (minutes: number, until: string) => ({
+    pk: 'DIGESTWINDOW',
+    sk: `${minutes}#${until}`,
+  }),
   /** An announced crossing kept for digests until its TTL: once per (alert, transition). */
   digestEntry: (sku: string, location: string, alertId: string, transition: string) => ({
     pk: itemPk(sku, location),

@@ -65,19 +65,22 @@ export interface RollupUnits {
 }
 
 /**
- * What digests cost besides their messages (measured by the bench over two windows): the
- * buffer's writes per crossing in the stock-monitor's state transaction (table and index), and
- * per tick that closes a window the digest-sender's reads and CPU (a part per window, a part
- * per crossing in it), its idempotency writes and publishes per digest sent.
+ * What digests cost besides their messages (measured by the bench over three windows): the
+ * buffer's writes per crossing in the stock-monitor's state transaction (table and index); per
+ * tick that closes a window the digest-sender's reads (the earlier windows' marks, the buffer)
+ * and CPU, a part per window and a part per crossing in it; the window's mark; and per digest
+ * sent its idempotency writes, publishes and CPU.
  */
 export interface DigestUnits {
   readonly bufferWriteUnitsPerAlert: number;
   readonly readUnitsPerWindow: number;
   readonly readUnitsPerAlert: number;
+  readonly writeUnitsPerWindow: number;
   readonly writeUnitsPerDigest: number;
   readonly publishesPerDigest: number;
   readonly cpuMsPerTick: number;
   readonly cpuMsPerAlert: number;
+  readonly cpuMsPerDigest: number;
 }
 
 const count = z.number().nonnegative();
@@ -123,10 +126,12 @@ export const MeteredCountsSchema = z
         bufferWriteUnitsPerAlert: count,
         readUnitsPerWindow: count,
         readUnitsPerAlert: count,
+        writeUnitsPerWindow: count,
         writeUnitsPerDigest: count,
         publishesPerDigest: count,
         cpuMsPerTick: count,
         cpuMsPerAlert: count,
+        cpuMsPerDigest: count,
       })
       .strict(),
   })
@@ -472,9 +477,10 @@ const digestedDeliveries = (
 };
 
 /**
- * The buffer writes and the digest-sender's requests, GB-s, reads, publishes and idempotency
- * writes, from the bench's {@link DigestUnits}. The schedule runs at every tick, whatever the
- * window; a tick's CPU is priced at the month's average crossings per tick.
+ * The buffer writes and the digest-sender's requests, GB-s, reads, publishes and writes (the
+ * windows' marks, idempotency), from the bench's {@link DigestUnits}. The schedule runs at
+ * every tick, whatever the window; a tick's CPU is priced at the month's average crossings and
+ * digests per tick.
  */
 const digestSenderLines = (
   month: { alerts: number; windows: number; digests: number },
@@ -485,7 +491,8 @@ const digestSenderLines = (
   const { writeRequestUnit: wru, readRequestUnit: rru } = PRICES.dynamodb;
   const ticks = (DAYS * 24 * 60) / DIGEST_TICK_MINUTES;
   const memoryMb = inputs.memoryMb['digest-sender'];
-  const cpuMs = units.cpuMsPerTick + (units.cpuMsPerAlert * alerts) / ticks;
+  const cpuMs =
+    units.cpuMsPerTick + (units.cpuMsPerAlert * alerts + units.cpuMsPerDigest * digests) / ticks;
   return [
     line('SNS', 'digest publishes', digests * units.publishesPerDigest, PRICES.sns.publish),
     line('DynamoDB', 'digest buffer writes (WRU)', alerts * units.bufferWriteUnitsPerAlert, wru),
@@ -497,8 +504,8 @@ const digestSenderLines = (
     ),
     line(
       'DynamoDB',
-      'digest-sender idempotency writes (WRU)',
-      digests * units.writeUnitsPerDigest,
+      'digest-sender writes (WRU)',
+      windows * units.writeUnitsPerWindow + digests * units.writeUnitsPerDigest,
       wru,
     ),
     line('Lambda', 'digest-sender requests', ticks, PRICES.lambda.request),

@@ -73,6 +73,24 @@ export const windowClosedAt = (
   };
 };
 
+/**
+ * The windows of `minutes` that closed at the last `catchUpTicks + 1` ticks at or before `at`,
+ * oldest first: this tick's, and those of earlier ticks that a failed invocation may have left.
+ */
+export const windowsClosedBy = (
+  at: Date,
+  minutes: number,
+  tickMinutes: number,
+  catchUpTicks: number,
+): DigestWindow[] =>
+  Array.from({ length: catchUpTicks + 1 }, (_, i) =>
+    windowClosedAt(
+      new Date(at.getTime() - (catchUpTicks - i) * tickMinutes * MINUTE),
+      minutes,
+      tickMinutes,
+    ),
+  ).filter((window): window is DigestWindow => window !== undefined);
+
 /** At most this many crossings are listed in a digest's e-mail and webhook body (the rest counted), so it stays far below SNS's 256 KiB. */
 export const DIGEST_MAX_LISTED = 40;
 

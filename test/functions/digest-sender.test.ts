@@ -6,7 +6,10 @@ import {
   SNSClient,
 } from '@aws-sdk/client-sns';
 import {
+  BatchGetCommand,
+  type BatchGetCommandInput,
   DynamoDBDocumentClient,
+  PutCommand,
   QueryCommand,
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
@@ -35,6 +38,18 @@ const mockDoc = () => mockClient(DynamoDBDocumentClient);
 let sns: ReturnType<typeof mockSns>;
 let doc: ReturnType<typeof mockDoc>;
 let idempotency: ReturnType<typeof mockIdempotencyTable>;
+/** The control table's window marks, by sort key. */
+let marks: Map<string, Record<string, unknown>>;
+
+/** Marks closed every window that ended before `until`, as their own ticks would have. */
+const closedBefore = (until: string) => {
+  for (let t = Date.parse(until) - 6 * 3_600_000; t < Date.parse(until); t += 15 * 60_000)
+    for (const minutes of [15, 60])
+      if (t % (minutes * 60_000) === 0)
+        marks.set(`${minutes}#${new Date(t).toISOString()}`, {
+          sk: `${minutes}#${new Date(t).toISOString()}`,
+        });
+};
 
 /** A subscriber as SNS lists it: an ARN and its filter policy. */
 const subscriber = (
@@ -50,6 +65,11 @@ const subscriber = (
     locale,
     digest && { ...digest, id: subscriberIdOf('sms', endpoint) },
   ),
+});
+
+/** The topic's subscriptions as ListSubscriptionsByTopic pages them (one page). */
+const subscriptionList = () => ({
+  Subscriptions: subscribers.map((s) => ({ SubscriptionArn: s.arn, Protocol: 'sms' })),
 });
 
 const quarterHour: DigestChoice = { windowMinutes: 15, critical: 'immediate' };
@@ -82,15 +102,28 @@ beforeEach(() => {
   sns = mockSns();
   doc = mockDoc();
   idempotency = mockIdempotencyTable();
-  sns.on(ListSubscriptionsByTopicCommand).resolves({
-    Subscriptions: subscribers.map((s) => ({ SubscriptionArn: s.arn, Protocol: 'sms' })),
-  });
+  sns.on(ListSubscriptionsByTopicCommand).resolves(subscriptionList());
   sns.on(GetSubscriptionAttributesCommand).callsFake(({ SubscriptionArn }) => ({
     Attributes: {
       FilterPolicy: JSON.stringify(subscribers.find((s) => s.arn === SubscriptionArn)?.policy),
     },
   }));
   sns.on(PublishBatchCommand).resolves({ Successful: [{}], Failed: [] });
+  marks = new Map();
+  // Steady state: the ticks before 12:15 closed their windows.
+  closedBefore('2026-11-25T12:15:00.000Z');
+  doc.on(PutCommand).callsFake(({ Item }) => {
+    marks.set(String(Item.sk), Item);
+    return {};
+  });
+  doc.on(BatchGetCommand).callsFake((input: BatchGetCommandInput) => ({
+    Responses: Object.fromEntries(
+      Object.entries(input.RequestItems ?? {}).map(([table, { Keys }]) => [
+        table,
+        (Keys ?? []).flatMap((key) => marks.get(String(key.sk)) ?? []),
+      ]),
+    ),
+  }));
   doc.on(QueryCommand).callsFake((input: QueryCommandInput) => ({
     Items: buffered.filter(
       (item) =>
@@ -160,12 +193,53 @@ describe('digest-sender', () => {
       ['+15555550101'],
       ['+15555550101'],
     ]);
-    expect(again.digests).toHaveLength(2);
+    // The tick delivered again finds its window closed: nothing read, nothing sent.
+    expect(again.windows).toEqual([]);
+  });
+
+  it('closes at the next tick a window whose tick failed every retry, and reads a closed window no more', async () => {
+    // Prepare: SNS answers nothing at the 12:16 tick, through Lambda's retries
+    sns
+      .on(ListSubscriptionsByTopicCommand)
+      .rejectsOnce(new Error('SNS is down'))
+      .rejectsOnce(new Error('SNS is down'))
+      .rejectsOnce(new Error('SNS is down'))
+      .resolves(subscriptionList());
+    const handler = createHandler();
+    for (let attempt = 0; attempt < 3; attempt++)
+      await expect(handler(tick, context)).rejects.toThrow('SNS is down');
+
+    // Act: the next tick, then the one after
+    const next = await handler({ time: '2026-11-25T12:31:00Z' }, context);
+    const queriesBefore = doc.commandCalls(QueryCommand).length;
+    const after = await handler({ time: '2026-11-25T12:46:00Z' }, context);
+
+    // Assess: 12:00–12:15 went out late, once; at 12:46 only 12:30–12:45 was read
+    expect(next.windows.map((w) => w.since)).toEqual([
+      '2026-11-25T12:00:00.000Z',
+      '2026-11-25T12:15:00.000Z',
+    ]);
+    expect(published()).toEqual([
+      { to: ['+15555550100'], sms: '1 stock alert/15 min: LOW MUG-1@WH-1 8' },
+      { to: ['+15555550101'], sms: '15分钟内2条库存告警：缺货 CUP-2@WH-2 0；不足 MUG-1@WH-1 8' },
+    ]);
+    expect(after.windows.map((w) => w.since)).toEqual(['2026-11-25T12:30:00.000Z']);
+    const shardsOfADay = 8;
+    expect(doc.commandCalls(QueryCommand).length - queriesBefore).toBe(shardsOfADay);
+  });
+
+  it('leaves a window older than the catch-up to its alarm: it is not closed again', async () => {
+    // A tick far later than the failed one (the schedule off for hours) reads only the recent windows.
+    const run = await createHandler()({ time: '2026-11-25T18:01:00Z' }, context);
+    expect(run.windows.length).toBeGreaterThan(0);
+    expect(run.windows.every((w) => w.until >= '2026-11-25T16:00:00.000Z')).toBe(true);
+    expect(published()).toEqual([]);
   });
 
   it('closes the hour window at the hour, with the whole hour in it', async () => {
-    // 12:16 closed only the quarter (the first test); 13:01 closes the hour too, and the
+    // The quarters up to 12:45 closed at their ticks; 13:01 closes the hour too, and the
     // quarter 12:45–13:00, which is empty.
+    closedBefore('2026-11-25T13:00:00.000Z');
     const run = await createHandler()({ time: '2026-11-25T13:01:00Z' }, context);
     expect(run.windows.map((w) => w.since)).toEqual([
       '2026-11-25T12:45:00.000Z',

@@ -536,6 +536,7 @@ describe('digests (issue #18)', () => {
     expect(grants).toMatchObject({
       '*': ['sns:GetSubscriptionAttributes', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments'],
       AlertsTopic: ['sns:ListSubscriptionsByTopic', 'sns:Publish'],
+      ControlTable: ['dynamodb:BatchGetItem', 'dynamodb:PutItem'],
       IdempotencyTable: [
         'dynamodb:DeleteItem',
         'dynamodb:GetItem',
@@ -549,7 +550,7 @@ describe('digests (issue #18)', () => {
       resource.includes('/index/byKind'),
     );
     expect(indexGrant.map(([, actions]) => actions)).toEqual([['dynamodb:Query']]);
-    expect(Object.keys(grants ?? {})).toHaveLength(5);
+    expect(Object.keys(grants ?? {})).toHaveLength(6);
   });
 
   it('passes cdk-nag', () => {

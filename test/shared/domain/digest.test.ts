@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { DIGEST_WINDOWS } from '../../../shared/contracts/subscriptions.js';
 import type { Transition } from '../../../shared/domain/crossing.js';
 import {
   DIGEST_MAX_LISTED,
@@ -7,6 +8,7 @@ import {
   digestEntryOf,
   renderDigest,
   windowClosedAt,
+  windowsClosedBy,
 } from '../../../shared/domain/digest.js';
 import { LEVELS, SEVERITIES } from '../../../shared/domain/levels.js';
 import { LOCALES } from '../../../shared/domain/locales.js';
@@ -98,5 +100,33 @@ describe('digests', () => {
     expect(windowClosedAt(at('2026-11-25T13:01:00Z'), 60, 15)).toMatchObject({
       since: '2026-11-25T12:00:00.000Z',
     });
+  });
+
+  it('leave no window unclosed while a tick of the catch-up succeeds, and close each once per tick (property)', () => {
+    const tick = 15 * 60_000;
+    fc.assert(
+      fc.property(
+        fc.integer({
+          min: Date.parse('2026-01-01T00:00:00Z'),
+          max: Date.parse('2027-01-01T00:00:00Z'),
+        }),
+        fc.constantFrom(...DIGEST_WINDOWS),
+        fc.integer({ min: 0, max: 12 }),
+        fc.integer({ min: 0, max: 14 * 60_000 }),
+        (start, minutes, catchUp, lag) => {
+          const lastTick = Math.floor(start / tick) * tick;
+          const windows = windowsClosedBy(new Date(lastTick + lag), minutes, 15, catchUp);
+          // Exactly the windows of that length that ended at this tick or the `catchUp` before it.
+          const ends: number[] = [];
+          for (let t = lastTick - catchUp * tick; t <= lastTick; t += tick)
+            if (t % (minutes * 60_000) === 0) ends.push(t);
+          expect(windows.map((w) => Date.parse(w.until))).toEqual(ends);
+          for (const w of windows) {
+            expect(Date.parse(w.until) - Date.parse(w.since)).toBe(minutes * 60_000);
+            expect(w.minutes).toBe(minutes);
+          }
+        },
+      ),
+    );
   });
 });

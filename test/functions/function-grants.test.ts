@@ -1,10 +1,17 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  GetSubscriptionAttributesCommand,
+  ListSubscriptionsByTopicCommand,
+  SNSClient,
+} from '@aws-sdk/client-sns';
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import type { AwsCommand } from 'aws-sdk-client-mock';
+import { type AwsCommand, mockClient } from 'aws-sdk-client-mock';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { createHandler as createDigestSender } from '../../functions/digest-sender/handler.js';
 import { createHandler } from '../../functions/stock-monitor/handler.js';
 import { lambdaContext } from '../../sandbox/local-handlers.js';
 import { DemandThresholds } from '../../shared/adapters/demand-repository.js';
+import { filterPolicyOf, subscriberIdOf } from '../../shared/contracts/subscriptions.js';
 import { mockControlTableWith } from '../support/control-table-fake.js';
 import { demandPolicy } from '../support/demand.js';
 import { aRule, quantityChange, streamEvent } from '../support/factories.js';
@@ -124,3 +131,61 @@ describe('every DynamoDB call of demand-derived thresholds is granted (AWS would
     },
   );
 });
+
+describe('every DynamoDB call of the digest-sender is granted (AWS would deny it)', () => {
+  it('closing a window an earlier tick left open, and marking it closed', async () => {
+    // Prepare: the clients answer as an empty table and a topic of one digest subscriber would.
+    const doc = mockClient(DynamoDBDocumentClient);
+    doc.onAnyCommand().resolves({ Items: [], Responses: {} } as never);
+    const sns = mockClient(SNSClient);
+    sns.on(ListSubscriptionsByTopicCommand).resolves({
+      Subscriptions: [{ SubscriptionArn: 'arn:aws:sns:eu-west-1:1:alerts:sub', Protocol: 'sms' }],
+    });
+    sns.on(GetSubscriptionAttributesCommand).resolves({
+      Attributes: {
+        FilterPolicy: JSON.stringify(
+          filterPolicyOf('sms', { resolved: true }, 'en', {
+            windowMinutes: 15,
+            critical: 'immediate',
+            id: subscriberIdOf('sms', '+15555550100'),
+          }),
+        ),
+      },
+    });
+    try {
+      // Act
+      await createDigestSender()({ time: '2026-11-25T12:16:00Z' }, lambdaContext('digest-sender'));
+      const sent = doc.calls().flatMap((c) => indexedCallsOf(c.args[0] as never));
+      // Assess: the marks read and written, the buffer queried by the index
+      expect(sent).toEqual(
+        expect.arrayContaining([
+          'ControlTable: dynamodb:BatchGetItem',
+          'ControlTable: dynamodb:PutItem',
+          'ControlTable/index/byKind: dynamodb:Query',
+        ]),
+      );
+      const granted = grantedTo(indexNamed(grants['digest-sender'] ?? {}));
+      expect(sent.filter((c) => !granted.includes(c))).toEqual([]);
+    } finally {
+      doc.restore();
+      sns.restore();
+    }
+  });
+});
+
+/** {@link iamCallsOf}, a Query of an index named as its resource: `Table/index/<name>`. */
+const indexedCallsOf = (command: AwsCommand<object, object>): string[] => {
+  const index = (command.input as { IndexName?: string }).IndexName;
+  return iamCallsOf(command).map((call) =>
+    index ? call.replace(/^(\w+):/, `$1/index/${index}:`) : call,
+  );
+};
+
+/** Grants with an index's resource (a joined ARN) named `ControlTable/index/<name>`. */
+const indexNamed = (byResource: Record<string, string[]>): Record<string, string[]> =>
+  Object.fromEntries(
+    Object.entries(byResource).map(([resource, actions]) => {
+      const index = /ControlTable\w*?\/index\/(\w+)/.exec(resource.replace(/[^\w/]/g, ''));
+      return [index ? `ControlTable/index/${index[1]}` : resource, actions];
+    }),
+  );
