@@ -34,6 +34,23 @@ export class PublishFailedError extends Error {
 }
 
 /**
+ * Digest windows a tick could not close (each still open, for the retry or a later tick),
+ * with why: one window failing does not hold back the others.
+ */
+export class DigestWindowsFailedError extends Error {
+  override readonly name = 'DigestWindowsFailedError';
+
+  constructor(readonly failures: readonly { window: string; error: Error }[]) {
+    super(
+      `Digest windows not closed (left for the retry or a later tick): ${failures
+        .map((f) => `${f.window}: ${f.error.message}`)
+        .join('; ')}`,
+      { cause: failures[0]?.error },
+    );
+  }
+}
+
+/**
  * What a decision was computed from changed before its write (the quantity, price or listing
  * it read, or the alert's standing): the executor decides again from a fresh read.
  */

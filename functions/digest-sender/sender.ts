@@ -11,6 +11,7 @@ import {
   renderDigest,
   windowsClosedBy,
 } from '../../shared/domain/digest.js';
+import { DigestWindowsFailedError } from '../../shared/errors.js';
 
 /** What the digest function talks to; the handler wires AWS clients, the sandbox local ones. */
 export interface DigestSenderDeps {
@@ -61,9 +62,10 @@ export interface DigestRun {
  * 1. find the digest subscribers (from the topic's filter policies);
  * 2. find the windows to close: for each window length, those that closed at this tick or at
  *    the {@link DigestSenderDeps.catchUpTicks} before it and are not closed yet;
- * 3. close each, oldest first ({@link closeWindow}), and mark it closed.
- * A window is marked only once all its digests are sent, so an invocation that fails leaves
- * it to its retry, or to a later tick.
+ * 3. close each, oldest first ({@link closeWindow}), and mark it closed;
+ * 4. fail if any window could not be closed, once the others are.
+ * A window is marked only once all its digests are sent, so a window that fails is left to
+ * the invocation's retry, or to a later tick, and does not hold back the windows after it.
  */
 export const createDigestSender =
   (deps: DigestSenderDeps) =>
@@ -76,12 +78,18 @@ export const createDigestSender =
     const windows = await deps.marks.open(due);
     const digests: DigestSent[] = [];
     let empty = 0;
+    const failures: { window: string; error: Error }[] = [];
     for (const window of windows) {
-      const closed = await closeWindow(deps, window, subscribers);
-      digests.push(...closed.digests);
-      empty += closed.empty;
-      await deps.marks.close(window, at);
+      try {
+        const closed = await closeWindow(deps, window, subscribers);
+        digests.push(...closed.digests);
+        empty += closed.empty;
+        await deps.marks.close(window, at);
+      } catch (error) {
+        failures.push({ window: `${window.since}/${window.until}`, error: error as Error });
+      }
     }
+    if (failures.length > 0) throw new DigestWindowsFailedError(failures);
     const late = windows.filter((w) => w.until < (due.at(-1)?.until ?? ''));
     if (late.length > 0)
       deps.logger.warn('Digest windows an earlier tick left open, closed late', {

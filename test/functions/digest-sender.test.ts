@@ -228,6 +228,52 @@ describe('digest-sender', () => {
     expect(doc.commandCalls(QueryCommand).length - queriesBefore).toBe(shardsOfADay);
   });
 
+  it('does not let a window whose digest keeps failing hold back the windows after it', async () => {
+    // Prepare: the 12:00–12:15 window was left open; 12:15–12:30 holds a crossing of its own;
+    // SNS refuses every digest that lists MUG-1 (the first window's)
+    const later = digestEntryOf(
+      anAlert(
+        { sku: 'BOWL-3', location: 'WH-1', previousQuantity: 11, quantity: 9 },
+        lowStockTrigger,
+        {
+          ...alertContext,
+          occurredAt: '2026-11-25T12:20:00.000Z',
+        },
+      ),
+    );
+    const items = [
+      ...buffered,
+      new DigestBuffer({} as never, 'control-test', 8).put(later, later.occurredAt).Item,
+    ];
+    doc.on(QueryCommand).callsFake((input: QueryCommandInput) => ({
+      Items: items.filter(
+        (item) =>
+          item.kind === input.ExpressionAttributeValues?.[':kind'] &&
+          item.at >= input.ExpressionAttributeValues?.[':since'] &&
+          item.at <= input.ExpressionAttributeValues?.[':until'],
+      ),
+    }));
+    sns.on(PublishBatchCommand).callsFake((input: PublishBatchCommandInput) => {
+      if (JSON.stringify(input).includes('MUG-1')) throw new Error('refused');
+      return { Successful: [{}], Failed: [] };
+    });
+
+    // Act
+    const run = createHandler()({ time: '2026-11-25T12:31:00Z' }, context);
+
+    // Assess: the invocation fails for the first window, after the second went out and was marked
+    await expect(run).rejects.toThrow(
+      'Digest windows not closed (left for the retry or a later tick): 2026-11-25T12:00:00.000Z/2026-11-25T12:15:00.000Z: refused',
+    );
+    expect(
+      published()
+        .filter((p) => p.sms.includes('BOWL-3'))
+        .map((p) => p.to),
+    ).toEqual([['+15555550100'], ['+15555550101']]);
+    expect(marks.has('15#2026-11-25T12:30:00.000Z')).toBe(true);
+    expect(marks.has('15#2026-11-25T12:15:00.000Z')).toBe(false);
+  });
+
   it('leaves a window older than the catch-up to its alarm: it is not closed again', async () => {
     // A tick far later than the failed one (the schedule off for hours) reads only the recent windows.
     const run = await createHandler()({ time: '2026-11-25T18:01:00Z' }, context);
