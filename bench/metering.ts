@@ -23,10 +23,9 @@ import type {
   MeteredFunction,
   RollupUnits,
 } from '../shared/domain/cost.js';
+import { dayAfter, dayBefore, utcDayOf } from '../shared/domain/days.js';
 import { windowsClosedBy } from '../shared/domain/digest.js';
-import { dayAfter, dayBefore } from '../shared/domain/rollup-plan.js';
 import { type RuleInput, ruleKeyOf } from '../shared/domain/rules.js';
-import { utcDayOf } from '../shared/domain/stock-history.js';
 import { createNaiveConsumer } from './naive-consumer.js';
 import { RULES_TABLE, StubAws } from './stub-transport.js';
 import {

@@ -18,6 +18,7 @@ import {
   DIGEST_SENDER_LAG_MINUTES,
   DIGEST_TICK_MINUTES,
 } from '../shared/contracts/subscriptions.js';
+import { DAY_MS } from '../shared/domain/days.js';
 import type { RuleInput } from '../shared/domain/rules.js';
 import { SandboxDigestTopic } from './digest-topic.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from './dynamodb-local.js';
@@ -141,9 +142,8 @@ export class Sandbox {
 
   /** Runs the roll-up every day at the schedule's time after midnight UTC, until {@link stop}. */
   scheduleDemandRollup(): void {
-    const day = 86_400_000;
     const offset = DEMAND_ROLLUP_MINUTES_AFTER_MIDNIGHT * 60_000;
-    const next = () => day - ((Date.now() - offset) % day);
+    const next = () => DAY_MS - ((Date.now() - offset) % DAY_MS);
     const fire = () => {
       this.rollUpDemand(undefined, { asScheduled: true }).catch((error: Error) =>
         console.error(`demand-rollup failed: ${error.message} (tomorrow's run tries again)`),

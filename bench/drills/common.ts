@@ -10,6 +10,7 @@ import { type EnvironmentConfig, loadEnvironment } from '../../infra/config/envi
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../sandbox/dynamodb-local.js';
 import type { Sandbox } from '../../sandbox/sandbox.js';
 import { EnvName } from '../../shared/contracts/env.js';
+import { DAY_MS } from '../../shared/domain/days.js';
 import type { RuleInput } from '../../shared/domain/rules.js';
 
 /** One line of the drill table. */
@@ -81,7 +82,7 @@ export const controlTarget = (sandbox: Sandbox) =>
   ({ doc: sandbox.doc, controlTable: sandbox.tables.control }) as Target;
 
 /** The last 24 hours: the ledger and orders are read by time window, and this covers a drill. */
-export const lastDay = () => windowSince(new Date(Date.now() - 86_400_000).toISOString());
+export const lastDay = () => windowSince(new Date(Date.now() - DAY_MS).toISOString());
 
 /** Waits `ms` milliseconds. */
 export const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));

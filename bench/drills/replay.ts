@@ -6,8 +6,7 @@
 import { paginateScan } from '@aws-sdk/lib-dynamodb';
 import { listKind } from '../../cli/control-items.js';
 import { Sandbox } from '../../sandbox/sandbox.js';
-import { dayBefore } from '../../shared/domain/rollup-plan.js';
-import { utcDayOf } from '../../shared/domain/stock-history.js';
+import { dayBefore, utcDayOf } from '../../shared/domain/days.js';
 import {
   controlTarget,
   DRILL_RULES,

@@ -5,7 +5,7 @@ import {
   type QuarantinedRecord,
   QuarantineStore,
 } from '../../shared/adapters/quarantine.js';
-import { utcDaysBetween } from '../../shared/contracts/tables.js';
+import { DAY_MS, utcDaysBetween } from '../../shared/domain/days.js';
 import { UsageError } from '../../shared/errors.js';
 import type { CommandInput } from '../args.js';
 import { type Format, type Io, parseDuration, printRows } from '../io.js';
@@ -18,12 +18,12 @@ export const DLQ_USAGE = 'dlq list [--since 7d] | replay (<eventId…> | --all) 
 const daysSince = (since: string | undefined, now: Date): string[] => {
   const span = Math.min(
     parseDuration(since ?? `${QUARANTINE_DAYS}d`, '--since'),
-    QUARANTINE_DAYS * 86_400_000,
+    QUARANTINE_DAYS * DAY_MS,
   );
   // Up to tomorrow, as before: a record's day is when it was written, by the stream's clock.
   return utcDaysBetween(
     new Date(now.getTime() - span).toISOString(),
-    new Date(now.getTime() + 86_400_000).toISOString(),
+    new Date(now.getTime() + DAY_MS).toISOString(),
   );
 };
 

@@ -1,4 +1,5 @@
 import { isAlertEffect } from '../../shared/adapters/ledger.js';
+import { DAY_MS } from '../../shared/domain/days.js';
 import {
   effectiveness,
   humanDuration,
@@ -84,7 +85,7 @@ export const reportCommand = async (
   // Read from a look-back before the window, so crossings that began earlier but resolve
   // inside it pair up; one that began even earlier counts its stockout inside the window but
   // not its recovery time.
-  const from = new Date(Date.parse(since) - REPORT_LOOKBACK_DAYS * 86_400_000).toISOString();
+  const from = new Date(Date.parse(since) - REPORT_LOOKBACK_DAYS * DAY_MS).toISOString();
   const facts = (await listKind(target, 'LEDGER', windowSince(from))) as unknown as LedgerFact[];
   const report = effectiveness(facts.filter(isAlertEffect), new Date(since), new Date());
   if (format !== 'table') {

@@ -10,6 +10,7 @@ import {
 } from '../../shared/adapters/rules-repository.js';
 import { itemKeyOf } from '../../shared/contracts/inventory.js';
 import { operatorEntryId } from '../../shared/contracts/tables.js';
+import { utcDayOf } from '../../shared/domain/days.js';
 import {
   type DemandPolicy,
   deriveThresholds,
@@ -26,7 +27,6 @@ import {
   type RuleOverlay,
   ruleKeyOf,
 } from '../../shared/domain/rules.js';
-import { utcDayOf } from '../../shared/domain/stock-history.js';
 import { thresholdsInForce } from '../../shared/domain/thresholds.js';
 import { formatIssues, InvalidRuleError, UsageError, withProgress } from '../../shared/errors.js';
 import type { CommandInput } from '../args.js';

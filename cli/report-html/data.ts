@@ -9,6 +9,7 @@ import {
 import { isAlertEffect, OperatorAction } from '../../shared/adapters/ledger.js';
 import { RulesRepository } from '../../shared/adapters/rules-repository.js';
 import { itemKeyOf } from '../../shared/contracts/inventory.js';
+import { DAY_MS, utcDayOf } from '../../shared/domain/days.js';
 import { effectiveness, type LedgerFact } from '../../shared/domain/effectiveness.js';
 import type { LedgerEntry } from '../../shared/domain/ledger.js';
 import type { ResolvedRule } from '../../shared/domain/rules.js';
@@ -26,9 +27,6 @@ import {
   summaryOf,
 } from './model.js';
 import { thresholdSteps } from './thresholds-over-time.js';
-
-const DAY_MS = 86_400_000;
-const dayOf = (time: number) => new Date(time).toISOString().slice(0, 10);
 
 /** How far before the previous period the ledger is read, so crossings that began earlier pair up. */
 const LOOKBACK_DAYS = 7;
@@ -160,7 +158,7 @@ interface DemandReading {
  */
 const demandReading = async (target: Target, until: number): Promise<DemandReading> => {
   const lastDay = await lastCompleteDay(target.doc, target.controlTable, new Date(until));
-  const folded = await unrolledDays(target.doc, target.controlTable, dayOf(until));
+  const folded = await unrolledDays(target.doc, target.controlTable, utcDayOf(until));
   const unrolled = new Map(
     [...folded].map(([key, days]) => [
       key,
@@ -201,8 +199,8 @@ const itemChart = async (
     target.doc,
     target.controlTable,
     subject.key,
-    dayOf(since - (policy.windowDays + 1) * DAY_MS),
-    dayOf(until),
+    utcDayOf(since - (policy.windowDays + 1) * DAY_MS),
+    utcDayOf(until),
     true,
   );
   const days = withUnrolled(stored, demand.unrolled.get(subject.itemKey) ?? []);

@@ -1,3 +1,4 @@
+import { DAY_MS } from '../../shared/domain/days.js';
 import {
   type EffectivenessReport,
   effectiveness,
@@ -316,7 +317,7 @@ export const findingsOf = (input: {
   if (orderDurationsMs.length > 0) {
     const mean = orderDurationsMs.reduce((a, b) => a + b, 0) / orderDurationsMs.length;
     findings.push(
-      `${orderDurationsMs.length} order(s) received, after ${(mean / 86_400_000).toFixed(1)} days on average against a ${leadTimeDays}-day lead time.`,
+      `${orderDurationsMs.length} order(s) received, after ${(mean / DAY_MS).toFixed(1)} days on average against a ${leadTimeDays}-day lead time.`,
     );
   }
   if (suggestion) findings.push(suggestionFinding(suggestion));

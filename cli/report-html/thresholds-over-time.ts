@@ -1,3 +1,4 @@
+import { DAY_MS, dayStart, utcDayOf } from '../../shared/domain/days.js';
 import {
   type DemandPolicy,
   demandSeries,
@@ -8,9 +9,6 @@ import type { LedgerEntry } from '../../shared/domain/ledger.js';
 import { isAutoLowStock, type Rule } from '../../shared/domain/rules.js';
 import { type ItemThresholds, thresholdsInForce } from '../../shared/domain/thresholds.js';
 import type { ThresholdStep } from './model.js';
-
-const DAY_MS = 86_400_000;
-const dayOf = (time: number) => new Date(time).toISOString().slice(0, 10);
 
 /**
  * The low and overstock thresholds an item was judged by over the period, as steps, rebuilt
@@ -36,8 +34,7 @@ export const thresholdSteps = (input: {
     (t) => t?.LOW_STOCK === 'auto',
   );
   if (autoAnywhere)
-    for (let day = Date.parse(`${dayOf(since)}T00:00:00Z`) + DAY_MS; day <= until; day += DAY_MS)
-      times.add(day);
+    for (let day = dayStart(utcDayOf(since)) + DAY_MS; day <= until; day += DAY_MS) times.add(day);
   const steps = [...times]
     .filter((t) => t >= since && t <= until)
     .sort((a, b) => a - b)
@@ -86,7 +83,7 @@ const derivedLowStock = (
   days: readonly { day: string; unitsSold: number }[],
   at: number,
 ): number => {
-  const firstDay = Date.parse(`${dayOf(at)}T00:00:00Z`) - policy.windowDays * DAY_MS;
-  const series = demandSeries(days, dayOf(firstDay), policy.windowDays);
+  const firstDay = dayStart(utcDayOf(at)) - policy.windowDays * DAY_MS;
+  const series = demandSeries(days, utcDayOf(firstDay), policy.windowDays);
   return deriveThresholds(rollingStatistics(series), policy).lowStock;
 };

@@ -5,8 +5,9 @@ import type { DemandJournal } from '../../shared/adapters/demand-journal.js';
 import { type DecodedRecord, decodeRecord } from '../../shared/adapters/stream-records.js';
 import { encodeKeyParts } from '../../shared/contracts/keys.js';
 import { MetricName } from '../../shared/contracts/metrics.js';
+import { utcDayOf } from '../../shared/domain/days.js';
 import type { DemandDelta } from '../../shared/domain/demand-journal.js';
-import { pointsOfDay, type StockChange, utcDayOf } from '../../shared/domain/stock-history.js';
+import { pointsOfDay, type StockChange } from '../../shared/domain/stock-history.js';
 
 /** What the demand-recorder talks to; the handler wires AWS clients, the sandbox local ones. */
 export interface DemandRecorderDeps {

@@ -2,13 +2,13 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { RollupResult } from '../../shared/adapters/demand-journal.js';
 import { MetricName } from '../../shared/contracts/metrics.js';
+import { utcDayOf } from '../../shared/domain/days.js';
 import {
   type RollupStep,
   repairDayProblem,
   repairStep,
   scheduledSteps,
 } from '../../shared/domain/rollup-plan.js';
-import { utcDayOf } from '../../shared/domain/stock-history.js';
 
 /** What the demand-rollup talks to; the handler wires AWS clients, the sandbox local ones. */
 export interface DemandRollupDeps {

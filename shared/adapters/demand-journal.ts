@@ -12,6 +12,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { itemKeyOf } from '../contracts/inventory.js';
 import { ControlKeys, DEMAND_JOURNAL_BUCKETS } from '../contracts/tables.js';
+import { dayBefore } from '../domain/days.js';
 import {
   compareSequences,
   type DemandDelta,
@@ -25,7 +26,7 @@ import {
   type SpanOverlap,
 } from '../domain/demand-journal.js';
 import { afterLegacy, type LegacyDay, legacyOf, mergeLegacy } from '../domain/demand-legacy.js';
-import { dayBefore, JOURNAL_RETENTION_DAYS } from '../domain/rollup-plan.js';
+import { JOURNAL_RETENTION_DAYS } from '../domain/rollup-plan.js';
 import { batchGetAll } from './batch-get.js';
 import { rolledUpThrough } from './demand-repository.js';
 import { queryAll } from './query-all.js';

@@ -1,6 +1,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { itemKeyOf } from '../contracts/inventory.js';
 import { ControlKeys } from '../contracts/tables.js';
+import { DAY_MS, dayBefore, utcDayOf } from '../domain/days.js';
 import {
   type DemandPolicy,
   type DerivedThresholds,
@@ -8,14 +9,9 @@ import {
   deriveThresholds,
   rollingStatistics,
 } from '../domain/demand.js';
-import { dayBefore } from '../domain/rollup-plan.js';
-import { utcDayOf } from '../domain/stock-history.js';
 import { batchGetAll } from './batch-get.js';
 import { DEFAULT_CACHE_MAX_ENTRIES, LruCache } from './lru-cache.js';
 import { queryAll } from './query-all.js';
-
-const DAY_MS = 86_400_000;
-const dayOf = (time: number) => new Date(time).toISOString().slice(0, 10);
 
 /** One item-day as stored: units sold and the quantity history's points. */
 export interface StoredItemDay {
@@ -105,8 +101,8 @@ export const dailySeries = async (
 ): Promise<{ day: string; units: number }[]> => {
   const end = Date.parse(`${lastDay}T00:00:00Z`);
   const start = end - (windowDays - 1) * DAY_MS;
-  const stored = await itemDays(doc, tableName, item, dayOf(start), lastDay);
-  return demandSeries(stored, dayOf(start), windowDays);
+  const stored = await itemDays(doc, tableName, item, utcDayOf(start), lastDay);
+  return demandSeries(stored, utcDayOf(start), windowDays);
 };
 
 /**

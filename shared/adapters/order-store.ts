@@ -10,6 +10,7 @@ import {
   ControlKeys,
   DEFAULT_CONTROL_INDEX,
 } from '../contracts/tables.js';
+import { DAY_MS } from '../domain/days.js';
 import type { LedgerEntry } from '../domain/ledger.js';
 import type { Level } from '../domain/levels.js';
 import type { Decision } from '../domain/strategies.js';
@@ -88,8 +89,6 @@ export class OrderNotOpenError extends Error {
     super(`Order ${orderId} is ${status}, not OPEN`);
   }
 }
-
-const DAY_MS = 86_400_000;
 
 /**
  * Purchase orders and both sides of the open-order lock: the lock item of the item

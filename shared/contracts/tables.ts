@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { utcDaysBetween } from '../domain/days.js';
 import { InvalidKeyError } from '../errors.js';
 import { itemKeyOf, itemOfKey } from './inventory.js';
 import { encodeKeyParts, escapeKeyPart } from './keys.js';
@@ -173,8 +174,6 @@ export const DEFAULT_CONTROL_INDEX: ControlIndexSettings = {
 /** The kinds the `byKind` index lists. */
 export type IndexedKind = 'RULE' | 'ALERTS' | 'ORDER' | 'LEDGER' | 'DIGEST';
 
-const DAY_MS = 86_400_000;
-
 /**
  * The write-sharded partition values of the `byKind` index. One partition value takes about
  * 1,000 write units a second, and a throttled index throttles the base-table write: so each
@@ -215,15 +214,6 @@ export const ControlIndex = {
     );
   },
 } as const;
-
-/** The UTC days (`yyyy-mm-dd`) from the day of `since` to the day of `until`, both included. */
-export const utcDaysBetween = (since: string, until: string): string[] => {
-  const days: string[] = [];
-  const last = Date.parse(until.slice(0, 10));
-  for (let day = Date.parse(since.slice(0, 10)); day <= last; day += DAY_MS)
-    days.push(new Date(day).toISOString().slice(0, 10));
-  return days;
-};
 
 const ITEM_PREFIX = 'ITEM#';
 

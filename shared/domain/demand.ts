@@ -1,3 +1,4 @@
+import { DAY_MS, dayStart, utcDayOf } from './days.js';
 /**
  * Demand analysis: statistics of daily sales and the inventory-control formulas derived from
  * them (reorder point with safety stock, economic order quantity). Pure functions.
@@ -194,9 +195,6 @@ export const deriveThresholds = (
   };
 };
 
-const DAY_MS = 86_400_000;
-const dayOf = (time: number) => new Date(time).toISOString().slice(0, 10);
-
 /** Units sold per day for `days` days from `fromDay`, with days not stored as zero. */
 export const demandSeries = (
   stored: readonly { day: string; unitsSold: number }[],
@@ -204,9 +202,9 @@ export const demandSeries = (
   days: number,
 ): { day: string; units: number }[] => {
   const sold = new Map(stored.map((d) => [d.day, d.unitsSold]));
-  const start = Date.parse(`${fromDay}T00:00:00Z`);
+  const start = dayStart(fromDay);
   return Array.from({ length: days }, (_, i) => {
-    const day = dayOf(start + i * DAY_MS);
+    const day = utcDayOf(start + i * DAY_MS);
     return { day, units: sold.get(day) ?? 0 };
   });
 };

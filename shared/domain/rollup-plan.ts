@@ -11,9 +11,8 @@
  * day still in the journal.
  */
 
-import { utcDayOf } from './stock-history.js';
+import { dayAfter, dayBefore, utcDayOf } from './days.js';
 
-const DAY_MS = 86_400_000;
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
 /**
@@ -22,14 +21,6 @@ const DAY = /^\d{4}-\d{2}-\d{2}$/;
  * entries to TTL, so it is never rolled up again.
  */
 export const JOURNAL_RETENTION_DAYS = 7;
-
-/** The UTC day before `day` (yyyy-mm-dd). */
-export const dayBefore = (day: string): string =>
-  new Date(Date.parse(`${day}T00:00:00Z`) - DAY_MS).toISOString().slice(0, 10);
-
-/** The UTC day after `day` (yyyy-mm-dd). */
-export const dayAfter = (day: string): string =>
-  new Date(Date.parse(`${day}T00:00:00Z`) + DAY_MS).toISOString().slice(0, 10);
 
 /** The last day whose journal is final on `today` (no batch of it can still be journaled): the day before yesterday. */
 export const lastFinalDay = (today: string): string => dayBefore(dayBefore(today));

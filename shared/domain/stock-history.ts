@@ -10,9 +10,10 @@
  * it in the same list, so a day's list stays small (see docs/report.md for the sizes).
  */
 
+import { DAY_MS } from './days.js';
+
 const MINUTES_PER_DAY = 1440;
 const MINUTE_MS = 60_000;
-const DAY_MS = 86_400_000;
 
 /** One change as the history needs it: when, the quantity after it (none: deleted), the price. */
 export interface StockChange {
@@ -34,9 +35,6 @@ export interface StockSample {
   readonly quantity: number | null;
   readonly price: number | undefined;
 }
-
-/** The UTC day (yyyy-mm-dd) of a time. */
-export const utcDayOf = (at: Date): string => at.toISOString().slice(0, 10);
 
 /** The text of one point. */
 export const encodePoint = (point: HistoryPoint): string =>

@@ -6,8 +6,9 @@ import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Ledger } from '../../shared/adapters/ledger.js';
+import { utcDayOf } from '../../shared/domain/days.js';
 import type { LedgerEntry } from '../../shared/domain/ledger.js';
-import { pointsOfDay, type StockChange, utcDayOf } from '../../shared/domain/stock-history.js';
+import { pointsOfDay, type StockChange } from '../../shared/domain/stock-history.js';
 import { type CliFixture, cliFixture } from '../support/cli-fixture.js';
 import { recordDemand } from '../support/demand.js';
 

@@ -1,8 +1,8 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DemandJournal, rollUpDay } from '../../shared/adapters/demand-journal.js';
+import { utcDayOf } from '../../shared/domain/days.js';
 import type { DemandPolicy } from '../../shared/domain/demand.js';
 import type { DemandDelta } from '../../shared/domain/demand-journal.js';
-import { utcDayOf } from '../../shared/domain/stock-history.js';
 
 /**
  * Records demand as the pipeline does: each delta journaled as a batch of its own (as the

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { dayBefore } from '../../../shared/domain/days.js';
 import {
-  dayBefore,
   JOURNAL_RETENTION_DAYS,
   oldestRollableDay,
   type RollupStep,
