@@ -158,14 +158,23 @@ export class Sandbox {
   /**
    * Closes the digest windows that end at the last tick at or before `at` (default: now), as
    * the schedule does two minutes after each tick: the "close the window now" hook for tests and
-   * the demo (`at` a window ahead closes the window running now).
+   * the demo (`at` a window ahead closes the window running now). Refused where the environment
+   * keeps no crossings for digests: the stack deploys no digest-sender there.
    */
-  closeDigestWindows(at: Date = new Date()): Promise<DigestRun> {
+  async closeDigestWindows(at: Date = new Date()): Promise<DigestRun> {
+    if (!sandboxDigests(this.config))
+      throw new Error(
+        `environment ${this.config.name} keeps no crossings for digests, so it has no digest-sender; set digests: true (or give a subscriber a digest) in infra/config/environments.ts`,
+      );
     return this.digestSender({ time: at.toISOString() }, lambdaContext('digest-sender'));
   }
 
-  /** Runs the schedule, {@link DIGEST_SENDER_LAG_MINUTES} after every tick, until {@link stop}. */
+  /**
+   * Runs the schedule, {@link DIGEST_SENDER_LAG_MINUTES} after every tick, until {@link stop};
+   * nothing where the stack has no digest-sender.
+   */
   scheduleDigests(): void {
+    if (!sandboxDigests(this.config)) return;
     const tick = DIGEST_TICK_MINUTES * 60_000;
     const lag = DIGEST_SENDER_LAG_MINUTES * 60_000;
     const next = () => tick - ((Date.now() - lag) % tick);

@@ -8,8 +8,10 @@ import {
 import {
   type DigestEntry,
   type DigestWindow,
+  planTick,
   renderDigest,
-  windowsClosedBy,
+  tickOf,
+  windowsAround,
 } from '../../shared/domain/digest.js';
 import { DigestWindowsFailedError } from '../../shared/errors.js';
 
@@ -17,10 +19,10 @@ import { DigestWindowsFailedError } from '../../shared/errors.js';
 export interface DigestSenderDeps {
   readonly topic: DigestTopic;
   readonly buffer: { between(window: DigestWindow): Promise<DigestEntry[]> };
-  /** Which windows are closed (every digest sent): `DigestWindowMarks` in the function. */
+  /** Which windows are closed (every digest sent, or skipped): `DigestWindowMarks` in the function. */
   readonly marks: {
-    open(windows: readonly DigestWindow[]): Promise<DigestWindow[]>;
-    close(window: DigestWindow, at: Date): Promise<void>;
+    closedAmong(windows: readonly DigestWindow[]): Promise<(window: DigestWindow) => boolean>;
+    close(window: DigestWindow, at: Date, how: 'sent' | 'skipped'): Promise<void>;
   };
   /**
    * Sends a digest at most once per key (window, subscriber and locale), however often it is
@@ -60,8 +62,8 @@ export interface DigestRun {
 /**
  * The digest use case at one tick of the schedule:
  * 1. find the digest subscribers (from the topic's filter policies);
- * 2. find the windows to close: for each window length, those that closed at this tick or at
- *    the {@link DigestSenderDeps.catchUpTicks} before it and are not closed yet;
+ * 2. plan each window length's windows ({@link planWindows}): those to close now, and those
+ *    to mark skipped;
  * 3. close each, oldest first ({@link closeWindow}), and mark it closed;
  * 4. fail if any window could not be closed, once the others are.
  * A window is marked only once all its digests are sent, so a window that fails is left to
@@ -71,11 +73,7 @@ export const createDigestSender =
   (deps: DigestSenderDeps) =>
   async (at: Date): Promise<DigestRun> => {
     const subscribers = await deps.topic.subscribers();
-    const lengths = [...new Set(subscribers.map((s) => s.windowMinutes))];
-    const due = lengths
-      .flatMap((minutes) => windowsClosedBy(at, minutes, deps.tickMinutes, deps.catchUpTicks))
-      .sort((a, b) => a.until.localeCompare(b.until) || a.minutes - b.minutes);
-    const windows = await deps.marks.open(due);
+    const windows = await planWindows(deps, subscribers, at);
     const digests: DigestSent[] = [];
     let empty = 0;
     const failures: { window: string; error: Error }[] = [];
@@ -84,13 +82,14 @@ export const createDigestSender =
         const closed = await closeWindow(deps, window, subscribers);
         digests.push(...closed.digests);
         empty += closed.empty;
-        await deps.marks.close(window, at);
+        await deps.marks.close(window, at, 'sent');
       } catch (error) {
         failures.push({ window: `${window.since}/${window.until}`, error: error as Error });
       }
     }
     if (failures.length > 0) throw new DigestWindowsFailedError(failures);
-    const late = windows.filter((w) => w.until < (due.at(-1)?.until ?? ''));
+    const tick = new Date(tickOf(at, deps.tickMinutes)).toISOString();
+    const late = windows.filter((w) => w.until < tick);
     if (late.length > 0)
       deps.logger.warn('Digest windows an earlier tick left open, closed late', {
         windows: late.map((w) => `${w.since}/${w.until}`),
@@ -104,6 +103,29 @@ export const createDigestSender =
   };
 
 /**
+ * The windows this tick closes, oldest first, for each window length the subscribers use:
+ * reads the marks of the windows around the tick ({@link windowsAround}), plans each length
+ * ({@link planTick}), and marks the windows a new length skips.
+ */
+const planWindows = async (
+  deps: DigestSenderDeps,
+  subscribers: readonly DigestSubscriber[],
+  at: Date,
+): Promise<DigestWindow[]> => {
+  const lengths = [...new Set(subscribers.map((s) => s.windowMinutes))];
+  const around = lengths.map((minutes) =>
+    windowsAround(at, minutes, deps.tickMinutes, deps.catchUpTicks),
+  );
+  const isClosed = await deps.marks.closedAmong(around.flatMap((a) => [a.earlier, ...a.due]));
+  const plans = around.map((a) => planTick(a, isClosed, at, deps.tickMinutes));
+  for (const window of plans.flatMap((plan) => plan.skip))
+    await deps.marks.close(window, at, 'skipped');
+  return plans
+    .flatMap((plan) => plan.close)
+    .sort((a, b) => a.until.localeCompare(b.until) || a.minutes - b.minutes);
+};
+
+/**
  * One window: reads its crossings from the buffer, gives each of its subscribers those it
  * would have been sent at once (its policy) without the critical ones it was sent at once
  * already, and sends each non-empty digest once per window, subscriber and locale.
@@ -115,6 +137,7 @@ const closeWindow = async (
 ): Promise<{ digests: DigestSent[]; empty: number }> => {
   const entries = await deps.buffer.between(window);
   const digests: DigestSent[] = [];
+  const failed: Error[] = [];
   let empty = 0;
   for (const subscriber of subscribers) {
     if (subscriber.windowMinutes !== window.minutes) continue;
@@ -126,8 +149,18 @@ const closeWindow = async (
       continue;
     }
     const key = `${window.until}#${window.minutes}#${subscriber.id}#${subscriber.locale}`;
-    digests.push(await deps.once({ key, subscriber, window, entries: taken }));
+    // One subscriber's failure must not cost the others their digest.
+    try {
+      digests.push(await deps.once({ key, subscriber, window, entries: taken }));
+    } catch (error) {
+      failed.push(error as Error);
+    }
   }
+  if (failed.length > 0)
+    throw new AggregateError(
+      failed,
+      `${failed.length} digest(s) not sent: ${failed.map((e) => e.message).join('; ')}`,
+    );
   return { digests, empty };
 };
 

@@ -28,7 +28,11 @@ import {
   DIGEST_SENDER_LAG_MINUTES,
   DIGEST_TICK_MINUTES,
 } from '../../shared/contracts/subscriptions.js';
-import { ControlIndex, DEMAND_JOURNAL_PREFIX } from '../../shared/contracts/tables.js';
+import {
+  ControlIndex,
+  DEMAND_JOURNAL_PREFIX,
+  DIGEST_WINDOW_PARTITION,
+} from '../../shared/contracts/tables.js';
 import { digestsEnabled, type EnvironmentConfig, localesInUse } from '../config/environments.js';
 import { type InventoryAlertsData, removalPolicyOf } from './inventory-alerts-data.js';
 import { PipelineFunction } from './pipeline-function.js';
@@ -294,8 +298,17 @@ export class InventoryAlertsPipeline extends Construct {
     });
     const fn = sender.function;
     allow(fn, ['dynamodb:Query'], [`${data.controlTable.tableArn}/index/${ControlIndex.name}`]);
-    // The marks of the windows it closed, which later ticks read before catching up.
-    allow(fn, ['dynamodb:BatchGetItem', 'dynamodb:PutItem'], [data.controlTable.tableArn]);
+    // The marks of the windows it closed, which later ticks read before catching up: only in
+    // their partition.
+    fn.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['dynamodb:BatchGetItem', 'dynamodb:PutItem'],
+        resources: [data.controlTable.tableArn],
+        conditions: {
+          'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [DIGEST_WINDOW_PARTITION] },
+        },
+      }),
+    );
     allow(
       fn,
       ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],

@@ -6,9 +6,10 @@ import { batchGetAll } from './batch-get.js';
 import { DIGEST_BUFFER_TTL_SECONDS } from './digest-buffer.js';
 
 /**
- * The digest windows whose digests all went out, as marks in the control table (one small
- * item per window, expiring with the buffer): a tick closes a window its predecessors left
- * open, and never reads a closed one again.
+ * The digest windows a tick is done with, as marks in the control table (one small item per
+ * window, expiring with the buffer): those whose digests all went out, and those skipped when
+ * their length was new to the schedule. A tick closes the windows its predecessors left open,
+ * and never reads a closed one again.
  */
 export class DigestWindowMarks {
   constructor(
@@ -16,27 +17,29 @@ export class DigestWindowMarks {
     private readonly controlTable: string,
   ) {}
 
-  /** Those of `windows` not closed yet, in their order. */
-  async open(windows: readonly DigestWindow[]): Promise<DigestWindow[]> {
-    if (windows.length === 0) return [];
+  /**
+   * Which of `windows` are closed, as a test of a window. Strongly consistent: a mark a read
+   * missed could make a length look new, and its open windows skipped.
+   */
+  async closedAmong(windows: readonly DigestWindow[]): Promise<(window: DigestWindow) => boolean> {
     const keyOf = (w: DigestWindow) => ControlKeys.digestWindow(w.minutes, w.until);
-    // Eventually consistent: a mark a read misses is a window read and sent once more, which
-    // idempotency makes a no-op.
-    const items = await batchGetAll(this.doc, this.controlTable, windows.map(keyOf), {
-      consistent: false,
-    });
+    const items =
+      windows.length === 0
+        ? []
+        : await batchGetAll(this.doc, this.controlTable, windows.map(keyOf));
     const closed = new Set(items.map((item) => String(item.sk)));
-    return windows.filter((w) => !closed.has(keyOf(w).sk));
+    return (window) => closed.has(keyOf(window).sk);
   }
 
-  /** Marks a window closed, once every digest of it is sent. */
-  async close(window: DigestWindow, at: Date): Promise<void> {
+  /** Marks a window closed: every digest of it `sent`, or `skipped` (its length new). */
+  async close(window: DigestWindow, at: Date, how: 'sent' | 'skipped'): Promise<void> {
     await this.doc.send(
       new PutCommand({
         TableName: this.controlTable,
         Item: {
           ...ControlKeys.digestWindow(window.minutes, window.until),
           closedAt: at.toISOString(),
+          how,
           expiresAt: Math.floor(Date.parse(window.until) / 1000) + DIGEST_BUFFER_TTL_SECONDS,
         },
       }),

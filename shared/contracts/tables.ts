@@ -95,6 +95,9 @@ export const DEMAND_JOURNAL_BUCKETS = 8;
 /** How every demand journal partition key begins (the demand-recorder may write only there). */
 export const DEMAND_JOURNAL_PREFIX = 'DEMANDLOG#';
 
+/** The partition of the digest windows' marks: all the digest-sender writes to the table. */
+export const DIGEST_WINDOW_PARTITION = 'DIGESTWINDOW';
+
 /** Control-table keys. */
 export const ControlKeys = {
   rule: (ruleKey: string) => ({ pk: `RULE#${ruleKey}`, sk: 'RULE' }),
@@ -129,9 +132,9 @@ export const ControlKeys = {
     pk: itemPk(sku, location),
     sk: `LEDGER#${encodeKeyParts([alertId, transition, what])}`,
   }),
-  /** A digest window whose digests all went out: later ticks do not close it again. */
+  /** A digest window a tick is done with (sent or skipped): later ticks do not close it again. */
   digestWindow: (minutes: number, until: string) => ({
-    pk: 'DIGESTWINDOW',
+    pk: DIGEST_WINDOW_PARTITION,
     sk: `${minutes}#${until}`,
   }),
   /** An announced crossing kept for digests until its TTL: once per (alert, transition). */

@@ -54,6 +54,10 @@ export interface DigestWindow {
 
 const MINUTE = 60_000;
 
+/** The last tick at or before `at` (ticks every `tickMinutes` from midnight UTC), in ms. */
+export const tickOf = (at: Date, tickMinutes: number): number =>
+  Math.floor(at.getTime() / (tickMinutes * MINUTE)) * tickMinutes * MINUTE;
+
 /**
  * The window of `minutes` that closed at the last tick at or before `at` (ticks every
  * `tickMinutes`, from midnight UTC), or undefined when no window of that length closed there.
@@ -64,7 +68,7 @@ export const windowClosedAt = (
   minutes: number,
   tickMinutes: number,
 ): DigestWindow | undefined => {
-  const tick = Math.floor(at.getTime() / (tickMinutes * MINUTE)) * tickMinutes * MINUTE;
+  const tick = tickOf(at, tickMinutes);
   if (tick % (minutes * MINUTE) !== 0) return undefined;
   return {
     since: new Date(tick - minutes * MINUTE).toISOString(),
@@ -90,6 +94,60 @@ export const windowsClosedBy = (
       tickMinutes,
     ),
   ).filter((window): window is DigestWindow => window !== undefined);
+
+/**
+ * The windows a tick looks at for one length: those that closed at it or at the `catchUpTicks`
+ * ticks before (`due`, oldest first), and the last one before them (`earlier`), whose mark
+ * tells whether the length was being closed before the span, however long its windows.
+ */
+export const windowsAround = (
+  at: Date,
+  minutes: number,
+  tickMinutes: number,
+  catchUpTicks: number,
+): { earlier: DigestWindow; due: DigestWindow[] } => {
+  const due = windowsClosedBy(at, minutes, tickMinutes, catchUpTicks);
+  const spanStart = tickOf(at, tickMinutes) - catchUpTicks * tickMinutes * MINUTE;
+  const until = (Math.ceil(spanStart / (minutes * MINUTE)) - 1) * minutes * MINUTE;
+  return {
+    earlier: {
+      since: new Date(until - minutes * MINUTE).toISOString(),
+      until: new Date(until).toISOString(),
+      minutes,
+    },
+    due,
+  };
+};
+
+/** What a tick does with the windows of one length: close (send) some, mark others skipped. */
+export interface TickPlan {
+  readonly close: readonly DigestWindow[];
+  readonly skip: readonly DigestWindow[];
+}
+
+/**
+ * What a tick does with the windows of one length ({@link windowsAround}), given which are
+ * closed already. Where any of them is closed, the length was being closed before: every open
+ * due window was left by a failed tick, and is closed now. Where none is, the length is new to
+ * the schedule (a subscriber's first digest window, a new release): only the window of this
+ * tick is closed, and the others (the earlier one too) are marked skipped, so nobody gets
+ * digests of windows from before they chose them, and from now on a failed tick is caught up,
+ * however long the windows.
+ */
+export const planTick = (
+  around: { earlier: DigestWindow; due: readonly DigestWindow[] },
+  isClosed: (window: DigestWindow) => boolean,
+  at: Date,
+  tickMinutes: number,
+): TickPlan => {
+  const open = around.due.filter((window) => !isClosed(window));
+  if (isClosed(around.earlier) || open.length < around.due.length) return { close: open, skip: [] };
+  const tick = new Date(tickOf(at, tickMinutes)).toISOString();
+  return {
+    close: open.filter((window) => window.until === tick),
+    skip: [around.earlier, ...open.filter((window) => window.until !== tick)],
+  };
+};
 
 /** At most this many crossings are listed in a digest's e-mail and webhook body (the rest counted), so it stays far below SNS's 256 KiB. */
 export const DIGEST_MAX_LISTED = 40;

@@ -24,6 +24,7 @@ import {
   matchesFilterPolicy,
   subscriberIdOf,
 } from '../../shared/contracts/subscriptions.js';
+import { ControlKeys } from '../../shared/contracts/tables.js';
 import { digestEntryOf } from '../../shared/domain/digest.js';
 import type { Locale } from '../../shared/domain/locales.js';
 import { alertContext, anAlert, lowStockTrigger } from '../support/alert-facts.js';
@@ -45,10 +46,10 @@ let marks: Map<string, Record<string, unknown>>;
 const closedBefore = (until: string) => {
   for (let t = Date.parse(until) - 6 * 3_600_000; t < Date.parse(until); t += 15 * 60_000)
     for (const minutes of [15, 60])
-      if (t % (minutes * 60_000) === 0)
-        marks.set(`${minutes}#${new Date(t).toISOString()}`, {
-          sk: `${minutes}#${new Date(t).toISOString()}`,
-        });
+      if (t % (minutes * 60_000) === 0) {
+        const key = ControlKeys.digestWindow(minutes, new Date(t).toISOString());
+        marks.set(key.sk, key);
+      }
 };
 
 /** A subscriber as SNS lists it: an ARN and its filter policy. */
@@ -263,7 +264,7 @@ describe('digest-sender', () => {
 
     // Assess: the invocation fails for the first window, after the second went out and was marked
     await expect(run).rejects.toThrow(
-      'Digest windows not closed (left for the retry or a later tick): 2026-11-25T12:00:00.000Z/2026-11-25T12:15:00.000Z: refused',
+      /^Digest windows not closed \(left for the retry or a later tick\): 2026-11-25T12:00:00\.000Z\/2026-11-25T12:15:00\.000Z: 2 digest\(s\) not sent: refused; refused$/,
     );
     expect(
       published()
@@ -272,6 +273,41 @@ describe('digest-sender', () => {
     ).toEqual([['+15555550100'], ['+15555550101']]);
     expect(marks.has('15#2026-11-25T12:30:00.000Z')).toBe(true);
     expect(marks.has('15#2026-11-25T12:15:00.000Z')).toBe(false);
+  });
+
+  it("sends a window's other digests when one subscriber's keeps failing, and leaves the window open", async () => {
+    // Prepare: SNS refuses the Chinese digest only
+    sns.on(PublishBatchCommand).callsFake((input: PublishBatchCommandInput) => {
+      if (JSON.stringify(input).includes('缺货')) throw new Error('refused');
+      return { Successful: [{}], Failed: [] };
+    });
+
+    // Act
+    const run = createHandler()(tick, context);
+
+    // Assess: the English digest went out; the window stays open for the retry
+    await expect(run).rejects.toThrow('1 digest(s) not sent: refused');
+    expect(published().map((p) => p.to)).toEqual([['+15555550100'], ['+15555550101']]);
+    expect(marks.has('15#2026-11-25T12:15:00.000Z')).toBe(false);
+  });
+
+  it('sends a window length new to the schedule only its own window, never the windows before it', async () => {
+    // Prepare: no window of any length was ever closed (the first tick of a new release, or
+    // subscribers who just chose their windows); the buffer holds crossings of the hours before
+    marks.clear();
+
+    // Act: 13:01 closes the hour and the quarter 12:45–13:00
+    const run = await createHandler()({ time: '2026-11-25T13:01:00Z' }, context);
+
+    // Assess: the hour 12:00–13:00 goes out; the earlier quarters are marked skipped, unsent
+    expect(run.windows.map((w) => `${w.minutes} ${w.since}`)).toEqual([
+      '15 2026-11-25T12:45:00.000Z',
+      '60 2026-11-25T12:00:00.000Z',
+    ]);
+    expect(published().map((p) => p.to)).toEqual([['+15555550102']]);
+    expect(marks.get('15#2026-11-25T12:15:00.000Z')).toMatchObject({ how: 'skipped' });
+    // This tick's window is marked sent: from now on a failed tick is caught up
+    expect(marks.get('15#2026-11-25T13:00:00.000Z')).toMatchObject({ how: 'sent' });
   });
 
   it('leaves a window older than the catch-up to its alarm: it is not closed again', async () => {

@@ -551,6 +551,19 @@ describe('digests (issue #18)', () => {
     );
     expect(indexGrant.map(([, actions]) => actions)).toEqual([['dynamodb:Query']]);
     expect(Object.keys(grants ?? {})).toHaveLength(6);
+    // Its table grant reaches the windows' marks only, not rules, states or orders.
+    pipeline.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: ['dynamodb:BatchGetItem', 'dynamodb:PutItem'],
+            Condition: {
+              'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['DIGESTWINDOW'] },
+            },
+          }),
+        ]),
+      },
+    });
   });
 
   it('passes cdk-nag', () => {

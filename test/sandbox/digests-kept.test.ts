@@ -32,7 +32,7 @@ const WITHOUT_DIGESTS: EnvironmentConfig = {
 
 describe('the sandbox keeps crossings for digests exactly where the stack does', () => {
   it.each(['dev', 'staging', 'prod'])(
-    "%s: the stock-monitor's DIGEST_BUFFER is the stack's for the subscribers the sandbox delivers to",
+    "%s: the stock-monitor's DIGEST_BUFFER is the one the stack sets (digestsEnabled of the config)",
     (name) => {
       const config = loadEnvironment(name);
       for (const variant of [config, { ...config, digests: !config.digests }]) {
@@ -40,14 +40,15 @@ describe('the sandbox keeps crossings for digests exactly where the stack does',
           { inventory: 'i', control: 'c', idempotency: 'd' } as never,
           variant,
         );
-        const stack = digestsEnabled({
-          subscribers: configuredSubscribers(variant),
-          digests: variant.digests,
-        });
-        expect(process.env[EnvName.digestBuffer] === 'on').toBe(stack);
+        expect(process.env[EnvName.digestBuffer] === 'on').toBe(digestsEnabled(variant));
       }
     },
   );
+
+  it('delivers to demo subscribers that take no digests, so they change nothing of it', () => {
+    // Where an environment configures no subscribers, the sandbox delivers to the demo's.
+    expect(configuredSubscribers(WITHOUT_DIGESTS).some((s) => s.digest)).toBe(false);
+  });
 });
 
 describe('a sandbox whose environment keeps no crossings for digests', () => {
@@ -92,6 +93,10 @@ describe('a sandbox whose environment keeps no crossings for digests', () => {
     );
     expect(low.map((entry) => entry.attributes.level)).toEqual(['LOW_STOCK']);
     expect(low[0]?.deliveredTo).toContainEqual(subscriber);
+  });
+
+  it('runs no digest-sender, as the stack deploys none there', async () => {
+    await expect(sandbox.closeDigestWindows()).rejects.toThrow(/keeps no crossings for digests/);
   });
 
   it('refuses subscribe --digest, naming the setting and the restart', async () => {

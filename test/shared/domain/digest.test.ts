@@ -1,13 +1,16 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DIGEST_WINDOWS } from '../../../shared/contracts/subscriptions.js';
+import { DIGEST_CATCH_UP_TICKS, DIGEST_WINDOWS } from '../../../shared/contracts/subscriptions.js';
 import type { Transition } from '../../../shared/domain/crossing.js';
 import {
   DIGEST_MAX_LISTED,
   type DigestEntry,
+  type DigestWindow,
   digestEntryOf,
+  planTick,
   renderDigest,
   windowClosedAt,
+  windowsAround,
   windowsClosedBy,
 } from '../../../shared/domain/digest.js';
 import { LEVELS, SEVERITIES } from '../../../shared/domain/levels.js';
@@ -127,6 +130,56 @@ describe('digests', () => {
           }
         },
       ),
+    );
+  });
+
+  it('close each window of a length once from its first successful tick on, and none before, whatever ticks fail within the catch-up (property)', () => {
+    // A model of the schedule: ticks every 15 minutes, each failing or not (never more than
+    // the catch-up in a row), the marks a successful tick writes, and the windows it sends.
+    const tick = 15 * 60_000;
+    const k = DIGEST_CATCH_UP_TICKS;
+    const outcomes = fc.array(fc.boolean(), { minLength: 1, maxLength: 250 }).map((raw) => {
+      let streak = 0;
+      return raw.map((ok) => {
+        streak = ok || streak === k ? 0 : streak + 1;
+        return streak === 0;
+      });
+    });
+    fc.assert(
+      fc.property(
+        fc.constantFrom(15, 30, 60, 180, 1440),
+        fc.integer({ min: 0, max: 95 }),
+        outcomes,
+        (minutes, startTick, ticks) => {
+          const name = (w: DigestWindow) => `${w.minutes}#${w.until}`;
+          const marks = new Set<string>();
+          const sent: string[] = [];
+          const start = Date.parse('2026-11-25T00:00:00Z') + startTick * tick;
+          const successes: number[] = [];
+          ticks.forEach((ok, i) => {
+            if (!ok) return;
+            const at = new Date(start + i * tick + 2 * 60_000);
+            successes.push(start + i * tick);
+            const plan = planTick(
+              windowsAround(at, minutes, 15, k),
+              (w) => marks.has(name(w)),
+              at,
+              15,
+            );
+            for (const w of [...plan.skip, ...plan.close]) marks.add(name(w));
+            sent.push(...plan.close.map(name));
+          });
+          expect(new Set(sent).size).toBe(sent.length);
+          const [first, last] = [successes[0], successes.at(-1)];
+          const expected: string[] = [];
+          if (first !== undefined && last !== undefined)
+            for (let t = first; t <= last; t += tick)
+              if (t % (minutes * 60_000) === 0)
+                expected.push(`${minutes}#${new Date(t).toISOString()}`);
+          expect([...sent].sort()).toEqual(expected.sort());
+        },
+      ),
+      { numRuns: 300 },
     );
   });
 });
