@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { loadEnvironment } from '../infra/config/environments.js';
+import { DIGEST_CATCH_UP_TICKS, DIGEST_TICK_MINUTES } from '../shared/contracts/subscriptions.js';
 import {
   countsAt,
   DEFAULT_COST_INPUTS,
@@ -167,7 +168,7 @@ export const costBench = async (options: {
 
 /** Crossings in a 15-minute window at the reference load (10,000 a day). */
 const REFERENCE_WINDOW_CROSSINGS =
-  (REFERENCE_LOAD.writesPerDay * REFERENCE_LOAD.crossingRate) / (1440 / 15);
+  (REFERENCE_LOAD.writesPerDay * REFERENCE_LOAD.crossingRate) / (1440 / DIGEST_TICK_MINUTES);
 
 /**
  * What digests cost besides their messages, as measured (the cost model prices digests from
@@ -182,8 +183,13 @@ const digestFigures = ({ digest }: MeteredCounts): Figure[] => {
       unit: 'WRU',
     }),
     figure({
-      name: `digest-sender: read units per 15-minute window of ${Math.round(crossings)} crossings`,
+      name: `digest-sender: buffer read units per 15-minute window of ${Math.round(crossings)} crossings`,
       value: digest.readUnitsPerWindow + digest.readUnitsPerAlert * crossings,
+      unit: 'RRU',
+    }),
+    figure({
+      name: `digest-sender: read units of the windows' marks per tick (${DIGEST_CATCH_UP_TICKS + 2} marks of 15-minute windows)`,
+      value: digest.readUnitsPerMark * (DIGEST_CATCH_UP_TICKS + 2),
       unit: 'RRU',
     }),
     figure({

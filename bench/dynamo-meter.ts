@@ -17,6 +17,8 @@ export interface DynamoTally {
   readUnits: number;
   /** Calls by operation. */
   readonly calls: Map<string, number>;
+  /** Read units by operation (`readUnits` split). */
+  readonly readUnitsBy: Map<string, number>;
 }
 
 export const emptyTally = (): DynamoTally => ({
@@ -24,6 +26,7 @@ export const emptyTally = (): DynamoTally => ({
   indexWriteUnits: 0,
   readUnits: 0,
   calls: new Map(),
+  readUnitsBy: new Map(),
 });
 
 type Input = Record<string, unknown>;
@@ -33,9 +36,18 @@ type Values = Record<string, WireValue> | undefined;
 /** An UpdateExpression the meter cannot apply: the meter must learn it, not guess. */
 export class UnmeterableRequestError extends Error {}
 
-/** A string key attribute's value (`{ S }`), for comparing sort keys. */
-const wireString = (value: WireValue | undefined): string =>
-  String((value as { S?: string } | undefined)?.S ?? '');
+/** A string key attribute's value (`{ S }`); a range over any other type the meter refuses. */
+const wireString = (value: WireValue | undefined): string => {
+  const text = (value as { S?: string } | undefined)?.S;
+  if (text === undefined)
+    throw new UnmeterableRequestError(
+      `the meter compares string sort keys only, got ${JSON.stringify(value)}`,
+    );
+  return text;
+};
+
+/** Orders strings as DynamoDB orders string keys: by their UTF-8 bytes. */
+const byBytes = (a: string, b: string): number => Buffer.compare(Buffer.from(a), Buffer.from(b));
 
 /**
  * A Query's key condition, `<partition> = :v` or `<partition> = :v AND <sort> BETWEEN :a AND :b`,
@@ -96,7 +108,19 @@ export class DynamoMeter {
 
   /** Bills one request and answers it. */
   handle(operation: string, input: Input): Input {
-    this.tally.calls.set(operation, (this.tally.calls.get(operation) ?? 0) + 1);
+    const { tally } = this;
+    tally.calls.set(operation, (tally.calls.get(operation) ?? 0) + 1);
+    const readBefore = tally.readUnits;
+    try {
+      return this.answer(operation, input);
+    } finally {
+      const read = tally.readUnits - readBefore;
+      if (read > 0)
+        tally.readUnitsBy.set(operation, (tally.readUnitsBy.get(operation) ?? 0) + read);
+    }
+  }
+
+  private answer(operation: string, input: Input): Input {
     switch (operation) {
       case 'GetItem':
         return this.get(input, {});
@@ -186,11 +210,6 @@ export class DynamoMeter {
   }
 
   /**
-   * Answers a query of one whole partition (`<partition key> = :value`, as the demand roll-up
-   * reads its journal) with the items kept there, billed by their size; any other query
-   * answers nothing (the functions' queries find no history here), billed at the minimum.
-   */
-  /**
    * A Query of the table or of one of its indexes, by partition key and optionally a sort-key
    * range (the two forms the functions send), billed by the size of what it returns in one
    * page. Items of an index are those that have both its keys, as DynamoDB projects them.
@@ -207,6 +226,12 @@ export class DynamoMeter {
         `the meter cannot query ${table}${input.IndexName ? `/${input.IndexName}` : ''} by ${String(input.KeyConditionExpression)}`,
       );
     const { range } = condition;
+    if (range && byBytes(range.from, range.to) > 0)
+      throw new UnmeterableRequestError(
+        `DynamoDB refuses a BETWEEN whose lower bound is above its upper: ${range.from} > ${range.to}`,
+      );
+    const sortText = (item: WireItem) =>
+      keys.sortKey ? ((item[keys.sortKey.name] as { S?: string } | undefined)?.S ?? '') : '';
     const wanted = JSON.stringify(condition.value);
     const items = [...this.table(table).values()]
       .filter((item) => JSON.stringify(item[keys.partitionKey.name]) === wanted)
@@ -214,13 +239,9 @@ export class DynamoMeter {
       .filter((item) => {
         if (!range) return true;
         const sortValue = wireString(item[range.name]);
-        return sortValue >= range.from && sortValue <= range.to;
+        return byBytes(sortValue, range.from) >= 0 && byBytes(sortValue, range.to) <= 0;
       })
-      .sort((a, b) =>
-        keys.sortKey
-          ? wireString(a[keys.sortKey.name]).localeCompare(wireString(b[keys.sortKey.name]))
-          : 0,
-      );
+      .sort((a, b) => byBytes(sortText(a), sortText(b)));
     const bytes = items.reduce((sum, item) => sum + itemSize(item), 0);
     this.tally.readUnits += readUnits(bytes, { consistent: input.ConsistentRead === true });
     return { Items: items, Count: items.length, ScannedCount: items.length };

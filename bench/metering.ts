@@ -24,7 +24,7 @@ import type {
   RollupUnits,
 } from '../shared/domain/cost.js';
 import { dayAfter, dayBefore, utcDayOf } from '../shared/domain/days.js';
-import { windowsClosedBy } from '../shared/domain/digest.js';
+import { windowsAround, windowsClosedBy } from '../shared/domain/digest.js';
 import { type RuleInput, ruleKeyOf } from '../shared/domain/rules.js';
 import { createNaiveConsumer } from './naive-consumer.js';
 import { RULES_TABLE, StubAws } from './stub-transport.js';
@@ -327,6 +327,10 @@ const monitorWrites = async (
 /** The start of the digest window `time` falls in. */
 const windowOf = (time: number) => Math.floor(time / (DIGEST_TICK_MINUTES * 60_000));
 
+/** The windows of 15 minutes whose marks the tick at `at` looks at ({@link windowsAround}). */
+const digestWindowsLookedAt = (at: Date) =>
+  windowsAround(at, DIGEST_TICK_MINUTES, DIGEST_TICK_MINUTES, DIGEST_CATCH_UP_TICKS).due.length + 1;
+
 /** Steady state: the windows the earlier ticks closed, marked closed, as the sender left them. */
 const seedClosedWindows = (stub: StubAws, at: Date) => {
   for (const window of windowsClosedBy(
@@ -374,7 +378,10 @@ const meterDigestWindow = async (functions: Functions, alerts: number, subscribe
     const tally = stub.meter?.tally;
     return {
       bufferUnits: units - without.units,
-      readUnits: tally?.readUnits ?? 0,
+      // The marks (a BatchGet per tick, one key per window looked at) apart from the window's reads.
+      markReadUnits: tally?.readUnitsBy.get('BatchGetItem') ?? 0,
+      marksRead: digestWindowsLookedAt(tick),
+      readUnits: (tally?.readUnits ?? 0) - (tally?.readUnitsBy.get('BatchGetItem') ?? 0),
       writeUnits: (tally?.writeUnits ?? 0) + (tally?.indexWriteUnits ?? 0),
       publishes: stub.messaging.snsPublishes,
       cpuMs,
@@ -407,6 +414,8 @@ export const meterDigestUnits = async (
     Math.max(0, measure(twice) - measure(large));
   return {
     bufferWriteUnitsPerAlert: (small.bufferUnits + large.bufferUnits) / (sizes[0] + sizes[1]),
+    readUnitsPerMark:
+      (small.markReadUnits + large.markReadUnits) / (small.marksRead + large.marksRead),
     readUnitsPerWindow: perWindow((w) => w.readUnits),
     readUnitsPerAlert: perAlert((w) => w.readUnits),
     writeUnitsPerWindow: Math.max(0, large.writeUnits - perDigest((w) => w.writeUnits)),

@@ -228,7 +228,10 @@ export const EnvironmentConfigSchema = z
         strategyExecutor: z.number().int().min(128).max(10_240),
         demandRecorder: z.number().int().min(128).max(10_240),
         demandRollup: z.number().int().min(128).max(10_240),
-        /** Where crossings are kept for digests; Lambda's size before the bench priced it. */
+        /**
+         * Where crossings are kept for digests. The bench prices it alike at every size (its
+         * ~14 ms of CPU a tick is CPU-bound); 512 until its resident size is measured.
+         */
         digestSender: z.number().int().min(128).max(10_240).default(512),
       })
       .strict(),

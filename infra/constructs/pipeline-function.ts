@@ -39,7 +39,8 @@ export interface PipelineFunctionProps {
   readonly logLevel: string;
   readonly removalPolicy: RemovalPolicy;
   readonly timeout?: Duration;
-  readonly memorySize?: number;
+  /** MB: each function's from the environment config (`memoryMb`), the one home of sizes. */
+  readonly memorySize: number;
   /** For asynchronously invoked functions: where events go after Lambda's own retries. */
   readonly deadLetterQueue?: IQueue;
   /** For asynchronously invoked functions: Lambda's retries of a failed invocation. */
@@ -193,7 +194,7 @@ export class PipelineFunction extends Construct {
       handler: 'handler',
       runtime: Runtime.NODEJS_22_X,
       architecture: Architecture.ARM_64,
-      memorySize: props.memorySize ?? 512,
+      memorySize: props.memorySize,
       timeout: props.timeout ?? Duration.seconds(30),
       tracing: Tracing.ACTIVE,
       logGroup: this.logGroup,

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { DIGEST_TICK_MINUTES } from '../contracts/subscriptions.js';
+import { DIGEST_CATCH_UP_TICKS, DIGEST_TICK_MINUTES } from '../contracts/subscriptions.js';
 import { PRICES } from './pricing.js';
 
 /** The functions the bench meters: the pipeline's three and the naive consumer it is measured against. */
@@ -66,13 +66,14 @@ export interface RollupUnits {
 
 /**
  * What digests cost besides their messages (measured by the bench over three windows): the
- * buffer's writes per crossing in the stock-monitor's state transaction (table and index); per
- * tick that closes a window the digest-sender's reads (the earlier windows' marks, the buffer)
- * and CPU, a part per window and a part per crossing in it; the window's mark; and per digest
- * sent its idempotency writes, publishes and CPU.
+ * buffer's writes per crossing in the stock-monitor's state transaction (table and index); the
+ * read of one window's mark (each tick reads those of the windows it looks at); per window
+ * closed its reads of the buffer and CPU, a part per window and a part per crossing in it, and
+ * its mark; and per digest sent its idempotency writes, publishes and CPU.
  */
 export interface DigestUnits {
   readonly bufferWriteUnitsPerAlert: number;
+  readonly readUnitsPerMark: number;
   readonly readUnitsPerWindow: number;
   readonly readUnitsPerAlert: number;
   readonly writeUnitsPerWindow: number;
@@ -124,6 +125,7 @@ export const MeteredCountsSchema = z
     digest: z
       .object({
         bufferWriteUnitsPerAlert: count,
+        readUnitsPerMark: count,
         readUnitsPerWindow: count,
         readUnitsPerAlert: count,
         writeUnitsPerWindow: count,
@@ -499,7 +501,11 @@ const digestSenderLines = (
     line(
       'DynamoDB',
       'digest-sender reads (RRU)',
-      windows * units.readUnitsPerWindow + alerts * units.readUnitsPerAlert,
+      // Each window's mark is looked at by the tick it closes at and the catch-up's after it,
+      // and each tick looks at one more (the window before its span).
+      (windows * (DIGEST_CATCH_UP_TICKS + 1) + ticks) * units.readUnitsPerMark +
+        windows * units.readUnitsPerWindow +
+        alerts * units.readUnitsPerAlert,
       rru,
     ),
     line(

@@ -19,6 +19,7 @@ const synthesizedAsset = () => {
   new PipelineFunction(new Stack(app, 'Stack'), 'StockMonitor', {
     entry: ENTRY,
     serviceName: 'stock-monitor',
+    memorySize: 256,
     environment: {},
     logRetention: RetentionDays.ONE_WEEK,
     logLevel: 'INFO',

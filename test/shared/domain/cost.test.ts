@@ -78,6 +78,7 @@ const METERED: MeteredCounts = {
   },
   digest: {
     bufferWriteUnitsPerAlert: 3,
+    readUnitsPerMark: 1,
     readUnitsPerWindow: 4,
     readUnitsPerAlert: 0.07,
     writeUnitsPerWindow: 1,
@@ -169,7 +170,11 @@ describe('monthlyCost with SMS digests', () => {
     expect(digests).toBeGreaterThan(2879);
     // Every announced crossing is buffered and read back, whoever takes the digest.
     expect(item(digested, 'digest buffer writes (WRU)')).toBeCloseTo(150_000 * 3, 6);
-    expect(item(digested, 'digest-sender reads (RRU)')).toBeCloseTo(2880 * 4 + 150_000 * 0.07, 6);
+    // Marks: each window's by 9 ticks, and one more per tick; then the windows and their crossings.
+    expect(item(digested, 'digest-sender reads (RRU)')).toBeCloseTo(
+      2880 * 9 + 2880 + 2880 * 4 + 150_000 * 0.07,
+      6,
+    );
     expect(item(digested, 'digest-sender writes (WRU)')).toBeCloseTo(2880 + digests * 2, 6);
     expect(item(digested, 'digest publishes')).toBeCloseTo(digests, 6);
     expect(item(digested, 'digest-sender requests')).toBe(2880);
@@ -177,6 +182,20 @@ describe('monthlyCost with SMS digests', () => {
     expect(item(digested, 'digest-sender GB-s (512 MB)')).toBeCloseTo(2880 * 0.088 * 0.5, 6);
     expect(digested.totals.pipeline).toBeLessThan(immediate.totals.pipeline);
     expect(digested.totals.naive).toBe(immediate.totals.naive);
+  });
+
+  it('reads marks by tick and buffers by window, for windows longer than a tick', () => {
+    const hourly = monthlyCost({
+      ...inputs,
+      digest: { windowMinutes: 60, immediateShare: 0, channels: ['sms'] },
+    });
+    // 720 hour windows: each mark looked at by 9 ticks, one more per tick (2,880), a read of
+    // each window, and of each of the 150,000 crossings.
+    expect(item(hourly, 'digest-sender reads (RRU)')).toBeCloseTo(
+      720 * 9 + 2880 + 720 * 4 + 150_000 * 0.07,
+      6,
+    );
+    expect(item(hourly, 'digest-sender requests')).toBe(2880);
   });
 
   it('sends no more digests than alerts, whatever the window (property)', () => {
