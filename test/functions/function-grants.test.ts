@@ -2,6 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   GetSubscriptionAttributesCommand,
   ListSubscriptionsByTopicCommand,
+  PublishBatchCommand,
   SNSClient,
 } from '@aws-sdk/client-sns';
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
@@ -11,7 +12,10 @@ import { createHandler as createDigestSender } from '../../functions/digest-send
 import { createHandler } from '../../functions/stock-monitor/handler.js';
 import { lambdaContext } from '../../sandbox/local-handlers.js';
 import { DemandThresholds } from '../../shared/adapters/demand-repository.js';
+import { DigestBuffer } from '../../shared/adapters/digest-buffer.js';
 import { filterPolicyOf, subscriberIdOf } from '../../shared/contracts/subscriptions.js';
+import { digestEntryOf } from '../../shared/domain/digest.js';
+import { alertContext, anAlert, lowStockTrigger } from '../support/alert-facts.js';
 import { mockControlTableWith } from '../support/control-table-fake.js';
 import { demandPolicy } from '../support/demand.js';
 import { aRule, quantityChange, streamEvent } from '../support/factories.js';
@@ -133,11 +137,27 @@ describe('every DynamoDB call of demand-derived thresholds is granted (AWS would
 });
 
 describe('every DynamoDB call of the digest-sender is granted (AWS would deny it)', () => {
-  it('closing a window an earlier tick left open, and marking it closed', async () => {
-    // Prepare: the clients answer as an empty table and a topic of one digest subscriber would.
+  it('closing a window, sending its digest once and marking it closed', async () => {
+    // Prepare: a table holding one buffered crossing of the window, an idempotency table that
+    // takes every write, and a topic of one digest subscriber.
+    const entry = digestEntryOf(
+      anAlert(
+        { sku: 'MUG-1', location: 'WH-1', previousQuantity: 12, quantity: 8 },
+        lowStockTrigger,
+        {
+          ...alertContext,
+          occurredAt: '2026-11-25T12:03:00.000Z',
+        },
+      ),
+    );
+    const buffered = new DigestBuffer({} as never, 'control', 8).put(entry, entry.occurredAt).Item;
     const doc = mockClient(DynamoDBDocumentClient);
     doc.onAnyCommand().resolves({ Items: [], Responses: {} } as never);
+    doc.on(QueryCommand).resolves({ Items: [buffered] });
+    const idempotency = mockClient(DynamoDBClient);
+    idempotency.onAnyCommand().resolves({});
     const sns = mockClient(SNSClient);
+    sns.on(PublishBatchCommand).resolves({ Successful: [{ Id: 'x' }], Failed: [] });
     sns.on(ListSubscriptionsByTopicCommand).resolves({
       Subscriptions: [{ SubscriptionArn: 'arn:aws:sns:eu-west-1:1:alerts:sub', Protocol: 'sms' }],
     });
@@ -154,20 +174,31 @@ describe('every DynamoDB call of the digest-sender is granted (AWS would deny it
     });
     try {
       // Act
-      await createDigestSender()({ time: '2026-11-25T12:16:00Z' }, lambdaContext('digest-sender'));
-      const sent = doc.calls().flatMap((c) => indexedCallsOf(c.args[0] as never));
-      // Assess: the marks read and written, the buffer queried by the index
+      const run = await createDigestSender()(
+        { time: '2026-11-25T12:16:00Z' },
+        lambdaContext('digest-sender'),
+      );
+      const sent = [...doc.calls(), ...idempotency.calls()].flatMap((c) =>
+        indexedCallsOf(c.args[0] as never),
+      );
+      // Assess: the digest went out; the marks, the buffer's index and the idempotency record
+      // were each reached, and only as the role allows
+      expect(run.digests).toHaveLength(1);
       expect(sent).toEqual(
         expect.arrayContaining([
           'ControlTable: dynamodb:BatchGetItem',
           'ControlTable: dynamodb:PutItem',
           'ControlTable/index/byKind: dynamodb:Query',
+          'IdempotencyTable: dynamodb:PutItem',
         ]),
       );
       const granted = grantedTo(indexNamed(grants['digest-sender'] ?? {}));
       expect(sent.filter((c) => !granted.includes(c))).toEqual([]);
+      expect(sns.commandCalls(PublishBatchCommand)).toHaveLength(1);
+      expect(grants['digest-sender']?.AlertsTopic).toContain('sns:Publish');
     } finally {
       doc.restore();
+      idempotency.restore();
       sns.restore();
     }
   });
