@@ -23,22 +23,26 @@ const DIGEST_SUBSCRIBERS: Subscriber[] = [
   },
 ];
 
-/** How often the drill closes the same window: twice at once (a redelivered tick), then again. */
+/** How often Lambda invokes a tick that keeps failing: once and its two retries. */
+const FAILED_TICK_ATTEMPTS = 3;
 
 /**
  * `items` items fall into low stock (every third out of stock: critical), each stream batch
- * delivered twice; then the window they fell in is closed three times, two of them
- * concurrently. Each digest subscriber must get exactly one digest, holding every crossing it
- * did not get at once.
+ * delivered twice. The tick before closes its (empty) window; the tick that closes the
+ * crossings' window fails every attempt, SNS refusing every digest; the next tick closes it
+ * late, twice at once (a redelivered tick), then once more. Each digest subscriber must get
+ * exactly one digest, holding every crossing it did not get at once.
  */
 export const digestDrill = async (endpoint: string, items: number): Promise<DrillRow> => {
   const base = loadEnvironment('dev');
+  let snsDown = false;
   const sandbox = await Sandbox.create({
     endpoint,
     prefix: sandboxPrefix('digest'),
     pollIntervalMs: 50,
     streamDeliveries: 2,
     config: { ...base, subscribers: DIGEST_SUBSCRIBERS },
+    faults: (service) => (snsDown && service === 'sns' ? 'InternalError' : undefined),
   });
   try {
     for (const rule of DRILL_RULES) await sandbox.putRule(rule);
@@ -48,22 +52,34 @@ export const digestDrill = async (endpoint: string, items: number): Promise<Dril
     for (const [i, sku] of skus.entries())
       await sandbox.adjust(sku, 'WH-1', i % 3 === 0 ? -50 : -45);
     await sandbox.settle();
+    const tick = DIGEST_TICK_MINUTES * 60_000;
     // A tick one window ahead closes the window the crossings fell in.
-    const at = new Date(Date.now() + DIGEST_TICK_MINUTES * 60_000);
+    const at = Date.now() + tick;
+    await sandbox.closeDigestWindows(new Date(at - tick));
+    snsDown = true;
+    let failed = 0;
+    for (let attempt = 0; attempt < FAILED_TICK_ATTEMPTS; attempt++)
+      await sandbox.closeDigestWindows(new Date(at)).catch(() => failed++);
+    snsDown = false;
+    const next = new Date(at + tick);
     const concurrent = await Promise.allSettled([
-      sandbox.closeDigestWindows(at),
-      sandbox.closeDigestWindows(at),
+      sandbox.closeDigestWindows(next),
+      sandbox.closeDigestWindows(next),
     ]);
-    await sandbox.closeDigestWindows(at);
+    await sandbox.closeDigestWindows(next);
     const refused = concurrent.filter((r) => r.status === 'rejected').length;
-    return tallyDigests(sandbox, items, refused);
+    return tallyDigests(sandbox, items, { failed, refused });
   } finally {
     await sandbox.stop();
   }
 };
 
 /** Digests per subscriber against one each, and the crossings each held against those due. */
-const tallyDigests = (sandbox: Sandbox, items: number, refused: number): DrillRow => {
+const tallyDigests = (
+  sandbox: Sandbox,
+  items: number,
+  { failed, refused }: { failed: number; refused: number },
+): DrillRow => {
   // An item sold out opens low stock and out of stock (critical) at once.
   const critical = Math.ceil(items / 3);
   const due = [items, items + critical];
@@ -82,11 +98,11 @@ const tallyDigests = (sandbox: Sandbox, items: number, refused: number): DrillRo
     if (digests.length === 0 || crossings[0] !== due[index]) losses++;
   }
   return {
-    drill: 'digest: window closed 3×, 2 at once',
+    drill: 'digest: tick failed 3×, caught up, closed 3×, 2 at once',
     load: `${items} items sold down (${items + critical} crossings), 2 digest subscribers`,
-    faultsInjected: refused,
+    faultsInjected: failed + refused,
     duplicates,
     losses,
-    detail: `crossings per digest ${held.join(', ')} (due ${due.join(', ')}); ${refused} concurrent close(s) refused as in progress`,
+    detail: `crossings per digest ${held.join(', ')} (due ${due.join(', ')}); the window's tick failed ${failed}× (SNS down), closed at the next; ${refused} concurrent close(s) refused as in progress`,
   };
 };

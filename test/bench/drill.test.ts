@@ -30,10 +30,14 @@ describe('reliability drills', () => {
     expect(rows[0]?.detail).toMatch(/unitsSold [1-9]\d*\/[1-9]\d*/);
   }, 300_000);
 
-  it('sends each digest subscriber one digest per window, however often and concurrently the window closes', async () => {
+  it('sends each digest subscriber one digest per window, however often and concurrently the window closes, and after its tick failed', async () => {
     const [row] = await runDrills(inject('dynamoEndpoint'), 12, ['digest']);
     expect(row).toMatchObject({ duplicates: 0, losses: 0 });
-    expect(row?.detail).toMatch(/^crossings per digest 12, 16 \(due 12, 16\)/);
+    // The failed tick's three attempts, and the concurrent closes refused as in progress.
+    expect(row?.faultsInjected).toBeGreaterThanOrEqual(3);
+    expect(row?.detail).toMatch(
+      /^crossings per digest 12, 16 \(due 12, 16\); the window's tick failed 3×/,
+    );
   }, 120_000);
 
   it('never lets a late or reordered event, a rule edit or a batching undo newer state', async () => {
