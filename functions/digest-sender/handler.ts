@@ -21,7 +21,7 @@ import { createDigestSender, type DigestRun, sendDigest } from './sender.js';
  * Builds the digest function's handler. The schedule invokes it two minutes after each tick;
  * the event's `time` is the scheduled time, the same on every retry, so a retried or
  * redelivered invocation closes the same windows and each digest goes once: Powertools
- * idempotency keyed on window, subscriber and locale, remembered as long as the buffer.
+ * idempotency keyed on window and subscriber, remembered as long as the buffer.
  * `topic` lets the sandbox give its own subscriptions and transport.
  */
 export const createHandler = (overrides: ClientOverrides = {}, topic?: DigestTopic) => {
@@ -58,6 +58,7 @@ export const createHandler = (overrides: ClientOverrides = {}, topic?: DigestTop
         throw new Error(`The schedule's event has no time: ${event.time}`);
       const result = await run(at);
       metrics.addMetric(MetricName.DigestsDue, MetricUnit.Count, result.digests.length);
+      metrics.addMetric(MetricName.DigestWindowsSkipped, MetricUnit.Count, result.skipped.length);
       return result;
     },
   );

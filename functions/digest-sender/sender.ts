@@ -11,6 +11,7 @@ import {
   planTick,
   renderDigest,
   tickOf,
+  type WindowMark,
   windowsAround,
 } from '../../shared/domain/digest.js';
 import { DigestWindowsFailedError } from '../../shared/errors.js';
@@ -21,11 +22,13 @@ export interface DigestSenderDeps {
   readonly buffer: { between(window: DigestWindow): Promise<DigestEntry[]> };
   /** Which windows are closed (every digest sent, or skipped): `DigestWindowMarks` in the function. */
   readonly marks: {
-    closedAmong(windows: readonly DigestWindow[]): Promise<(window: DigestWindow) => boolean>;
+    marksOf(
+      windows: readonly DigestWindow[],
+    ): Promise<(window: DigestWindow) => WindowMark | undefined>;
     close(window: DigestWindow, at: Date, how: 'sent' | 'skipped'): Promise<void>;
   };
   /**
-   * Sends a digest at most once per key (window, subscriber and locale), however often it is
+   * Sends a digest at most once per key (window and subscriber), however often it is
    * called: Powertools idempotency in the function, a map in tests.
    */
   readonly once: (task: DigestTask) => Promise<DigestSent>;
@@ -37,7 +40,10 @@ export interface DigestSenderDeps {
 
 /** One digest to send: the key it is sent once under, and what it is made of. */
 export interface DigestTask {
-  /** `<window end>#<minutes>#<subscriber id>#<locale>`. */
+  /**
+   * `<window end>#<minutes>#<subscriber id>`: not the locale, which a subscriber can change
+   * while a window is still open (its digest would go out again in the new language).
+   */
   readonly key: string;
   readonly subscriber: DigestSubscriber;
   readonly window: DigestWindow;
@@ -57,6 +63,8 @@ export interface DigestRun {
   readonly digests: readonly DigestSent[];
   /** Subscribers whose window closed with nothing for them: no message. */
   readonly empty: number;
+  /** Windows marked skipped, unsent ({@link planTick}). */
+  readonly skipped: readonly DigestWindow[];
 }
 
 /**
@@ -73,7 +81,7 @@ export const createDigestSender =
   (deps: DigestSenderDeps) =>
   async (at: Date): Promise<DigestRun> => {
     const subscribers = await deps.topic.subscribers();
-    const windows = await planWindows(deps, subscribers, at);
+    const { windows, skipped } = await planWindows(deps, subscribers, at);
     const digests: DigestSent[] = [];
     let empty = 0;
     const failures: { window: string; error: Error }[] = [];
@@ -90,45 +98,52 @@ export const createDigestSender =
     if (failures.length > 0) throw new DigestWindowsFailedError(failures);
     const tick = new Date(tickOf(at, deps.tickMinutes)).toISOString();
     const late = windows.filter((w) => w.until < tick);
+    const span = (list: readonly DigestWindow[]) => list.map((w) => `${w.since}/${w.until}`);
     if (late.length > 0)
       deps.logger.warn('Digest windows an earlier tick left open, closed late', {
-        windows: late.map((w) => `${w.since}/${w.until}`),
+        windows: span(late),
       });
+    if (skipped.length > 0)
+      deps.logger.warn(
+        'Digest windows skipped, unsent: their length is new to the schedule, or its ticks all failed for longer than the catch-up',
+        { windows: span(skipped) },
+      );
     deps.logger.info('Digest windows closed', {
-      windows: windows.map((w) => `${w.since}/${w.until}`),
+      windows: span(windows),
       digests: digests.length,
       empty,
     });
-    return { windows, digests, empty };
+    return { windows, digests, empty, skipped };
   };
 
 /**
- * The windows this tick closes, oldest first, for each window length the subscribers use:
- * reads the marks of the windows around the tick ({@link windowsAround}), plans each length
- * ({@link planTick}), and marks the windows a new length skips.
+ * The windows this tick closes, oldest first, for each window length the subscribers use, and
+ * those it skips: reads the marks of the windows around the tick ({@link windowsAround}),
+ * plans each length ({@link planTick}), and marks the windows skipped.
  */
 const planWindows = async (
   deps: DigestSenderDeps,
   subscribers: readonly DigestSubscriber[],
   at: Date,
-): Promise<DigestWindow[]> => {
+): Promise<{ windows: DigestWindow[]; skipped: DigestWindow[] }> => {
   const lengths = [...new Set(subscribers.map((s) => s.windowMinutes))];
   const around = lengths.map((minutes) =>
     windowsAround(at, minutes, deps.tickMinutes, deps.catchUpTicks),
   );
-  const isClosed = await deps.marks.closedAmong(around.flatMap((a) => [a.earlier, ...a.due]));
-  const plans = around.map((a) => planTick(a, isClosed, at, deps.tickMinutes));
-  for (const window of plans.flatMap((plan) => plan.skip))
-    await deps.marks.close(window, at, 'skipped');
-  return plans
+  const markOf = await deps.marks.marksOf(around.flatMap((a) => [a.earlier, ...a.due]));
+  const plans = around.map((a) => planTick(a, markOf, at, deps.tickMinutes));
+  const skipped = plans.flatMap((plan) => plan.skip);
+  for (const window of skipped) await deps.marks.close(window, at, 'skipped');
+  const windows = plans
     .flatMap((plan) => plan.close)
     .sort((a, b) => a.until.localeCompare(b.until) || a.minutes - b.minutes);
+  return { windows, skipped };
 };
 
 /**
  * One window: reads its crossings from the buffer, gives each of its subscribers those it
  * would have been sent at once (its policy) without the critical ones it was sent at once
- * already, and sends each non-empty digest once per window, subscriber and locale.
+ * already, and sends each non-empty digest once per window and subscriber.
  */
 const closeWindow = async (
   deps: DigestSenderDeps,
@@ -148,7 +163,7 @@ const closeWindow = async (
       empty++;
       continue;
     }
-    const key = `${window.until}#${window.minutes}#${subscriber.id}#${subscriber.locale}`;
+    const key = `${window.until}#${window.minutes}#${subscriber.id}`;
     // One subscriber's failure must not cost the others their digest.
     try {
       digests.push(await deps.once({ key, subscriber, window, entries: taken }));

@@ -1,7 +1,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { ControlKeys } from '../contracts/tables.js';
-import type { DigestWindow } from '../domain/digest.js';
+import type { DigestWindow, WindowMark } from '../domain/digest.js';
 import { batchGetAll } from './batch-get.js';
 import { DIGEST_BUFFER_TTL_SECONDS } from './digest-buffer.js';
 
@@ -18,17 +18,27 @@ export class DigestWindowMarks {
   ) {}
 
   /**
-   * Which of `windows` are closed, as a test of a window. Strongly consistent: a mark a read
-   * missed could make a length look new, and its open windows skipped.
+   * The marks of `windows`, as a lookup of a window. Strongly consistent: a mark a read missed
+   * could make a length look new, and its open windows skipped.
    */
-  async closedAmong(windows: readonly DigestWindow[]): Promise<(window: DigestWindow) => boolean> {
+  async marksOf(
+    windows: readonly DigestWindow[],
+  ): Promise<(window: DigestWindow) => WindowMark | undefined> {
     const keyOf = (w: DigestWindow) => ControlKeys.digestWindow(w.minutes, w.until);
     const items =
       windows.length === 0
         ? []
         : await batchGetAll(this.doc, this.controlTable, windows.map(keyOf));
-    const closed = new Set(items.map((item) => String(item.sk)));
-    return (window) => closed.has(keyOf(window).sk);
+    const marks = new Map(
+      items.map((item) => [
+        String(item.sk),
+        {
+          how: item.how === 'skipped' ? 'skipped' : 'sent',
+          closedAt: String(item.closedAt),
+        } as const,
+      ]),
+    );
+    return (window) => marks.get(keyOf(window).sk);
   }
 
   /** Marks a window closed: every digest of it `sent`, or `skipped` (its length new). */

@@ -37,6 +37,11 @@ export const MetricName = {
   StaleEvents: 'StaleEvents',
   /** Digests due at a tick (each sent once; a repeat is answered from the idempotency store). */
   DigestsDue: 'DigestsDue',
+  /**
+   * Digest windows a tick marked skipped, unsent: a window length new to the schedule, or one
+   * whose ticks all failed for longer than the catch-up (their crossings never went out).
+   */
+  DigestWindowsSkipped: 'DigestWindowsSkipped',
 } as const;
 
 export const SERVICE_NAMES = {

@@ -119,6 +119,12 @@ export const windowsAround = (
   };
 };
 
+/** A tick's mark of a window it is done with: its digests `sent`, or `skipped`; and the tick's time. */
+export interface WindowMark {
+  readonly how: 'sent' | 'skipped';
+  readonly closedAt: string;
+}
+
 /** What a tick does with the windows of one length: close (send) some, mark others skipped. */
 export interface TickPlan {
   readonly close: readonly DigestWindow[];
@@ -126,26 +132,34 @@ export interface TickPlan {
 }
 
 /**
- * What a tick does with the windows of one length ({@link windowsAround}), given which are
- * closed already. Where any of them is closed, the length was being closed before: every open
- * due window was left by a failed tick, and is closed now. Where none is, the length is new to
- * the schedule (a subscriber's first digest window, a new release): only the window of this
- * tick is closed, and the others (the earlier one too) are marked skipped, so nobody gets
- * digests of windows from before they chose them, and from now on a failed tick is caught up,
- * however long the windows.
+ * What a tick at `at` does with the windows of one length ({@link windowsAround}), given their
+ * marks. Where any is marked, the length was being closed before: every unmarked due window was
+ * left by a failed tick, and is closed now. Where none is, the length is new to the schedule (a
+ * subscriber's first digest window, a new release, or an outage longer than the catch-up): only
+ * the window of this tick is closed, and the others (the earlier one too) are marked skipped, so
+ * nobody gets digests of windows from before they chose them, and from now on a failed tick is
+ * caught up, however long the windows. Skip marks of this very tick (`closedAt` its time: a
+ * retry, or a second delivery running at once) are not taken for history, so every delivery of
+ * a tick reaches the same plan.
  */
 export const planTick = (
   around: { earlier: DigestWindow; due: readonly DigestWindow[] },
-  isClosed: (window: DigestWindow) => boolean,
+  markOf: (window: DigestWindow) => WindowMark | undefined,
   at: Date,
   tickMinutes: number,
 ): TickPlan => {
-  const open = around.due.filter((window) => !isClosed(window));
-  if (isClosed(around.earlier) || open.length < around.due.length) return { close: open, skip: [] };
+  const open = around.due.filter((window) => markOf(window) === undefined);
+  const history = [around.earlier, ...around.due].some((window) => {
+    const mark = markOf(window);
+    return mark !== undefined && !(mark.how === 'skipped' && mark.closedAt === at.toISOString());
+  });
+  if (history) return { close: open, skip: [] };
   const tick = new Date(tickOf(at, tickMinutes)).toISOString();
   return {
     close: open.filter((window) => window.until === tick),
-    skip: [around.earlier, ...open.filter((window) => window.until !== tick)],
+    skip: [around.earlier, ...around.due].filter(
+      (window) => markOf(window) === undefined && window.until !== tick,
+    ),
   };
 };
 

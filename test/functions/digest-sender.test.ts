@@ -310,6 +310,21 @@ describe('digest-sender', () => {
     expect(marks.get('15#2026-11-25T13:00:00.000Z')).toMatchObject({ how: 'sent' });
   });
 
+  it("plans a new length's first tick alike in a second delivery that reads the first's skip marks", async () => {
+    // Prepare: nothing ever closed; a delivery of this very tick running at once has written
+    // its first skip mark (the window before the span), the others not yet
+    marks.clear();
+    const earlier = ControlKeys.digestWindow(15, '2026-11-25T10:00:00.000Z');
+    marks.set(earlier.sk, { ...earlier, how: 'skipped', closedAt: '2026-11-25T12:16:00.000Z' });
+
+    // Act
+    const run = await createHandler()(tick, context);
+
+    // Assess: only this tick's window goes out, not the two hours before it
+    expect(run.windows.map((w) => w.since)).toEqual(['2026-11-25T12:00:00.000Z']);
+    expect(published().map((p) => p.to)).toEqual([['+15555550100'], ['+15555550101']]);
+  });
+
   it('leaves a window older than the catch-up to its alarm: it is not closed again', async () => {
     // A tick far later than the failed one (the schedule off for hours) reads only the recent windows.
     const run = await createHandler()({ time: '2026-11-25T18:01:00Z' }, context);
