@@ -27,7 +27,7 @@ import {
 import { ControlKeys } from '../../shared/contracts/tables.js';
 import { digestEntryOf } from '../../shared/domain/digest.js';
 import type { Locale } from '../../shared/domain/locales.js';
-import { alertContext, anAlert, lowStockTrigger } from '../support/alert-facts.js';
+import { alertContext, anAlert, bufferedItemOf, lowStockTrigger } from '../support/alert-facts.js';
 import { mockIdempotencyTable } from '../support/idempotency-table-fake.js';
 
 const context = lambdaContext('digest-sender');
@@ -93,11 +93,18 @@ const buffered = [
     { ...lowStockTrigger, level: 'OUT_OF_STOCK', threshold: 0, alertId: 'cup-out-0000000000000' },
     { ...alertContext, severity: 'critical', occurredAt: '2026-11-25T12:07:00.000Z' },
   ),
-].map((message) => {
-  // Committed when it happened: the buffer indexes an entry by its commit's time.
-  const entry = digestEntryOf(message);
-  return new DigestBuffer({} as never, 'control-test', 8).put(entry, entry.occurredAt).Item;
-});
+].map(bufferedItemOf);
+
+/** The control index answering the buffer's Queries (a partition, a window) from `items`. */
+const answerQueriesFrom = (items: readonly ReturnType<typeof bufferedItemOf>[]) =>
+  doc.on(QueryCommand).callsFake((input: QueryCommandInput) => ({
+    Items: items.filter(
+      (item) =>
+        item.kind === input.ExpressionAttributeValues?.[':kind'] &&
+        item.at >= input.ExpressionAttributeValues?.[':since'] &&
+        item.at <= input.ExpressionAttributeValues?.[':until'],
+    ),
+  }));
 
 beforeEach(() => {
   sns = mockSns();
@@ -125,14 +132,7 @@ beforeEach(() => {
       ]),
     ),
   }));
-  doc.on(QueryCommand).callsFake((input: QueryCommandInput) => ({
-    Items: buffered.filter(
-      (item) =>
-        item.kind === input.ExpressionAttributeValues?.[':kind'] &&
-        item.at >= input.ExpressionAttributeValues?.[':since'] &&
-        item.at <= input.ExpressionAttributeValues?.[':until'],
-    ),
-  }));
+  answerQueriesFrom(buffered);
 });
 
 afterEach(() => {
@@ -232,7 +232,7 @@ describe('digest-sender', () => {
   it('does not let a window whose digest keeps failing hold back the windows after it', async () => {
     // Prepare: the 12:00–12:15 window was left open; 12:15–12:30 holds a crossing of its own;
     // SNS refuses every digest that lists MUG-1 (the first window's)
-    const later = digestEntryOf(
+    const later = bufferedItemOf(
       anAlert(
         { sku: 'BOWL-3', location: 'WH-1', previousQuantity: 11, quantity: 9 },
         lowStockTrigger,
@@ -242,18 +242,7 @@ describe('digest-sender', () => {
         },
       ),
     );
-    const items = [
-      ...buffered,
-      new DigestBuffer({} as never, 'control-test', 8).put(later, later.occurredAt).Item,
-    ];
-    doc.on(QueryCommand).callsFake((input: QueryCommandInput) => ({
-      Items: items.filter(
-        (item) =>
-          item.kind === input.ExpressionAttributeValues?.[':kind'] &&
-          item.at >= input.ExpressionAttributeValues?.[':since'] &&
-          item.at <= input.ExpressionAttributeValues?.[':until'],
-      ),
-    }));
+    answerQueriesFrom([...buffered, later]);
     sns.on(PublishBatchCommand).callsFake((input: PublishBatchCommandInput) => {
       if (JSON.stringify(input).includes('MUG-1')) throw new Error('refused');
       return { Successful: [{}], Failed: [] };

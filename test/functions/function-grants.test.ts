@@ -12,10 +12,8 @@ import { createHandler as createDigestSender } from '../../functions/digest-send
 import { createHandler } from '../../functions/stock-monitor/handler.js';
 import { lambdaContext } from '../../sandbox/local-handlers.js';
 import { DemandThresholds } from '../../shared/adapters/demand-repository.js';
-import { DigestBuffer } from '../../shared/adapters/digest-buffer.js';
 import { filterPolicyOf, subscriberIdOf } from '../../shared/contracts/subscriptions.js';
-import { digestEntryOf } from '../../shared/domain/digest.js';
-import { alertContext, anAlert, lowStockTrigger } from '../support/alert-facts.js';
+import { alertContext, anAlert, bufferedItemOf, lowStockTrigger } from '../support/alert-facts.js';
 import { mockControlTableWith } from '../support/control-table-fake.js';
 import { demandPolicy } from '../support/demand.js';
 import { aRule, quantityChange, streamEvent } from '../support/factories.js';
@@ -140,7 +138,7 @@ describe('every DynamoDB call of the digest-sender is granted (AWS would deny it
   it('closing a window, sending its digest once and marking it closed', async () => {
     // Prepare: a table holding one buffered crossing of the window, an idempotency table that
     // takes every write, and a topic of one digest subscriber.
-    const entry = digestEntryOf(
+    const buffered = bufferedItemOf(
       anAlert(
         { sku: 'MUG-1', location: 'WH-1', previousQuantity: 12, quantity: 8 },
         lowStockTrigger,
@@ -150,7 +148,6 @@ describe('every DynamoDB call of the digest-sender is granted (AWS would deny it
         },
       ),
     );
-    const buffered = new DigestBuffer({} as never, 'control', 8).put(entry, entry.occurredAt).Item;
     const doc = mockClient(DynamoDBDocumentClient);
     doc.onAnyCommand().resolves({ Items: [], Responses: {} } as never);
     doc.on(QueryCommand).resolves({ Items: [buffered] });

@@ -1,5 +1,7 @@
+import { DigestBuffer } from '../../shared/adapters/digest-buffer.js';
 import { levelEventCategory, type StockLevelDetail } from '../../shared/contracts/events.js';
 import type { Transition } from '../../shared/domain/crossing.js';
+import { digestEntryOf } from '../../shared/domain/digest.js';
 import {
   type AlertContext,
   type AlertMessage,
@@ -53,3 +55,12 @@ export const anAlert = (
   context: AlertContext = alertContext,
 ): AlertMessage =>
   buildAlertMessage(transition, item, context, detailOf(transition, item, context));
+
+/**
+ * An alert as the digest buffer keeps it, committed when it happened (the buffer indexes an
+ * entry by its commit's time): the item the stock-monitor writes.
+ */
+export const bufferedItemOf = (message: AlertMessage) => {
+  const entry = digestEntryOf(message);
+  return new DigestBuffer({} as never, 'control-test', 8).put(entry, entry.occurredAt).Item;
+};
