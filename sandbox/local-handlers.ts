@@ -1,13 +1,13 @@
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { Context } from 'aws-lambda';
 import type { ClientOverrides } from '../functions/commons/clients.js';
-import type { EnvironmentConfig } from '../infra/config/environments.js';
+import { digestsEnabled, type EnvironmentConfig } from '../infra/config/environments.js';
 import type { DigestTopic } from '../shared/adapters/digest-topic.js';
 import { EnvName } from '../shared/contracts/env.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from './dynamodb-local.js';
 import { FaultyRequestHandler, type RequestHandlerLike } from './faults.js';
 import type { LocalRequestHandler } from './local-transport.js';
-import { sandboxDigests, sandboxLocales } from './outbox.js';
+import { sandboxLocales } from './outbox.js';
 import type { SandboxTables } from './tables.js';
 
 /** The local alerts topic's and inventory bus's names. */
@@ -56,8 +56,9 @@ export const exportHandlerEnvironment = (
     [EnvName.alertLocales]: sandboxLocales(config).join(','),
     [EnvName.currencyCode]: config.currency.code,
   });
-  // Set only where the stack sets it; unset, not `off`, as a function without it runs.
-  if (sandboxDigests(config)) process.env[EnvName.digestBuffer] = 'on';
+  // Exactly where the stack sets it (never more: a sandbox that kept crossings everywhere let
+  // `subscribe --digest` through where AWS refuses it); unset, not `off`, as a function runs.
+  if (digestsEnabled(config)) process.env[EnvName.digestBuffer] = 'on';
   else delete process.env[EnvName.digestBuffer];
   process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
   process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';

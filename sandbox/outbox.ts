@@ -1,5 +1,4 @@
 import {
-  digestsEnabled,
   type EnvironmentConfig,
   localesInUse,
   type Subscriber,
@@ -61,14 +60,6 @@ export const configuredSubscribers = (config: EnvironmentConfig): Subscriber[] =
 /** The locales the sandbox publishes in, as the stack would for these subscribers. */
 export const sandboxLocales = (config: EnvironmentConfig): Locale[] =>
   localesInUse(configuredSubscribers(config), config.alertLocales);
-
-/**
- * Whether the sandbox keeps crossings for digests: as the stack would for the subscribers it
- * delivers to (never more: a sandbox that kept them everywhere accepted `subscribe --digest`
- * where AWS refuses it, and hid what digest subscribers get where none are kept).
- */
-export const sandboxDigests = (config: EnvironmentConfig): boolean =>
-  digestsEnabled({ subscribers: configuredSubscribers(config), digests: config.digests });
 
 /** A subscription as the topic matches it; the CLI's and the configured ones also have an id. */
 type Subscription = Omit<SandboxSubscription, 'id'>;

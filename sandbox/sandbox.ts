@@ -8,7 +8,11 @@ import {
   DEMAND_ROLLUP_RETRY_ATTEMPTS,
 } from '../functions/demand-rollup/rollup.js';
 import type { DigestRun } from '../functions/digest-sender/sender.js';
-import { type EnvironmentConfig, loadEnvironment } from '../infra/config/environments.js';
+import {
+  digestsEnabled,
+  type EnvironmentConfig,
+  loadEnvironment,
+} from '../infra/config/environments.js';
 import { rollUpDay } from '../shared/adapters/demand-journal.js';
 import { OrderStore } from '../shared/adapters/order-store.js';
 import { RulesRepository } from '../shared/adapters/rules-repository.js';
@@ -38,7 +42,6 @@ import { type FaultInjector, LocalRequestHandler } from './local-transport.js';
 import {
   configuredSubscriptions,
   type OutboxEntry,
-  sandboxDigests,
   sandboxSubscriptions,
   topicOutbox,
 } from './outbox.js';
@@ -162,7 +165,7 @@ export class Sandbox {
    * keeps no crossings for digests: the stack deploys no digest-sender there.
    */
   async closeDigestWindows(at: Date = new Date()): Promise<DigestRun> {
-    if (!sandboxDigests(this.config))
+    if (!digestsEnabled(this.config))
       throw new Error(
         `environment ${this.config.name} keeps no crossings for digests, so it has no digest-sender; set digests: true (or give a subscriber a digest) in infra/config/environments.ts`,
       );
@@ -174,7 +177,7 @@ export class Sandbox {
    * nothing where the stack has no digest-sender.
    */
   scheduleDigests(): void {
-    if (!sandboxDigests(this.config)) return;
+    if (!digestsEnabled(this.config)) return;
     const tick = DIGEST_TICK_MINUTES * 60_000;
     const lag = DIGEST_SENDER_LAG_MINUTES * 60_000;
     const next = () => tick - ((Date.now() - lag) % tick);
@@ -365,5 +368,5 @@ const resourcesOf = (endpoint: string, config: EnvironmentConfig, tables: Sandbo
   /** The environment's (or the demo's) subscribers, which the CLI lists beside its own. */
   subscriptions: configuredSubscriptions(config),
   /** Whether it keeps crossings for digests, which `subscribe --digest` needs. */
-  digests: sandboxDigests(config),
+  digests: digestsEnabled(config),
 });
