@@ -25,7 +25,7 @@ export interface DigestSenderDeps {
     marksOf(
       windows: readonly DigestWindow[],
     ): Promise<(window: DigestWindow) => WindowMark | undefined>;
-    close(window: DigestWindow, at: Date, how: 'sent' | 'skipped'): Promise<void>;
+    close(window: DigestWindow, at: Date, how: WindowMark['how']): Promise<void>;
   };
   /**
    * Sends a digest at most once per key (window and subscriber), however often it is
@@ -92,24 +92,23 @@ export const createDigestSender =
         empty += closed.empty;
         await deps.marks.close(window, at, 'sent');
       } catch (error) {
-        failures.push({ window: `${window.since}/${window.until}`, error: error as Error });
+        failures.push({ window: spanOf(window), error: error as Error });
       }
     }
     if (failures.length > 0) throw new DigestWindowsFailedError(failures);
     const tick = new Date(tickOf(at, deps.tickMinutes)).toISOString();
     const late = windows.filter((w) => w.until < tick);
-    const span = (list: readonly DigestWindow[]) => list.map((w) => `${w.since}/${w.until}`);
     if (late.length > 0)
       deps.logger.warn('Digest windows an earlier tick left open, closed late', {
-        windows: span(late),
+        windows: late.map(spanOf),
       });
     if (skipped.length > 0)
       deps.logger.warn(
         'Digest windows skipped, unsent: their length is new to the schedule, or its ticks all failed for longer than the catch-up',
-        { windows: span(skipped) },
+        { windows: skipped.map(spanOf) },
       );
     deps.logger.info('Digest windows closed', {
-      windows: span(windows),
+      windows: windows.map(spanOf),
       digests: digests.length,
       empty,
     });
@@ -178,6 +177,9 @@ const closeWindow = async (
     );
   return { digests, empty };
 };
+
+/** A window as logs and errors name it: `since/until`. */
+const spanOf = (window: DigestWindow): string => `${window.since}/${window.until}`;
 
 /** The filter attributes the crossing's immediate message carried in the subscriber's locale. */
 const attributesOf = (entry: DigestEntry, subscriber: DigestSubscriber) =>

@@ -25,10 +25,7 @@ export class DigestWindowMarks {
     windows: readonly DigestWindow[],
   ): Promise<(window: DigestWindow) => WindowMark | undefined> {
     const keyOf = (w: DigestWindow) => ControlKeys.digestWindow(w.minutes, w.until);
-    const items =
-      windows.length === 0
-        ? []
-        : await batchGetAll(this.doc, this.controlTable, windows.map(keyOf));
+    const items = await batchGetAll(this.doc, this.controlTable, windows.map(keyOf));
     const marks = new Map(
       items.map((item) => [
         String(item.sk),
@@ -42,7 +39,7 @@ export class DigestWindowMarks {
   }
 
   /** Marks a window closed: every digest of it `sent`, or `skipped` (its length new). */
-  async close(window: DigestWindow, at: Date, how: 'sent' | 'skipped'): Promise<void> {
+  async close(window: DigestWindow, at: Date, how: WindowMark['how']): Promise<void> {
     await this.doc.send(
       new PutCommand({
         TableName: this.controlTable,

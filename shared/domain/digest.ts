@@ -100,12 +100,18 @@ export const windowsClosedBy = (
  * ticks before (`due`, oldest first), and the last one before them (`earlier`), whose mark
  * tells whether the length was being closed before the span, however long its windows.
  */
+export interface WindowsAround {
+  readonly earlier: DigestWindow;
+  readonly due: readonly DigestWindow[];
+}
+
+/** The {@link WindowsAround} a tick at `at` looks at for windows of `minutes`. */
 export const windowsAround = (
   at: Date,
   minutes: number,
   tickMinutes: number,
   catchUpTicks: number,
-): { earlier: DigestWindow; due: DigestWindow[] } => {
+): WindowsAround => {
   const due = windowsClosedBy(at, minutes, tickMinutes, catchUpTicks);
   const spanStart = tickOf(at, tickMinutes) - catchUpTicks * tickMinutes * MINUTE;
   const until = (Math.ceil(spanStart / (minutes * MINUTE)) - 1) * minutes * MINUTE;
@@ -143,7 +149,7 @@ export interface TickPlan {
  * a tick reaches the same plan.
  */
 export const planTick = (
-  around: { earlier: DigestWindow; due: readonly DigestWindow[] },
+  around: WindowsAround,
   markOf: (window: DigestWindow) => WindowMark | undefined,
   at: Date,
   tickMinutes: number,
