@@ -24,7 +24,7 @@ import type {
   RollupUnits,
 } from '../shared/domain/cost.js';
 import { dayAfter, dayBefore, utcDayOf } from '../shared/domain/days.js';
-import { windowsAround, windowsClosedBy } from '../shared/domain/digest.js';
+import { tickOf, windowsAround } from '../shared/domain/digest.js';
 import { type RuleInput, ruleKeyOf } from '../shared/domain/rules.js';
 import { createNaiveConsumer } from './naive-consumer.js';
 import { RULES_TABLE, StubAws } from './stub-transport.js';
@@ -324,25 +324,21 @@ const monitorWrites = async (
   return { stub, client, units: (tally?.writeUnits ?? 0) + (tally?.indexWriteUnits ?? 0) };
 };
 
-/** The start of the digest window `time` falls in. */
-const windowOf = (time: number) => Math.floor(time / (DIGEST_TICK_MINUTES * 60_000));
+/** The digest tick at or before `time` (ms). */
+const tickAt = (time: number) => tickOf(new Date(time), DIGEST_TICK_MINUTES);
 
-/** The windows of 15 minutes whose marks the tick at `at` looks at ({@link windowsAround}). */
-const digestWindowsLookedAt = (at: Date) =>
-  windowsAround(at, DIGEST_TICK_MINUTES, DIGEST_TICK_MINUTES, DIGEST_CATCH_UP_TICKS).due.length + 1;
-
-/** Steady state: the windows the earlier ticks closed, marked closed, as the sender left them. */
-const seedClosedWindows = (stub: StubAws, at: Date) => {
-  for (const window of windowsClosedBy(
-    at,
-    DIGEST_TICK_MINUTES,
-    DIGEST_TICK_MINUTES,
-    DIGEST_CATCH_UP_TICKS,
-  ).slice(0, -1))
+/**
+ * Steady state for the tick at `at`: the windows of 15 minutes the earlier ticks closed, marked
+ * closed as the sender left them. Returns how many marks the tick reads ({@link windowsAround}).
+ */
+const seedClosedWindows = (stub: StubAws, at: Date): number => {
+  const around = windowsAround(at, DIGEST_TICK_MINUTES, DIGEST_TICK_MINUTES, DIGEST_CATCH_UP_TICKS);
+  for (const window of around.due.slice(0, -1))
     stub.meter?.seed(
       RULES_TABLE,
       marshall(ControlKeys.digestWindow(window.minutes, window.until)) as never,
     );
+  return around.due.length + 1;
 };
 
 /**
@@ -358,11 +354,11 @@ const meterDigestWindow = async (functions: Functions, alerts: number, subscribe
   for (let attempt = 0; ; attempt++) {
     const started = Date.now();
     const { stub, client, units } = await monitorWrites(functions, batches, true);
-    if (windowOf(started) !== windowOf(Date.now()) && attempt < 2) continue;
+    if (tickAt(started) !== tickAt(Date.now()) && attempt < 2) continue;
     const tick = new Date(
-      (windowOf(started) + 1) * DIGEST_TICK_MINUTES * 60_000 + DIGEST_SENDER_LAG_MINUTES * 60_000,
+      tickAt(started) + (DIGEST_TICK_MINUTES + DIGEST_SENDER_LAG_MINUTES) * 60_000,
     );
-    seedClosedWindows(stub, tick);
+    const marksRead = seedClosedWindows(stub, tick);
     stub.reset();
     const subscriptions = digestSubscriptions(subscribers);
     const topic = new SandboxDigestTopic(() => subscriptions, client, TOPIC_ARN);
@@ -380,7 +376,7 @@ const meterDigestWindow = async (functions: Functions, alerts: number, subscribe
       bufferUnits: units - without.units,
       // The marks (a BatchGet per tick, one key per window looked at) apart from the window's reads.
       markReadUnits: tally?.readUnitsBy.get('BatchGetItem') ?? 0,
-      marksRead: digestWindowsLookedAt(tick),
+      marksRead,
       readUnits: (tally?.readUnits ?? 0) - (tally?.readUnitsBy.get('BatchGetItem') ?? 0),
       writeUnits: (tally?.writeUnits ?? 0) + (tally?.indexWriteUnits ?? 0),
       publishes: stub.messaging.snsPublishes,
