@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 const masked = (line: string) =>
   line
     .trimEnd()
-    .replace(/#[\w-]{8}\b/g, '#<id>')
+    .replace(/#[\w-]{8}(?![\w-])/g, '#<id>')
     .replace(/port \d+/g, 'port <n>');
 
 const sampleOf = (readme: string): string[] => {
