@@ -99,8 +99,15 @@ export const handlerClients = (
  */
 export const loadHandlers = async (
   overrides: ClientOverrides,
-  executorConcurrency: number,
-  digestTopic: DigestTopic,
+  {
+    executorConcurrency,
+    digestTopic,
+    monitorClock,
+  }: {
+    executorConcurrency: number;
+    digestTopic: DigestTopic;
+    monitorClock?: (() => Date) | undefined;
+  },
 ) => {
   const monitorModule = await import('../functions/stock-monitor/handler.js');
   const executorModule = await import('../functions/strategy-executor/handler.js');
@@ -108,7 +115,7 @@ export const loadHandlers = async (
   const digestModule = await import('../functions/digest-sender/handler.js');
   const rollupModule = await import('../functions/demand-rollup/handler.js');
   return {
-    stockMonitor: monitorModule.createHandler(overrides),
+    stockMonitor: monitorModule.createHandler(overrides, monitorClock),
     digestSender: digestModule.createHandler(overrides, digestTopic),
     demandRecorder: recorderModule.createHandler(overrides),
     demandRollup: rollupModule.createHandler(overrides),

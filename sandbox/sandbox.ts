@@ -80,6 +80,12 @@ export interface SandboxOptions {
     event: DynamoDBStreamEvent,
     invoke: () => Promise<DynamoDBBatchResponse | undefined>,
   ) => Promise<DynamoDBBatchResponse | undefined>;
+  /**
+   * The stock-monitor's clock, which stamps the digest buffer's entries (default: the wall
+   * clock): a drill pins its crossings into one digest window with it, whatever tick falls
+   * while it runs.
+   */
+  readonly monitorClock?: () => Date;
   /** Delays and late redeliveries on the bus (default: local-bus.ts's SANDBOX_BUS_DISORDER). */
   readonly busDisorder?: BusDisorder;
   /** Run the digest schedule on a timer, as the stack's rule does (default: off; tests close windows with `closeDigestWindows`). */
@@ -222,7 +228,11 @@ export class Sandbox {
       overrides.sns,
       process.env[EnvName.alertsTopicArn] as string,
     );
-    const handlers = await loadHandlers(overrides, options.executorConcurrency ?? 1, digestTopic);
+    const handlers = await loadHandlers(overrides, {
+      executorConcurrency: options.executorConcurrency ?? 1,
+      digestTopic,
+      monitorClock: options.monitorClock,
+    });
     const bus = inventoryBus(handlers.executors, config, run, options.busDisorder);
     const readers = streamReaders(
       { ...options, client: clients.streams, streamArn: tables.inventoryStreamArn },

@@ -3,6 +3,7 @@
 import { loadEnvironment, type Subscriber } from '../../infra/config/environments.js';
 import { Sandbox } from '../../sandbox/sandbox.js';
 import { DIGEST_TICK_MINUTES, DigestDelivery } from '../../shared/contracts/subscriptions.js';
+import { tickOf } from '../../shared/domain/digest.js';
 import { DRILL_RULES, type DrillRow, sandboxPrefix } from './common.js';
 
 /** An SMS subscriber on 15-minute digests (critical at once) and one in Chinese that digests everything. */
@@ -36,7 +37,14 @@ const FAILED_TICK_ATTEMPTS = 3;
 export const digestDrill = async (endpoint: string, items: number): Promise<DrillRow> => {
   const base = loadEnvironment('dev');
   let snsDown = false;
+  // The crossings' window: the one running now. The stock-monitor's clock starts in its middle
+  // and runs on monotonic time, so no tick (nor a jump of the wall clock) falls between the
+  // first crossing and the last, however long the run takes.
+  const tick = DIGEST_TICK_MINUTES * 60_000;
+  const window = tickOf(new Date(), DIGEST_TICK_MINUTES);
+  const started = performance.now();
   const sandbox = await Sandbox.create({
+    monitorClock: () => new Date(window + tick / 2 + (performance.now() - started)),
     endpoint,
     prefix: sandboxPrefix('digest'),
     pollIntervalMs: 50,
@@ -52,10 +60,9 @@ export const digestDrill = async (endpoint: string, items: number): Promise<Dril
     for (const [i, sku] of skus.entries())
       await sandbox.adjust(sku, 'WH-1', i % 3 === 0 ? -50 : -45);
     await sandbox.settle();
-    const tick = DIGEST_TICK_MINUTES * 60_000;
-    // A tick one window ahead closes the window the crossings fell in.
-    const at = Date.now() + tick;
-    await sandbox.closeDigestWindows(new Date(at - tick));
+    // The tick at the window's end closes it; the one at its start, the (empty) window before.
+    const at = window + tick;
+    await sandbox.closeDigestWindows(new Date(window));
     snsDown = true;
     let failed = 0;
     for (let attempt = 0; attempt < FAILED_TICK_ATTEMPTS; attempt++)

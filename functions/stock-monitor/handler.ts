@@ -14,9 +14,10 @@ import { createStockMonitor } from './monitor.js';
 
 /**
  * Builds the stock-monitor Lambda handler. Production calls it once at module load with no
- * overrides; the sandbox and the tests call it with local clients.
+ * overrides; the sandbox and the tests call it with local clients, and drills that must place
+ * crossings in one digest window with a clock of their own (`now`, default the wall clock).
  */
-export const createHandler = (overrides: ClientOverrides = {}) => {
+export const createHandler = (overrides: ClientOverrides = {}, now?: () => Date) => {
   const tools = createPowertools(SERVICE_NAMES.stockMonitor);
   const { logger, metrics, tracer } = tools;
   const clients = createClients(tracer, overrides);
@@ -38,6 +39,7 @@ export const createHandler = (overrides: ClientOverrides = {}) => {
     digests,
     logger,
     metrics,
+    ...(now && { now }),
   });
   return observed<DynamoDBStreamEvent, DynamoDBBatchResponse>(tools).handler((event, context) =>
     monitor(event, context),
