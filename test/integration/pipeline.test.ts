@@ -10,6 +10,7 @@ import { Sandbox } from '../../sandbox/sandbox.js';
 import { OrderStore } from '../../shared/adapters/order-store.js';
 import { QuarantineStore } from '../../shared/adapters/quarantine.js';
 import { ControlKeys } from '../../shared/contracts/tables.js';
+import { dayBefore, utcDayOf } from '../../shared/domain/days.js';
 import { busEnvelope, levelDetail, openAlertsItem } from '../support/factories.js';
 
 /**
@@ -111,8 +112,12 @@ describe('the pipeline on DynamoDB Local', () => {
     await sandbox.settle();
     // Acknowledged at once: nothing is retried into the on-failure destination.
     expect(sandbox.deadLetters.filter((l) => l.source === 'stream')).toEqual([]);
-    const today = new Date().toISOString().slice(0, 10);
-    const kept = await new QuarantineStore(client, sandbox.tables.control).list([today]);
+    // Kept today, or yesterday if midnight UTC fell since.
+    const today = utcDayOf(new Date());
+    const kept = await new QuarantineStore(client, sandbox.tables.control).list([
+      dayBefore(today),
+      today,
+    ]);
     const poison = kept.filter((q) => q.sku === 'IT-POISON');
     expect(poison).toHaveLength(1);
     expect(poison[0]?.reason).toContain('quantity');
@@ -224,6 +229,7 @@ describe('at-least-once delivery', () => {
 
   it('doubles nothing when every batch is delivered twice', async () => {
     await twice.putItem({ sku: 'IT-TWICE', location: 'WH-1', quantity: 15 });
+    const saleDay = utcDayOf(new Date());
     await twice.adjust('IT-TWICE', 'WH-1', -10);
     await twice.settle();
     expect(
@@ -245,11 +251,11 @@ describe('at-least-once delivery', () => {
     expect(Item?.quantity).toBe(30);
     // The demand-recorder, on its own reader of the stream, journaled the sale, and the
     // roll-up counted it once and the strategy's restock not at all.
-    await twice.rollUpDemand(new Date().toISOString().slice(0, 10));
+    await twice.rollUpDemand(saleDay);
     const day = await twice.doc.send(
       new (await import('@aws-sdk/lib-dynamodb')).GetCommand({
         TableName: twice.tables.control,
-        Key: ControlKeys.demandDay('IT-TWICE', 'WH-1', new Date().toISOString().slice(0, 10)),
+        Key: ControlKeys.demandDay('IT-TWICE', 'WH-1', saleDay),
       }),
     );
     expect(day.Item).toMatchObject({ unitsSold: 10, sales: 1 });
