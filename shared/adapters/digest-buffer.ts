@@ -1,4 +1,5 @@
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { ControlIndex, ControlKeys } from '../contracts/tables.js';
 import type { DigestEntry, DigestWindow } from '../domain/digest.js';
 import { readIndex } from './control-index.js';
@@ -9,6 +10,9 @@ import { readIndex } from './control-index.js';
  * read by window, never "everything left".
  */
 export const DIGEST_BUFFER_TTL_SECONDS = 2 * 86_400;
+
+/** Conditional puts of {@link DigestBuffer.putAbsent} in flight at once. */
+const PARALLEL_PUTS = 25;
 
 /**
  * The digest buffer: announced crossings in the control table, indexed by when they happened
@@ -40,6 +44,27 @@ export class DigestBuffer {
         expiresAt: Math.floor(Date.parse(committedAt) / 1000) + DIGEST_BUFFER_TTL_SECONDS,
       },
     };
+  }
+
+  /**
+   * Writes each entry committed at `committedAt` unless it is there already: for the entries of
+   * a commit that one transaction cannot hold beside its state. Never rewrites one, since a
+   * replay's later `committedAt` would move a crossing into a window not yet sent.
+   */
+  async putAbsent(entries: readonly DigestEntry[], committedAt: string): Promise<void> {
+    for (let start = 0; start < entries.length; start += PARALLEL_PUTS)
+      await Promise.all(
+        entries.slice(start, start + PARALLEL_PUTS).map(async (entry) => {
+          const put = this.put(entry, committedAt);
+          try {
+            await this.doc.send(
+              new PutCommand({ ...put, ConditionExpression: 'attribute_not_exists(pk)' }),
+            );
+          } catch (error) {
+            if (!(error instanceof ConditionalCheckFailedException)) throw error;
+          }
+        }),
+      );
   }
 
   /** The crossings of a window, [since, until), in time order. */

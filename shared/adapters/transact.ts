@@ -71,6 +71,10 @@ const chunksOf = <T, A>(
   for (const entry of entries) {
     const made = toActions(entry);
     const actions = (Array.isArray(made) ? [...made] : [made]) as A[];
+    if (actions.length > TRANSACT_LIMIT)
+      throw new RangeError(
+        `an entry of ${actions.length} actions cannot be one transaction: DynamoDB takes at most ${TRANSACT_LIMIT}`,
+      );
     if (size + actions.length > TRANSACT_LIMIT && current.length > 0) {
       chunks.push(current);
       current = [];

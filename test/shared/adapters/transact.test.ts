@@ -44,4 +44,14 @@ describe('transactWriteEach with several actions per entry', () => {
     const retried = doc.commandCalls(TransactWriteCommand)[2]?.args[0].input.TransactItems ?? [];
     expect(retried.map((a) => a.Put?.Item?.pk)).not.toContain('ITEM#55');
   });
+
+  it('refuses an entry of more actions than one transaction takes, before sending anything', async () => {
+    const tooMany = Array.from({ length: TRANSACT_LIMIT + 1 }, (_, i) => ({
+      Put: { TableName: 't', Item: { pk: 'ITEM#1', sk: `DIGEST#${i}` } },
+    }));
+    await expect(
+      transactWriteEach(DynamoDBDocumentClient.from(new DynamoDBClient({})), [1], () => tooMany),
+    ).rejects.toThrow('an entry of 101 actions cannot be one transaction');
+    expect(doc.commandCalls(TransactWriteCommand)).toHaveLength(0);
+  });
 });
