@@ -107,7 +107,6 @@ export class LocalBus {
     private readonly listeners: {
       readonly onEvent: (record: BusRecord) => void;
       readonly onDeadLetter: (letter: BusDeadLetter) => void;
-      readonly onResult?: (rule: string, result: unknown) => void;
     },
     private readonly disorder: BusDisorder = SANDBOX_BUS_DISORDER,
     private readonly account = '000000000000',
@@ -197,8 +196,7 @@ export class LocalBus {
     const lane = lanes[laneIndex] as { tail: Promise<void>; depth: number };
     const attempt = async (n: number): Promise<void> => {
       try {
-        const result = await rule.target(structuredClone(event), laneIndex);
-        this.listeners.onResult?.(rule.name, result);
+        await rule.target(structuredClone(event), laneIndex);
       } catch (error) {
         if (n <= rule.retryAttempts) {
           await new Promise((r) => setTimeout(r, Math.min(2000, 100 * 2 ** (n - 1))));

@@ -233,7 +233,7 @@ export class Sandbox {
       digestTopic,
       monitorClock: options.monitorClock,
     });
-    const bus = inventoryBus(handlers.executors, config, run, options.busDisorder);
+    const bus = inventoryBus(handlers.executors, run, options.busDisorder);
     const readers = streamReaders(
       { ...options, client: clients.streams, streamArn: tables.inventoryStreamArn },
       handlers,

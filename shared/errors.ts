@@ -18,6 +18,18 @@ export class PoisonRecordError extends Error {
   override readonly name = 'PoisonRecordError';
 }
 
+/**
+ * A level-change event failed its schema. Thrown, not returned: a returned refusal is a success
+ * to Lambda and the event would be kept nowhere, while a failed invocation puts it in the
+ * strategy-executor's dead-letter queue (after Lambda's two retries) for an operator to fix.
+ */
+export class InvalidEventError extends Error {
+  override readonly name = 'InvalidEventError';
+  constructor(readonly issues: readonly string[]) {
+    super(`Invalid level-change event: ${issues.join('; ')}`);
+  }
+}
+
 /** A record was held back because an earlier change of the same item failed in this batch. */
 export class HeldBackRecordError extends Error {
   override readonly name = 'HeldBackRecordError';

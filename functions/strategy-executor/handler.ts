@@ -14,7 +14,7 @@ import {
 } from '../../shared/contracts/events.js';
 import { MetricName, SERVICE_NAMES } from '../../shared/contracts/metrics.js';
 import { DEFAULT_CURRENCY_DECIMALS } from '../../shared/domain/money.js';
-import { formatIssues } from '../../shared/errors.js';
+import { formatIssues, InvalidEventError } from '../../shared/errors.js';
 import { type ClientOverrides, createClients } from '../commons/clients.js';
 import { intEnv, requireEnv } from '../commons/env.js';
 import { createPowertools, observed } from '../commons/powertools.js';
@@ -22,9 +22,7 @@ import { createDemandThresholds, createRulesRepository } from '../commons/rules.
 import { createStrategyExecutor, type StrategyTask } from './executor.js';
 
 /** What the handler returns: the decision announced, or why the event was refused. */
-export type ExecutorResult =
-  | { readonly status: 'done'; readonly applied: StrategyAppliedDetail }
-  | { readonly status: 'invalid-event'; readonly issues: string[] };
+export type ExecutorResult = { readonly status: 'done'; readonly applied: StrategyAppliedDetail };
 
 /** How long a decision is remembered by the idempotency layer (the ledger remembers forever). */
 const IDEMPOTENCY_EXPIRY_SECONDS = 7 * 24 * 3600;
@@ -84,9 +82,8 @@ export const createHandler = (overrides: ClientOverrides = {}): StrategyExecutor
         // The parser puts the schema issues on the error's cause.
         const cause = result.error.cause;
         const issues = Array.isArray(cause) ? formatIssues(cause) : [result.error.message];
-        // A malformed event cannot become valid by retrying: refuse it once, loudly.
         logger.error('Invalid level-change event refused', { issues });
-        return { status: 'invalid-event', issues };
+        throw new InvalidEventError(issues);
       }
       idempotency.registerLambdaContext(context);
       const { 'detail-type': detailType, detail } = result.data;

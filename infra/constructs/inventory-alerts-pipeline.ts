@@ -22,7 +22,10 @@ import {
   DEMAND_ROLLUP_RETRY_ATTEMPTS,
 } from '../../functions/demand-rollup/rollup.js';
 import { EnvName } from '../../shared/contracts/env.js';
-import { STRATEGY_EXECUTOR_PATTERN } from '../../shared/contracts/events.js';
+import {
+  EXECUTOR_ASYNC_RETRIES,
+  STRATEGY_EXECUTOR_PATTERN,
+} from '../../shared/contracts/events.js';
 import { METRICS_NAMESPACE, MetricName, SERVICE_NAMES } from '../../shared/contracts/metrics.js';
 import {
   DIGEST_SENDER_LAG_MINUTES,
@@ -197,7 +200,7 @@ export class InventoryAlertsPipeline extends Construct {
       entry: 'functions/strategy-executor/handler.ts',
       serviceName: SERVICE_NAMES.strategyExecutor,
       // EventBridge invokes asynchronously: its retry policy covers delivery, these cover errors.
-      retryAttempts: 2,
+      retryAttempts: EXECUTOR_ASYNC_RETRIES,
       deadLetterQueue: this.strategyDlq,
       environment: {
         [EnvName.inventoryTable]: props.data.inventoryTable.tableName,

@@ -160,6 +160,14 @@ export const PurchaseOrderRequestedDetailSchema = lazySchema(() =>
 export type PurchaseOrderRequestedDetail = z.infer<typeof PurchaseOrderRequestedDetailSchema>;
 
 /**
+ * How often Lambda runs the strategy-executor again after an error: EventBridge invokes it
+ * asynchronously, so its target retry policy covers only handing the event over; an error is
+ * retried by the function's own setting (at most 2), then the event goes to its dead-letter
+ * queue. The stack sets it, and the sandbox's bus runs the executor as often.
+ */
+export const EXECUTOR_ASYNC_RETRIES = 2;
+
+/**
  * The rule that routes level changes to the strategy-executor. The stack deploys this object,
  * the local sandbox's bus matches with it, and the tests assert it.
  */

@@ -8,6 +8,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createHandler } from '../../functions/strategy-executor/handler.js';
 import { ControlKeys } from '../../shared/contracts/tables.js';
 import type { RuleInput } from '../../shared/domain/rules.js';
+import { InvalidEventError } from '../../shared/errors.js';
 import { mockControlTable } from '../support/control-table-fake.js';
 import { aRule, busEnvelope, levelDetail } from '../support/factories.js';
 import { mockIdempotencyTable } from '../support/idempotency-table-fake.js';
@@ -469,13 +470,14 @@ describe('strategy-executor handler', () => {
     ]);
   });
 
-  it('refuses an invalid event with the field and reason, writing nothing', async () => {
-    const result = await createHandler()(
+  it('fails on an invalid event with the field and reason, writing nothing', async () => {
+    // A failed invocation, so that Lambda keeps the event in the dead-letter queue.
+    const refused = createHandler()(
       busEnvelope('StockLevelTriggered', levelDetail({ quantity: 'eight', level: 'MEDIUM' })),
       context,
     );
-    expect(result.status).toBe('invalid-event');
-    expect(result.status === 'invalid-event' && result.issues.join('\n')).toMatch(/detail\.level/);
+    await expect(refused).rejects.toThrow(InvalidEventError);
+    await expect(refused).rejects.toThrow(/detail\.level/);
     expect(control.mock).not.toHaveReceivedCommand(TransactWriteCommand);
   });
 
