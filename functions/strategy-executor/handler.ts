@@ -83,6 +83,7 @@ export const createHandler = (overrides: ClientOverrides = {}): StrategyExecutor
         const cause = result.error.cause;
         const issues = Array.isArray(cause) ? formatIssues(cause) : [result.error.message];
         logger.error('Invalid level-change event refused', { issues });
+        metrics.addMetric(MetricName.InvalidEvents, MetricUnit.Count, 1);
         throw new InvalidEventError(issues);
       }
       idempotency.registerLambdaContext(context);

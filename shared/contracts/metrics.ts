@@ -35,6 +35,8 @@ export const MetricName = {
   DerivedThresholdsClamped: 'DerivedThresholdsClamped',
   /** Level changes that arrived after their alert was no longer current: ledgered, not applied. */
   StaleEvents: 'StaleEvents',
+  /** Level-change events that failed their schema: the invocation fails, the DLQ keeps them. */
+  InvalidEvents: 'InvalidEvents',
   /** Digests due at a tick (each sent once; a repeat is answered from the idempotency store). */
   DigestsDue: 'DigestsDue',
   /**

@@ -471,6 +471,7 @@ describe('strategy-executor handler', () => {
   });
 
   it('fails on an invalid event with the field and reason, writing nothing', async () => {
+    const added = vi.spyOn(Metrics.prototype, 'addMetric');
     // A failed invocation, so that Lambda keeps the event in the dead-letter queue.
     const refused = createHandler()(
       busEnvelope('StockLevelTriggered', levelDetail({ quantity: 'eight', level: 'MEDIUM' })),
@@ -479,6 +480,8 @@ describe('strategy-executor handler', () => {
     await expect(refused).rejects.toThrow(InvalidEventError);
     await expect(refused).rejects.toThrow(/detail\.level/);
     expect(control.mock).not.toHaveReceivedCommand(TransactWriteCommand);
+    expect(added.mock.calls).toEqual([['InvalidEvents', 'Count', 1]]);
+    added.mockRestore();
   });
 
   it('ledgers a change for an item that no longer exists as rejected, and does not fail', async () => {
