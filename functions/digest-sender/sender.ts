@@ -1,13 +1,16 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import type { DigestTopic } from '../../shared/adapters/digest-topic.js';
+import { publishEntryBytes, SnsLimits } from '../../shared/adapters/alert-publisher.js';
+import { type DigestTopic, digestEntryOf } from '../../shared/adapters/digest-topic.js';
 import {
   type DigestSubscriber,
   digestTakes,
   filterAttributesOf,
 } from '../../shared/contracts/subscriptions.js';
 import {
+  DIGEST_MAX_LISTED,
   type DigestEntry,
   type DigestWindow,
+  type LocalizedDigest,
   planTick,
   renderDigest,
   tickOf,
@@ -189,7 +192,24 @@ const attributesOf = (entry: DigestEntry, subscriber: DigestSubscriber) =>
 export const sendDigest =
   (topic: DigestTopic) =>
   async (task: DigestTask): Promise<DigestSent> => {
-    const digest = renderDigest(task.entries, task.subscriber.locale, task.window);
-    await topic.send(task.subscriber, digest, task.subscriber.id);
+    await topic.send(task.subscriber, fittedDigest(task), task.subscriber.id);
     return { key: task.key, crossings: task.entries.length };
   };
+
+/**
+ * The task's digest with as many crossings listed as one SNS message holds: the usual number,
+ * or half as many again and again while the message would exceed SNS's limit (SNS would
+ * refuse it at every retry, and the window would never go out). The rest are counted.
+ */
+const fittedDigest = ({ entries, subscriber, window }: DigestTask): LocalizedDigest => {
+  const render = (listed: number) => renderDigest(entries, subscriber.locale, window, listed);
+  let listed = DIGEST_MAX_LISTED;
+  let digest = render(listed);
+  const bytes = (d: LocalizedDigest) =>
+    publishEntryBytes(digestEntryOf(subscriber, d, subscriber.id));
+  while (listed > 1 && bytes(digest) > SnsLimits.messageBytes) {
+    listed = Math.floor(listed / 2);
+    digest = render(listed);
+  }
+  return digest;
+};

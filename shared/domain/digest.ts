@@ -169,7 +169,11 @@ export const planTick = (
   };
 };
 
-/** At most this many crossings are listed in a digest's e-mail and webhook body (the rest counted), so it stays far below SNS's 256 KiB. */
+/**
+ * At most this many crossings are listed in a digest's e-mail and webhook body (the rest
+ * counted): what a person reads. The sender lists fewer where these would not fit in one SNS
+ * message (long keys and names of characters JSON escapes).
+ */
 export const DIGEST_MAX_LISTED = 40;
 
 /** One digest in one language: what one SNS message carries. */
@@ -196,18 +200,19 @@ const countIn = (locale: Locale, value: number): string =>
 /**
  * The digest of a window's crossings in one locale, every word from its catalogue: an ASCII
  * subject, an e-mail listing each crossing (its one-line summary, most severe first, at most
- * {@link DIGEST_MAX_LISTED}), an SMS in one segment with as many items as fit and a count of
- * the rest, and a webhook body.
+ * `maxListed`), an SMS in one segment with as many items as fit and a count of the rest, and a
+ * webhook body.
  */
 export const renderDigest = (
   entries: readonly DigestEntry[],
   locale: Locale,
   window: DigestWindow,
+  maxListed = DIGEST_MAX_LISTED,
 ): LocalizedDigest => {
   const catalogue = CATALOGUES[locale];
   const texts = catalogue.digest;
   const sorted = [...entries].sort(bySeverity);
-  const listed = sorted.slice(0, DIGEST_MAX_LISTED);
+  const listed = sorted.slice(0, maxListed);
   const rest = sorted.length - listed.length;
   const count = countIn(locale, sorted.length);
   const windowText = texts.window(window.minutes);
