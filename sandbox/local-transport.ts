@@ -125,7 +125,8 @@ const wireBytes = (entry: WirePublishEntry): number =>
 
 /**
  * Why SNS would refuse a message entry, if it would: a subject that is not printable ASCII or
- * longer than SNS's limit, or more message attributes than SNS takes. Publish's reference has
+ * not "less than 100 characters long" (so 100 is refused), or more message attributes than SNS
+ * takes. Publish's reference has
  * said both "ASCII text" and "UTF-8 text" for subjects, and SNS receivers (Amazon Managed
  * Prometheus's) rewrite non-ASCII subjects: the sandbox takes the stricter reading.
  */
