@@ -5,7 +5,9 @@ import {
 } from '@aws-sdk/client-eventbridge';
 import {
   BatchRequestTooLongException,
+  InvalidBatchEntryIdException,
   InvalidParameterException,
+  InvalidParameterValueException,
   PublishBatchCommand,
   type PublishBatchRequestEntry,
   PublishCommand,
@@ -149,6 +151,103 @@ describe('sandbox SNS (local transport)', () => {
       ['attributes', 'InvalidParameter', true],
     ]);
     expect(delivered.map((e) => e.id)).toEqual(['ok']);
+  });
+
+  // AWS's answers to these, recorded against AWS by LocalStack's validated snapshot tests
+  // (tests/aws/services/sns/test_sns.py: test_publish_batch_invalid_entry_id,
+  // test_empty_or_wrong_message_attributes, test_message_structure_json_exc,
+  // test_publish_batch_exceptions, test_empty_sns_message): each fails the whole call.
+  it.each([
+    [
+      'an Id with a character outside [A-Za-z0-9_-]',
+      'MUG#1',
+      'contains an impermissible character',
+    ],
+    ['an Id with a dot', 'message.id', 'contains an impermissible character'],
+    ['an Id of 81 characters', 'a'.repeat(81), 'is too long'],
+  ])('refuses a whole batch holding %s with InvalidBatchEntryId', async (_case, id, reason) => {
+    const { sns, delivered } = localSns();
+
+    const sent = publishBatch(sns, [entry('fine'), entry(id)]);
+
+    await expect(sent).rejects.toBeInstanceOf(InvalidBatchEntryIdException);
+    await expect(sent).rejects.toThrow(`The Id of a batch entry in the batch request ${reason}`);
+    expect(delivered).toEqual([]);
+  });
+
+  it('takes an Id of 80 letters, digits, hyphens and underscores', async () => {
+    const { sns, delivered } = localSns();
+    const ids = ['a'.repeat(80), 'valid-message_123'];
+
+    const output = await publishBatch(
+      sns,
+      ids.map((id) => entry(id)),
+    );
+
+    expect(output.Failed).toEqual([]);
+    expect(delivered.map((e) => e.id)).toEqual(ids);
+  });
+
+  it('refuses a whole batch holding an empty attribute value with ParameterValueInvalid', async () => {
+    const { sns, delivered } = localSns();
+    const empty = {
+      ...entry('empty'),
+      MessageAttributes: { category: { DataType: 'String', StringValue: '' } },
+    };
+
+    const sent = publishBatch(sns, [entry('fine'), empty]);
+
+    await expect(sent).rejects.toBeInstanceOf(InvalidParameterValueException);
+    await expect(sent).rejects.toThrow(
+      "The message attribute 'category' must contain non-empty message attribute value for message attribute type 'String'.",
+    );
+    expect(delivered).toEqual([]);
+  });
+
+  it('refuses an empty message body with InvalidParameter, in Publish and in a batch', async () => {
+    const { sns, delivered } = localSns();
+
+    const single = sns.send(new PublishCommand({ TopicArn: TOPIC, Message: '' }));
+    const batch = publishBatch(sns, [entry('fine'), entry('empty', '')]);
+
+    await expect(single).rejects.toBeInstanceOf(InvalidParameterException);
+    await expect(single).rejects.toThrow('Invalid parameter: Empty message');
+    await expect(batch).rejects.toThrow('Invalid parameter: Empty message');
+    expect(delivered).toEqual([]);
+  });
+
+  it.each([
+    ['without "default"', '{"email":"x"}', 'No default entry in JSON message body'],
+    [
+      'whose "default" is not a string',
+      '{"default":{"text":"x"}}',
+      'No default entry in JSON message body',
+    ],
+    ['that is not a JSON object', '["x"]', 'No default entry in JSON message body'],
+    ['that is not JSON', '{"default":"x"} }', 'JSON message body failed to parse'],
+  ])('refuses a whole batch holding a json-structured message %s', async (_case, body, reason) => {
+    const { sns, delivered } = localSns();
+    const structured = { ...entry('json', body), MessageStructure: 'json' };
+
+    const sent = publishBatch(sns, [entry('fine'), structured]);
+
+    await expect(sent).rejects.toBeInstanceOf(InvalidParameterException);
+    await expect(sent).rejects.toThrow(`Invalid parameter: Message Structure - ${reason}`);
+    expect(delivered).toEqual([]);
+  });
+
+  it('delivers a json-structured message whose other keys are not strings: SNS ignores those keys', async () => {
+    // Publish, JSON-specific constraints: "Non-string values will cause the key to be ignored."
+    const { sns, delivered } = localSns();
+    const structured = {
+      ...entry('json', '{"default":"x","email":{"a":1}}'),
+      MessageStructure: 'json',
+    };
+
+    const output = await publishBatch(sns, [structured]);
+
+    expect(output.Failed).toEqual([]);
+    expect(delivered.map((e) => e.id)).toEqual(['json']);
   });
 
   it('refuses a single Publish over 256 KiB with InvalidParameter', async () => {
