@@ -247,6 +247,42 @@ const snsError = (code: string, message: string) =>
       '<RequestId>local</RequestId></ErrorResponse>',
   );
 
+/** A PutEvents entry as it arrived: the SDK leaves out whatever the caller left out. */
+type ArrivedEvent = Partial<WireEvent>;
+
+const isJsonObject = (text: string): boolean => {
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * Why EventBridge would fail one PutEvents entry, if it would; the call and its other entries
+ * go on. PutEventsRequestEntry: "Detail, DetailType, and Source are required for EventBridge to
+ * successfully send an event to an event bus. If you include event entries in a request that do
+ * not include each of those properties, EventBridge fails that entry", and Detail is "A valid
+ * JSON object" (https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutEventsRequestEntry.html).
+ * Codes and wording are AWS's as LocalStack's AWS-validated snapshots record them
+ * (tests/aws/services/events/test_events.py): an array, a string or invalid JSON is
+ * `MalformedDetail`.
+ */
+const eventProblem = (
+  entry: ArrivedEvent,
+): { ErrorCode: string; ErrorMessage: string } | undefined => {
+  for (const field of ['Source', 'DetailType', 'Detail'] as const)
+    if (!entry[field])
+      return {
+        ErrorCode: 'InvalidArgument',
+        ErrorMessage: `Parameter ${field} is not valid. Reason: ${field} is a required argument.`,
+      };
+  return isJsonObject(entry.Detail ?? '')
+    ? undefined
+    : { ErrorCode: 'MalformedDetail', ErrorMessage: 'Detail is malformed.' };
+};
+
 /** An EventBridge error response (JSON 1.1), which the SDK turns into an exception of that name. */
 const eventsError = (type: string, message: string) =>
   respond(400, 'application/x-amz-json-1.1', JSON.stringify({ __type: type, message }));
@@ -268,7 +304,9 @@ const eventsError = (type: string, message: string) =>
  *
  * EventBridge's limits (see `PutEventsLimits`) likewise: a PutEvents call with no entries or more
  * than ten, or whose entries add up to 256 KiB or more as EventBridge sizes them (one oversized
- * entry is enough), fails whole with `ValidationException` and puts nothing on the bus.
+ * entry is enough), fails whole with `ValidationException` and puts nothing on the bus; an entry
+ * without a Source, DetailType or Detail (`InvalidArgument`) or whose Detail is not a JSON object
+ * (`MalformedDetail`) fails alone, in its result, and its neighbours go on the bus.
  */
 export class LocalRequestHandler {
   constructor(private readonly services: LocalServices) {}
@@ -276,7 +314,7 @@ export class LocalRequestHandler {
   async handle(request: HttpRequest): Promise<{ response: HttpResponse }> {
     const target = String(request.headers['x-amz-target'] ?? request.headers['X-Amz-Target'] ?? '');
     if (target === 'AWSEvents.PutEvents')
-      return this.putEvents(JSON.parse(bodyText(request)) as { Entries: WireEvent[] });
+      return this.putEvents(JSON.parse(bodyText(request)) as { Entries?: ArrivedEvent[] });
     const form = new URLSearchParams(bodyText(request));
     if (form.get('Action') === 'PublishBatch') return this.publishBatch(form);
     if (form.get('Action') === 'Publish') return this.publishOne(form);
@@ -334,7 +372,7 @@ export class LocalRequestHandler {
     );
   }
 
-  private async putEvents(body: { Entries?: WireEvent[] }) {
+  private async putEvents(body: { Entries?: ArrivedEvent[] }) {
     const entries = body.Entries ?? [];
     if (entries.length < 1 || entries.length > PutEventsLimits.entriesPerCall)
       return eventsError(
@@ -347,13 +385,16 @@ export class LocalRequestHandler {
         'Total size of the entries in the request is over the limit.',
       );
     const results = entries.map((entry, index) => {
+      const invalid = eventProblem(entry);
+      if (invalid) return invalid;
       const code = this.services.faults?.('events', `${index}:${entry.DetailType}`);
       return code
         ? { ErrorCode: code, ErrorMessage: 'injected fault' }
         : { EventId: `local-${Date.now()}-${index}` };
     });
     await this.services.putEvents(
-      entries.filter((_, index) => !('ErrorCode' in (results[index] ?? {}))),
+      // Every entry without an ErrorCode passed eventProblem, so it has Source, DetailType, Detail.
+      entries.filter((_, index) => !('ErrorCode' in (results[index] ?? {}))) as WireEvent[],
     );
     const failedCount = results.filter((r) => 'ErrorCode' in r).length;
     return respond(

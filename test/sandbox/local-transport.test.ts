@@ -16,6 +16,7 @@ import {
 } from '@aws-sdk/client-sns';
 import { describe, expect, it } from 'vitest';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../sandbox/dynamodb-local.js';
+import { LocalBus } from '../../sandbox/local-bus.js';
 import {
   LocalRequestHandler,
   type WireEvent,
@@ -307,6 +308,86 @@ describe('sandbox EventBridge (local transport)', () => {
 
     expect(output.FailedEntryCount).toBe(0);
     expect(namesOf(delivered)).toEqual(names);
+  });
+
+  // PutEventsRequestEntry: Detail is "A valid JSON object"; "Detail, DetailType, and Source are
+  // required ... EventBridge fails that entry". Codes and wording as LocalStack's AWS-validated
+  // snapshots record them (tests/aws/services/events/test_events.py).
+  it.each([
+    [
+      'a Detail that is a JSON array',
+      { Detail: '[1,2]' },
+      'MalformedDetail',
+      'Detail is malformed.',
+    ],
+    [
+      'a Detail that is a JSON string',
+      { Detail: '"text"' },
+      'MalformedDetail',
+      'Detail is malformed.',
+    ],
+    ['a Detail that is a number', { Detail: '5' }, 'MalformedDetail', 'Detail is malformed.'],
+    ['a Detail that is not JSON', { Detail: '{' }, 'MalformedDetail', 'Detail is malformed.'],
+    [
+      'no Source',
+      { Source: undefined },
+      'InvalidArgument',
+      'Parameter Source is not valid. Reason: Source is a required argument.',
+    ],
+    [
+      'an empty DetailType',
+      { DetailType: '' },
+      'InvalidArgument',
+      'Parameter DetailType is not valid. Reason: DetailType is a required argument.',
+    ],
+    [
+      'no Detail',
+      { Detail: undefined },
+      'InvalidArgument',
+      'Parameter Detail is not valid. Reason: Detail is a required argument.',
+    ],
+  ])(
+    'fails an entry with %s alone, and delivers its neighbours',
+    async (_case, over, code, message) => {
+      // Prepare
+      const { eventBridge, delivered } = localEventBridge();
+      const entries = [busEntry('before'), { ...busEntry('bad'), ...over }, busEntry('after')];
+
+      // Act
+      const output = await putEvents(eventBridge, entries);
+
+      // Assess
+      expect(output.FailedEntryCount).toBe(1);
+      expect(output.Entries?.map((e) => e.ErrorCode)).toEqual([undefined, code, undefined]);
+      expect(output.Entries?.[1]?.ErrorMessage).toBe(message);
+      expect(output.Entries?.[1]?.EventId).toBeUndefined();
+      expect(namesOf(delivered)).toEqual(['before', 'after']);
+    },
+  );
+
+  it('puts the good neighbours of a malformed entry on the local bus, and fails only that entry', async () => {
+    // Prepare: the sandbox's own bus behind the transport, as the sandbox wires it
+    const onBus: unknown[] = [];
+    const bus = new LocalBus([], {
+      onEvent: (r) => void onBus.push(r.event.detail),
+      onDeadLetter: () => {},
+    });
+    const eventBridge = new EventBridgeClient({
+      region: LOCAL_REGION,
+      credentials: LOCAL_CREDENTIALS,
+      requestHandler: new LocalRequestHandler({
+        publish: () => {},
+        putEvents: (e) => bus.put(e),
+      }) as never,
+      maxAttempts: 1,
+    });
+
+    // Act
+    const output = await putEvents(eventBridge, [busEntry('good'), busEntry('bad', '{')]);
+
+    // Assess
+    expect(output.FailedEntryCount).toBe(1);
+    expect(onBus).toEqual([{ name: 'good' }]);
   });
 
   it('refuses a whole call of eleven entries with ValidationException, as EventBridge does', async () => {
