@@ -20,6 +20,15 @@ export const matchesPattern = (
     throw new Error(`event pattern field "${key}" must be an array or an object`);
   });
 
+/**
+ * Whether a field holds a leaf value. "Comparison operators only work on leaf nodes, with the
+ * exception of $or and anything-but"
+ * (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-create-pattern-operators.html):
+ * an object-valued field is no leaf, so `exists` does not see it.
+ */
+const isLeaf = (actual: unknown): boolean =>
+  actual !== undefined && (actual === null || typeof actual !== 'object' || Array.isArray(actual));
+
 const matchesValues = (allowed: unknown[], actual: unknown): boolean => {
   const values = Array.isArray(actual) ? actual : [actual];
   return allowed.some((rule) => {
@@ -29,7 +38,7 @@ const matchesValues = (allowed: unknown[], actual: unknown): boolean => {
       case 'prefix':
         return values.some((v) => typeof v === 'string' && v.startsWith(String(operand)));
       case 'exists':
-        return operand === (actual !== undefined);
+        return operand === isLeaf(actual);
       case 'anything-but': {
         const excluded = Array.isArray(operand) ? operand : [operand];
         return actual !== undefined && values.every((v) => !excluded.includes(v));

@@ -70,7 +70,9 @@ const entryOf = (fields: Iterable<readonly [string, string]>, id?: string): Wire
   const attrs = new Map<number, Record<string, string>>();
   for (const [field, value] of fields) {
     const attribute =
-      /^MessageAttributes\.entry\.(\d+)\.(Name|Value\.DataType|Value\.StringValue)$/.exec(field);
+      /^MessageAttributes\.entry\.(\d+)\.(Name|Value\.DataType|Value\.(?:String|Binary)Value)$/.exec(
+        field,
+      );
     if (attribute) {
       const slot = attrs.get(Number(attribute[1])) ?? {};
       slot[attribute[2] as string] = value;
@@ -88,7 +90,10 @@ const entryOf = (fields: Iterable<readonly [string, string]>, id?: string): Wire
     attributes: Object.fromEntries(
       [...attrs.values()].map((a) => [
         a.Name ?? '',
-        { dataType: a['Value.DataType'] ?? 'String', value: a['Value.StringValue'] ?? '' },
+        {
+          dataType: a['Value.DataType'] ?? 'String',
+          value: a['Value.StringValue'] ?? a['Value.BinaryValue'] ?? '',
+        },
       ]),
     ),
   };
@@ -125,7 +130,8 @@ const wireBytes = (entry: WirePublishEntry): number =>
 
 /**
  * Why SNS would refuse a message entry, if it would: a subject that is not printable ASCII or
- * longer than SNS's limit, or more message attributes than SNS takes. Publish's reference has
+ * not "less than 100 characters long" (so 100 is refused), or more message attributes than SNS
+ * takes. Publish's reference has
  * said both "ASCII text" and "UTF-8 text" for subjects, and SNS receivers (Amazon Managed
  * Prometheus's) rewrite non-ASCII subjects: the sandbox takes the stricter reading.
  */
@@ -141,6 +147,96 @@ const entryProblem = (entry: WirePublishEntry): string | undefined => {
   return undefined;
 };
 
+/** An error SNS answers for a whole call: its query-protocol code and message. */
+interface SnsRefusal {
+  readonly code: string;
+  readonly message: string;
+}
+
+/**
+ * Why SNS would refuse a whole PublishBatch for an entry's Id: "up to 80 characters ...
+ * alphanumeric characters, hyphens(-), and underscores (_)" (PublishBatchRequestEntry,
+ * https://docs.aws.amazon.com/sns/latest/api/API_PublishBatchRequestEntry.html). The code and
+ * wording are AWS's as LocalStack's AWS-validated snapshots record them
+ * (test_publish_batch_invalid_entry_id); an empty Id, which AWS requires, counts as impermissible.
+ */
+const idProblem = (id: string): SnsRefusal | undefined => {
+  const what = 'The Id of a batch entry in the batch request';
+  if (id.length > 80) return { code: 'InvalidBatchEntryId', message: `${what} is too long: ${id}` };
+  if (!/^[A-Za-z0-9_-]+$/.test(id))
+    return {
+      code: 'InvalidBatchEntryId',
+      message: `${what} contains an impermissible character: ${id}`,
+    };
+  return undefined;
+};
+
+const invalidStructure = (reason: string): SnsRefusal => ({
+  code: 'InvalidParameter',
+  message: `Invalid parameter: Message Structure - ${reason}`,
+});
+
+/**
+ * Why SNS would refuse a whole call for one message's content, in Publish and PublishBatch alike
+ * (a valid neighbour does not help; AWS's codes and wording as LocalStack's AWS-validated snapshots
+ * record them: test_empty_sns_message, test_empty_or_wrong_message_attributes,
+ * test_message_structure_json_exc, test_publish_batch_exceptions). MessageAttributeValue: "Name,
+ * type, and value must not be empty or null. In addition, the message body should not be empty or
+ * null" (https://docs.aws.amazon.com/sns/latest/api/API_MessageAttributeValue.html). Publish's
+ * MessageStructure: with `json` the message must "be a syntactically valid JSON object" and
+ * "contain at least a top-level JSON key of "default" with a value that is a string"; other keys
+ * with non-string values are ignored, not refused
+ * (https://docs.aws.amazon.com/sns/latest/api/API_Publish.html). The empty batch body is checked
+ * like the empty Publish body: AWS's own answer to it in a batch is not on record.
+ */
+const contentProblem = (entry: WirePublishEntry): SnsRefusal | undefined => {
+  if (entry.message === '')
+    return { code: 'InvalidParameter', message: 'Invalid parameter: Empty message' };
+  const empty = Object.entries(entry.attributes).find(([, a]) => a.value === '');
+  if (empty)
+    return {
+      code: 'ParameterValueInvalid',
+      message: `The message attribute '${empty[0]}' must contain non-empty message attribute value for message attribute type '${empty[1].dataType}'.`,
+    };
+  if (entry.messageStructure !== 'json') return undefined;
+  let body: unknown;
+  try {
+    body = JSON.parse(entry.message);
+  } catch {
+    return invalidStructure('JSON message body failed to parse');
+  }
+  const isObject = typeof body === 'object' && body !== null && !Array.isArray(body);
+  return isObject && typeof (body as Record<string, unknown>).default === 'string'
+    ? undefined
+    : invalidStructure('No default entry in JSON message body');
+};
+
+/** Why SNS would refuse a whole PublishBatch, if it would (see {@link LocalRequestHandler}). */
+const batchProblem = (entries: readonly WirePublishEntry[]): SnsRefusal | undefined => {
+  if (entries.length === 0)
+    return { code: 'EmptyBatchRequest', message: "The batch request doesn't contain any entries." };
+  if (entries.length > SnsLimits.entriesPerBatch)
+    return {
+      code: 'TooManyEntriesInBatchRequest',
+      message: 'The batch request contains more entries than permissible.',
+    };
+  const badId = entries.map((e) => idProblem(e.id)).find(Boolean);
+  if (badId) return badId;
+  if (new Set(entries.map((e) => e.id)).size < entries.length)
+    return {
+      code: 'BatchEntryIdsNotDistinct',
+      message: 'Two or more batch entries in the request have the same Id.',
+    };
+  const badContent = entries.map(contentProblem).find(Boolean);
+  if (badContent) return badContent;
+  if (entries.reduce((sum, e) => sum + wireBytes(e), 0) > SnsLimits.batchBytes)
+    return {
+      code: 'BatchRequestTooLong',
+      message: 'The length of all the batch messages put together is more than the limit.',
+    };
+  return undefined;
+};
+
 /** An SNS error response (query protocol), which the SDK turns into the service's exception. */
 const snsError = (code: string, message: string) =>
   respond(
@@ -150,6 +246,42 @@ const snsError = (code: string, message: string) =>
       `<Error><Type>Sender</Type><Code>${code}</Code><Message>${xmlEscape(message)}</Message></Error>` +
       '<RequestId>local</RequestId></ErrorResponse>',
   );
+
+/** A PutEvents entry as it arrived: the SDK leaves out whatever the caller left out. */
+type ArrivedEvent = Partial<WireEvent>;
+
+const isJsonObject = (text: string): boolean => {
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * Why EventBridge would fail one PutEvents entry, if it would; the call and its other entries
+ * go on. PutEventsRequestEntry: "Detail, DetailType, and Source are required for EventBridge to
+ * successfully send an event to an event bus. If you include event entries in a request that do
+ * not include each of those properties, EventBridge fails that entry", and Detail is "A valid
+ * JSON object" (https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutEventsRequestEntry.html).
+ * Codes and wording are AWS's as LocalStack's AWS-validated snapshots record them
+ * (tests/aws/services/events/test_events.py): an array, a string or invalid JSON is
+ * `MalformedDetail`.
+ */
+const eventProblem = (
+  entry: ArrivedEvent,
+): { ErrorCode: string; ErrorMessage: string } | undefined => {
+  for (const field of ['Source', 'DetailType', 'Detail'] as const)
+    if (!entry[field])
+      return {
+        ErrorCode: 'InvalidArgument',
+        ErrorMessage: `Parameter ${field} is not valid. Reason: ${field} is a required argument.`,
+      };
+  return isJsonObject(entry.Detail ?? '')
+    ? undefined
+    : { ErrorCode: 'MalformedDetail', ErrorMessage: 'Detail is malformed.' };
+};
 
 /** An EventBridge error response (JSON 1.1), which the SDK turns into an exception of that name. */
 const eventsError = (type: string, message: string) =>
@@ -161,15 +293,20 @@ const eventsError = (type: string, message: string) =>
  * transport is local. Unknown operations fail loudly rather than pretend.
  *
  * SNS's limits (see `SnsLimits`) are enforced as SNS enforces them, so the sandbox never accepts
- * what AWS would refuse: more than ten entries (`TooManyEntriesInBatchRequest`), a call whose
- * messages add up to more than 256 KiB (`BatchRequestTooLong`; one oversized message is enough),
- * a single Publish over 256 KiB (`InvalidParameter`), each failing the whole call with SNS's
- * error, and an entry with an invalid subject (not printable ASCII, or too long) or more than
- * ten message attributes failing alone (`InvalidParameter`).
+ * what AWS would refuse: more than ten entries (`TooManyEntriesInBatchRequest`), an entry Id SNS
+ * does not take (`InvalidBatchEntryId`) or one used twice (`BatchEntryIdsNotDistinct`), a call
+ * whose messages add up to more than 256 KiB (`BatchRequestTooLong`; one oversized message is
+ * enough), a single Publish over 256 KiB (`InvalidParameter`), an empty body or a json-structured
+ * body without a string `default` (`InvalidParameter`), an empty attribute value
+ * (`ParameterValueInvalid`), each failing the whole call with SNS's error, and an entry with an
+ * invalid subject (not printable ASCII, or 100 characters or more) or more than ten message
+ * attributes failing alone (`InvalidParameter`).
  *
  * EventBridge's limits (see `PutEventsLimits`) likewise: a PutEvents call with no entries or more
  * than ten, or whose entries add up to 256 KiB or more as EventBridge sizes them (one oversized
- * entry is enough), fails whole with `ValidationException` and puts nothing on the bus.
+ * entry is enough), fails whole with `ValidationException` and puts nothing on the bus; an entry
+ * without a Source, DetailType or Detail (`InvalidArgument`) or whose Detail is not a JSON object
+ * (`MalformedDetail`) fails alone, in its result, and its neighbours go on the bus.
  */
 export class LocalRequestHandler {
   constructor(private readonly services: LocalServices) {}
@@ -177,7 +314,7 @@ export class LocalRequestHandler {
   async handle(request: HttpRequest): Promise<{ response: HttpResponse }> {
     const target = String(request.headers['x-amz-target'] ?? request.headers['X-Amz-Target'] ?? '');
     if (target === 'AWSEvents.PutEvents')
-      return this.putEvents(JSON.parse(bodyText(request)) as { Entries: WireEvent[] });
+      return this.putEvents(JSON.parse(bodyText(request)) as { Entries?: ArrivedEvent[] });
     const form = new URLSearchParams(bodyText(request));
     if (form.get('Action') === 'PublishBatch') return this.publishBatch(form);
     if (form.get('Action') === 'Publish') return this.publishOne(form);
@@ -198,23 +335,8 @@ export class LocalRequestHandler {
 
   private async publishBatch(form: URLSearchParams) {
     const { topicArn, entries } = parsePublishBatch(form);
-    if (entries.length === 0)
-      return snsError('EmptyBatchRequest', "The batch request doesn't contain any entries.");
-    if (entries.length > SnsLimits.entriesPerBatch)
-      return snsError(
-        'TooManyEntriesInBatchRequest',
-        'The batch request contains more entries than permissible.',
-      );
-    if (new Set(entries.map((e) => e.id)).size < entries.length)
-      return snsError(
-        'BatchEntryIdsNotDistinct',
-        'Two or more batch entries in the request have the same Id.',
-      );
-    if (entries.reduce((sum, e) => sum + wireBytes(e), 0) > SnsLimits.batchBytes)
-      return snsError(
-        'BatchRequestTooLong',
-        'The length of all the batch messages put together is more than the limit.',
-      );
+    const refused = batchProblem(entries);
+    if (refused) return snsError(refused.code, refused.message);
     const failed = entries.flatMap((e) => {
       const invalid = entryProblem(e);
       if (invalid) return [{ id: e.id, code: 'InvalidParameter', message: invalid, sender: true }];
@@ -238,6 +360,8 @@ export class LocalRequestHandler {
     const entry = entryOf(form, 'single');
     if (wireBytes(entry) > SnsLimits.messageBytes)
       return snsError('InvalidParameter', 'Invalid parameter: Message too long');
+    const refused = contentProblem(entry);
+    if (refused) return snsError(refused.code, refused.message);
     const invalid = entryProblem(entry);
     if (invalid) return snsError('InvalidParameter', invalid);
     await this.services.publish(form.get('TopicArn') ?? '', [entry]);
@@ -248,7 +372,7 @@ export class LocalRequestHandler {
     );
   }
 
-  private async putEvents(body: { Entries?: WireEvent[] }) {
+  private async putEvents(body: { Entries?: ArrivedEvent[] }) {
     const entries = body.Entries ?? [];
     if (entries.length < 1 || entries.length > PutEventsLimits.entriesPerCall)
       return eventsError(
@@ -261,13 +385,16 @@ export class LocalRequestHandler {
         'Total size of the entries in the request is over the limit.',
       );
     const results = entries.map((entry, index) => {
+      const invalid = eventProblem(entry);
+      if (invalid) return invalid;
       const code = this.services.faults?.('events', `${index}:${entry.DetailType}`);
       return code
         ? { ErrorCode: code, ErrorMessage: 'injected fault' }
         : { EventId: `local-${Date.now()}-${index}` };
     });
     await this.services.putEvents(
-      entries.filter((_, index) => !('ErrorCode' in (results[index] ?? {}))),
+      // Every entry without an ErrorCode passed eventProblem, so it has Source, DetailType, Detail.
+      entries.filter((_, index) => !('ErrorCode' in (results[index] ?? {}))) as WireEvent[],
     );
     const failedCount = results.filter((r) => 'ErrorCode' in r).length;
     return respond(

@@ -12,6 +12,7 @@ import {
   type LocalizedAlert,
   type RenderOptions,
   renderAlert,
+  SUBJECT_MAX_LENGTH,
 } from '../domain/messages.js';
 import { InvalidEnvironmentConfigError } from '../errors.js';
 import {
@@ -34,9 +35,9 @@ import {
  *   ("Invalid parameter: Message too long"). MessageAttributeValue: "All parts of the message
  *   attribute, including name, type, and value, are included in the message size restriction."
  * - Publish `Subject`: "UTF-8 text with no line breaks or control characters, and less than 100
- *   characters long"; the service accepts exactly 100 (moto, which follows it, refuses only
- *   more: moto/sns/models.py, getmoto/moto#1503).
+ *   characters long": 99 at most (see `SUBJECT_MAX_LENGTH`, which the text is cut to).
  * https://docs.aws.amazon.com/sns/latest/api/API_PublishBatch.html,
+ * https://docs.aws.amazon.com/sns/latest/api/API_Publish.html,
  * https://docs.aws.amazon.com/sns/latest/dg/large-message-payloads.html,
  * https://docs.aws.amazon.com/sns/latest/api/API_MessageAttributeValue.html
  */
@@ -44,7 +45,7 @@ export const SnsLimits = {
   entriesPerBatch: 10,
   messageBytes: 262_144,
   batchBytes: 262_144,
-  subjectLength: 100,
+  subjectLength: SUBJECT_MAX_LENGTH,
 } as const;
 
 /** SNS allows at most 10 entries per PublishBatch. */

@@ -53,7 +53,13 @@ export interface LocalizedAlert {
   readonly sms: string;
 }
 
-export const SUBJECT_MAX_LENGTH = 100;
+/**
+ * The longest subject an alert or digest carries. SNS Publish: "Subjects must be UTF-8 text with
+ * no line breaks or control characters, and less than 100 characters long", so 99 at most.
+ * https://docs.aws.amazon.com/sns/latest/api/API_Publish.html (the SDK's `PublishInput.Subject`
+ * carries the same text).
+ */
+export const SUBJECT_MAX_LENGTH = 99;
 
 /**
  * How much of each free-text field an alert shows, in UTF-8 bytes. Item names and categories

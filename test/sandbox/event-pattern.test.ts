@@ -32,6 +32,18 @@ describe('matchesPattern', () => {
     expect(matchesPattern({ detail: { tags: ['b'] } }, event)).toBe(true);
   });
 
+  it('matches exists on leaf values only, as EventBridge does', () => {
+    // "Comparison operators only work on leaf nodes, with the exception of $or and anything-but."
+    const event = { detail: { category: { code: 'toys' }, sku: 'MUG-1', tags: ['a'] } };
+    expect(matchesPattern({ detail: { category: [{ exists: true }] } }, event)).toBe(false);
+    expect(matchesPattern({ detail: { category: [{ exists: false }] } }, event)).toBe(true);
+    expect(matchesPattern({ detail: { category: { code: [{ exists: true }] } } }, event)).toBe(
+      true,
+    );
+    expect(matchesPattern({ detail: { sku: [{ exists: true }] } }, event)).toBe(true);
+    expect(matchesPattern({ detail: { tags: [{ exists: true }] } }, event)).toBe(true);
+  });
+
   it('refuses operators it does not implement rather than guessing', () => {
     expect(() =>
       matchesPattern(

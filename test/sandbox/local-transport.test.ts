@@ -5,7 +5,9 @@ import {
 } from '@aws-sdk/client-eventbridge';
 import {
   BatchRequestTooLongException,
+  InvalidBatchEntryIdException,
   InvalidParameterException,
+  InvalidParameterValueException,
   PublishBatchCommand,
   type PublishBatchRequestEntry,
   PublishCommand,
@@ -14,6 +16,7 @@ import {
 } from '@aws-sdk/client-sns';
 import { describe, expect, it } from 'vitest';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../sandbox/dynamodb-local.js';
+import { LocalBus } from '../../sandbox/local-bus.js';
 import {
   LocalRequestHandler,
   type WireEvent,
@@ -126,8 +129,9 @@ describe('sandbox SNS (local transport)', () => {
   it('fails an entry whose subject or attributes SNS would refuse, and delivers its neighbours', async () => {
     const { sns, delivered } = localSns();
     const entries = [
-      entry('ok', 'a', 'x'.repeat(SnsLimits.subjectLength)),
-      entry('long', 'b', 'x'.repeat(SnsLimits.subjectLength + 1)),
+      // Publish: subjects "must be less than 100 characters long".
+      entry('ok', 'a', 'x'.repeat(99)),
+      entry('long', 'b', 'x'.repeat(100)),
       entry('newline', 'c', 'two\nlines'),
       // SNS subjects are printable ASCII: a Chinese subject is refused.
       entry('chinese', 'd', '库存不足'),
@@ -148,6 +152,103 @@ describe('sandbox SNS (local transport)', () => {
       ['attributes', 'InvalidParameter', true],
     ]);
     expect(delivered.map((e) => e.id)).toEqual(['ok']);
+  });
+
+  // AWS's answers to these, recorded against AWS by LocalStack's validated snapshot tests
+  // (tests/aws/services/sns/test_sns.py: test_publish_batch_invalid_entry_id,
+  // test_empty_or_wrong_message_attributes, test_message_structure_json_exc,
+  // test_publish_batch_exceptions, test_empty_sns_message): each fails the whole call.
+  it.each([
+    [
+      'an Id with a character outside [A-Za-z0-9_-]',
+      'MUG#1',
+      'contains an impermissible character',
+    ],
+    ['an Id with a dot', 'message.id', 'contains an impermissible character'],
+    ['an Id of 81 characters', 'a'.repeat(81), 'is too long'],
+  ])('refuses a whole batch holding %s with InvalidBatchEntryId', async (_case, id, reason) => {
+    const { sns, delivered } = localSns();
+
+    const sent = publishBatch(sns, [entry('fine'), entry(id)]);
+
+    await expect(sent).rejects.toBeInstanceOf(InvalidBatchEntryIdException);
+    await expect(sent).rejects.toThrow(`The Id of a batch entry in the batch request ${reason}`);
+    expect(delivered).toEqual([]);
+  });
+
+  it('takes an Id of 80 letters, digits, hyphens and underscores', async () => {
+    const { sns, delivered } = localSns();
+    const ids = ['a'.repeat(80), 'valid-message_123'];
+
+    const output = await publishBatch(
+      sns,
+      ids.map((id) => entry(id)),
+    );
+
+    expect(output.Failed).toEqual([]);
+    expect(delivered.map((e) => e.id)).toEqual(ids);
+  });
+
+  it('refuses a whole batch holding an empty attribute value with ParameterValueInvalid', async () => {
+    const { sns, delivered } = localSns();
+    const empty = {
+      ...entry('empty'),
+      MessageAttributes: { category: { DataType: 'String', StringValue: '' } },
+    };
+
+    const sent = publishBatch(sns, [entry('fine'), empty]);
+
+    await expect(sent).rejects.toBeInstanceOf(InvalidParameterValueException);
+    await expect(sent).rejects.toThrow(
+      "The message attribute 'category' must contain non-empty message attribute value for message attribute type 'String'.",
+    );
+    expect(delivered).toEqual([]);
+  });
+
+  it('refuses an empty message body with InvalidParameter, in Publish and in a batch', async () => {
+    const { sns, delivered } = localSns();
+
+    const single = sns.send(new PublishCommand({ TopicArn: TOPIC, Message: '' }));
+    const batch = publishBatch(sns, [entry('fine'), entry('empty', '')]);
+
+    await expect(single).rejects.toBeInstanceOf(InvalidParameterException);
+    await expect(single).rejects.toThrow('Invalid parameter: Empty message');
+    await expect(batch).rejects.toThrow('Invalid parameter: Empty message');
+    expect(delivered).toEqual([]);
+  });
+
+  it.each([
+    ['without "default"', '{"email":"x"}', 'No default entry in JSON message body'],
+    [
+      'whose "default" is not a string',
+      '{"default":{"text":"x"}}',
+      'No default entry in JSON message body',
+    ],
+    ['that is not a JSON object', '["x"]', 'No default entry in JSON message body'],
+    ['that is not JSON', '{"default":"x"} }', 'JSON message body failed to parse'],
+  ])('refuses a whole batch holding a json-structured message %s', async (_case, body, reason) => {
+    const { sns, delivered } = localSns();
+    const structured = { ...entry('json', body), MessageStructure: 'json' };
+
+    const sent = publishBatch(sns, [entry('fine'), structured]);
+
+    await expect(sent).rejects.toBeInstanceOf(InvalidParameterException);
+    await expect(sent).rejects.toThrow(`Invalid parameter: Message Structure - ${reason}`);
+    expect(delivered).toEqual([]);
+  });
+
+  it('delivers a json-structured message whose other keys are not strings: SNS ignores those keys', async () => {
+    // Publish, JSON-specific constraints: "Non-string values will cause the key to be ignored."
+    const { sns, delivered } = localSns();
+    const structured = {
+      ...entry('json', '{"default":"x","email":{"a":1}}'),
+      MessageStructure: 'json',
+    };
+
+    const output = await publishBatch(sns, [structured]);
+
+    expect(output.Failed).toEqual([]);
+    expect(delivered.map((e) => e.id)).toEqual(['json']);
   });
 
   it('refuses a single Publish over 256 KiB with InvalidParameter', async () => {
@@ -207,6 +308,86 @@ describe('sandbox EventBridge (local transport)', () => {
 
     expect(output.FailedEntryCount).toBe(0);
     expect(namesOf(delivered)).toEqual(names);
+  });
+
+  // PutEventsRequestEntry: Detail is "A valid JSON object"; "Detail, DetailType, and Source are
+  // required ... EventBridge fails that entry". Codes and wording as LocalStack's AWS-validated
+  // snapshots record them (tests/aws/services/events/test_events.py).
+  it.each([
+    [
+      'a Detail that is a JSON array',
+      { Detail: '[1,2]' },
+      'MalformedDetail',
+      'Detail is malformed.',
+    ],
+    [
+      'a Detail that is a JSON string',
+      { Detail: '"text"' },
+      'MalformedDetail',
+      'Detail is malformed.',
+    ],
+    ['a Detail that is a number', { Detail: '5' }, 'MalformedDetail', 'Detail is malformed.'],
+    ['a Detail that is not JSON', { Detail: '{' }, 'MalformedDetail', 'Detail is malformed.'],
+    [
+      'no Source',
+      { Source: undefined },
+      'InvalidArgument',
+      'Parameter Source is not valid. Reason: Source is a required argument.',
+    ],
+    [
+      'an empty DetailType',
+      { DetailType: '' },
+      'InvalidArgument',
+      'Parameter DetailType is not valid. Reason: DetailType is a required argument.',
+    ],
+    [
+      'no Detail',
+      { Detail: undefined },
+      'InvalidArgument',
+      'Parameter Detail is not valid. Reason: Detail is a required argument.',
+    ],
+  ])(
+    'fails an entry with %s alone, and delivers its neighbours',
+    async (_case, over, code, message) => {
+      // Prepare
+      const { eventBridge, delivered } = localEventBridge();
+      const entries = [busEntry('before'), { ...busEntry('bad'), ...over }, busEntry('after')];
+
+      // Act
+      const output = await putEvents(eventBridge, entries);
+
+      // Assess
+      expect(output.FailedEntryCount).toBe(1);
+      expect(output.Entries?.map((e) => e.ErrorCode)).toEqual([undefined, code, undefined]);
+      expect(output.Entries?.[1]?.ErrorMessage).toBe(message);
+      expect(output.Entries?.[1]?.EventId).toBeUndefined();
+      expect(namesOf(delivered)).toEqual(['before', 'after']);
+    },
+  );
+
+  it('puts the good neighbours of a malformed entry on the local bus, and fails only that entry', async () => {
+    // Prepare: the sandbox's own bus behind the transport, as the sandbox wires it
+    const onBus: unknown[] = [];
+    const bus = new LocalBus([], {
+      onEvent: (r) => void onBus.push(r.event.detail),
+      onDeadLetter: () => {},
+    });
+    const eventBridge = new EventBridgeClient({
+      region: LOCAL_REGION,
+      credentials: LOCAL_CREDENTIALS,
+      requestHandler: new LocalRequestHandler({
+        publish: () => {},
+        putEvents: (e) => bus.put(e),
+      }) as never,
+      maxAttempts: 1,
+    });
+
+    // Act
+    const output = await putEvents(eventBridge, [busEntry('good'), busEntry('bad', '{')]);
+
+    // Assess
+    expect(output.FailedEntryCount).toBe(1);
+    expect(onBus).toEqual([{ name: 'good' }]);
   });
 
   it('refuses a whole call of eleven entries with ValidationException, as EventBridge does', async () => {

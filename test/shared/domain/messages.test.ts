@@ -166,6 +166,18 @@ describe('renderAlert', () => {
     expect(zh.sms).toMatch(/^库存不足：X+… @ 上海仓 数量/);
   });
 
+  it('keeps a subject under 100 characters, as SNS Publish requires, however long the sku', () => {
+    // Prepare: a sku long enough that the subject must be cut
+    const item = { ...mug, sku: `SKU-${'9'.repeat(200)}` };
+
+    // Act
+    const { subject } = render(item);
+
+    // Assess: "less than 100 characters long" (API_Publish.html), so 99 at most
+    expect(subject.length).toBe(99);
+    expect(subject.endsWith('...')).toBe(true);
+  });
+
   it('counts an emoji as two UTF-16 units of a UCS-2 segment', () => {
     const message = render({ ...mug, sku: '😀'.repeat(60) }, 'zh-CN');
     expect(message.sms.length).toBeLessThanOrEqual(70);
@@ -275,7 +287,7 @@ describe('buildAlertMessage with free text of any length', () => {
     expect(utf8Length(message.email)).toBeLessThan(4 * 1024);
     expect(utf8Length(message.summary)).toBeLessThan(2 * 1024);
     expect(message.subject).toBe(
-      `[WARNING] Low stock: ${'Steingut-Becher '.repeat(4)}Steingut-Bec...`,
+      `[WARNING] Low stock: ${'Steingut-Becher '.repeat(4)}Steingut-Be...`,
     );
     expect(message.subject.length).toBeLessThanOrEqual(SUBJECT_MAX_LENGTH);
     expect(message.sms).toBe('Low stock: MUG-1 @ WH-1 qty 12 -> 8 (<=10) purchase-order #abcdefgh');
