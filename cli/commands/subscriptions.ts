@@ -1,5 +1,7 @@
 import { writeFileSync } from 'node:fs';
+import { isDeepStrictEqual } from 'node:util';
 import {
+  InvalidParameterException,
   ListSubscriptionsByTopicCommand,
   SubscribeCommand,
   UnsubscribeCommand,
@@ -10,6 +12,7 @@ import {
   digestWindowOf,
   E164_PATTERN,
   EMAIL_PATTERN,
+  type FilterPolicy,
   filterPolicyOf,
   filterPolicyProblem,
   type SubscriberProtocol,
@@ -119,40 +122,106 @@ export const subscribeCommand = async (
   );
   const problem = filterPolicyProblem(filterPolicy);
   if (problem) throw new UsageError(`subscriber ${protocol} ${endpoint}: ${problem}`);
-  if (target.kind === 'sandbox') {
-    const file = target.subscriptionsFile as string;
-    const subscriptions = readSandboxSubscriptions(file);
-    const id = `local-${subscriptions.length + 1}-${Date.now()}`;
-    writeFileSync(
-      file,
-      JSON.stringify([...subscriptions, { id, protocol, endpoint, filterPolicy }], null, 2),
-    );
-    return printResult(
-      io,
-      format,
-      `Subscribed ${protocol} ${endpoint} in the sandbox (${id}) with filter ${JSON.stringify(filterPolicy)}`,
-      { id, protocol, endpoint, filterPolicy },
-    );
-  }
-  const webhook = protocol === 'https';
-  const output = await target.sns?.send(
-    new SubscribeCommand({
-      TopicArn: target.topicArn,
-      Protocol: protocol,
-      Endpoint: endpoint,
-      Attributes: {
-        FilterPolicy: JSON.stringify(filterPolicy),
-        FilterPolicyScope: 'MessageAttributes',
-        ...(webhook
-          ? {
-              RawMessageDelivery: 'true',
-              DeliveryPolicy: JSON.stringify(WEBHOOK_DELIVERY_POLICY),
-            }
-          : {}),
-      },
-      ReturnSubscriptionArn: true,
-    }),
+  const subscription = { protocol, endpoint, filterPolicy };
+  if (target.kind === 'sandbox') return subscribeInSandbox(subscription, target, io, format);
+  return subscribeOnTopic(subscription, target, io, format);
+};
+
+/** What `subscribe` asks for: one endpoint and the filter policy SNS will hold for it. */
+interface NewSubscription {
+  readonly protocol: SubscriberProtocol;
+  readonly endpoint: string;
+  readonly filterPolicy: FilterPolicy;
+}
+
+/**
+ * Adds the subscription to the sandbox's file, keeping one per endpoint as SNS does: the same
+ * endpoint with the same filter again is a no-op, with another filter it is refused.
+ */
+const subscribeInSandbox = (
+  { protocol, endpoint, filterPolicy }: NewSubscription,
+  target: Target,
+  io: Io,
+  format: Format,
+): void => {
+  const file = target.subscriptionsFile as string;
+  const subscriptions = readSandboxSubscriptions(file);
+  const existing = [...(target.environmentSubscriptions ?? []), ...subscriptions].find(
+    (s) => s.protocol === protocol && s.endpoint === endpoint,
   );
+  if (existing && !isDeepStrictEqual(existing.filterPolicy, filterPolicy))
+    throw new UsageError(
+      `${protocol} ${endpoint} is already subscribed (${existing.id}) with another filter; ${ONE_PER_ENDPOINT}: ${
+        target.environmentSubscriptions?.includes(existing)
+          ? 'it is configured by the environment, change it there'
+          : `remove it (subscriptions remove ${existing.id}) and subscribe again`
+      }`,
+    );
+  if (existing) {
+    printResult(io, format, `Already subscribed ${protocol} ${endpoint} (${existing.id})`, {
+      id: existing.id,
+      protocol,
+      endpoint,
+      filterPolicy,
+    });
+    return;
+  }
+  const id = `local-${subscriptions.length + 1}-${Date.now()}`;
+  writeFileSync(
+    file,
+    JSON.stringify([...subscriptions, { id, protocol, endpoint, filterPolicy }], null, 2),
+  );
+  printResult(
+    io,
+    format,
+    `Subscribed ${protocol} ${endpoint} in the sandbox (${id}) with filter ${JSON.stringify(filterPolicy)}`,
+    { id, protocol, endpoint, filterPolicy },
+  );
+};
+
+/** SNS answers Subscribe for an endpoint it has with other attributes with this. */
+const ONE_PER_ENDPOINT = 'SNS keeps one subscription per endpoint';
+
+/**
+ * Subscribes the endpoint to the environment's topic; SNS returns the existing subscription
+ * for the same endpoint and attributes, and refuses other attributes (said here with the way out).
+ */
+const subscribeOnTopic = async (
+  { protocol, endpoint, filterPolicy }: NewSubscription,
+  target: Target,
+  io: Io,
+  format: Format,
+): Promise<void> => {
+  const webhook = protocol === 'https';
+  const output = await target.sns
+    ?.send(
+      new SubscribeCommand({
+        TopicArn: target.topicArn,
+        Protocol: protocol,
+        Endpoint: endpoint,
+        Attributes: {
+          FilterPolicy: JSON.stringify(filterPolicy),
+          FilterPolicyScope: 'MessageAttributes',
+          ...(webhook
+            ? {
+                RawMessageDelivery: 'true',
+                DeliveryPolicy: JSON.stringify(WEBHOOK_DELIVERY_POLICY),
+              }
+            : {}),
+        },
+        ReturnSubscriptionArn: true,
+      }),
+    )
+    .catch((error: unknown) => {
+      if (
+        error instanceof InvalidParameterException &&
+        error.message.includes('already exists with different attributes')
+      )
+        throw new UsageError(
+          `${protocol} ${endpoint} is already subscribed with another filter; ${ONE_PER_ENDPOINT}: remove it (subscriptions list, then subscriptions remove <arn>) and subscribe again`,
+        );
+      throw error;
+    });
   const id = output?.SubscriptionArn ?? 'pending confirmation';
   printResult(io, format, `Subscribed ${protocol} ${endpoint}: ${id}`, {
     id,

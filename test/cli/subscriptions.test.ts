@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import { SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
+import { InvalidParameterException, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { runCli } from '../../cli/main.js';
@@ -111,6 +111,21 @@ describe('subscribe in the sandbox', () => {
     expect(fits.code).toBe(0);
   });
 
+  it('keeps one subscription per endpoint, as SNS does: the same again is a no-op, another filter is refused', async () => {
+    const first = await cli('subscribe', 'email', 'once@example.com', '--levels', 'OUT_OF_STOCK');
+    const again = await cli('subscribe', 'email', 'once@example.com', '--levels', 'OUT_OF_STOCK');
+    const other = await cli('subscribe', 'email', 'once@example.com', '--levels', 'LOW_STOCK');
+    expect([first.code, again.code]).toEqual([0, 0]);
+    const kept = saved().filter((s) => s.endpoint === 'once@example.com');
+    expect(kept).toHaveLength(1);
+    expect(again.out).toContain('Already subscribed');
+    expect(other.code).toBe(2);
+    expect(other.err).toMatch(
+      /email once@example\.com is already subscribed \(local-\d+-\d+\) with another filter.*subscriptions remove local-/,
+    );
+    expect(saved().filter((s) => s.endpoint === 'once@example.com')).toEqual(kept);
+  });
+
   it('refuses a locale the environment does not publish in', async () => {
     const resources = join(fixture.dir, 'staging-resources.json');
     writeFileSync(
@@ -184,5 +199,21 @@ describe('subscribe a webhook to a deployed environment', () => {
     const refused = await run('subscribe', 'http://hooks.example.com/x', '--env', 'prod');
     expect(refused.code).toBe(2);
     expect(refused.err).toContain('is http://: SNS would send alerts in clear; use https://');
+  });
+
+  it('names the way out when SNS already has the endpoint with another filter', async () => {
+    cfn.on(DescribeStacksCommand).resolves(statefulStackOutputs('arn:aws:sns:eu-west-1:1:alerts'));
+    sns.on(SubscribeCommand).rejects(
+      new InvalidParameterException({
+        message:
+          'Invalid parameter: Attributes Reason: Subscription already exists with different attributes',
+        $metadata: {},
+      }),
+    );
+    const refused = await run('subscribe', 'email', 'ops@example.com', '--env', 'prod');
+    expect(refused.code).toBe(2);
+    expect(refused.err).toContain(
+      'email ops@example.com is already subscribed with another filter; SNS keeps one subscription per endpoint: remove it (subscriptions list, then subscriptions remove <arn>) and subscribe again',
+    );
   });
 });
