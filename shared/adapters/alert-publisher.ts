@@ -193,7 +193,9 @@ export const alertLanguagesOf = (
  * Publishes alerts to the alerts topic, one message per alert and locale in use (SNS delivers
  * every message to every subscriber whose filter matches, so each subscriber's policy names its
  * locale), retrying only failed entries. Each call carries at most ten entries and at most
- * 256 KiB in total, so one message SNS refuses fails alone, never its neighbours. An alert
+ * 256 KiB in total, so a message SNS refuses for its own size or subject fails alone, never its
+ * neighbours (an entry Id or attribute SNS refuses fails the whole call; the ids and attributes
+ * built here are all of the kind SNS takes, which the sandbox checks). An alert
  * fails when any of its messages still fails; a redelivery then sends all of them again.
  */
 export class AlertPublisher {
