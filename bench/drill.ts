@@ -50,15 +50,14 @@ export const runDrills = async (
     }
     if (wanted('faults')) {
       const faulty = await play(endpoint, changes, { faultRate: 0.2 });
-      rows.push(
-        compare(
-          'faults: 20 % of AWS calls fail',
-          `${changes} changes`,
-          reference.tally,
-          faulty.tally,
-          faulty.injected,
-        ),
+      const row = compare(
+        'faults: 20 % of AWS calls fail',
+        `${changes} changes`,
+        reference.tally,
+        faulty.tally,
+        faulty.injected,
       );
+      rows.push({ ...row, detail: `${row.detail} (${faulty.redriven} redriven once)` });
     }
   }
   if (wanted('poison')) rows.push(await poisonDrill());

@@ -9,8 +9,13 @@ export interface LocalRule {
   readonly pattern: Record<string, unknown>;
   /** Invokes the target in execution environment `lane` (0 … concurrency − 1). */
   readonly target: (event: EventBridgeEvent<string, unknown>, lane: number) => Promise<unknown>;
-  /** Attempts after the first (the target's retry policy plus Lambda's async retries). */
+  /** Attempts after the first (Lambda's asynchronous retries, for a Lambda target). */
   readonly retryAttempts: number;
+  /**
+   * How long after its failed attempt `attempt` (1, 2, …) the event is run again; meanwhile the
+   * environment takes other events (default: 100 ms doubling, at most 2 s).
+   */
+  readonly retryDelayMs?: (attempt: number) => number;
   /** Execution environments working in parallel, each one event at a time (default 1). */
   readonly concurrency?: number;
 }
@@ -53,6 +58,15 @@ export const SANDBOX_BUS_DISORDER: BusDisorder = {
 /** Put order, exactly once: only for tests that need a fixed sequence of deliveries. */
 export const IN_ORDER: BusDisorder = { maxDelayMs: 0, redeliveryRate: 0 };
 
+/** An execution environment of a rule's target: the events it runs, one at a time. */
+interface Lane {
+  tail: Promise<void>;
+  depth: number;
+}
+
+/** A target's retry delay unless its rule says otherwise: 100 ms, doubling, at most 2 s. */
+const backoffMs = (attempt: number): number => Math.min(2000, 100 * 2 ** (attempt - 1));
+
 /** mulberry32: a small seeded generator, enough for reproducible delays. */
 export const seededRandom = (seed: number): (() => number) => {
   let a = seed >>> 0;
@@ -90,7 +104,7 @@ export interface BusDeadLetter {
 export class LocalBus {
   private pending = 0;
   /** One invocation at a time per execution environment, as in Lambda. */
-  private readonly lanes = new Map<string, { tail: Promise<void>; depth: number }[]>();
+  private readonly lanes = new Map<string, Lane[]>();
   private readonly random: () => number;
   /** Per rule: the next put number, and the put numbers that started out of turn. */
   private readonly order = new Map<
@@ -144,6 +158,16 @@ export class LocalBus {
     }
   }
 
+  /**
+   * Delivers a dead-lettered event again, as an operator redrives the function's DLQ: the same
+   * event (its id included) to the rules it matches, not recorded as a new one.
+   */
+  redrive(event: EventBridgeEvent<string, Record<string, unknown>>): void {
+    for (const rule of this.rules)
+      if (matchesPattern(rule.pattern, event as unknown as Record<string, unknown>))
+        this.deliver(rule, event);
+  }
+
   private deliver(rule: LocalRule, event: EventBridgeEvent<string, unknown>): void {
     const order = this.order.get(rule.name) ?? { next: 0, lowest: 0, started: new Set() };
     this.order.set(rule.name, order);
@@ -179,45 +203,59 @@ export class LocalBus {
     return new Promise<void>((resolve) => setTimeout(resolve, ms)).then(then);
   }
 
-  /** Hands the event to the least busy environment; resolves when it is done with it. */
+  /**
+   * Hands the event to the least busy environment; resolves when it is done with it, retries
+   * included. A failed attempt frees its environment: the retry waits outside it, as Lambda
+   * queues a retried asynchronous invocation again.
+   */
   private invoke(
     rule: LocalRule,
     event: EventBridgeEvent<string, unknown>,
     onStart: () => void,
+    attempt = 1,
   ): Promise<void> {
+    const { lane, index } = this.leastBusyLane(rule);
+    let failure: Error | undefined;
+    lane.depth++;
+    const ran = lane.tail
+      .then(async () => {
+        onStart();
+        await rule.target(structuredClone(event), index);
+      })
+      .catch((error: unknown) => {
+        failure = error as Error;
+      })
+      .finally(() => {
+        lane.depth--;
+      });
+    lane.tail = ran;
+    return ran.then(() => {
+      if (!failure) return;
+      if (attempt <= rule.retryAttempts) {
+        const delay = (rule.retryDelayMs ?? backoffMs)(attempt);
+        return this.after(delay, () => this.invoke(rule, event, () => {}, attempt + 1));
+      }
+      this.listeners.onDeadLetter({
+        rule: rule.name,
+        event,
+        reason: failure.message,
+        attempts: attempt,
+      });
+    });
+  }
+
+  private leastBusyLane(rule: LocalRule): { lane: Lane; index: number } {
     const lanes =
       this.lanes.get(rule.name) ??
-      Array.from({ length: rule.concurrency ?? 1 }, () => ({ tail: Promise.resolve(), depth: 0 }));
+      Array.from(
+        { length: rule.concurrency ?? 1 },
+        (): Lane => ({ tail: Promise.resolve(), depth: 0 }),
+      );
     this.lanes.set(rule.name, lanes);
-    const laneIndex = lanes.reduce(
+    const index = lanes.reduce(
       (best, lane, i) => (lane.depth < (lanes[best]?.depth ?? 0) ? i : best),
       0,
     );
-    const lane = lanes[laneIndex] as { tail: Promise<void>; depth: number };
-    const attempt = async (n: number): Promise<void> => {
-      try {
-        await rule.target(structuredClone(event), laneIndex);
-      } catch (error) {
-        if (n <= rule.retryAttempts) {
-          await new Promise((r) => setTimeout(r, Math.min(2000, 100 * 2 ** (n - 1))));
-          return attempt(n + 1);
-        }
-        this.listeners.onDeadLetter({
-          rule: rule.name,
-          event,
-          reason: (error as Error).message,
-          attempts: n,
-        });
-      }
-    };
-    lane.depth++;
-    const done = lane.tail.then(() => {
-      onStart();
-      return attempt(1);
-    });
-    lane.tail = done.finally(() => {
-      lane.depth--;
-    });
-    return lane.tail;
+    return { lane: lanes[index] as Lane, index };
   }
 }

@@ -14,6 +14,12 @@ import type { SandboxTables } from './tables.js';
 export const LOCAL_TOPIC = 'local-alerts';
 export const LOCAL_BUS = 'local-inventory';
 
+/**
+ * The remaining time a local invocation is given: also how long Powertools idempotency holds
+ * an interrupted run in progress, which the bus's retries wait out as Lambda's do.
+ */
+export const LOCAL_REMAINING_MS = 10_000;
+
 /** The context Lambda hands a function, as far as the handlers read it. */
 export const lambdaContext = (functionName: string): Context =>
   ({
@@ -25,8 +31,7 @@ export const lambdaContext = (functionName: string): Context =>
     logGroupName: `/aws/lambda/${functionName}`,
     logStreamName: 'local',
     callbackWaitsForEmptyEventLoop: false,
-    // Also bounds how long Powertools idempotency holds an interrupted invocation in progress.
-    getRemainingTimeInMillis: () => 10_000,
+    getRemainingTimeInMillis: () => LOCAL_REMAINING_MS,
     done: () => {},
     fail: () => {},
     succeed: () => {},

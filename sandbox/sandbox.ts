@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
+import type { DynamoDBBatchResponse, DynamoDBStreamEvent, EventBridgeEvent } from 'aws-lambda';
 import {
   DEMAND_ROLLUP_MINUTES_AFTER_MIDNIGHT,
   DEMAND_ROLLUP_RETRY_ATTEMPTS,
@@ -280,6 +280,21 @@ export class Sandbox {
   /** What the DLQs would hold: the stream mappings' and the bus's. */
   get deadLetters(): DeadLetter[] {
     return this.run.deadLetters;
+  }
+
+  /**
+   * Redrives the bus's dead letters (the strategy-executor's DLQ), as an operator does when its
+   * alarm fires, and waits until they are done; returns how many. Those that fail again are
+   * dead-lettered again.
+   */
+  async redriveBusDeadLetters(timeoutMs = 60_000): Promise<number> {
+    const letters = this.run.deadLetters.filter((letter) => letter.source === 'bus');
+    for (const letter of letters)
+      this.run.deadLetters.splice(this.run.deadLetters.indexOf(letter), 1);
+    for (const letter of letters)
+      this.bus.redrive(letter.item as EventBridgeEvent<string, Record<string, unknown>>);
+    await this.settle(timeoutMs);
+    return letters.length;
   }
 
   /** Stores a rule through the same validation the Lambdas use. */

@@ -92,8 +92,10 @@ export const sandboxPrefix = (drill: string) =>
   `${drill}-${Date.now()}-${Math.floor(Math.random() * 1e6)}-`;
 
 /**
- * The dev environment with the stream and the executors retried ten times, so that injected
- * faults run out of retries only where the pipeline would lose something; `demand` as given.
+ * The dev environment with the stream retried ten times, so that injected faults run out of
+ * retries only where the pipeline would lose something; `demand` as given. The executors keep
+ * Lambda's two retries (no setting changes them), so a drill redrives their DLQ as an operator
+ * would.
  */
 export const patientConfig = (demand: Partial<EnvironmentConfig['demandConsumer']>) => {
   const base = loadEnvironment('dev');
@@ -101,6 +103,5 @@ export const patientConfig = (demand: Partial<EnvironmentConfig['demandConsumer'
     ...base,
     streamConsumer: { ...base.streamConsumer, retryAttempts: 10 },
     demandConsumer: { ...base.demandConsumer, ...demand },
-    strategyTarget: { ...base.strategyTarget, retryAttempts: 10 },
   };
 };
