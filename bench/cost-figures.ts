@@ -178,7 +178,7 @@ const digestFigures = ({ digest }: MeteredCounts): Figure[] => {
   const crossings = REFERENCE_WINDOW_CROSSINGS;
   return [
     figure({
-      name: 'digest buffer: write units per crossing (in the state transaction, with its index entry)',
+      name: 'digest buffer: write units per crossing (put if absent, with its index entry)',
       value: digest.bufferWriteUnitsPerAlert,
       unit: 'WRU',
     }),

@@ -388,7 +388,7 @@ const meterDigestWindow = async (functions: Functions, alerts: number, subscribe
 /**
  * What digests cost (issue #18), metered over three windows: `sizes[0]` and `sizes[1]`
  * crossings for one subscriber taking them all, and `sizes[1]` for two. The buffer's write
- * units per crossing in the monitor's transaction; the digest-sender's reads and CPU per tick,
+ * units per crossing, put by the monitor; the digest-sender's reads and CPU per tick,
  * a part per window and a part per crossing in it (`a + b × crossings`, from the first two);
  * its writes (the window's mark; idempotency per digest), publishes and CPU per digest sent
  * (from the last two). A first window warms the JIT and is thrown away.

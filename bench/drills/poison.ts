@@ -17,6 +17,7 @@ import {
   type StreamPollerOptions,
 } from '../../sandbox/stream-poller.js';
 import { undecodableReason } from '../../shared/adapters/stream-records.js';
+import { EnvName } from '../../shared/contracts/env.js';
 import type { RuleInput } from '../../shared/domain/rules.js';
 import { quantityChange } from '../../test/support/factories.js';
 import {
@@ -84,7 +85,12 @@ export const poisonDrill = async (): Promise<DrillRow> => {
     putEvents: () => {},
   });
   const client = via(stub.handler);
+  // Quarantine puts are the batch's only writes where no crossings are kept for digests (an
+  // earlier drill's sandbox may have turned the buffer on in this process).
+  const buffer = process.env[EnvName.digestBuffer];
+  delete process.env[EnvName.digestBuffer];
   const monitor = createHandler({ dynamodb: client, sns: via(local), eventBridge: client });
+  if (buffer !== undefined) process.env[EnvName.digestBuffer] = buffer;
   const letters = await drainStream((event) => monitor(event, drillContext('drill', 60_000)));
   streams.restore();
   // Poison is quarantined (one PutItem each, the only writes of this batch) and acknowledged:

@@ -6,10 +6,7 @@ import type { DigestEntry } from '../domain/digest.js';
 import { batchGetAll } from './batch-get.js';
 import { controlIndexSettingsFromEnv } from './control-index.js';
 import { DigestBuffer } from './digest-buffer.js';
-import { TRANSACT_LIMIT, transactWriteEach } from './transact.js';
-
-/** The digest entries one transaction holds beside the item's state. */
-const DIGEST_ENTRIES_BESIDE_STATE = TRANSACT_LIMIT - 1;
+import { transactWriteEach } from './transact.js';
 
 /** Alert state of one item as stored, with what makes writes safe to repeat. */
 export interface StoredAlertState {
@@ -73,27 +70,23 @@ export class AlertStateRepository {
 
   /**
    * Writes the new states of many items, each only if nobody else has written it since the read
-   * (`expectedVersion`), in transactions of up to 100 actions: one call per batch, not one per
-   * item. A commit's digest entries ride in the same transaction, kept exactly when the state
-   * is, up to the {@link DIGEST_ENTRIES_BESIDE_STATE} a transaction holds beside it; an item that
-   * crossed more often in one batch has the rest written just before, each only if absent, so a
-   * replay adds none (and if another writer won, they stand for alerts that did go out).
-   * Returns the keys of items whose condition failed (a racing or replayed write), which are
-   * not written; a transaction cancelled for other reasons (throttling, conflicts) is retried
-   * without them, up to `attempts` times, and then throws.
+   * (`expectedVersion`), in transactions of up to 100: one call per batch, not one per item.
+   * The commits' digest entries are written first, each only if absent (see
+   * {@link DigestBuffer.putAbsent}): the alerts are out by then, so a crossing stays buffered
+   * even if its state commit fails, and a redelivery, however it is batched, neither duplicates
+   * one nor moves it into a later window. Returns the keys of items whose condition failed (a
+   * racing or replayed write), which are not written; a transaction cancelled for other reasons
+   * (throttling, conflicts) is retried without them, up to `attempts` times, and then throws.
    */
   async commitMany(commits: readonly StateCommit[], attempts = 4): Promise<Set<string>> {
-    for (const c of commits)
-      await this.digests.putAbsent((c.digest ?? []).slice(DIGEST_ENTRIES_BESIDE_STATE), c.at);
+    await this.digests.putAbsent(
+      commits.flatMap((c) => (c.digest ?? []).map((entry) => ({ entry, committedAt: c.at }))),
+      attempts,
+    );
     const conflicts = await transactWriteEach(
       this.doc,
       commits,
-      (c) => [
-        { Put: this.put(c) },
-        ...(c.digest ?? [])
-          .slice(0, DIGEST_ENTRIES_BESIDE_STATE)
-          .map((e) => ({ Put: this.digests.put(e, c.at) })),
-      ],
+      (c) => ({ Put: this.put(c) }),
       attempts,
     );
     return new Set(conflicts.map((c) => itemKeyOf(c.item)));

@@ -11,13 +11,19 @@ import { readIndex } from './control-index.js';
  */
 export const DIGEST_BUFFER_TTL_SECONDS = 2 * 86_400;
 
+/** A crossing to buffer, and the time of the state commit it goes with (its window's). */
+export interface BufferedEntry {
+  readonly entry: DigestEntry;
+  readonly committedAt: string;
+}
+
 /** Conditional puts of {@link DigestBuffer.putAbsent} in flight at once. */
 const PARALLEL_PUTS = 25;
 
 /**
  * The digest buffer: announced crossings in the control table, indexed by when they happened
- * and expiring by TTL. It is written on the stock-monitor's state commit (the same
- * transaction, no request of its own) and read by window by the digest function.
+ * and expiring by TTL. The stock-monitor writes it just before it commits the items' states,
+ * and the digest function reads it by window.
  */
 export class DigestBuffer {
   constructor(
@@ -27,10 +33,10 @@ export class DigestBuffer {
   ) {}
 
   /**
-   * The Put of an entry, for the transaction that commits its item's state at `committedAt`. A
-   * replay rewrites the same item. Indexed by the commit's time, not the crossing's: a commit
-   * lands within the monitor's timeout (60 s) of that time, and the sender reads a window two
-   * minutes after it ends, so an entry is always in a window not yet read, never in one closed.
+   * The Put of an entry that goes with its item's state commit at `committedAt`. Indexed by the
+   * commit's time, not the crossing's: it lands within the monitor's timeout (60 s) of that
+   * time, and the sender reads a window two minutes after it ends, so an entry is always in a
+   * window not yet read, never in one closed.
    */
   put(entry: DigestEntry, committedAt: string) {
     const { sku, location, transition } = entry.attributes;
@@ -47,24 +53,41 @@ export class DigestBuffer {
   }
 
   /**
-   * Writes each entry committed at `committedAt` unless it is there already: for the entries of
-   * a commit that one transaction cannot hold beside its state. Never rewrites one, since a
-   * replay's later `committedAt` would move a crossing into a window not yet sent.
+   * Writes each entry, indexed by its commit's time, unless it is there already: never
+   * rewritten, since a redelivery's later commit time would move a crossing into a window not
+   * yet sent (a digest would hold it twice). Writes that fail for another reason are tried
+   * again with backoff, up to `attempts` times, and then it throws.
    */
-  async putAbsent(entries: readonly DigestEntry[], committedAt: string): Promise<void> {
-    for (let start = 0; start < entries.length; start += PARALLEL_PUTS)
-      await Promise.all(
-        entries.slice(start, start + PARALLEL_PUTS).map(async (entry) => {
-          const put = this.put(entry, committedAt);
-          try {
-            await this.doc.send(
-              new PutCommand({ ...put, ConditionExpression: 'attribute_not_exists(pk)' }),
-            );
-          } catch (error) {
-            if (!(error instanceof ConditionalCheckFailedException)) throw error;
-          }
+  async putAbsent(entries: readonly BufferedEntry[], attempts = 4): Promise<void> {
+    let pending = entries;
+    for (let attempt = 1; pending.length > 0; attempt++) {
+      const failed: { entry: BufferedEntry; error: unknown }[] = [];
+      for (let start = 0; start < pending.length; start += PARALLEL_PUTS)
+        await Promise.all(
+          pending.slice(start, start + PARALLEL_PUTS).map(async (entry) => {
+            const error = await this.putOne(entry);
+            if (error) failed.push({ entry, error });
+          }),
+        );
+      if (failed.length > 0 && attempt >= attempts) throw failed[0]?.error;
+      if (failed.length > 0) await new Promise((r) => setTimeout(r, 25 * 2 ** attempt));
+      pending = failed.map((f) => f.entry);
+    }
+  }
+
+  /** Puts one entry if absent; the error if it failed for any reason but being there. */
+  private async putOne({ entry, committedAt }: BufferedEntry): Promise<unknown> {
+    try {
+      await this.doc.send(
+        new PutCommand({
+          ...this.put(entry, committedAt),
+          ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );
+      return undefined;
+    } catch (error) {
+      return error instanceof ConditionalCheckFailedException ? undefined : error;
+    }
   }
 
   /** The crossings of a window, [since, until), in time order. */

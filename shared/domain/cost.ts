@@ -66,7 +66,7 @@ export interface RollupUnits {
 
 /**
  * What digests cost besides their messages (measured by the bench over three windows): the
- * buffer's writes per crossing in the stock-monitor's state transaction (table and index); the
+ * buffer's writes per crossing by the stock-monitor (its conditional put, and the index); the
  * read of one window's mark (each tick reads those of the windows it looks at); per window
  * closed its reads of the buffer and CPU, a part per window and a part per crossing in it, and
  * its mark; and per digest sent its idempotency writes, publishes and CPU.

@@ -83,8 +83,8 @@ describe('bench metering (small size)', () => {
 
   it('bills digests from the buffer the monitor writes and the window the sender reads', () => {
     const { digest } = counts;
-    // A buffer item (~0.6 KB) in the state transaction (2 WRU) and its index entry (1).
-    expect(digest.bufferWriteUnitsPerAlert).toBe(3);
+    // A buffer item (~0.6 KB) put on its own, only if absent (1 WRU), and its index entry (1).
+    expect(digest.bufferWriteUnitsPerAlert).toBe(2);
     // A window's mark: 1 RRU (strongly consistent, found or not). The 40-crossing window: a
     // Query per index shard of its day (8; 0.5 RRU each, however little it returns) and its
     // items by size, each under 1 KB (0.5 RRU per 4 KB).

@@ -1,4 +1,4 @@
-import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { lambdaContext } from '../../sandbox/local-handlers.js';
 import { EnvName } from '../../shared/contracts/env.js';
@@ -26,7 +26,7 @@ const transactItems = () =>
     .flatMap((call) => call.args[0].input.TransactItems ?? []);
 
 describe('stock-monitor digest buffer', () => {
-  it('keeps each announced crossing in the same transaction as its state, with a TTL, when the environment has digests', async () => {
+  it('keeps each announced crossing, only if absent and before its state commit, with a TTL, when the environment has digests', async () => {
     // Prepare: two items into low stock, one quantity change that crosses nothing
     process.env[EnvName.digestBuffer] = 'on';
     const { handler } = monitorOverSandboxTransport();
@@ -41,11 +41,19 @@ describe('stock-monitor digest buffer', () => {
       context,
     );
 
-    // Assess: one request; per crossing item a state Put and a buffer Put
+    // Assess: a conditional put per crossing, then one transaction of the states
     expect(result.batchItemFailures).toEqual([]);
-    expect(control.mock.commandCalls(TransactWriteCommand)).toHaveLength(1);
-    const buffered = transactItems().filter((a) => String(a.Put?.Item?.sk).startsWith('DIGEST#'));
-    expect(buffered.map((a) => a.Put?.Item?.attributes.sku)).toEqual(['MUG-1', 'MUG-2']);
+    const puts = control.mock
+      .commandCalls(PutCommand)
+      .filter((call) => String(call.args[0].input.Item?.sk).startsWith('DIGEST#'));
+    expect(puts.map((call) => call.args[0].input.Item?.attributes.sku)).toEqual(['MUG-1', 'MUG-2']);
+    for (const put of puts)
+      expect(put.args[0].input.ConditionExpression).toBe('attribute_not_exists(pk)');
+    const [transaction] = control.mock.commandCalls(TransactWriteCommand);
+    expect(transactItems().map((a) => a.Put?.Item?.sk)).toEqual(['ALERTS', 'ALERTS']);
+    for (const put of puts)
+      expect(transaction && put.calledBefore(transaction as never)).toBe(true);
+    const buffered = puts.map((call) => ({ Put: call.args[0].input }));
     const first = buffered[0]?.Put?.Item ?? {};
     expect(first.kind).toMatch(/^DIGEST#\d{4}-\d{2}-\d{2}#\d+$/);
     // Indexed and expiring by the commit's time (`at`), which a closed window never holds.

@@ -97,4 +97,26 @@ describe('committing an item that crossed many times in one batch', () => {
     expect((await buffer.between(later)).filter((e) => e.item.sku === sku)).toEqual([]);
     expect(await stateOf(sku)).toMatchObject({ version: 1 });
   });
+  it('never moves a crossing into a later window when a failed commit is redelivered in other batches', async () => {
+    // The first attempt's state commit fails (another writer, or a timeout) after the alerts
+    // went out; the redelivery is bisected, so the item commits in two parts, later.
+    const sku = 'FLAP-SPLIT';
+    const all = commitOf(sku, 150);
+    expect(await states.commitMany([{ ...all, expectedVersion: 7 }])).toEqual(
+      new Set([`${sku}#WH-1`]),
+    );
+    const inWindow = async (window: typeof WINDOW) =>
+      (await buffer.between(window))
+        .filter((e) => e.item.sku === sku)
+        .map((e) => e.alertId + e.attributes.transition);
+    const sentAt1215 = await inWindow(WINDOW);
+    const digest = all.digest ?? [];
+    const later = '2026-11-25T12:20:00.000Z';
+    await states.commitMany([{ ...all, at: later, digest: digest.slice(0, 60) }]);
+    await states.commitMany([{ ...all, at: later, expectedVersion: 1, digest: digest.slice(60) }]);
+    const next = { minutes: 15, since: WINDOW.until, until: '2026-11-25T12:30:00.000Z' };
+    const inNext = await inWindow(next);
+    expect(inNext.filter((k) => sentAt1215.includes(k))).toEqual([]);
+    expect(new Set([...sentAt1215, ...inNext]).size).toBe(150);
+  });
 });
