@@ -21,7 +21,7 @@ import { createPowertools, observed } from '../commons/powertools.js';
 import { createDemandThresholds, createRulesRepository } from '../commons/rules.js';
 import { createStrategyExecutor, type StrategyTask } from './executor.js';
 
-/** What the handler returns: the decision announced, or why the event was refused. */
+/** What the handler returns: the decision announced (an invalid event fails the invocation). */
 export type ExecutorResult = { readonly status: 'done'; readonly applied: StrategyAppliedDetail };
 
 /** How long a decision is remembered by the idempotency layer (the ledger remembers forever). */
@@ -29,7 +29,8 @@ const IDEMPOTENCY_EXPIRY_SECONDS = 7 * 24 * 3600;
 
 /**
  * Builds the strategy-executor handler: Middy with Powertools logger, metrics, tracer and
- * parser (safe mode, so an invalid event is refused once, not retried); the effect is wrapped
+ * parser (safe mode, so an invalid event fails with its issues named, and after Lambda's
+ * retries the DLQ keeps it); the effect is wrapped
  * in Powertools idempotency keyed on alert id, transition and strategy.
  *
  * Idempotency is applied with `makeIdempotent` on the inner task rather than the Middy

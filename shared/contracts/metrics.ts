@@ -35,7 +35,10 @@ export const MetricName = {
   DerivedThresholdsClamped: 'DerivedThresholdsClamped',
   /** Level changes that arrived after their alert was no longer current: ledgered, not applied. */
   StaleEvents: 'StaleEvents',
-  /** Level-change events that failed their schema: the invocation fails, the DLQ keeps them. */
+  /**
+   * Runs refused for a level-change event that failed its schema (3 per event: Lambda runs it
+   * twice more), after which the DLQ keeps it.
+   */
   InvalidEvents: 'InvalidEvents',
   /** Digests due at a tick (each sent once; a repeat is answered from the idempotency store). */
   DigestsDue: 'DigestsDue',

@@ -247,11 +247,14 @@ describe('clip', () => {
         },
       } as Intl.Segments;
     });
-    const cut = clip('ä'.repeat(150_000), DISPLAY_BYTES.name);
-    expect(utf8Length(cut)).toBeLessThanOrEqual(DISPLAY_BYTES.name);
-    // The characters kept, and the one that did not fit beside the ellipsis.
-    expect(read).toBe(cut.length);
-    vi.restoreAllMocks();
+    try {
+      const cut = clip('ä'.repeat(150_000), DISPLAY_BYTES.name);
+      expect(utf8Length(cut)).toBeLessThanOrEqual(DISPLAY_BYTES.name);
+      // The characters kept, and the one that did not fit beside the ellipsis.
+      expect(read).toBe(cut.length);
+    } finally {
+      vi.restoreAllMocks();
+    }
   });
 });
 
