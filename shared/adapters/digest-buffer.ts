@@ -3,6 +3,7 @@ import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { ControlIndex, ControlKeys } from '../contracts/tables.js';
 import type { DigestEntry, DigestWindow } from '../domain/digest.js';
 import { readIndex } from './control-index.js';
+import { DEFAULT_RETRY, sendWithEntryRetries } from './retry-entries.js';
 
 /**
  * How long a buffered crossing is kept: the longest window (a day) and a day of grace for a
@@ -17,7 +18,7 @@ export interface BufferedEntry {
   readonly committedAt: string;
 }
 
-/** Conditional puts of {@link DigestBuffer.putAbsent} in flight at once. */
+/** Conditional puts of {@link DigestBuffer.putAbsent} sent together. */
 const PARALLEL_PUTS = 25;
 
 /**
@@ -59,20 +60,21 @@ export class DigestBuffer {
    * again with backoff, up to `attempts` times, and then it throws.
    */
   async putAbsent(entries: readonly BufferedEntry[], attempts = 4): Promise<void> {
-    let pending = entries;
-    for (let attempt = 1; pending.length > 0; attempt++) {
-      const failed: { entry: BufferedEntry; error: unknown }[] = [];
-      for (let start = 0; start < pending.length; start += PARALLEL_PUTS)
-        await Promise.all(
-          pending.slice(start, start + PARALLEL_PUTS).map(async (entry) => {
-            const error = await this.putOne(entry);
-            if (error) failed.push({ entry, error });
-          }),
+    const { failed } = await sendWithEntryRetries(
+      entries.map((buffered, index) => ({ id: String(index), buffered })),
+      PARALLEL_PUTS,
+      async (chunk) => {
+        const errors = await Promise.all(chunk.map(({ buffered }) => this.putOne(buffered)));
+        return new Map(
+          chunk.flatMap(({ id }, i) => (errors[i] ? [[id, String(errors[i])] as const] : [])),
         );
-      if (failed.length > 0 && attempt >= attempts) throw failed[0]?.error;
-      if (failed.length > 0) await new Promise((r) => setTimeout(r, 25 * 2 ** attempt));
-      pending = failed.map((f) => f.entry);
-    }
+      },
+      { ...DEFAULT_RETRY, maxAttempts: attempts },
+    );
+    if (failed.size > 0)
+      throw new Error(
+        `${failed.size} digest buffer entries not written: ${[...failed.values()][0]}`,
+      );
   }
 
   /** Puts one entry if absent; the error if it failed for any reason but being there. */
